@@ -1,0 +1,78 @@
+import { formatDiagnosticWithSource, InputError, JoinkeyError } from './errors';
+
+/** What a command may touch: the only place argv, env, cwd and the streams come in. */
+export interface CliIo {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: { write(s: string): unknown; isTTY?: boolean };
+  readonly stderr: { write(s: string): unknown; isTTY?: boolean };
+}
+
+export type Command = (args: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
+  synth: { summary: 'render apps.yaml into OUT/<repo>/<path> (default dist/)', load: () => require('./commands/synth').run },
+  check: { summary: 'prove the invariants of apps.yaml and the rendered output', load: () => require('./commands/check').run },
+  explain: { summary: 'list every object one app name produces across the repos', load: () => require('./commands/explain').run },
+  diff: { summary: 'diff the rendered output against the target repos', load: () => require('./commands/diff').run },
+  publish: { summary: 'commit the rendered files to the target repos and open one PR per repo', load: () => require('./commands/publish').run },
+};
+
+export const USAGE = `joinkey: one apps.yaml for Vault, VSO, Postgres and CI join keys
+
+Usage: joinkey <command> [options]
+
+Commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)}${c.summary}`).join('\n')}
+
+Run "joinkey <command> --help" for the options of a command.
+`;
+
+/** Runs one command and maps every failure to a message and an exit code; never throws. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(USAGE);
+    return name === undefined ? 1 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`joinkey: unknown command "${name}"\n\n${USAGE}`);
+    return 1;
+  }
+  try {
+    return await command.load()(rest, io);
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+export function reportError(e: unknown, io: CliIo): number {
+  if (e instanceof InputError) {
+    io.stderr.write(e.diagnostics.map(formatDiagnosticWithSource).join('\n') + '\n');
+    const n = e.diagnostics.filter((d) => d.severity === 'error').length;
+    io.stderr.write(`joinkey: ${n} problem${n === 1 ? '' : 's'} found; nothing was written\n`);
+    return 1;
+  }
+  if (e instanceof JoinkeyError) {
+    io.stderr.write(`joinkey: ${e.message}\n`);
+    return e.exitCode;
+  }
+  if (isUsageError(e)) {
+    io.stderr.write(`joinkey: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const err = e as Error;
+  io.stderr.write(`joinkey: internal error: ${err?.message ?? String(e)}\nThis is a bug in joinkey; please report it with the apps.yaml that caused it.\n`);
+  if (io.env.JOINKEY_DEBUG) io.stderr.write(`${err?.stack ?? ''}\n`);
+  return 70;
+}
+
+function isUsageError(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+function processIo(): CliIo {
+  return { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr };
+}

@@ -1,0 +1,49 @@
+/** One problem in a user file, at a 1-based line and column. */
+export interface Diagnostic {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /** Rule id for findings of `joinkey check`; absent for plain input errors. */
+  readonly rule?: string;
+  readonly severity: 'error' | 'warning';
+  /** What is wrong and how to fix it, on one line. */
+  readonly message: string;
+  /** The source line the position points into, for a caret display. */
+  readonly sourceLine?: string;
+}
+
+/** Invalid input: every problem found, collected before throwing once. */
+export class InputError extends Error {
+  constructor(readonly diagnostics: readonly Diagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join('\n'));
+    this.name = 'InputError';
+  }
+}
+
+/** A user-facing failure that is not tied to a position (I/O, refused output dir, git, HTTP). */
+export class JoinkeyError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'JoinkeyError';
+  }
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const rule = d.rule ? `${d.rule}: ` : '';
+  const level = d.severity === 'warning' ? 'warning: ' : '';
+  return `${d.file}:${d.line}:${d.col}: ${level}${rule}${d.message}`;
+}
+
+/** The diagnostic plus the offending source line and a caret under the column. */
+export function formatDiagnosticWithSource(d: Diagnostic): string {
+  const head = formatDiagnostic(d);
+  if (d.sourceLine === undefined) return head;
+  const gutter = String(d.line).padStart(5);
+  const pad = ' '.repeat(gutter.length);
+  const shown = d.sourceLine.replace(/\t/g, ' ').slice(0, 200);
+  return `${head}\n${gutter} | ${shown}\n${pad} | ${' '.repeat(Math.max(0, d.col - 1))}^`;
+}
+
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  return a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.message.localeCompare(b.message);
+}

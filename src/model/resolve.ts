@@ -1,0 +1,205 @@
+import { posix } from 'node:path';
+import type { AppInput, AppsFile, SecretInput } from '../config/schema';
+import type { Problem } from '../config/source';
+import { DEFAULTS } from './defaults';
+import type { AppModel, AppTarget, ConsumerModel, DatabaseModel, Model, SecretModel, VaultAuthModel, VaultSettings } from './model';
+import * as names from './names';
+
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const sorted = (xs: readonly string[] | undefined): string[] => [...new Set(xs ?? [])].sort();
+
+/** Applies every default once and derives every name. Pure; the input is already validated. */
+export function resolve(config: AppsFile): Model {
+  const v = config.vault ?? {};
+  const vault: VaultSettings = {
+    connection: v.connection ?? DEFAULTS.vault.connection,
+    ...((v.connection ?? DEFAULTS.vault.connection) === DEFAULTS.vault.connection ? {} : { connectionRef: v.connection }),
+    address: v.address ?? DEFAULTS.vault.address,
+    mounts: { ...DEFAULTS.vault.mounts, ...v.mounts },
+    audience: v.audience ?? DEFAULTS.vault.audience,
+    tokenTtl: v.tokenTtl ?? DEFAULTS.vault.tokenTtl,
+    refreshAfter: v.refreshAfter ?? DEFAULTS.vault.refreshAfter,
+    appRolesModule: v.appRolesModule ?? DEFAULTS.vault.appRolesModule,
+  };
+  const centralVault = { ...DEFAULTS.central.vault, ...config.central?.vault };
+  const centralPostgres = { ...DEFAULTS.central.postgres, ...config.central?.postgres };
+
+  return {
+    vault,
+    repos: Object.entries(config.repos)
+      .map(([id, r]) => ({ id, url: r.url, branch: r.branch ?? DEFAULTS.repoBranch, ...(r.gitea ? { gitea: r.gitea } : {}) }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1)),
+    central: {
+      vault: {
+        ...centralVault,
+        applicationsFile: posix.join(centralVault.dir, 'applications.gen.auto.tfvars'),
+        consumersFile: posix.join(centralVault.dir, 'consumers.gen.tf'),
+      },
+      postgres: { ...centralPostgres, databasesFile: posix.join(centralPostgres.dir, 'databases.gen.auto.tfvars') },
+    },
+    postgres: { ...DEFAULTS.postgres, ...config.postgres },
+    state: { ...DEFAULTS.state, ...config.state },
+    ...(config.gitea ? { gitea: { url: config.gitea.url } } : {}),
+    apps: Object.entries(config.apps).map(([name, app]) => resolveApp(name, app, vault)).sort(byName),
+    consumers: Object.entries(config.consumers ?? {})
+      .map(([name, c]): ConsumerModel => ({
+        name,
+        origin: ['consumers', name],
+        serviceAccount: c.serviceAccount,
+        namespace: c.namespace,
+        policy: name,
+        role: name,
+        reads: sorted(c.reads).map((path) => ({ path, policyPath: names.kvDataPath(vault.mounts.kv, path) })),
+      }))
+      .sort(byName),
+  };
+}
+
+function resolveApp(name: string, app: AppInput, vault: VaultSettings): AppModel {
+  const namespace = app.namespace ?? name;
+  const extraServiceAccounts = sorted(app.serviceAccounts).filter((sa) => sa !== name);
+  const extraNamespaces = sorted([...(namespace !== name ? [namespace] : []), ...(app.namespaces ?? [])]).filter((ns) => ns !== name);
+  const target = app.repo === undefined ? undefined : resolveTarget(name, app);
+
+  const dbOptions = app.database === undefined || app.database === true ? {} : app.database === false ? undefined : app.database;
+  const database: DatabaseModel | undefined = dbOptions && {
+    name: dbOptions.name ?? name,
+    role: names.pgRoleName(name),
+    mount: vault.mounts.database,
+    credsPath: names.dbCredsPath(name),
+    dynamicSecretName: names.dynamicSecretName(name),
+    k8sSecretName: names.dynamicSecretName(name),
+    restart: sorted(dbOptions.restart).map((t) => {
+      const slash = t.indexOf('/');
+      return { kind: t.slice(0, slash) as names.RestartKind, name: t.slice(slash + 1) };
+    }),
+    ...(dbOptions.urlEnv ? { urlEnv: dbOptions.urlEnv } : {}),
+    vaultAuth: names.vaultAuthName(name, name),
+  };
+
+  const secrets = Object.entries(app.secrets ?? {})
+    .map(([secret, s]) => resolveSecret(name, namespace, secret, s, vault))
+    .sort(byName);
+
+  const auths = new Map<string, VaultAuthModel>();
+  const useAuth = (serviceAccount: string, ns: string) => {
+    const auth: VaultAuthModel = {
+      name: names.vaultAuthName(name, serviceAccount),
+      namespace: ns,
+      serviceAccount,
+      role: names.k8sAuthRoleName(name),
+      mount: vault.mounts.kubernetes,
+      audiences: [vault.audience],
+    };
+    auths.set(`${ns}/${auth.name}`, auth);
+  };
+  if (target) {
+    if (database) useAuth(name, namespace);
+    for (const s of secrets) useAuth(s.serviceAccount, s.namespace);
+  }
+
+  return {
+    name,
+    origin: ['apps', name],
+    namespace,
+    boundServiceAccounts: [name, ...extraServiceAccounts],
+    boundNamespaces: [name, ...extraNamespaces],
+    extraServiceAccounts,
+    extraNamespaces,
+    opsPolicies: sorted(app.opsPolicies),
+    vault: {
+      authRole: names.k8sAuthRoleName(name),
+      authRolePath: names.k8sAuthRolePath(vault.mounts.kubernetes, name),
+      policy: names.appPolicyName(name),
+      opsPolicy: names.opsPolicyName(name),
+      opsGroup: names.opsGroupName(name),
+      ciRole: names.ciRoleName(name),
+      policyPaths: names.policyPaths(name, vault.mounts),
+      databaseRolePath: names.dbRolePath(vault.mounts.database, name),
+    },
+    ...(database ? { database } : {}),
+    secrets,
+    vaultAuths: [...auths.values()].sort((a, b) => (a.namespace + '/' + a.name < b.namespace + '/' + b.name ? -1 : 1)),
+    writes: sorted(app.writes).map((w) => names.kvPath(name, w)),
+    ...(target ? { target: withFiles(target, database, secrets) } : {}),
+  };
+}
+
+function resolveSecret(app: string, namespace: string, secret: string, s: SecretInput, vault: VaultSettings): SecretModel {
+  const serviceAccount = s.serviceAccount ?? app;
+  return {
+    name: secret,
+    origin: ['apps', app, 'secrets', secret],
+    mount: vault.mounts.kv,
+    kvPath: names.kvPath(app, secret),
+    staticSecretName: names.staticSecretName(app, secret),
+    k8sSecretName: names.staticSecretName(app, secret),
+    serviceAccount,
+    namespace: s.namespace ?? namespace,
+    vaultAuth: names.vaultAuthName(app, serviceAccount),
+    keys: sorted(s.keys),
+    generate: sorted(s.generate),
+    length: s.length ?? DEFAULTS.generatedLength,
+  };
+}
+
+type BareTarget = Omit<AppTarget, 'files'>;
+
+function resolveTarget(name: string, app: AppInput): BareTarget {
+  return {
+    repo: app.repo!,
+    manifestsDir: app.manifests ?? DEFAULTS.manifestsDir(name),
+    iacDir: app.iac ?? DEFAULTS.iacDir(name),
+    stateKeyPrefix: names.stateKeyPrefix(app.repo!, name),
+  };
+}
+
+function withFiles(target: BareTarget, database: DatabaseModel | undefined, secrets: readonly SecretModel[]): AppTarget {
+  const hasVso = database !== undefined || secrets.length > 0;
+  const manifestsParent = posix.dirname(target.manifestsDir);
+  return {
+    ...target,
+    files: {
+      ...(hasVso ? { vso: posix.join(target.manifestsDir, 'vso.gen.yaml') } : {}),
+      ...(database?.urlEnv ? { initContainerPatch: posix.join(manifestsParent, 'add-initcontainer.gen.yaml') } : {}),
+      appRoles: posix.join(target.iacDir, 'app_roles.gen.tf'),
+      backend: posix.join(target.iacDir, 'backend.gen.tf'),
+      ...(secrets.some((s) => s.generate.length > 0) ? { secrets: posix.join(target.iacDir, 'secrets.gen.tf') } : {}),
+    },
+  };
+}
+
+/**
+ * Problems that only show once names are derived: two apps writing the same file, or two VSO
+ * objects of the same kind, name and namespace.
+ */
+export function modelConflicts(model: Model): Problem[] {
+  const problems: Problem[] = [];
+  const files = new Map<string, string>();
+  const claim = (repo: string, path: string, owner: string, origin: Problem['path'], what: string) => {
+    const key = `${repo}:${path}`;
+    const prev = files.get(key);
+    if (prev !== undefined) problems.push({ path: origin, at: 'key', message: `${what} would be written to ${repo}:${path}, which ${prev} also writes; give the app its own manifests and iac dirs` });
+    else files.set(key, owner);
+  };
+  claim(model.central.vault.repo, model.central.vault.applicationsFile, 'central.vault', ['central'], 'the applications map');
+  claim(model.central.vault.repo, model.central.vault.consumersFile, 'central.vault', ['central'], 'the consumers file');
+  claim(model.central.postgres.repo, model.central.postgres.databasesFile, 'central.postgres', ['central'], 'the databases file');
+  const objects = new Map<string, string>();
+  for (const app of model.apps) {
+    if (!app.target) continue;
+    for (const [kind, path] of Object.entries(app.target.files)) {
+      if (path) claim(app.target.repo, path, `app "${app.name}"`, app.origin, `app "${app.name}"'s ${kind} file`);
+    }
+    const own = (kind: string, ns: string, objName: string, origin: Problem['path']) => {
+      const key = `${kind}/${ns}/${objName}`;
+      const prev = objects.get(key);
+      if (prev !== undefined) problems.push({ path: origin, at: 'key', message: `${kind} ${ns}/${objName} is generated twice (again for app "${prev}"); rename the secret or the app so the names differ` });
+      else objects.set(key, app.name);
+    };
+    for (const a of app.vaultAuths) own('VaultAuth', a.namespace, a.name, app.origin);
+    for (const s of app.secrets) own('Secret', s.namespace, s.k8sSecretName, s.origin);
+    if (app.database) own('Secret', app.namespace, app.database.k8sSecretName, app.origin);
+  }
+  return problems;
+}
