@@ -72,13 +72,11 @@ function zodProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
       return issue.keys.map((key) => ({ path: [...path, key], at: 'key' as const, message: unknownKeyMessage(key, allowedKeysAt(path)) }));
     case 'invalid_key':
       return issue.issues.map((inner) => ({ path, at: 'key' as const, message: inner.message }));
-    case 'invalid_type':
-      if (valueAt(raw, path) === undefined && path.length > 0) {
+    default:
+      if (path.length > 0 && valueAt(raw, path) === undefined) {
         const parent = path.slice(0, -1);
         return [{ path: parent, at: 'key', message: `missing required key "${String(path[path.length - 1])}"; ${requiredHint(path)}` }];
       }
-      return [{ path, message: issue.message }];
-    default:
       return [{ path, message: issue.message }];
   }
 }
@@ -116,7 +114,7 @@ const ALLOWED_KEYS: ReadonlyArray<[RegExp, readonly string[]]> = [
   [/^central\.(vault|postgres)$/, ['repo', 'dir']],
   [/^postgres$/, ['host', 'port']],
   [/^state$/, ['bucket']],
-  [/^gitea$/, ['url']],
+  [/^gitea$/, ['url', 'labels']],
   [/^apps\.[^.]+$/, ['repo', 'manifests', 'iac', 'namespace', 'namespaces', 'serviceAccounts', 'opsPolicies', 'database', 'secrets', 'writes']],
   [/^apps\.[^.]+\.database$/, ['name', 'restart', 'urlEnv']],
   [/^apps\.[^.]+\.secrets\.[^.]+$/, ['serviceAccount', 'namespace', 'keys', 'generate', 'length']],

@@ -145,7 +145,10 @@ export const AppsFileSchema = z.strictObject({
   state: z.strictObject({
     bucket: z.string({ error: 'state.bucket must be a string' }).regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { error: (i) => `state.bucket "${i.input}" is not a GCS bucket name, e.g. arcodange-tf` }).optional(),
   }, { error: 'state must be a mapping { bucket }' }).optional(),
-  gitea: z.strictObject({ url: url('gitea.url') }, { error: 'gitea must be a mapping { url }' }).optional(),
+  gitea: z.strictObject({
+    url: url('gitea.url'),
+    labels: uniqueList(z.string({ error: 'a gitea label must be a string' }).min(1, { error: 'a gitea label is empty' }).max(255, { error: 'a gitea label is longer than 255 characters' }), 'gitea.labels').optional(),
+  }, { error: 'gitea must be a mapping { url, labels }' }).optional(),
   apps: z.record(label('app name'), AppSchema, { error: 'apps must be a mapping of app name to settings, e.g. { webapp: {} }' }),
   consumers: z.record(vaultName('consumer name'), ConsumerSchema, { error: 'consumers must be a mapping of consumer name to settings' }).optional(),
 }, { error: 'apps.yaml must be a mapping with version, repos and apps' });

@@ -23,4 +23,6 @@ export const DEFAULTS = {
   /** The base policy every Kubernetes auth role and CI role carries. */
   basePolicy: 'default',
   aliasNameSource: 'serviceaccount_uid',
+  /** The init container that writes the database URL (add-initcontainer.yaml). */
+  initContainer: { name: 'write-database-url', image: 'busybox:1.36', volume: 'generated-secrets', mountPath: '/generated-secrets' },
 } as const;

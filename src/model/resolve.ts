@@ -194,12 +194,12 @@ export function modelConflicts(model: Model): Problem[] {
     const own = (kind: string, ns: string, objName: string, origin: Problem['path']) => {
       const key = `${kind}/${ns}/${objName}`;
       const prev = objects.get(key);
-      if (prev !== undefined) problems.push({ path: origin, at: 'key', message: `${kind} ${ns}/${objName} is generated twice (again for app "${prev}"); rename the secret or the app so the names differ` });
+      if (prev !== undefined) problems.push({ path: origin, at: 'key', message: `${kind} ${ns}/${objName} is already generated for app "${prev}"; rename the secret or the app so the names differ` });
       else objects.set(key, app.name);
     };
     for (const a of app.vaultAuths) own('VaultAuth', a.namespace, a.name, app.origin);
-    for (const s of app.secrets) own('Secret', s.namespace, s.k8sSecretName, s.origin);
     if (app.database) own('Secret', app.namespace, app.database.k8sSecretName, app.origin);
+    for (const s of app.secrets) own('Secret', s.namespace, s.k8sSecretName, s.origin);
   }
   return problems;
 }

@@ -43,3 +43,9 @@ export function treeFromFiles(files: Iterable<RenderedFile>): FileTree {
   }
   return sortedTree;
 }
+
+/** `.joinkey/files.json` for a repo: the sorted list of paths joinkey owns there. */
+export function ownershipFile(repo: string, paths: readonly string[]): RenderedFile {
+  const files = [...paths].sort();
+  return { repo, path: OWNERSHIP_FILE, content: `${JSON.stringify({ '//': `${MARKER}. ${MARKER_HINT}`, files }, null, 2)}\n` };
+}

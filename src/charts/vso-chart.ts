@@ -1,0 +1,109 @@
+import { ApiObject, App, Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import {
+  VaultAuth, VaultAuthSpecMethod, VaultDynamicSecret, VaultDynamicSecretSpecRolloutRestartTargetsKind,
+  VaultStaticSecret, VaultStaticSecretSpecType,
+} from '../../imports/secrets.hashicorp.com';
+import { DEFAULTS } from '../model/defaults';
+import type { AppModel, Model } from '../model/model';
+
+const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'joinkey' };
+
+/** The VSO objects of one app: a VaultAuth per (ServiceAccount, namespace) used, a VaultStaticSecret per secret, a VaultDynamicSecret for the database. */
+export class VsoChart extends Chart {
+  constructor(scope: Construct, id: string, model: Model, app: AppModel) {
+    super(scope, id, { disableResourceNameHashes: true, labels: { ...MANAGED_BY, 'app.kubernetes.io/part-of': app.name } });
+
+    for (const auth of app.vaultAuths) {
+      new VaultAuth(this, `auth/${auth.namespace}/${auth.name}`, {
+        metadata: { name: auth.name, namespace: auth.namespace },
+        spec: {
+          ...(model.vault.connectionRef ? { vaultConnectionRef: model.vault.connectionRef } : {}),
+          method: VaultAuthSpecMethod.KUBERNETES,
+          mount: auth.mount,
+          kubernetes: { role: auth.role, serviceAccount: auth.serviceAccount, audiences: [...auth.audiences] },
+        },
+      });
+    }
+
+    for (const secret of app.secrets) {
+      new VaultStaticSecret(this, `static/${secret.name}`, {
+        metadata: { name: secret.staticSecretName, namespace: secret.namespace },
+        spec: {
+          vaultAuthRef: secret.vaultAuth,
+          type: VaultStaticSecretSpecType.KV_HYPHEN_V2,
+          mount: secret.mount,
+          path: secret.kvPath,
+          refreshAfter: model.vault.refreshAfter,
+          hmacSecretData: true,
+          destination: { name: secret.k8sSecretName, create: true },
+        },
+      });
+    }
+
+    const db = app.database;
+    if (db) {
+      new VaultDynamicSecret(this, 'dynamic/db', {
+        metadata: { name: db.dynamicSecretName, namespace: app.namespace },
+        spec: {
+          vaultAuthRef: db.vaultAuth,
+          mount: db.mount,
+          path: db.credsPath,
+          destination: { name: db.k8sSecretName, create: true },
+          ...(db.restart.length
+            ? { rolloutRestartTargets: db.restart.map((t) => ({ kind: t.kind as VaultDynamicSecretSpecRolloutRestartTargetsKind, name: t.name })) }
+            : {}),
+        },
+      });
+    }
+  }
+}
+
+/**
+ * The guidebook's add-initcontainer.yaml: a strategic-merge patch for the workload that reads the
+ * database URL. The init container builds the URL from the dynamic credentials and writes it, as
+ * a file named after `urlEnv`, into a shared in-memory volume.
+ */
+export class InitContainerPatchChart extends Chart {
+  constructor(scope: Construct, id: string, model: Model, app: AppModel) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const db = app.database!;
+    const workload = db.restart.find((t) => t.kind !== 'argo.Rollout')!;
+    const init = DEFAULTS.initContainer;
+    const fromSecret = (key: string) => ({ valueFrom: { secretKeyRef: { name: db.k8sSecretName, key } } });
+    new ApiObject(this, 'patch', {
+      apiVersion: 'apps/v1',
+      kind: workload.kind,
+      metadata: { name: workload.name, namespace: app.namespace },
+      spec: {
+        template: {
+          spec: {
+            initContainers: [{
+              name: init.name,
+              image: init.image,
+              command: ['sh', '-c', `printf '%s' "postgres://\${DB_USER}:\${DB_PASS}@\${DB_HOST}:\${DB_PORT}/\${DB_NAME}" > ${init.mountPath}/${db.urlEnv}`],
+              env: [
+                { name: 'DB_USER', ...fromSecret('username') },
+                { name: 'DB_PASS', ...fromSecret('password') },
+                { name: 'DB_HOST', value: model.postgres.host },
+                { name: 'DB_PORT', value: String(model.postgres.port) },
+                { name: 'DB_NAME', value: db.name },
+              ],
+              volumeMounts: [{ name: init.volume, mountPath: init.mountPath }],
+            }],
+            volumes: [{ name: init.volume, emptyDir: { medium: 'Memory' } }],
+          },
+        },
+      },
+    });
+  }
+}
+
+/**
+ * Synthesizes one chart in an App of its own and returns its documents as plain JSON. One App per
+ * chart keeps synthesis linear: an App holding every chart re-resolves them all (quadratic).
+ */
+export function chartDocuments(build: (app: App) => Chart): unknown[] {
+  const app = new App({ outdir: '/nonexistent-joinkey-outdir' });
+  return build(app).toJson();
+}

@@ -1,0 +1,65 @@
+import type { Diagnostic } from '../errors';
+import type { PathSegment, Problem, YamlSource } from '../config/source';
+
+/**
+ * One violated invariant, pointing at the apps.yaml data path to change. Compatible with
+ * `Problem` in config/source.ts, so `source.at(finding)` gives its file, line and column.
+ */
+export interface Finding {
+  readonly rule: string;
+  readonly severity: 'error' | 'warning';
+  readonly path: PathSegment[];
+  readonly at?: 'key' | 'value';
+  readonly message: string;
+}
+
+/** Every rule id `joinkey check` reports, with what it proves. */
+export const RULES = {
+  'name-dns1123': 'app, service account, namespace and secret names are DNS-1123 labels; derived object names are DNS-1123 subdomains',
+  'name-pg-identifier': '<app>_role and database names are plain, unreserved PostgreSQL identifiers of at most 63 bytes',
+  'name-path-escape': 'no name that goes into a Vault path holds "..", "*", "+" or "/"',
+  'sa-namespace': "every VaultAuth's service account is bound by its Vault role, and its namespace too (Vault checks both)",
+  'vaultauth-ref': 'every VSO secret finds its VaultAuth in its own namespace (a bare vaultAuthRef is namespace-local)',
+  'vaultauth-audience': "every VaultAuth's audiences include the Kubernetes auth role's audience",
+  'policy-glob-isolation': "no app's policy glob reaches another app's (or a consumer's, or VSO's) Vault paths",
+  'policy-grants-sync': "the app policy grants read on every kv-v2 data path and database creds path VSO reads for the app",
+  'kv-scope': "VaultStaticSecret paths and writes lie in the app's own kv space; consumer reads lie in some app's space and are never a bare glob",
+  'kv-scope-undeclared': 'warning: a consumer reads a kv path under which no app declares a secret or a write',
+  'k8s-auth-cross-product': 'warning: a role binding several service accounts and several namespaces admits every combination',
+  ordering: 'every app with a database has its <app>_role and database in the factory output (factory before tools)',
+  'helm-template-braces': 'no unescaped "{{" in files Helm templates',
+  'vso-destination-create': 'VSO secrets set destination.create: true',
+  'vso-refresh': 'VaultStaticSecrets set refreshAfter and keep hmacSecretData on',
+  'vso-allowed-namespaces': 'no VaultAuth allows every namespace',
+  'vso-revoke': 'VaultDynamicSecrets do not set revoke: true, which needs sys/leases/revoke that the app policy does not grant',
+  'vso-renewal-percent': 'VaultDynamicSecret renewalPercent is between 0 and 90',
+  'k8s-role-deprecated': 'Kubernetes auth roles use token_policies and set no deprecated issuer options',
+  'pg-revocation-drop-role': 'warning: revocation statements that never DROP ROLE leak one role per lease',
+  'crd-schema': 'generated VSO manifests validate against the VSO CRD schemas',
+  'provider-schema': 'generated HCL validates against the provider schemas',
+  'contract-undeclared': 'every attribute joinkey emits into a target repo variable is declared there',
+  'contract-type': 'every value joinkey emits has a type the declared variable accepts',
+  'contract-required': 'every required variable and attribute is set',
+  'contract-hand-written': 'no hand-written file occupies a path joinkey generates',
+  'contract-unreadable': "the target repo's variables.tf parses",
+  input: 'apps.yaml itself is valid (schema and cross-field rules)',
+} as const;
+
+export type RuleId = keyof typeof RULES;
+
+export function finding(rule: RuleId, path: readonly PathSegment[], message: string, extra: { severity?: 'error' | 'warning'; at?: 'key' | 'value' } = {}): Finding {
+  return { rule, severity: extra.severity ?? 'error', path: [...path], ...(extra.at ? { at: extra.at } : {}), message };
+}
+
+/** The finding positioned in apps.yaml; the message keeps no path prefix, the position says where. */
+export function positioned(source: YamlSource, f: Finding): Diagnostic {
+  const problem: Problem = { path: f.path, message: f.message, rule: f.rule, severity: f.severity, ...(f.at ? { at: f.at } : {}) };
+  const d = source.at(problem);
+  return { ...d, message: f.message };
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  const pa = a.path.join('\u0000');
+  const pb = b.path.join('\u0000');
+  return pa < pb ? -1 : pa > pb ? 1 : a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
+}

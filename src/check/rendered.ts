@@ -1,0 +1,156 @@
+import { parse as parseHcl } from '@cdktn/hcl2json';
+import { parseAllDocuments } from 'yaml';
+import type { PathSegment } from '../config/source';
+import type { Model } from '../model/model';
+import { DOCS_REPO, type FileTree } from '../render/files';
+import { fileOrigins } from './contract';
+import { finding, type Finding } from './finding';
+
+/**
+ * Invariants of the rendered output itself, read back from the file tree the way the target repos
+ * will see it: the factory ordering, the VSO pitfalls that the CRD schemas cannot express, the
+ * service account AND namespace binding of every rendered VaultAuth, Helm's "{{", and deprecated
+ * Kubernetes auth role options. Pure; async only because the HCL parser is.
+ */
+export async function checkRendered(model: Model, tree: FileTree): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const origins = fileOrigins(model);
+  const originOf = (repo: string, path: string): PathSegment[] => origins.get(`${repo}:${path}`) ?? [];
+
+  // 5. ordering: every database app has its role and database in factory's output
+  const pg = model.central.postgres;
+  const dbApps = model.apps.filter((a) => a.database);
+  if (dbApps.length) {
+    const text = tree.get(pg.repo)?.get(pg.databasesFile);
+    const parsed = text === undefined ? undefined : await parseHcl('databases.tfvars', text).catch(() => undefined) as Record<string, unknown> | undefined;
+    for (const app of dbApps) {
+      const db = app.database!;
+      const entry = parsed ? findEntry(parsed, app.name) : undefined;
+      const strings = entry === undefined ? [] : allStrings(entry);
+      if (!strings.includes(db.role) || !strings.includes(db.name)) {
+        out.push(finding('ordering', [...app.origin, 'database'], `app "${app.name}" has a database, but ${pg.repo}:${pg.databasesFile} has no entry creating role "${db.role}" and database "${db.name}"; the Vault dynamic role's GRANT ${db.role} fails without it, so factory's output must carry it and be applied first; this is a joinkey bug, please report it`, { at: 'key' }));
+      }
+    }
+  }
+
+  for (const [repo, files] of tree) {
+    if (repo === DOCS_REPO) continue;
+    for (const [path, content] of files) {
+      const origin = originOf(repo, path);
+      // pitfall 10: Helm consumes "{{" in every file under templates/
+      if (path.split('/').slice(0, -1).includes('templates') && content.replace(/\{\{"\{\{"\}\}/g, '').includes('{{')) {
+        out.push(finding('helm-template-braces', origin, `${repo}:${path} lies in a Helm templates/ dir and holds "{{", which Helm would evaluate; escape it as {{"{{"}} or move the manifests out of templates/`, { at: 'key' }));
+      }
+      if (/\.ya?ml$/.test(path)) out.push(...manifestFindings(model, repo, path, content, origin));
+      if (/\.tf$/.test(path)) out.push(...(await hclFindings(repo, path, content, origin)));
+    }
+  }
+  return out;
+}
+
+function manifestFindings(model: Model, repo: string, path: string, text: string, origin: PathSegment[]): Finding[] {
+  const out: Finding[] = [];
+  const where = `${repo}:${path}`;
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length) continue; // the CRD schema check reports unparsable YAML
+    const obj = doc.toJS() as Record<string, any> | null;
+    if (!obj || typeof obj !== 'object') continue;
+    const kind = String(obj.kind ?? '');
+    const name = `${kind} ${obj.metadata?.namespace ?? '?'}/${obj.metadata?.name ?? '?'}`;
+    const spec = (obj.spec ?? {}) as Record<string, any>;
+    if (kind === 'VaultStaticSecret' || kind === 'VaultDynamicSecret') {
+      if (spec.destination?.create !== true) {
+        out.push(finding('vso-destination-create', origin, `${name} in ${where} does not set destination.create: true, so VSO never creates the Secret and only logs at Info; this is a joinkey bug, please report it`, { at: 'key' }));
+      }
+    }
+    if (kind === 'VaultStaticSecret') {
+      if (typeof spec.refreshAfter !== 'string' || spec.refreshAfter === '') {
+        out.push(finding('vso-refresh', origin, `${name} in ${where} has no refreshAfter, so the Secret never resyncs; set vault.refreshAfter (e.g. 30s)`, { at: 'key' }));
+      }
+      if (spec.hmacSecretData === false) {
+        out.push(finding('vso-refresh', origin, `${name} in ${where} turns hmacSecretData off, which disables periodic resync and silently ignores rolloutRestartTargets; drop it`, { at: 'key' }));
+      }
+    }
+    if (kind === 'VaultDynamicSecret') {
+      if (spec.revoke === true) {
+        out.push(finding('vso-revoke', origin, `${name} in ${where} sets revoke: true, which needs update on sys/leases/revoke that the app policy does not grant, so VSO swallows the error and leaves the lease; drop revoke`, { at: 'key' }));
+      }
+      if (spec.renewalPercent !== undefined && !(typeof spec.renewalPercent === 'number' && spec.renewalPercent >= 0 && spec.renewalPercent <= 90)) {
+        out.push(finding('vso-renewal-percent', origin, `${name} in ${where} sets renewalPercent ${JSON.stringify(spec.renewalPercent)}, outside 0-90; use the default (67)`, { at: 'key' }));
+      }
+    }
+    if (kind === 'VaultAuth') {
+      const allowed = spec.allowedNamespaces;
+      if (Array.isArray(allowed) && allowed.includes('*')) {
+        out.push(finding('vso-allowed-namespaces', origin, `${name} in ${where} allows every namespace ("*"), so any namespace can use its Vault role; drop allowedNamespaces`, { at: 'key' }));
+      }
+      const role = String(spec.kubernetes?.role ?? spec.role ?? '');
+      const app = model.apps.find((a) => a.vault.authRole === role);
+      const sa = String(spec.kubernetes?.serviceAccount ?? '');
+      const ns = String(obj.metadata?.namespace ?? '');
+      const audiences: unknown = spec.kubernetes?.audiences;
+      if (!app) {
+        out.push(finding('sa-namespace', origin, `${name} in ${where} logs in with Vault role "${role}", which no app declares; this is a joinkey bug, please report it`, { at: 'key' }));
+        continue;
+      }
+      if (!app.boundServiceAccounts.includes(sa)) {
+        out.push(finding('sa-namespace', [...app.origin, 'serviceAccounts'], `rendered ${name} in ${where} logs in as service account "${sa}", which Vault role "${role}" does not bind (bound service accounts: ${app.boundServiceAccounts.join(', ')}); add "${sa}" to apps.${app.name}.serviceAccounts`, { at: 'key' }));
+      }
+      if (!app.boundNamespaces.includes(ns)) {
+        out.push(finding('sa-namespace', [...app.origin, 'namespaces'], `rendered ${name} in ${where} lives in namespace "${ns}", which Vault role "${role}" does not bind (bound namespaces: ${app.boundNamespaces.join(', ')}); Vault checks service account AND namespace, so add "${ns}" to apps.${app.name}.namespaces`, { at: 'key' }));
+      }
+      if (!Array.isArray(audiences) || !audiences.includes(model.vault.audience)) {
+        out.push(finding('vaultauth-audience', ['vault', 'audience'], `rendered ${name} in ${where} sends audiences ${JSON.stringify(audiences ?? [])}, which do not include the role's audience "${model.vault.audience}" (VSO adds no default); this is a joinkey bug, please report it`, { at: 'key' }));
+      }
+    }
+  }
+  return out;
+}
+
+async function hclFindings(repo: string, path: string, text: string, origin: PathSegment[]): Promise<Finding[]> {
+  let json: Record<string, any>;
+  try {
+    json = (await parseHcl(path.replace(/[^A-Za-z0-9_.-]/g, '_'), text)) as Record<string, any>;
+  } catch {
+    return []; // the provider schema check reports HCL that does not parse
+  }
+  const out: Finding[] = [];
+  const roles = (json.resource?.vault_kubernetes_auth_backend_role ?? {}) as Record<string, Record<string, unknown>[]>;
+  for (const [label, blocks] of Object.entries(roles)) {
+    for (const b of blocks) {
+      const where = `vault_kubernetes_auth_backend_role.${label} in ${repo}:${path}`;
+      if ('policies' in b) out.push(finding('k8s-role-deprecated', origin, `${where} sets "policies", removed in provider 3.0; use token_policies`, { at: 'key' }));
+      for (const k of ['disable_iss_validation', 'issuer']) {
+        if (k in b) out.push(finding('k8s-role-deprecated', origin, `${where} sets "${k}", which Vault deprecates; drop it`, { at: 'key' }));
+      }
+      if (!('audience' in b)) out.push(finding('k8s-role-deprecated', origin, `${where} sets no audience, which Vault only warns about; set audience (vault.audience)`, { at: 'key' }));
+      const ttl = Number(b.token_ttl);
+      const max = Number(b.token_max_ttl);
+      if (Number.isFinite(ttl) && Number.isFinite(max) && max > 0 && ttl > max) {
+        out.push(finding('k8s-role-deprecated', origin, `${where} sets token_ttl ${ttl} above token_max_ttl ${max}; lower vault.tokenTtl`, { at: 'key' }));
+      }
+    }
+  }
+  return out;
+}
+
+/** The value under `key` in the first map that has it, searching depth-first. */
+function findEntry(x: unknown, key: string): unknown {
+  if (Array.isArray(x)) {
+    for (const v of x) { const r = findEntry(v, key); if (r !== undefined) return r; }
+    return undefined;
+  }
+  if (x && typeof x === 'object') {
+    const rec = x as Record<string, unknown>;
+    if (key in rec) return rec[key];
+    for (const v of Object.values(rec)) { const r = findEntry(v, key); if (r !== undefined) return r; }
+  }
+  return undefined;
+}
+
+function allStrings(x: unknown): string[] {
+  if (typeof x === 'string') return [x];
+  if (Array.isArray(x)) return x.flatMap(allStrings);
+  if (x && typeof x === 'object') return Object.values(x).flatMap(allStrings);
+  return [];
+}

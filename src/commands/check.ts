@@ -1,0 +1,73 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliIo } from '../cli';
+import { positioned, ruleForInputDiagnostic, runChecks, type RepoReader } from '../check';
+import { compareDiagnostics, formatDiagnostic, InputError, JoinkeyError, type Diagnostic } from '../errors';
+import { readModel } from './common';
+
+const HELP = `Usage: joinkey check [--config apps.yaml] [--repos-dir DIR] [--format text|json]
+
+Proves the invariants of apps.yaml and of the output it renders: names, service account AND
+namespace bindings, policy glob isolation between apps, kv scope, factory ordering, the VSO and
+Kubernetes auth pitfalls, and the VSO CRD and provider schemas. Exits 0 when every invariant holds
+(warnings are printed but do not fail), else prints FILE:LINE:COL: rule-id: message per finding
+and exits 1.
+
+  --config FILE     the apps.yaml to read (default apps.yaml)
+  --repos-dir DIR   checkouts of the target repos as DIR/<repo id>; also checks their variables.tf
+                    contract and that no hand-written file sits where joinkey writes
+  --format FORMAT   text (default) or json (an array of {file, line, col, rule, severity, message})
+`;
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string' }, 'repos-dir': { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) { io.stdout.write(HELP); return 0; }
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new JoinkeyError(`--format must be text or json, not "${format}"`);
+
+  let diagnostics: Diagnostic[];
+  try {
+    const { model, source } = readModel(io.cwd, values.config);
+    const reposDir = values['repos-dir'] === undefined ? undefined : path.resolve(io.cwd, values['repos-dir']);
+    if (reposDir !== undefined && !isDir(reposDir)) throw new JoinkeyError(`--repos-dir ${values['repos-dir']} is not a directory; pass the dir that holds the checkouts as <dir>/<repo id>`);
+    const findings = await runChecks(model, reposDir === undefined ? {} : { repos: repoReader(reposDir) });
+    diagnostics = findings.map((f) => positioned(source, f));
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    diagnostics = e.diagnostics.map((d) => ({ ...d, rule: d.rule ?? ruleForInputDiagnostic(d) }));
+  }
+  diagnostics.sort(compareDiagnostics);
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  if (format === 'json') {
+    io.stdout.write(`${JSON.stringify(diagnostics.map((d) => ({ file: d.file, line: d.line, col: d.col, rule: d.rule, severity: d.severity, message: d.message })), null, 2)}\n`);
+  } else {
+    const text = diagnostics.map(formatDiagnostic).join('\n');
+    (errors ? io.stderr : io.stdout).write(text ? `${text}\n` : '');
+    const warnings = diagnostics.length - errors;
+    const summary = errors
+      ? `joinkey check: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}\n`
+      : `joinkey check: every invariant holds${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}\n`;
+    (errors ? io.stderr : io.stdout).write(summary);
+  }
+  return errors ? 1 : 0;
+}
+
+function isDir(p: string): boolean {
+  try { return fs.statSync(p).isDirectory(); } catch { return false; }
+}
+
+/** Reads DIR/<repo>/<path>, refusing paths that would leave the checkout. */
+export function repoReader(dir: string): RepoReader {
+  return (repo, file) => {
+    const root = path.resolve(dir, repo);
+    const full = path.resolve(root, file);
+    if (!full.startsWith(root + path.sep)) return undefined;
+    try { return fs.readFileSync(full, 'utf8'); } catch { return undefined; }
+  };
+}

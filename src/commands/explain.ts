@@ -1,0 +1,37 @@
+import { parseArgs } from 'node:util';
+import type { CliIo } from '../cli';
+import { JoinkeyError } from '../errors';
+import { explainApp, explanationRows, formatTable } from '../explain';
+import { readModel } from './common';
+
+const HELP = `Usage: joinkey explain <app> [--config apps.yaml] [--format text|json]
+
+Prints every object the app name produces across the repos: namespace, service accounts, Vault
+role, policies and their paths, CI role, Postgres role and database, VSO objects, Kubernetes
+Secrets, generated files and the tofu state prefix.
+
+  --config FILE    the apps.yaml to read (default apps.yaml)
+  --format FORMAT  text (default, a table) or json
+`;
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { config: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) { io.stdout.write(HELP); return 0; }
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new JoinkeyError(`--format must be text or json, not "${format}"`);
+  if (positionals.length !== 1) throw new JoinkeyError(`explain takes exactly one app name, e.g. "joinkey explain webapp"`);
+  const name = positionals[0]!;
+  const { model } = readModel(io.cwd, values.config);
+  const e = explainApp(model, name);
+  if (!e) {
+    const known = model.apps.map((a) => a.name);
+    throw new JoinkeyError(`no app "${name}" in ${values.config ?? 'apps.yaml'}; known apps: ${known.join(', ') || '(none)'}`);
+  }
+  io.stdout.write(format === 'json' ? `${JSON.stringify(e, null, 2)}\n` : formatTable(explanationRows(e)));
+  return 0;
+}

@@ -1,0 +1,45 @@
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliIo } from '../cli';
+import { diffTree, writeTree } from '../output/write';
+import { renderFiles } from '../render';
+import { readModel } from './common';
+
+const HELP = `Usage: joinkey synth [--config apps.yaml] [--out dist] [--check]
+
+Renders apps.yaml into OUT/<repo>/<path>. The whole tree is written to a temp dir and then
+swapped in, so a failure leaves the previous OUT intact. OUT may only hold joinkey's own files.
+
+  --config FILE  the apps.yaml to read (default apps.yaml)
+  --out DIR      output dir (default dist)
+  --check        render in memory and compare with OUT: exit 0 when equal, 2 when not
+`;
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string' }, out: { type: 'string' }, check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) { io.stdout.write(HELP); return 0; }
+  const { model } = readModel(io.cwd, values.config);
+  const outArg = values.out ?? 'dist';
+  const out = path.resolve(io.cwd, outArg);
+
+  if (values.check) {
+    const diff = diffTree(out, renderFiles(model));
+    const lines = [
+      ...diff.changed.map((p) => `changed  ${p}`),
+      ...diff.missing.map((p) => `missing  ${p}`),
+      ...diff.extra.map((p) => `stale    ${p}`),
+    ];
+    if (lines.length === 0) { io.stdout.write(`${outArg} is up to date with ${values.config ?? 'apps.yaml'}\n`); return 0; }
+    io.stdout.write(`${lines.join('\n')}\n${outArg} is out of date (${lines.length} file${lines.length === 1 ? '' : 's'}); run "npx joinkey synth" and commit the result\n`);
+    return 2;
+  }
+
+  const result = writeTree(out, renderFiles(model));
+  io.stdout.write(`wrote ${result.files} files for ${model.apps.length} apps to ${outArg}\n`);
+  return 0;
+}

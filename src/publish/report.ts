@@ -1,0 +1,53 @@
+import type { PublishReport, RepoResult } from './index';
+import { prLine } from './index';
+
+/** Pure: the text `joinkey publish` prints after the run (the plan, with --dry-run). */
+export function formatReport(report: PublishReport): string {
+  const out: string[] = [];
+  for (const r of report.repos) out.push(...repoSection(r, report.dryRun), '');
+  out.push(report.dryRun ? 'Dry run: nothing was written, pushed or opened.' : 'Summary:');
+  if (!report.dryRun) {
+    const w = Math.max(...report.repos.map((r) => r.repoId.length), 4);
+    for (const r of report.repos) out.push(`  ${r.repoId.padEnd(w)}  ${statusWord(r)}${r.pr ? `; ${prLine(r.pr)}` : ''}${r.prError ? '; PR FAILED' : ''}`);
+    const pushed = report.repos.filter((r) => r.status === 'pushed').map((r) => r.repoId);
+    const prs = report.repos.filter((r) => r.pr && (r.pr.action === 'created' || r.pr.action === 'updated'));
+    out.push(`Pushed: ${pushed.length ? pushed.join(', ') : 'none'}.`);
+    out.push(`PRs created or updated: ${prs.length ? prs.map((r) => `${r.repoId} #${r.pr!.pr?.number} (${r.pr!.action})`).join(', ') : 'none'}.`);
+  }
+  if (!report.ok) out.push('Some repos were not published; see above. Exit status 1.');
+  return `${out.join('\n')}\n`;
+}
+
+function statusWord(r: RepoResult): string {
+  switch (r.status) {
+    case 'pushed': return `pushed ${r.branch} (${r.commit?.slice(0, 12)})`;
+    case 'up-to-date': return `${r.branch} already up to date, nothing pushed`;
+    case 'no-changes': return `${r.base} already holds the generated files, nothing pushed`;
+    case 'would-push': return `would push one commit to ${r.branch}`;
+    case 'refused': return 'REFUSED (hand-written files at generated paths), nothing pushed';
+    case 'stopped': return `STOPPED (${r.branch} has commits not made by joinkey), nothing pushed`;
+    case 'failed': return 'FAILED, nothing pushed';
+  }
+}
+
+function repoSection(r: RepoResult, dryRun: boolean): string[] {
+  const lines = [`${r.repoId}: ${r.base} -> ${r.branch} (${r.url})`];
+  lines.push(`  ${statusWord(r)}`);
+  if (r.reason && r.status !== 'refused') lines.push(`  ${r.reason}`);
+  for (const c of r.conflicts ?? []) lines.push(`  conflict: ${c.path} ${c.reason}`);
+  if (r.plan && (dryRun || r.status !== 'refused')) {
+    const { adds, changes, deletes } = r.plan;
+    if (dryRun || r.status === 'pushed') {
+      lines.push(`  files: ${adds.length} added, ${changes.length} changed, ${deletes.length} deleted, ${r.plan.unchanged.length} unchanged`);
+      for (const f of adds) lines.push(`    add     ${f.path}`);
+      for (const f of changes) lines.push(`    change  ${f.path}`);
+      for (const f of deletes) lines.push(`    delete  ${f.path}`);
+    }
+  }
+  if (r.summary && r.summary.changedApps.length && r.status !== 'refused') lines.push(`  apps: ${r.summary.changedApps.join(', ')}`);
+  if (r.pr) lines.push(`  PR${r.giteaRepo ? ` in ${r.giteaRepo}` : ''}: ${prLine(r.pr)}`);
+  else if (dryRun && (r.status === 'would-push' || r.status === 'up-to-date')) lines.push(`  PR: would ensure one PR ${r.branch} -> ${r.base} (not checked: no Gitea URL or token, or --no-pr)`);
+  if (r.prError) lines.push(`  PR failed: ${r.prError}`);
+  for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  return lines;
+}
