@@ -72,7 +72,7 @@ describe('sa-namespace: Vault checks service account AND namespace', () => {
     cms.set(vso, cms.get(vso)!.replace('serviceAccount: cloudflared', 'serviceAccount: default'));
     const findings = await checkRendered(model, new Map([...tree, ['cms', cms]]));
     expect(findings.map((f) => `${f.rule} ${f.path.join('.')}: ${f.message}`)).toEqual([
-      'sa-namespace apps.cms.serviceAccounts: rendered VaultAuth cms/cms-cloudflared in cms:chart/templates/vso.gen.yaml logs in as service account "default", which Vault role "cms" does not bind (bound service accounts: cms, cloudflared); add "default" to apps.cms.serviceAccounts',
+      'sa-namespace apps.cms.serviceAccounts: rendered VaultAuth cms/cms-cloudflared in cms:cms/resources/vso.gen.yaml logs in as service account "default", which Vault role "cms" does not bind (bound service accounts: cms, cloudflared); add "default" to apps.cms.serviceAccounts',
     ]);
   });
 });

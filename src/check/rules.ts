@@ -36,9 +36,9 @@ export function checkModel(model: Model): Finding[] {
 
 function nameFindings(model: Model): Finding[] {
   const out: Finding[] = [];
-  const label = (path: PathSegment[], what: string, name: string) => {
+  const label = (path: PathSegment[], what: string, name: string, at?: 'key') => {
     if (!isDns1123Label(name)) {
-      out.push(finding('name-dns1123', path, `${what} "${name}" is not a DNS-1123 label (at most ${DNS1123_LABEL_MAX} characters: lowercase letters, digits and "-", starting and ending with a letter or digit); rename it, e.g. ${suggestLabel(name)}`));
+      out.push(finding('name-dns1123', path, `${what} "${name}" is not a DNS-1123 label (at most ${DNS1123_LABEL_MAX} characters: lowercase letters, digits and "-", starting and ending with a letter or digit); rename it, e.g. ${suggestLabel(name)}`, at ? { at } : {}));
     }
   };
   const subdomain = (path: PathSegment[], what: string, name: string, from: string) => {
@@ -48,19 +48,19 @@ function nameFindings(model: Model): Finding[] {
   };
   const escape = (path: PathSegment[], what: string, name: string) => {
     if (PATH_ESCAPE.test(name)) {
-      out.push(finding('name-path-escape', path, `${what} "${name}" holds "..", "*", "+" or "/", so it would escape or widen its Vault path; use a plain name, e.g. ${suggestLabel(name)}`));
+      out.push(finding('name-path-escape', path, `${what} "${name}" holds "..", "*", "+" or "/", so it would escape or widen its Vault path; use a plain name, e.g. ${suggestLabel(name)}`, { at: 'key' }));
     }
   };
   for (const app of model.apps) {
     const at = app.origin;
     escape([...at], 'app name', app.name);
-    label([...at], 'app name', app.name);
+    label([...at], 'app name', app.name, 'key');
     label([...at, 'namespace'], 'namespace', app.namespace);
     for (const sa of app.extraServiceAccounts) label([...at, 'serviceAccounts'], 'service account', sa);
     for (const ns of app.extraNamespaces) label([...at, 'namespaces'], 'namespace', ns);
     for (const s of app.secrets) {
       escape([...s.origin], 'secret name', s.name);
-      label([...s.origin], 'secret name', s.name);
+      label([...s.origin], 'secret name', s.name, 'key');
       subdomain([...s.origin], 'Secret', s.k8sSecretName, `app "${app.name}" and secret "${s.name}"`);
       subdomain([...s.origin], 'VaultStaticSecret', s.staticSecretName, `app "${app.name}" and secret "${s.name}"`);
     }

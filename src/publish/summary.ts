@@ -57,11 +57,16 @@ export function summarizePlan(model: Model, plan: RepoPlan): PlanSummary {
   const known = new Set(model.apps.map((a) => a.name));
 
   const changes = changesOf(plan);
+  /** Central map file -> the apps whose entries it adds, changes or removes. */
+  const centralApps = new Map<string, Set<string>>();
   // Central maps first, so removed apps are known when files are attributed.
   for (const f of changes) {
     if (!isCentralRepo(f.path) || !central.has(f.path)) continue;
     const before = appBlocks(f.before ?? '');
     const after = appBlocks(f.after ?? '');
+    const touched = new Set<string>();
+    centralApps.set(f.path, touched);
+    for (const [app, block] of after) if (before.get(app) !== block) touched.add(app);
     const isApplications = f.path === model.central.vault.applicationsFile;
     for (const [app, block] of after) {
       if (!before.has(app)) {
@@ -73,12 +78,17 @@ export function summarizePlan(model: Model, plan: RepoPlan): PlanSummary {
         }
       } else if (before.get(app) !== block) changed.add(app);
     }
-    for (const app of before.keys()) if (!after.has(app)) (known.has(app) ? changed : removed).add(app);
+    for (const app of before.keys()) {
+      if (after.has(app)) continue;
+      (known.has(app) ? changed : removed).add(app);
+      touched.add(app);
+    }
   }
 
   const files: ChangedFile[] = changes.map((f) => {
-    const app = attribute(model, plan.repoId, f.path, removed, isCentralRepo(f.path));
-    if (known.has(app)) changed.add(app);
+    const inMap = centralApps.get(f.path);
+    const app = inMap?.size ? [...inMap].sort().join(', ') : attribute(model, plan.repoId, f.path, removed, isCentralRepo(f.path));
+    for (const a of app.split(', ')) if (known.has(a)) changed.add(a);
     const kinds = objectKinds(f.path, f.after ?? f.before ?? '');
     return { path: f.path, change: f.change, app, kinds };
   });
