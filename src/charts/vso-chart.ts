@@ -60,42 +60,44 @@ export class VsoChart extends Chart {
 }
 
 /**
- * The guidebook's add-initcontainer.yaml: a strategic-merge patch for the workload that reads the
- * database URL. The init container builds the URL from the dynamic credentials and writes it, as
- * a file named after `urlEnv`, into a shared in-memory volume.
+ * The guidebook's add-initcontainer.yaml: a strategic-merge patch for each workload that VSO
+ * restarts on rotation (so reads the credentials). The init container builds the database URL
+ * from the dynamic credentials and writes it, as a file named after `urlEnv`, into a shared
+ * in-memory volume.
  */
 export class InitContainerPatchChart extends Chart {
   constructor(scope: Construct, id: string, model: Model, app: AppModel) {
     super(scope, id, { disableResourceNameHashes: true });
     const db = app.database!;
-    const workload = db.restart.find((t) => t.kind !== 'argo.Rollout')!;
     const init = DEFAULTS.initContainer;
     const fromSecret = (key: string) => ({ valueFrom: { secretKeyRef: { name: db.k8sSecretName, key } } });
-    new ApiObject(this, 'patch', {
-      apiVersion: 'apps/v1',
-      kind: workload.kind,
-      metadata: { name: workload.name, namespace: app.namespace },
-      spec: {
-        template: {
-          spec: {
-            initContainers: [{
-              name: init.name,
-              image: init.image,
-              command: ['sh', '-c', `printf '%s' "postgres://\${DB_USER}:\${DB_PASS}@\${DB_HOST}:\${DB_PORT}/\${DB_NAME}" > ${init.mountPath}/${db.urlEnv}`],
-              env: [
-                { name: 'DB_USER', ...fromSecret('username') },
-                { name: 'DB_PASS', ...fromSecret('password') },
-                { name: 'DB_HOST', value: model.postgres.host },
-                { name: 'DB_PORT', value: String(model.postgres.port) },
-                { name: 'DB_NAME', value: db.name },
-              ],
-              volumeMounts: [{ name: init.volume, mountPath: init.mountPath }],
-            }],
-            volumes: [{ name: init.volume, emptyDir: { medium: 'Memory' } }],
+    for (const workload of db.restart.filter((t) => t.kind !== 'argo.Rollout')) {
+      new ApiObject(this, `patch/${workload.kind}/${workload.name}`, {
+        apiVersion: 'apps/v1',
+        kind: workload.kind,
+        metadata: { name: workload.name, namespace: app.namespace },
+        spec: {
+          template: {
+            spec: {
+              initContainers: [{
+                name: init.name,
+                image: init.image,
+                command: ['sh', '-c', `printf '%s' "postgres://\${DB_USER}:\${DB_PASS}@\${DB_HOST}:\${DB_PORT}/\${DB_NAME}" > ${init.mountPath}/${db.urlEnv}`],
+                env: [
+                  { name: 'DB_USER', ...fromSecret('username') },
+                  { name: 'DB_PASS', ...fromSecret('password') },
+                  { name: 'DB_HOST', value: model.postgres.host },
+                  { name: 'DB_PORT', value: String(model.postgres.port) },
+                  { name: 'DB_NAME', value: db.name },
+                ],
+                volumeMounts: [{ name: init.volume, mountPath: init.mountPath }],
+              }],
+              volumes: [{ name: init.volume, emptyDir: { medium: 'Memory' } }],
+            },
           },
         },
-      },
-    });
+      });
+    }
   }
 }
 
