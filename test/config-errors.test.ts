@@ -167,3 +167,17 @@ describe('apps.yaml input errors', () => {
     expect(diagnosticsOf(base + 'apps: {}\n\u0000\u0001')).toEqual(['apps.yaml:6:1: the file holds a NUL byte, so it is not a YAML text file; check that it is the right file']);
   });
 });
+
+describe('Vault names that must stay unique', () => {
+  it('rejects an app that would overwrite Vault\'s default policy', () => {
+    expect(diagnosticsOf(base + `apps:\n  default: { database: false }\n`)).toEqual([
+      'apps.yaml:6:3: apps.default: app "default" would name a Vault policy or role that Vault or VSO already uses (default, root, vault-secret-operator, edit-vso-client-cache); rename the app',
+    ]);
+  });
+
+  it('rejects a consumer whose policy name is an app\'s ops policy', () => {
+    expect(diagnosticsOf(base + `apps:\n  web: {}\nconsumers:\n  web-ops: { serviceAccount: a, namespace: b, reads: [web/x] }\n`)).toEqual([
+      'apps.yaml:8:3: consumers.web-ops: consumer "web-ops" would share its Vault policy and role name with app "web"\'s ops policy; rename the consumer',
+    ]);
+  });
+});

@@ -97,6 +97,21 @@ export function crossFieldProblems(raw: unknown): Problem[] {
     }
   }
 
+  for (const app of appNames) {
+    if (RESERVED_VAULT_NAMES.has(app)) {
+      problems.push({ path: ['apps', app], at: 'key', message: `app "${app}" would name a Vault policy or role that Vault or VSO already uses (${[...RESERVED_VAULT_NAMES].join(', ')}); rename the app` });
+    }
+  }
+  const vaultNames = new Map<string, string>();
+  for (const app of appNames) {
+    vaultNames.set(app, `app "${app}"'s policy and role`);
+    vaultNames.set(`${app}-ops`, `app "${app}"'s ops policy`);
+  }
+  for (const name of Object.keys(record(root.consumers))) {
+    const taken = RESERVED_VAULT_NAMES.has(name) ? 'a policy or role Vault or VSO already uses' : vaultNames.get(name);
+    if (taken) problems.push({ path: ['consumers', name], at: 'key', message: `consumer "${name}" would share its Vault policy and role name with ${taken}; rename the consumer` });
+  }
+
   for (const [name, rawConsumer] of Object.entries(record(root.consumers))) {
     const reads = record(rawConsumer).reads;
     if (!Array.isArray(reads)) continue;
@@ -135,6 +150,9 @@ export function consumerReadProblem(read: string, apps: ReadonlySet<string>): st
   }
   return undefined;
 }
+
+/** Policy and role names Vault or VSO own: an app or consumer of that name would overwrite them. */
+const RESERVED_VAULT_NAMES: ReadonlySet<string> = new Set(['default', 'root', 'vault-secret-operator', 'edit-vso-client-cache']);
 
 type Rec = Record<string, unknown>;
 
