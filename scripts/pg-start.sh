@@ -30,7 +30,8 @@ if ! as_pg "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
   as_pg "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 30 \
     -o "-k $DIR -p $PORT -c listen_addresses='' -c fsync=off" start >/dev/null
 fi
-echo "PGHOST=$DIR"
-echo "PGPORT=$PORT"
-echo "PGUSER=postgres"
-echo "JOINKEY_PG_URL=postgresql://postgres@/postgres?host=$DIR&port=$PORT"
+# shell-quoted, so that `eval "$(scripts/pg-start.sh | sed 's/^/export /')"` works
+echo "PGHOST='$DIR'"
+echo "PGPORT='$PORT'"
+echo "PGUSER='postgres'"
+echo "JOINKEY_PG_URL='postgresql://postgres@/postgres?host=$DIR&port=$PORT'"

@@ -79,7 +79,10 @@ describe.skipIf(Boolean(skipWhy))('PostgreSQL 15: factory roles and the guideboo
       startedDir = mkdtempSync(join(tmpdir(), 'joinkey-pg-'));
       const port = String(56000 + (process.pid % 1000));
       const out = execFileSync(join(ROOT, 'scripts/pg-start.sh'), { encoding: 'utf8', env: { ...process.env, JOINKEY_PG_DIR: startedDir, JOINKEY_PG_PORT: port } });
-      const vars = Object.fromEntries(out.trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
+      const vars = Object.fromEntries(out.trim().split('\n').map((l) => {
+        const eq = l.indexOf('=');
+        return [l.slice(0, eq), l.slice(eq + 1).replace(/^'|'$/g, '')] as [string, string];
+      }));
       conn = { host: vars.PGHOST!, port: vars.PGPORT! };
     }
     expect(ok('select 1')).toBe('1');

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { run as diff } from '../src/commands/diff';
 import { run } from '../src/commands/publish';
 import { BOT_IDENTITY, BOT_TRAILER } from '../src/publish/git';
 import { OWNERSHIP_FILE } from '../src/render/files';
@@ -194,6 +195,18 @@ describe('joinkey publish on real git', () => {
     expect(r.out).toContain('would push one commit to joinkey/sync');
     expect(r.out).toContain('Dry run: nothing was written, pushed or opened.');
     void fx;
+  });
+
+  it('GIVEN fresh repos WHEN running joinkey diff THEN it prints uncoloured unified diffs per repo and a summary table, pushing nothing', async () => {
+    const { cwd, allHeads } = await setup();
+    const before = await allHeads();
+    const io = captureIo(cwd, fx!.env);
+    const code = await diff([], io);
+    expect(code, io.out() + io.err()).toBe(0);
+    expect(io.out()).toContain('--- /dev/null\n+++ b/plausible/iac/app_roles.gen.tf\n@@ -0,0 +1,');
+    expect(io.out()).not.toContain('\x1b[');
+    expect(io.out()).toMatch(/REPO\s+ADDED\s+CHANGED\s+DELETED\s+UNCHANGED\s+CONFLICTS\nfactory\s+2\s+0\s+0\s+0\s+0\n/);
+    expect(await allHeads()).toEqual(before);
   });
 
   it('GIVEN --repos WHEN publishing THEN only those repos are touched', async () => {

@@ -69,32 +69,50 @@ export class RepoCache {
     const refspecs = [`+refs/heads/${base}:refs/remotes/origin/${base}`];
     if (heads.has(`refs/heads/${bot}`)) refspecs.push(`+refs/heads/${bot}:refs/remotes/origin/${bot}`);
     await this.run('fetch', ['fetch', '--quiet', '--no-tags', '--depth=2', 'origin', ...refspecs]);
-    const baseSha = (await this.run('rev-parse', ['rev-parse', `refs/remotes/origin/${base}^{commit}`])).trim();
-    const botSha = heads.has(`refs/heads/${bot}`) ? (await this.run('rev-parse', ['rev-parse', `refs/remotes/origin/${bot}^{commit}`])).trim() : undefined;
-    return { baseSha, ...(botSha ? { botSha } : {}) };
+    const refs = [`refs/remotes/origin/${base}^{commit}`, ...(heads.has(`refs/heads/${bot}`) ? [`refs/remotes/origin/${bot}^{commit}`] : [])];
+    const [baseSha, botSha] = (await this.run('rev-parse', ['rev-parse', ...refs])).trim().split('\n').map((l) => l.trim());
+    return { baseSha: baseSha!, ...(botSha ? { botSha } : {}) };
   }
 
   /** Every file path of `sha` with its mode, and the contents of the regular files among `want` (a function of the ownership file). */
   async baseTree(sha: string, want: (ownershipContent: string | undefined) => readonly string[], ownershipPath: string): Promise<BaseTree> {
-    const out = await this.run('ls-tree', ['ls-tree', '-r', '-z', '--full-tree', sha]);
+    const out = await this.run('ls-tree', ['ls-tree', '-r', '-l', '-z', '--full-tree', sha]);
     const entries = new Map<string, string>();
-    const blobs = new Map<string, string>();
+    const blobs = new Map<string, { obj: string; size: number }>();
     for (const rec of out.split('\0')) {
       if (!rec) continue;
       const tab = rec.indexOf('\t');
-      const [mode, type, obj] = rec.slice(0, tab).split(' ');
+      const [mode, type, obj, size] = rec.slice(0, tab).trim().split(/\s+/);
       const path = rec.slice(tab + 1);
       entries.set(path, mode!);
-      if (type === 'blob' && (mode === '100644' || mode === '100755')) blobs.set(path, obj!);
+      if (type === 'blob' && (mode === '100644' || mode === '100755')) blobs.set(path, { obj: obj!, size: Number(size) });
     }
     const contents = new Map<string, string>();
-    const read = async (path: string) => {
-      const obj = blobs.get(path);
-      if (obj !== undefined && !contents.has(path)) contents.set(path, await this.catBlob(obj));
-    };
-    await read(ownershipPath);
-    for (const path of want(contents.get(ownershipPath))) await read(path);
+    await this.readBlobs([ownershipPath], blobs, contents);
+    await this.readBlobs(want(contents.get(ownershipPath)), blobs, contents);
     return { entries, contents };
+  }
+
+  /** Reads many blobs with one `git show` (blobs print back to back) and splits by their sizes. */
+  private async readBlobs(paths: readonly string[], blobs: ReadonlyMap<string, { obj: string; size: number }>, into: Map<string, string>): Promise<void> {
+    const todo = [...new Set(paths)].filter((p) => blobs.has(p) && !into.has(p));
+    for (let i = 0; i < todo.length; i += 200) {
+      const chunk = todo.slice(i, i + 200);
+      let buf: Buffer;
+      try {
+        buf = await this.git.showBuffer(chunk.map((p) => blobs.get(p)!.obj));
+      } catch (e) {
+        throw new JoinkeyError(`git show failed in ${this.dir}: ${firstLines(this.redact(errorText(e)))}`);
+      }
+      const total = chunk.reduce((n, p) => n + blobs.get(p)!.size, 0);
+      if (buf.length !== total) throw new JoinkeyError(`git show returned ${buf.length} bytes for blobs of ${total} bytes in ${this.dir}`);
+      let at = 0;
+      for (const p of chunk) {
+        const size = blobs.get(p)!.size;
+        into.set(p, buf.subarray(at, at + size).toString('utf8'));
+        at += size;
+      }
+    }
   }
 
   /** Whether the remote bot branch is exactly a base commit plus one commit by the bot. */
@@ -173,14 +191,6 @@ export class RepoCache {
     if (await check()) return true;
     await this.git.raw(['fetch', '--quiet', '--no-tags', '--deepen=200', 'origin']).catch(() => '');
     return check();
-  }
-
-  private async catBlob(obj: string): Promise<string> {
-    try {
-      return (await this.git.showBuffer([obj])).toString('utf8');
-    } catch (e) {
-      throw new JoinkeyError(`git show ${obj} failed in ${this.dir}: ${firstLines(this.redact(errorText(e)))}`);
-    }
   }
 
   private async run(what: string, args: string[]): Promise<string> {
