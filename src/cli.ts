@@ -10,12 +10,12 @@ export interface CliIo {
 
 export type Command = (args: string[], io: CliIo) => Promise<number>;
 
-const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
-  synth: { summary: 'render apps.yaml into OUT/<repo>/<path> (default dist/)', load: () => require('./commands/synth').run },
-  check: { summary: 'prove the invariants of apps.yaml and the rendered output', load: () => require('./commands/check').run },
-  explain: { summary: 'list every object one app name produces across the repos', load: () => require('./commands/explain').run },
-  diff: { summary: 'diff the rendered output against the target repos', load: () => require('./commands/diff').run },
-  publish: { summary: 'commit the rendered files to the target repos and open one PR per repo', load: () => require('./commands/publish').run },
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  synth: { summary: 'render apps.yaml into OUT/<repo>/<path> (default dist/)', load: async () => (await import('./commands/synth')).run },
+  check: { summary: 'prove the invariants of apps.yaml and the rendered output', load: async () => (await import('./commands/check')).run },
+  explain: { summary: 'list every object one app name produces across the repos', load: async () => (await import('./commands/explain')).run },
+  diff: { summary: 'diff the rendered output against the target repos', load: async () => (await import('./commands/diff')).run },
+  publish: { summary: 'commit the rendered files to the target repos and open one PR per repo', load: async () => (await import('./commands/publish')).run },
 };
 
 export const USAGE = `joinkey: one apps.yaml for Vault, VSO, Postgres and CI join keys
@@ -41,7 +41,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return 1;
   }
   try {
-    return await command.load()(rest, io);
+    return await (await command.load())(rest, io);
   } catch (e) {
     return reportError(e, io);
   }

@@ -2,12 +2,16 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli';
 import { diffTree, writeTree } from '../output/write';
+import { positioned } from '../check/finding';
+import { checkModel } from '../check/rules';
+import { formatDiagnosticWithSource, InputError } from '../errors';
 import { renderFiles } from '../render';
 import { readModel } from './common';
 
 const HELP = `Usage: joinkey synth [--config apps.yaml] [--out dist] [--check]
 
-Renders apps.yaml into OUT/<repo>/<path>. The whole tree is written to a temp dir and then
+Checks the invariants of apps.yaml (as \`joinkey check\` does, without the slower schema
+validation of the output), then renders it into OUT/<repo>/<path>. The whole tree is written to a temp dir and then
 swapped in, so a failure leaves the previous OUT intact. OUT may only hold joinkey's own files.
 
   --config FILE  the apps.yaml to read (default apps.yaml)
@@ -23,7 +27,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     allowPositionals: false,
   });
   if (values.help) { io.stdout.write(HELP); return 0; }
-  const { model } = readModel(io.cwd, values.config);
+  const { model, source } = readModel(io.cwd, values.config);
+  const findings = checkModel(model).map((f) => positioned(source, f));
+  if (findings.some((d) => d.severity === 'error')) throw new InputError(findings);
+  for (const warning of findings) io.stderr.write(`${formatDiagnosticWithSource(warning)}\n`);
   const outArg = values.out ?? 'dist';
   const out = path.resolve(io.cwd, outArg);
 
