@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { JoinkeyError } from '../errors';
+import { positioned } from '../check/finding';
+import { checkModel } from '../check/rules';
+import { formatDiagnosticWithSource, InputError, JoinkeyError } from '../errors';
 import { loadModel, type LoadedModel } from '../model';
 
 export const DEFAULT_CONFIG = 'apps.yaml';
@@ -18,4 +20,16 @@ export function readModel(cwd: string, config: string | undefined): LoadedModel 
     throw new JoinkeyError(`cannot read ${file}: ${why}; pass --config <path to apps.yaml>`);
   }
   return { ...loadModel(file, text), file };
+}
+
+/**
+ * readModel plus the model invariants of `joinkey check` (the fast ones, not the schema
+ * validation of the output): errors refuse the run, warnings are printed.
+ */
+export function readCheckedModel(cwd: string, config: string | undefined, stderr: { write(s: string): unknown }): LoadedModel & { file: string } {
+  const loaded = readModel(cwd, config);
+  const findings = checkModel(loaded.model).map((f) => positioned(loaded.source, f));
+  if (findings.some((d) => d.severity === 'error')) throw new InputError(findings);
+  for (const warning of findings) stderr.write(`${formatDiagnosticWithSource(warning)}\n`);
+  return loaded;
 }

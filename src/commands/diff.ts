@@ -5,7 +5,7 @@ import { DEFAULT_CACHE_DIR } from '../publish';
 import { diffRepos, formatDiff } from '../publish/diff';
 import { makeRedactor } from '../publish/redact';
 import { renderTree } from '../render';
-import { readModel } from './common';
+import { readCheckedModel } from './common';
 import { gitEnvironment, gitFactory, progressWriter } from './publish';
 
 const HELP = `Usage: joinkey diff [--config apps.yaml] [--repos-dir DIR] [--repos id,id] [--cache-dir DIR]
@@ -38,7 +38,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
   if (values.help) { io.stdout.write(HELP); return 0; }
   const redact = makeRedactor([io.env.GITEA_TOKEN]);
-  const { model } = readModel(io.cwd, values.config);
+  const { model } = readCheckedModel(io.cwd, values.config, io.stderr);
   const diffs = await diffRepos({
     model,
     tree: renderTree(model),

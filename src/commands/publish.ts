@@ -9,7 +9,7 @@ import { DEFAULT_BOT_BRANCH, DEFAULT_CACHE_DIR, publish, type ProgressEvent } fr
 import { makeRedactor, type Redactor } from '../publish/redact';
 import { formatReport } from '../publish/report';
 import { renderTree } from '../render';
-import { readModel } from './common';
+import { readCheckedModel } from './common';
 
 const HELP = `Usage: joinkey publish [--config apps.yaml] [--dry-run] [--no-pr] [--branch joinkey/sync]
                        [--repos id,id] [--gitea-url URL] [--cache-dir DIR]
@@ -90,7 +90,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (values.help) { io.stdout.write(HELP); return 0; }
   const token = io.env.GITEA_TOKEN || undefined;
   const redact = makeRedactor([token]);
-  const loaded = readModel(io.cwd, values.config);
+  const loaded = readCheckedModel(io.cwd, values.config, io.stderr);
   const { model } = loaded;
   const dryRun = !!values['dry-run'];
   const wantPr = !values['no-pr'];
@@ -108,7 +108,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (!token) throw new JoinkeyError('GITEA_TOKEN is not set, so no pull requests can be opened: set it to a Gitea access token with write:repository scope, or pass --no-pr');
   }
   const gitea = wantPr && giteaUrl && token
-    ? { client: createGiteaClient({ url: giteaUrl, token }), labels: giteaLabels(loaded.source.doc.toJS()) }
+    ? { client: createGiteaClient({ url: giteaUrl, token }), labels: [...(model.gitea?.labels ?? [])] }
     : undefined;
 
   const gitEnv = gitEnvironment(io.env);
@@ -131,10 +131,4 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
   io.stdout.write(redact(formatReport(report)));
   return report.ok ? 0 : 1;
-}
-
-/** gitea.labels from apps.yaml (validated by the schema already). */
-function giteaLabels(raw: unknown): string[] {
-  const labels = (raw as { gitea?: { labels?: unknown } } | null)?.gitea?.labels;
-  return Array.isArray(labels) ? labels.filter((l): l is string => typeof l === 'string') : [];
 }

@@ -2,11 +2,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli';
 import { diffTree, writeTree } from '../output/write';
-import { positioned } from '../check/finding';
-import { checkModel } from '../check/rules';
-import { formatDiagnosticWithSource, InputError } from '../errors';
 import { renderFiles } from '../render';
-import { readModel } from './common';
+import { readCheckedModel } from './common';
 
 const HELP = `Usage: joinkey synth [--config apps.yaml] [--out dist] [--check]
 
@@ -27,10 +24,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     allowPositionals: false,
   });
   if (values.help) { io.stdout.write(HELP); return 0; }
-  const { model, source } = readModel(io.cwd, values.config);
-  const findings = checkModel(model).map((f) => positioned(source, f));
-  if (findings.some((d) => d.severity === 'error')) throw new InputError(findings);
-  for (const warning of findings) io.stderr.write(`${formatDiagnosticWithSource(warning)}\n`);
+  const { model } = readCheckedModel(io.cwd, values.config, io.stderr);
   const outArg = values.out ?? 'dist';
   const out = path.resolve(io.cwd, outArg);
 

@@ -2,6 +2,7 @@ import { isMap } from 'yaml';
 import type * as z from 'zod';
 import { compareDiagnostics, InputError, type Diagnostic } from '../errors';
 import { AppsFileSchema, type AppsFile } from './schema';
+import { parsePlainYaml } from './plain-yaml';
 import { crossFieldProblems } from './rules';
 import { formatPath, YamlSource, type Path, type Problem } from './source';
 
@@ -14,7 +15,8 @@ export interface LoadedConfig {
 
 /**
  * Parses and validates apps.yaml text. Pure: the caller reads the file. Throws one InputError that
- * holds every problem, each at its line and column.
+ * holds every problem, each at its line and column. Files in the plain subset of YAML that people
+ * write are read by the fast reader; `yaml` parses the rest, and positions every problem.
  */
 export function loadAppsYaml(file: string, text: string): LoadedConfig {
   if (text.length > MAX_INPUT_BYTES) {
@@ -26,6 +28,18 @@ export function loadAppsYaml(file: string, text: string): LoadedConfig {
     throw new InputError([source.diagnostic(nul, 'the file holds a NUL byte, so it is not a YAML text file; check that it is the right file')]);
   }
   const source = new YamlSource(file, text);
+  const raw = parsePlainYaml(text) ?? readWithYaml(source);
+  const parsed = AppsFileSchema.safeParse(raw);
+  const problems: Problem[] = [...(parsed.success ? [] : parsed.error.issues.flatMap((i) => zodProblems(i, raw))), ...crossFieldProblems(raw)];
+  if (problems.length) throw new InputError(dedupe(problems.map((p) => source.at(p))));
+  return { config: parsed.data as AppsFile, source };
+}
+
+/**
+ * The data of a file outside the fast reader's plain subset, through `yaml`: every syntax error
+ * and warning, positioned.
+ */
+function readWithYaml(source: YamlSource): unknown {
   const diagnostics: Diagnostic[] = [];
   for (const e of [...source.doc.errors, ...source.doc.warnings]) {
     diagnostics.push(source.diagnostic(e.pos[0], yamlErrorMessage(e.code, e.message)));
@@ -39,17 +53,11 @@ export function loadAppsYaml(file: string, text: string): LoadedConfig {
     throw new InputError([source.diagnostic(source.doc.contents.range?.[0] ?? 0, 'apps.yaml must be a mapping with version, repos and apps, e.g. "version: 1"')]);
   }
 
-  let raw: unknown;
   try {
-    raw = source.doc.toJS({ maxAliasCount: 1000 });
+    return source.doc.toJS({ maxAliasCount: 1000 });
   } catch (e) {
     throw new InputError([source.diagnostic(0, `the YAML cannot be read as data (${(e as Error).message}); remove excessive or circular aliases`)]);
   }
-
-  const parsed = AppsFileSchema.safeParse(raw);
-  const problems: Problem[] = [...(parsed.success ? [] : parsed.error.issues.flatMap((i) => zodProblems(i, raw))), ...crossFieldProblems(raw)];
-  if (problems.length) throw new InputError(dedupe(problems.map((p) => source.at(p))));
-  return { config: parsed.data as AppsFile, source };
 }
 
 function yamlErrorMessage(code: string, message: string): string {

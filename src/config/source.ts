@@ -17,13 +17,34 @@ export interface Problem {
 
 /** A parsed YAML file that can map a data path back to a line and column. */
 export class YamlSource {
-  readonly lineCounter = new LineCounter();
-  readonly doc: Document.Parsed;
-  private readonly lines: string[];
+  private parsed?: { readonly doc: Document.Parsed; readonly lineCounter: LineCounter };
+  private lineTexts?: string[];
 
-  constructor(readonly file: string, readonly text: string) {
-    this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true, strict: true, version: '1.2' });
-    this.lines = text.split(/\r\n|\r|\n/);
+  constructor(readonly file: string, readonly text: string) {}
+
+  /**
+   * The `yaml` document with node ranges, parsed on first use: a valid file read by the fast path
+   * (plain-yaml.ts) never needs it; positions for problems do.
+   */
+  get doc(): Document.Parsed {
+    return this.parse().doc;
+  }
+
+  get lineCounter(): LineCounter {
+    return this.parse().lineCounter;
+  }
+
+  private parse(): { readonly doc: Document.Parsed; readonly lineCounter: LineCounter } {
+    if (!this.parsed) {
+      const lineCounter = new LineCounter();
+      const doc = parseDocument(this.text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true, version: '1.2' });
+      this.parsed = { doc, lineCounter };
+    }
+    return this.parsed;
+  }
+
+  private get lines(): string[] {
+    return (this.lineTexts ??= this.text.split(/\r\n|\r|\n/));
   }
 
   /** The 1-based line and column of an absolute offset. */

@@ -8,7 +8,7 @@ export interface Model {
   readonly central: CentralModel;
   readonly postgres: { readonly host: string; readonly port: number };
   readonly state: { readonly bucket: string };
-  readonly gitea?: { readonly url: string };
+  readonly gitea?: { readonly url: string; readonly labels: readonly string[] };
   /** Sorted by name. */
   readonly apps: readonly AppModel[];
   /** Sorted by name. */

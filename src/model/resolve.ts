@@ -39,7 +39,7 @@ export function resolve(config: AppsFile): Model {
     },
     postgres: { ...DEFAULTS.postgres, ...config.postgres },
     state: { ...DEFAULTS.state, ...config.state },
-    ...(config.gitea ? { gitea: { url: config.gitea.url } } : {}),
+    ...(config.gitea ? { gitea: { url: config.gitea.url, labels: sorted(config.gitea.labels) } } : {}),
     apps: Object.entries(config.apps).map(([name, app]) => resolveApp(name, app, vault)).sort(byName),
     consumers: Object.entries(config.consumers ?? {})
       .map(([name, c]): ConsumerModel => ({
