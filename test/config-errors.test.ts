@@ -181,3 +181,11 @@ describe('Vault names that must stay unique', () => {
     ]);
   });
 });
+
+describe('consumer names', () => {
+  it('rejects uppercase, which Vault would fold into another policy name', () => {
+    expect(diagnosticsOf(base + `apps:\n  web: {}\nconsumers:\n  Web_Reader: { serviceAccount: a, namespace: b, reads: [web/x] }\n`)).toEqual([
+      'apps.yaml:8:3: consumers.Web_Reader: consumer name "Web_Reader" may only hold lowercase letters, digits, "_" and "-" (Vault lowercases policy names, so "Web" and "web" would be one policy), e.g. factory_crowdsec_conf',
+    ]);
+  });
+});

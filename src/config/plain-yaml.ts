@@ -25,7 +25,8 @@ function bail(): never {
 const ALLOWED_TEXT = /^[\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*$/;
 /** Keys: a name that the core schema reads as a string. */
 const KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const KEY_AT_LINE_START = /^([A-Za-z_][A-Za-z0-9_-]*):(?: |$)/;
+const FLOW_KEY = /([A-Za-z_][A-Za-z0-9_-]*): +/y;
+const BLOCK_KEY = /([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)/y;
 const NON_STRING_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', '__proto__']);
 /**
  * Anything the core schema reads as a number (its int, octal, hex, float and exp rules), widened
@@ -36,25 +37,24 @@ const SAFE_INT = /^(?:0|[1-9][0-9]{0,14})$/;
 /** YAML indicator characters a plain scalar may not start with (we accept none of them). */
 const INDICATORS = '-?:,[]{}#&*!|>\'"%@`~';
 
-interface Line {
-  readonly indent: number;
-  readonly text: string;
-}
-
 /** The data of `text` when it lies in the plain subset, else undefined. */
 export function parsePlainYaml(text: string): { [k: string]: Value } | undefined {
   if (!ALLOWED_TEXT.test(text)) return undefined;
-  const lines: Line[] = [];
-  for (const raw of text.split('\n')) {
+  // Significant lines (not blank, not comment-only), each with trailing spaces removed, and their indents.
+  const all = text.split('\n');
+  const lines: string[] = [];
+  const indents: number[] = [];
+  for (const raw of all) {
     let indent = 0;
     while (raw.charCodeAt(indent) === 32) indent++;
     if (indent === raw.length || raw.charCodeAt(indent) === 35 /* # */) continue;
     if (indent === 0 && (raw.startsWith('---') || raw.startsWith('...') || raw.startsWith('%'))) return undefined;
-    lines.push({ indent, text: trimEnd(raw.slice(indent)) });
+    lines.push(raw.charCodeAt(raw.length - 1) === 32 ? trimEnd(raw) : raw);
+    indents.push(indent);
   }
-  if (lines.length === 0 || lines[0]!.indent !== 0) return undefined;
+  if (lines.length === 0 || indents[0] !== 0) return undefined;
   try {
-    const reader = new Reader(lines);
+    const reader = new Reader(lines, indents);
     const doc = reader.blockMapping(0);
     if (reader.i !== lines.length) return undefined;
     return doc;
@@ -66,33 +66,35 @@ export function parsePlainYaml(text: string): { [k: string]: Value } | undefined
 
 class Reader {
   i = 0;
-  constructor(private readonly lines: readonly Line[]) {}
+  constructor(private readonly lines: readonly string[], private readonly indents: readonly number[]) {}
 
   blockMapping(indent: number): { [k: string]: Value } {
     const map: { [k: string]: Value } = {};
-    const lines = this.lines;
+    const { lines, indents } = this;
     while (this.i < lines.length) {
+      const lineIndent = indents[this.i]!;
+      if (lineIndent < indent) break;
+      if (lineIndent > indent) bail();
       const line = lines[this.i]!;
-      if (line.indent < indent) break;
-      if (line.indent > indent) bail();
-      const m = KEY_AT_LINE_START.exec(line.text);
+      BLOCK_KEY.lastIndex = indent;
+      const m = BLOCK_KEY.exec(line);
       if (!m) bail();
       const key = m[1]!;
       checkKey(key);
       if (Object.prototype.hasOwnProperty.call(map, key)) bail();
-      const rest = skipSpaces(line.text, m[0].length);
+      const rest = skipSpaces(line, BLOCK_KEY.lastIndex);
       this.i++;
-      if (rest === line.text.length || line.text.charCodeAt(rest) === 35 /* # */) {
-        const next = lines[this.i];
-        if (next && next.indent > indent) {
-          map[key] = isSeqItem(next.text) ? this.blockSequence(next.indent) : this.blockMapping(next.indent);
-        } else if (next && next.indent === indent && isSeqItem(next.text)) {
+      if (rest === line.length || line.charCodeAt(rest) === 35 /* # */) {
+        const nextIndent = indents[this.i];
+        if (nextIndent !== undefined && nextIndent > indent) {
+          map[key] = isSeqItem(lines[this.i]!, nextIndent) ? this.blockSequence(nextIndent) : this.blockMapping(nextIndent);
+        } else if (nextIndent === indent && isSeqItem(lines[this.i]!, nextIndent)) {
           bail();
         } else {
           map[key] = null;
         }
       } else {
-        map[key] = inlineValue(line.text, rest, false);
+        map[key] = inlineValue(line, rest, false);
         this.noContinuation(indent);
       }
     }
@@ -101,15 +103,16 @@ class Reader {
 
   blockSequence(indent: number): Value[] {
     const seq: Value[] = [];
-    const lines = this.lines;
+    const { lines, indents } = this;
     while (this.i < lines.length) {
+      const lineIndent = indents[this.i]!;
+      if (lineIndent < indent) break;
       const line = lines[this.i]!;
-      if (line.indent < indent) break;
-      if (line.indent > indent || !isSeqItem(line.text)) bail();
-      const rest = skipSpaces(line.text, 1);
-      if (rest === line.text.length || rest === 1 || line.text.charCodeAt(rest) === 35 /* # */) bail();
+      if (lineIndent > indent || !isSeqItem(line, indent)) bail();
+      const rest = skipSpaces(line, indent + 1);
+      if (rest === line.length || line.charCodeAt(rest) === 35 /* # */) bail();
       this.i++;
-      seq.push(inlineValue(line.text, rest, true));
+      seq.push(inlineValue(line, rest, true));
       this.noContinuation(indent);
     }
     return seq;
@@ -117,8 +120,8 @@ class Reader {
 
   /** A deeper line after a one-line value would continue a multi-line scalar (or be an error). */
   private noContinuation(indent: number): void {
-    const next = this.lines[this.i];
-    if (next && next.indent > indent) bail();
+    const next = this.indents[this.i];
+    if (next !== undefined && next > indent) bail();
   }
 }
 
@@ -197,7 +200,8 @@ class FlowReader {
     this.pos = skipSpaces(this.s, this.pos + 1);
     if (this.s[this.pos] === '}') { this.pos++; return map; }
     for (;;) {
-      const m = /^([A-Za-z_][A-Za-z0-9_-]*): +/.exec(this.s.slice(this.pos, this.pos + 1100));
+      FLOW_KEY.lastIndex = this.pos;
+      const m = FLOW_KEY.exec(this.s);
       if (!m) bail();
       const key = m[1]!;
       checkKey(key);
@@ -258,8 +262,8 @@ function checkKey(key: string): void {
   if (key.length > 1000 || !KEY.test(key) || NON_STRING_WORDS.has(key)) bail();
 }
 
-function isSeqItem(text: string): boolean {
-  return text === '-' || text.startsWith('- ');
+function isSeqItem(line: string, indent: number): boolean {
+  return line.charCodeAt(indent) === 45 /* - */ && (line.length === indent + 1 || line.charCodeAt(indent + 1) === 32);
 }
 
 function skipSpaces(s: string, pos: number): number {

@@ -121,7 +121,13 @@ export function crossFieldProblems(raw: unknown): Problem[] {
       if (problem) problems.push({ path: ['consumers', name, 'reads', i], message: problem });
     });
   }
-  return problems;
+  // Messages quote raw input: keep each on its FILE:LINE:COL line.
+  return problems.map((p) => ({ ...p, message: oneLine(p.message) }));
+}
+
+/** Line breaks and control characters as JSON escapes, so a message is one line. */
+function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => (c < ' ' ? JSON.stringify(c).slice(1, -1) : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /**

@@ -9,29 +9,44 @@ import {
  * here but once, in model/resolve.ts.
  */
 
+/**
+ * An input value as a message shows it: quoted, with line breaks and control characters escaped
+ * (so every diagnostic stays on its FILE:LINE:COL line), and cut after 100 characters.
+ */
+export function shown(value: unknown): string {
+  const s = String(value);
+  const cut = s.length > 100 ? `${s.slice(0, 100)}...` : s;
+  return JSON.stringify(cut).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 const label = (what: string) =>
   z.string({ error: `${what} must be a string` })
-    .max(DNS1123_LABEL_MAX, { error: (i) => `${what} "${i.input}" is longer than ${DNS1123_LABEL_MAX} characters (a DNS-1123 label)` })
-    .regex(DNS1123_LABEL, { error: (i) => `${what} "${i.input}" is not a DNS-1123 label: use lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. my-app` });
+    .max(DNS1123_LABEL_MAX, { error: (i) => `${what} ${shown(i.input)} is longer than ${DNS1123_LABEL_MAX} characters (a DNS-1123 label)` })
+    .regex(DNS1123_LABEL, { error: (i) => `${what} ${shown(i.input)} is not a DNS-1123 label: use lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. my-app` });
 
 const vaultName = (what: string) =>
   z.string({ error: `${what} must be a string` })
     .max(128, { error: `${what} is longer than 128 characters` })
-    .regex(VAULT_NAME, { error: (i) => `${what} "${i.input}" may only hold letters, digits, "_" and "-", e.g. factory_crowdsec_conf` });
+    .regex(VAULT_NAME, { error: (i) => `${what} ${shown(i.input)} may only hold letters, digits, "_" and "-", e.g. factory_crowdsec_conf` });
+
+/** Consumer names become Vault policy and role names, which Vault lowercases: only lowercase is unambiguous. */
+const consumerName = z.string({ error: 'a consumer name must be a string' })
+  .max(128, { error: 'a consumer name is longer than 128 characters' })
+  .regex(/^[a-z0-9_][a-z0-9_-]*$/, { error: (i) => `consumer name ${shown(i.input)} may only hold lowercase letters, digits, "_" and "-" (Vault lowercases policy names, so "Web" and "web" would be one policy), e.g. factory_crowdsec_conf` });
 
 const repoDir = (what: string) =>
   z.string({ error: `${what} must be a string` })
     .max(255, { error: `${what} is longer than 255 characters` })
-    .regex(REPO_DIR, { error: (i) => `${what} "${i.input}" must be a relative path inside the repo, e.g. plausible/resources (no leading "/", no "." or ".." segments, no spaces)` });
+    .regex(REPO_DIR, { error: (i) => `${what} ${shown(i.input)} must be a relative path inside the repo, e.g. plausible/resources (no leading "/", no "." or ".." segments, no spaces)` });
 
 const secretKey = z.string({ error: 'a secret key must be a string' })
   .max(253, { error: 'a secret key is longer than 253 characters' })
-  .regex(SECRET_KEY, { error: (i) => `secret key "${i.input}" may only hold letters, digits, "-", "_" and ".", e.g. LICENSE_KEY` });
+  .regex(SECRET_KEY, { error: (i) => `secret key ${shown(i.input)} may only hold letters, digits, "-", "_" and ".", e.g. LICENSE_KEY` });
 
 const kvRelativePath = z.string({ error: 'a kv path must be a string' })
   .max(512, { error: 'a kv path is longer than 512 characters' })
   .refine((s) => s.split('/').every((seg) => KV_SEGMENT.test(seg)), {
-    error: (i) => `kv path "${String(i.input)}" must be "/"-separated names (letters, digits, "_", "-", "."), with no "*", "+", "..", leading "/" or empty segment, e.g. factory/turnstile`,
+    error: (i) => `kv path ${shown(i.input)} must be "/"-separated names (letters, digits, "_", "-", "."), with no "*", "+", "..", leading "/" or empty segment, e.g. factory/turnstile`,
   });
 
 const consumerRead = z.string({ error: 'a consumer read path must be a string' }).max(512, { error: 'a consumer read path is longer than 512 characters' });
@@ -40,18 +55,18 @@ const consumerRead = z.string({ error: 'a consumer read path must be a string' }
 const url = (what: string) =>
   z.string({ error: `${what} must be a string` })
     .max(2048, { error: `${what} is longer than 2048 characters` })
-    .regex(/^[A-Za-z][A-Za-z0-9+.-]*:[^\s"'\\{}<>`]+$/, { error: (i) => `${what} "${i.input}" is not a URL, e.g. https://example.org/path (no spaces, quotes, braces or backslashes)` });
+    .regex(/^[A-Za-z][A-Za-z0-9+.-]*:[^\s"'\\{}<>`]+$/, { error: (i) => `${what} ${shown(i.input)} is not a URL, e.g. https://example.org/path (no spaces, quotes, braces or backslashes)` });
 
 const gitUrl = z.string({ error: 'repos.<id>.url must be a string' })
   .min(1, { error: 'repos.<id>.url is empty' })
   .max(2048, { error: 'repos.<id>.url is longer than 2048 characters' })
-  .regex(/^[^\s"'\\{}<>`]+$/, { error: (i) => `repo url "${i.input}" contains spaces, quotes, braces or backslashes` });
+  .regex(/^[^\s"'\\{}<>`]+$/, { error: (i) => `repo url ${shown(i.input)} contains spaces, quotes, braces or backslashes` });
 
 const branch = z.string({ error: 'a branch must be a string' })
-  .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$/, { error: (i) => `branch "${i.input}" is not a valid git branch name, e.g. main` })
-  .refine((s) => !s.split('/').some((seg) => seg.startsWith('.') || seg.endsWith('.lock')), { error: (i) => `branch "${String(i.input)}" is not a valid git branch name, e.g. main` });
+  .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$/, { error: (i) => `branch ${shown(i.input)} is not a valid git branch name, e.g. main` })
+  .refine((s) => !s.split('/').some((seg) => seg.startsWith('.') || seg.endsWith('.lock')), { error: (i) => `branch ${shown(i.input)} is not a valid git branch name, e.g. main` });
 
-const repoId = z.string({ error: 'a repo id must be a string' }).regex(DNS1123_LABEL, { error: (i) => `repo id "${i.input}" is not a DNS-1123 label, e.g. tools` });
+const repoId = z.string({ error: 'a repo id must be a string' }).regex(DNS1123_LABEL, { error: (i) => `repo id ${shown(i.input)} is not a DNS-1123 label, e.g. tools` });
 
 const positiveInt = (what: string) =>
   z.number({ error: `${what} must be a number` }).int({ error: `${what} must be a whole number` }).positive({ error: `${what} must be greater than 0` });
@@ -62,13 +77,13 @@ const uniqueList = <T extends z.ZodType<string>>(item: T, what: string) =>
 
 function duplicateOf(xs: readonly string[]): string {
   const seen = new Set<string>();
-  for (const x of xs) { if (seen.has(x)) return `"${x}"`; seen.add(x); }
+  for (const x of xs) { if (seen.has(x)) return shown(x); seen.add(x); }
   return 'an item';
 }
 
 export const VaultSchema = z.strictObject({
   connection: z.string({ error: 'vault.connection must be a string' })
-    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\/)?[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, { error: (i) => `vault.connection "${i.input}" must name a VaultConnection, as name or namespace/name, e.g. default` })
+    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\/)?[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, { error: (i) => `vault.connection ${shown(i.input)} must name a VaultConnection, as name or namespace/name, e.g. default` })
     .optional(),
   address: url('vault.address').optional(),
   mounts: z.strictObject({
@@ -77,16 +92,16 @@ export const VaultSchema = z.strictObject({
     kv: repoDir('vault.mounts.kv').optional(),
     database: repoDir('vault.mounts.database').optional(),
   }, { error: 'vault.mounts must be a mapping, e.g. { kv: kvv2 }' }).optional(),
-  audience: z.string({ error: 'vault.audience must be a string' }).regex(/^[A-Za-z0-9._:/-]+$/, { error: (i) => `vault.audience "${i.input}" may only hold letters, digits and . _ : / -, e.g. vault` }).optional(),
+  audience: z.string({ error: 'vault.audience must be a string' }).regex(/^[A-Za-z0-9._:/-]+$/, { error: (i) => `vault.audience ${shown(i.input)} may only hold letters, digits and . _ : / -, e.g. vault` }).optional(),
   tokenTtl: positiveInt('vault.tokenTtl').optional(),
-  refreshAfter: z.string({ error: 'vault.refreshAfter must be a string such as 30s' }).regex(GO_DURATION, { error: (i) => `vault.refreshAfter "${i.input}" is not a duration, e.g. 30s or 1m30s` }).optional(),
-  appRolesModule: z.string({ error: 'vault.appRolesModule must be a string' }).regex(/^[^\s"'\\{}<>`$%]+$/, { error: (i) => `vault.appRolesModule "${i.input}" must be a module source address without spaces, quotes, braces, "$" or "%"` }).optional(),
+  refreshAfter: z.string({ error: 'vault.refreshAfter must be a string such as 30s' }).regex(GO_DURATION, { error: (i) => `vault.refreshAfter ${shown(i.input)} is not a duration, e.g. 30s or 1m30s` }).optional(),
+  appRolesModule: z.string({ error: 'vault.appRolesModule must be a string' }).regex(/^[^\s"'\\{}<>`$%\u0080-\uffff]+$/, { error: (i) => `vault.appRolesModule ${shown(i.input)} must be a module source address in ASCII, without spaces, quotes, braces, "$" or "%"` }).optional(),
 }, { error: 'vault must be a mapping' });
 
 export const RepoSchema = z.strictObject({
   url: gitUrl,
   branch: branch.optional(),
-  gitea: z.string({ error: 'repos.<id>.gitea must be a string "owner/name"' }).regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: (i) => `repos.<id>.gitea "${i.input}" must be "owner/name", e.g. arcodange-org/tools` }).optional(),
+  gitea: z.string({ error: 'repos.<id>.gitea must be a string "owner/name"' }).regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: (i) => `repos.<id>.gitea ${shown(i.input)} must be "owner/name", e.g. arcodange-org/tools` }).optional(),
 }, { error: 'each repo must be a mapping with url and branch, e.g. { url: ssh://git@host/org/tools.git, branch: main }' });
 
 const CentralTarget = (what: string) => z.strictObject({ repo: repoId.optional(), dir: repoDir(`${what}.dir`).optional() }, { error: `${what} must be a mapping { repo, dir }` });
@@ -96,11 +111,11 @@ export const DatabaseOptionsSchema = z.strictObject({
   restart: uniqueList(
     z.string({ error: 'a restart target must be a string Kind/name' }).regex(
       new RegExp(`^(${RESTART_KINDS.map((k) => k.replace('.', '\\.')).join('|')})/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$`),
-      { error: (i) => `restart target "${i.input}" must be Kind/name with Kind one of ${RESTART_KINDS.join(', ')}, e.g. Deployment/plausible` },
+      { error: (i) => `restart target ${shown(i.input)} must be Kind/name with Kind one of ${RESTART_KINDS.join(', ')}, e.g. Deployment/plausible` },
     ),
     'database.restart',
   ).optional(),
-  urlEnv: z.string({ error: 'database.urlEnv must be a string' }).regex(ENV_NAME, { error: (i) => `database.urlEnv "${i.input}" is not an environment variable name, e.g. DATABASE_URL` }).optional(),
+  urlEnv: z.string({ error: 'database.urlEnv must be a string' }).regex(ENV_NAME, { error: (i) => `database.urlEnv ${shown(i.input)} is not an environment variable name, e.g. DATABASE_URL` }).optional(),
 }, { error: 'database must be true, false, or a mapping with name, restart and urlEnv' });
 
 export const SecretSchema = z.strictObject({
@@ -139,18 +154,18 @@ export const AppsFileSchema = z.strictObject({
     postgres: CentralTarget('central.postgres').optional(),
   }, { error: 'central must be a mapping with vault and postgres' }).optional(),
   postgres: z.strictObject({
-    host: z.string({ error: 'postgres.host must be a string' }).regex(/^[A-Za-z0-9]([-.A-Za-z0-9]*[A-Za-z0-9])?$/, { error: (i) => `postgres.host "${i.input}" is not a host name, e.g. pgbouncer.tools` }).optional(),
+    host: z.string({ error: 'postgres.host must be a string' }).regex(/^[A-Za-z0-9]([-.A-Za-z0-9]*[A-Za-z0-9])?$/, { error: (i) => `postgres.host ${shown(i.input)} is not a host name, e.g. pgbouncer.tools` }).optional(),
     port: z.number({ error: 'postgres.port must be a number' }).int({ error: 'postgres.port must be a whole number' }).min(1, { error: 'postgres.port must be 1 to 65535' }).max(65535, { error: 'postgres.port must be 1 to 65535' }).optional(),
   }, { error: 'postgres must be a mapping { host, port }' }).optional(),
   state: z.strictObject({
-    bucket: z.string({ error: 'state.bucket must be a string' }).regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { error: (i) => `state.bucket "${i.input}" is not a GCS bucket name, e.g. arcodange-tf` }).optional(),
+    bucket: z.string({ error: 'state.bucket must be a string' }).regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { error: (i) => `state.bucket ${shown(i.input)} is not a GCS bucket name, e.g. arcodange-tf` }).optional(),
   }, { error: 'state must be a mapping { bucket }' }).optional(),
   gitea: z.strictObject({
     url: url('gitea.url'),
     labels: uniqueList(z.string({ error: 'a gitea label must be a string' }).min(1, { error: 'a gitea label is empty' }).max(255, { error: 'a gitea label is longer than 255 characters' }), 'gitea.labels').optional(),
   }, { error: 'gitea must be a mapping { url, labels }' }).optional(),
   apps: z.record(label('app name'), AppSchema, { error: 'apps must be a mapping of app name to settings, e.g. { webapp: {} }' }),
-  consumers: z.record(vaultName('consumer name'), ConsumerSchema, { error: 'consumers must be a mapping of consumer name to settings' }).optional(),
+  consumers: z.record(consumerName, ConsumerSchema, { error: 'consumers must be a mapping of consumer name to settings' }).optional(),
 }, { error: 'apps.yaml must be a mapping with version, repos and apps' });
 
 export type AppsFile = z.infer<typeof AppsFileSchema>;

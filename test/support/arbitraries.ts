@@ -101,6 +101,9 @@ export const pgIdentifier: fc.Arbitrary<string> =
 const VAULT_NAME_HEAD = LOWER + LOWER.toUpperCase() + DIGITS + '_';
 /** Vault policy/role names for consumers and ops policies. */
 export const vaultName: fc.Arbitrary<string> = sized(VAULT_NAME_HEAD, VAULT_NAME_HEAD + '-', VAULT_NAME_HEAD + '-', lengths(40, [128]));
+const CONSUMER_HEAD = LOWER + DIGITS + '_';
+/** Consumer names: lowercase only, since Vault lowercases the policy names they become. */
+export const consumerName: fc.Arbitrary<string> = sized(CONSUMER_HEAD, CONSUMER_HEAD + '-', CONSUMER_HEAD + '-', lengths(40, [128]));
 
 const KV_HEAD = LOWER + LOWER.toUpperCase() + DIGITS + '_';
 export const kvSegment: fc.Arbitrary<string> = fc.tuple(str(KV_HEAD, 1, 1), str(KV_HEAD + '.-', 0, 10)).map(([a, b]) => a + b);
@@ -124,6 +127,8 @@ function compact<T extends object>(o: T): T {
 const prefixOfAnother = (a: string, all: readonly string[]) => all.some((b) => b !== a && b.startsWith(a));
 
 export const VSO_ROLE = 'vault-secret-operator';
+/** Policy and role names Vault and VSO use themselves. */
+export const RESERVED_VAULT = new Set(['default', 'root', VSO_ROLE, 'edit-vso-client-cache']);
 
 // ---------------------------------------------------------------------------------------------
 // Documents
@@ -145,6 +150,7 @@ function appSeeds(opts: DocOptions): fc.Arbitrary<AppSeed[]> {
     { weight: 1, arbitrary: dnsLabel().map((name) => ({ name, db: false })) },
   );
   return fc.uniqueArray(seed, { selector: (s) => s.name, minLength: opts.allowEmpty === false ? 1 : 0, maxLength: opts.maxApps ?? 5 })
+    .map((seeds) => seeds.filter((s) => !RESERVED_VAULT.has(s.name)))
     .map((seeds) => {
       if (opts.loose) return seeds;
       const names = [...seeds.map((s) => s.name), VSO_ROLE];
@@ -259,8 +265,13 @@ const consumerReadArb = (apps: readonly string[]) => fc.tuple(
 function consumersArb(apps: readonly string[], loose: boolean): fc.Arbitrary<Record<string, ConsumerSpec> | undefined> {
   if (apps.length === 0) return fc.constant(undefined);
   const consumer = fc.record({ serviceAccount: dnsLabel(), namespace: dnsLabel(), reads: uniq(consumerReadArb(apps), 3, 1) });
-  return maybe(fc.dictionary(vaultName, consumer, { minKeys: 1, maxKeys: 3 }), 2).map((cs) => {
-    if (!cs || loose) return cs;
+  return maybe(fc.dictionary(consumerName, consumer, { minKeys: 1, maxKeys: 3 }), 2).map((cs) => {
+    if (!cs) return cs;
+    if (loose) {
+      const taken = new Set([...apps, ...apps.map((a) => `${a}-ops`), ...RESERVED_VAULT]);
+      const kept = Object.entries(cs).filter(([n]) => !taken.has(n));
+      return kept.length ? Object.fromEntries(kept) : undefined;
+    }
     // A consumer's role auth/<k8s>/role/<name> must not fall under an app's auth/<k8s>/role/<app>* glob.
     const kept = Object.entries(cs).filter(([n]) => !apps.some((a) => n.startsWith(a)) && !n.startsWith('__'));
     return kept.length ? Object.fromEntries(kept) : undefined;
@@ -311,7 +322,7 @@ export function appsDoc(opts: DocOptions = {}): fc.Arbitrary<AppsDoc> {
 export function docWithExtraApp(opts: DocOptions = {}): fc.Arbitrary<{ doc: AppsDoc; name: string; app: AppSpec }> {
   return appsDoc(opts).chain((doc) => {
     const taken = [...Object.keys(doc.apps), ...Object.keys(doc.consumers ?? {}), VSO_ROLE];
-    const ok = (n: string) => !taken.some((t) => t.startsWith(n) || n.startsWith(t));
+    const ok = (n: string) => !RESERVED_VAULT.has(n) && !taken.some((t) => t.startsWith(n) || n.startsWith(t));
     return fc.oneof(dbAppName.map((name) => ({ name, db: true })), dnsLabel().map((name) => ({ name, db: false })))
       .filter((s) => ok(s.name))
       .chain((seed) => appArb(seed, Object.keys(doc.repos), false).map((app) => ({ doc, name: seed.name, app })));
