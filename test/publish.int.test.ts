@@ -145,6 +145,28 @@ describe('joinkey publish on real git', () => {
     expect(owned.some((p) => p.startsWith('crowdsec/'))).toBe(false);
   });
 
+  it('GIVEN an open bot branch WHEN apps.yaml goes back to what main holds THEN the bot branch is rebuilt without the stale files', async () => {
+    // Found by test/properties/publish-no-data-lost.test.ts: the stale branch used to be left as it was.
+    const { fx, publish, config } = await setup();
+    expect((await publish()).code).toBe(0);
+    const human = await fx.humanClone('tools');
+    await human.git.raw(['merge', '--quiet', '--ff-only', `origin/${BOT}`]);
+    await human.git.raw(['push', '--quiet', 'origin', 'main']);
+    config(['webapp', 'cms', 'plausible', 'crowdsec']);
+    expect((await publish()).code).toBe(0);
+    expect(await fx.ls('tools', `refs/heads/${BOT}`)).toContain('crowdsec/iac/app_roles.gen.tf');
+
+    config(['webapp', 'cms', 'plausible']);
+    const r = await publish();
+    expect(r.code, r.out + r.err).toBe(0);
+    await expectOneBotCommit(fx, 'tools');
+    expect((await fx.ls('tools', `refs/heads/${BOT}`)).filter((p) => p.startsWith('crowdsec/'))).toEqual([]);
+    expect(await fx.show('tools', `refs/heads/${BOT}`, OWNERSHIP_FILE)).toBe(await fx.show('tools', 'refs/heads/main', OWNERSHIP_FILE));
+    const heads = await fx.heads('tools');
+    expect((await publish()).code).toBe(0);
+    expect(await fx.heads('tools')).toEqual(heads);
+  });
+
   it('GIVEN a hand-written file at a generated path WHEN publishing THEN that repo is refused, named, and its branch untouched', async () => {
     const { fx, publish } = await setup();
     const human = await fx.humanClone('tools');

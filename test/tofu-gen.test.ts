@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../src/model';
 import type { Model } from '../src/model/model';
+import { consumerResourceLabel, secretResourceLabel } from '../src/model/names';
 import { markerLine, type RenderedFile } from '../src/render/files';
 import { BLOCK_HELPERS, COMPILE_OPTIONS, createEngine, HCL_HELPERS } from '../src/tofu-gen/engine';
 import { TofuGenError } from '../src/tofu-gen/errors';
@@ -345,8 +346,9 @@ consumers:
     expect(secrets).toContain('  name  = "web/2fa"\n');
   });
 
-  it('refuses two consumers that would share a resource label', () => {
-    const model = load(repos + `apps:\n  web: {}\nconsumers:\n  1x: { serviceAccount: r, namespace: ns, reads: [web/a] }\n  c_1x: { serviceAccount: r, namespace: ns, reads: [web/a] }\n`);
+  it('refuses two consumers that would share a resource label, even from a hand-built model (the loader refuses it first)', () => {
+    const base = defaultModel.consumers[0]!;
+    const model = { ...defaultModel, consumers: [{ ...base, name: '1x' }, { ...base, name: 'c_1x' }] };
     expect(() => renderCentralTofu(model)).toThrow(new TofuGenError('consumers "1x" and "c_1x" would both be the HCL resource "c_1x"; rename one of them'));
   });
 
@@ -389,10 +391,10 @@ describe('HCL value writers', () => {
     expect(hclNumber(3600)).toBe('3600');
     expect(() => hclNumber(1.5)).toThrow(TofuGenError);
     expect(() => hclNumber(Number.NaN)).toThrow(TofuGenError);
-    expect(resourceLabel('factory_crowdsec_conf', 'c_')).toBe('factory_crowdsec_conf');
-    expect(resourceLabel('audit-reader', 'c_')).toBe('audit-reader');
-    expect(resourceLabel('9lives', 's_')).toBe('s_9lives');
-    expect(() => resourceLabel('has space', 'c_')).toThrow(TofuGenError);
+    expect(resourceLabel('factory_crowdsec_conf', consumerResourceLabel)).toBe('factory_crowdsec_conf');
+    expect(resourceLabel('audit-reader', consumerResourceLabel)).toBe('audit-reader');
+    expect(resourceLabel('9lives', secretResourceLabel)).toBe('s_9lives');
+    expect(() => resourceLabel('has space', consumerResourceLabel)).toThrow(TofuGenError);
     expect(() => resourceLabel('a"b', 'c_')).toThrow(TofuGenError);
   });
 });

@@ -1,10 +1,9 @@
-import { isMap } from 'yaml';
 import type * as z from 'zod';
 import { compareDiagnostics, InputError, type Diagnostic } from '../errors';
 import { AppsFileSchema, type AppsFile } from './schema';
 import { parsePlainYaml } from './plain-yaml';
 import { crossFieldProblems } from './rules';
-import { formatPath, YamlSource, type Path, type Problem } from './source';
+import { formatPath, yamlLib, YamlSource, type Path, type Problem } from './source';
 
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
@@ -49,7 +48,7 @@ function readWithYaml(source: YamlSource): unknown {
   if (source.doc.contents === null) {
     throw new InputError([source.diagnostic(0, 'the file is empty; start with "version: 1", then repos and apps (see the README)')]);
   }
-  if (!isMap(source.doc.contents)) {
+  if (!yamlLib().isMap(source.doc.contents)) {
     throw new InputError([source.diagnostic(source.doc.contents.range?.[0] ?? 0, 'apps.yaml must be a mapping with version, repos and apps, e.g. "version: 1"')]);
   }
 

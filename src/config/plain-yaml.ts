@@ -34,6 +34,9 @@ const NON_STRING_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE'
  */
 const NUMBER_LIKE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$|^[-+]?[0-9][0-9_.:]*$|^0[bBoOxX]/;
 const SAFE_INT = /^(?:0|[1-9][0-9]{0,14})$/;
+/** Deeper nesting is left to `yaml` (which copes), so this reader's recursion stays shallow. */
+const MAX_FLOW_DEPTH = 64;
+const MAX_INDENT = 512;
 /** YAML indicator characters a plain scalar may not start with (we accept none of them). */
 const INDICATORS = '-?:,[]{}#&*!|>\'"%@`~';
 
@@ -69,6 +72,7 @@ class Reader {
   constructor(private readonly lines: readonly string[], private readonly indents: readonly number[]) {}
 
   blockMapping(indent: number): { [k: string]: Value } {
+    if (indent > MAX_INDENT) bail();
     const map: { [k: string]: Value } = {};
     const { lines, indents } = this;
     while (this.i < lines.length) {
@@ -177,10 +181,14 @@ function quoted(s: string, pos: number): [string, number] {
 }
 
 class FlowReader {
+  private depth = 0;
   constructor(private readonly s: string, public pos: number) {}
 
   collection(): Value {
-    return this.s[this.pos] === '[' ? this.sequence() : this.mapping();
+    if (++this.depth > MAX_FLOW_DEPTH) bail();
+    const value = this.s[this.pos] === '[' ? this.sequence() : this.mapping();
+    this.depth--;
+    return value;
   }
 
   private sequence(): Value[] {

@@ -1,4 +1,5 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+import type * as YamlLib from 'yaml';
 import type { Diagnostic } from '../errors';
 
 export type PathSegment = string | number;
@@ -14,6 +15,15 @@ export interface Problem {
   readonly rule?: string;
   readonly severity?: 'error' | 'warning';
 }
+
+/**
+ * The `yaml` library, loaded on first use: a valid apps.yaml is read by the fast path
+ * (plain-yaml.ts) and never needs it, and loading it is a tenth of a small synth's start-up.
+ */
+export const yamlLib = (() => {
+  let lib: typeof YamlLib | undefined;
+  return (): typeof YamlLib => (lib ??= require('yaml') as typeof YamlLib);
+})();
 
 /** A parsed YAML file that can map a data path back to a line and column. */
 export class YamlSource {
@@ -36,6 +46,7 @@ export class YamlSource {
 
   private parse(): { readonly doc: Document.Parsed; readonly lineCounter: LineCounter } {
     if (!this.parsed) {
+      const { LineCounter, parseDocument } = yamlLib();
       const lineCounter = new LineCounter();
       const doc = parseDocument(this.text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true, version: '1.2' });
       this.parsed = { doc, lineCounter };
@@ -68,6 +79,7 @@ export class YamlSource {
    * deepest key that exists is used, so the user lands on the mapping to add it to.
    */
   offsetOf(path: Path, anchor: Anchor): number {
+    const { isMap, isSeq, isPair } = yamlLib();
     let node: unknown = this.doc.contents;
     let best = nodeStart(node) ?? 0;
     for (let i = 0; i < path.length; i++) {
@@ -95,7 +107,7 @@ export class YamlSource {
 }
 
 function keyText(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  if (yamlLib().isScalar(key)) return String(key.value);
   return undefined;
 }
 

@@ -43,14 +43,19 @@ function quote(s: string): string {
 }
 
 function orderedKeys(obj: { readonly [k: string]: unknown }, top: boolean): string[] {
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  const keys: string[] = [];
+  for (const k of Object.keys(obj)) if (obj[k] !== undefined) keys.push(k);
+  keys.sort();
   if (!top) return keys;
   const first = TOP_KEYS.filter((k) => keys.includes(k));
-  return [...first, ...keys.filter((k) => !TOP_KEYS.includes(k))];
+  return first.length ? [...first, ...keys.filter((k) => !TOP_KEYS.includes(k))] : keys;
 }
 
 function isEmptyContainer(v: YamlValue): boolean {
-  return (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && orderedKeys(v as object as Record<string, unknown>, false).length === 0);
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v !== 'object' || v === null) return false;
+  for (const k in v) if ((v as Record<string, unknown>)[k] !== undefined) return false;
+  return true;
 }
 
 function inline(v: YamlValue): string {
@@ -59,43 +64,52 @@ function inline(v: YamlValue): string {
   return scalar(v as string | number | boolean | null);
 }
 
-function emitValue(v: YamlValue, indent: number, out: string[], top: boolean): void {
-  const pad = ' '.repeat(indent);
+/** Indentation strings, by width. */
+const PADS: string[] = [];
+function pad(n: number): string {
+  return (PADS[n] ??= ' '.repeat(n));
+}
+
+/**
+ * Appends `v` at `indent`. `lead` replaces the indentation of the first line: a sequence item's
+ * mapping starts on the "- " line ("- key: value"), its other keys under the first one.
+ */
+function emitValue(v: YamlValue, indent: number, out: string[], top: boolean, lead: string = pad(indent)): void {
   if (Array.isArray(v)) {
-    if (v.length === 0) { out.push(pad, '[]\n'); return; }
+    if (v.length === 0) { out.push(lead, '[]\n'); return; }
+    let first = lead;
     for (const item of v as YamlValue[]) {
       if (typeof item === 'object' && item !== null && !isEmptyContainer(item)) {
         if (Array.isArray(item)) {
-          out.push(pad, '-\n');
+          out.push(first, '-\n');
           emitValue(item, indent + 2, out, false);
         } else {
-          // "- key: value" then the rest of the mapping indented under the first key.
-          const lines: string[] = [];
-          emitValue(item, indent + 2, lines, false);
-          const text = lines.join('');
-          out.push(pad, '- ', text.slice(indent + 2));
+          emitValue(item, indent + 2, out, false, `${first}- `);
         }
       } else {
-        out.push(pad, '- ', inline(item), '\n');
+        out.push(first, '- ', inline(item), '\n');
       }
+      first = pad(indent);
     }
     return;
   }
   if (typeof v === 'object' && v !== null) {
     const obj = v as { readonly [k: string]: YamlValue | undefined };
     const keys = orderedKeys(obj, top);
-    if (keys.length === 0) { out.push(pad, '{}\n'); return; }
+    if (keys.length === 0) { out.push(lead, '{}\n'); return; }
+    let first = lead;
     for (const k of keys) {
       const child = obj[k] as YamlValue;
-      out.push(pad, scalar(k), ':');
+      out.push(first, scalar(k), ':');
       if (typeof child === 'object' && child !== null && !isEmptyContainer(child)) {
         out.push('\n');
         emitValue(child, indent + 2, out, false);
       } else {
         out.push(' ', inline(child), '\n');
       }
+      first = pad(indent);
     }
     return;
   }
-  out.push(pad, scalar(v), '\n');
+  out.push(lead, scalar(v), '\n');
 }

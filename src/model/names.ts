@@ -78,6 +78,10 @@ export const vaultAuthName = (app: string, serviceAccount: string): string =>
   serviceAccount === app ? app : `${app}-${serviceAccount}`;
 export const staticSecretName = (app: string, secret: string): string => `${app}-${secret}`;
 export const dynamicSecretName = (app: string): string => `${app}-db-credentials`;
+/** HCL resource labels: a name starting with a digit (a valid Vault or DNS name) gets a prefix. */
+const hclLabel = (prefix: string) => (name: string): string => (/^[0-9]/.test(name) ? `${prefix}${name}` : name);
+export const consumerResourceLabel = hclLabel('c_');
+export const secretResourceLabel = hclLabel('s_');
 export const stateKeyPrefix = (repo: string, app: string): string => `${repo}/${app}/main`;
 
 export const k8sAuthRolePath = (kubernetesMount: string, app: string): string => `auth/${kubernetesMount}/role/${app}`;

@@ -185,10 +185,9 @@ export function modelConflicts(model: Model): Problem[] {
   claim(model.central.vault.repo, model.central.vault.applicationsFile, 'central.vault', ['central'], 'the applications map');
   claim(model.central.vault.repo, model.central.vault.consumersFile, 'central.vault', ['central'], 'the consumers file');
   claim(model.central.postgres.repo, model.central.postgres.databasesFile, 'central.postgres', ['central'], 'the databases file');
-  // tofu-gen writes a consumer that starts with a digit as the HCL resource "c_<name>".
   const labels = new Map<string, string>();
   for (const c of model.consumers) {
-    const label = /^[0-9]/.test(c.name) ? `c_${c.name}` : c.name;
+    const label = names.consumerResourceLabel(c.name);
     const prev = labels.get(label);
     if (prev !== undefined) problems.push({ path: c.origin, at: 'key', message: `consumers "${prev}" and "${c.name}" would both be the HCL resource "${label}" (a name starting with a digit gets "c_"); rename one of them` });
     else labels.set(label, c.name);

@@ -186,6 +186,11 @@ export class RepoCache {
     }
   }
 
+  /** Whether the bot commit `botSha` is already in the base branch (a human merged it). */
+  async isMerged(botSha: string, baseSha: string): Promise<boolean> {
+    return this.isAncestor(botSha, baseSha);
+  }
+
   private async isAncestor(maybeAncestor: string, of: string): Promise<boolean> {
     const check = async () => (await this.git.raw(['merge-base', maybeAncestor, of]).catch(() => '')).trim() === maybeAncestor;
     if (await check()) return true;

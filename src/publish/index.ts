@@ -169,7 +169,11 @@ async function publishRepo(
       say(`stopped: ${reason}`);
       return { ...common, status: 'stopped', plan, summary, reason, warnings };
     }
-    if (!hasChanges(plan)) {
+    // An open (unmerged) bot branch from an earlier run proposes files joinkey no longer renders:
+    // it is rebuilt (base + one commit, here with no file changes) so that merging it cannot bring
+    // them back. Only with no bot branch, or one already merged, is there nothing to publish.
+    const openBot = botState.kind === 'bot' && botState.sha !== heads.baseSha && !(await cache.isMerged(botState.sha, heads.baseSha));
+    if (!hasChanges(plan) && !openBot) {
       say(`${base} already holds every generated file; nothing to publish`);
       return { ...common, status: 'no-changes', plan, summary, warnings };
     }

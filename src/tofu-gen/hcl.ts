@@ -63,12 +63,9 @@ export function hclIdentifier(name: string): string {
   return name;
 }
 
-/**
- * The resource label for a model name. Names that start with a digit (valid Vault and DNS names,
- * but not HCL identifiers) get `prefix`, e.g. `c_` for consumers, `s_` for secrets.
- */
-export function resourceLabel(name: string, prefix: string): string {
-  return hclIdentifier(/^[0-9]/.test(name) ? `${prefix}${name}` : name);
+/** The resource label the namer derives for a name, checked to be an HCL identifier. */
+export function resourceLabel(name: string, derive: (name: string) => string): string {
+  return hclIdentifier(derive(name));
 }
 
 interface AssignLine {

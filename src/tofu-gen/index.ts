@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../model/defaults';
 import type { AppModel, Model } from '../model/model';
+import { consumerResourceLabel, secretResourceLabel } from '../model/names';
 import { markerLine, type RenderedFile } from '../render/files';
 import { defaultEngine } from './engine';
 import { TofuGenError } from './errors';
@@ -12,8 +13,6 @@ import { alignAttributes, resourceLabel } from './hcl';
  */
 
 /** Resource labels of consumers and generated secrets that start with a digit get these prefixes. */
-const CONSUMER_LABEL_PREFIX = 'c_';
-const SECRET_LABEL_PREFIX = 's_';
 
 /** The central files: tools' applications map and consumers, factory's databases map. */
 export function renderCentralTofu(model: Model): RenderedFile[] {
@@ -30,7 +29,7 @@ export function renderCentralTofu(model: Model): RenderedFile[] {
     }),
   ];
   if (model.consumers.length > 0) {
-    const labels = uniqueLabels(model.consumers.map((c) => c.name), CONSUMER_LABEL_PREFIX, 'consumer');
+    const labels = uniqueLabels(model.consumers.map((c) => c.name), consumerResourceLabel, 'consumer');
     files.push(renderFile(vault.repo, vault.consumersFile, 'consumers', {
       consumers: model.consumers.map((c, i) => ({
         label: labels[i],
@@ -77,7 +76,7 @@ export function renderAppTofu(model: Model, app: AppModel): RenderedFile[] {
   ];
   if (target.files.secrets !== undefined) {
     if (generated.length === 0) throw new TofuGenError(`internal: app "${app.name}" has a secrets file but no generated keys`);
-    const labels = uniqueLabels(generated.map((s) => s.name), SECRET_LABEL_PREFIX, `app "${app.name}" secret`);
+    const labels = uniqueLabels(generated.map((s) => s.name), secretResourceLabel, `app "${app.name}" secret`);
     files.push(renderFile(target.repo, target.files.secrets, 'secrets', {
       secrets: generated.map((s, i) => ({ label: labels[i], keys: s.generate, length: s.length, mount: s.mount, kvPath: s.kvPath })),
     }));
@@ -93,8 +92,8 @@ function renderFile(repo: string, path: string, template: string, context: objec
   return { repo, path, content: `${markerLine(path)}\n${body.replace(/\n+$/, '')}\n` };
 }
 
-function uniqueLabels(names: readonly string[], prefix: string, what: string): string[] {
-  const labels = names.map((n) => resourceLabel(n, prefix));
+function uniqueLabels(names: readonly string[], derive: (name: string) => string, what: string): string[] {
+  const labels = names.map((n) => resourceLabel(n, derive));
   const seen = new Map<string, string>();
   labels.forEach((label, i) => {
     const prev = seen.get(label);

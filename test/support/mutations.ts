@@ -116,8 +116,9 @@ export const WHOLE_FILES: Readonly<Record<string, string | Buffer>> = {
     'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]', 'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]', 'f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]', 'apps: {}', 'repos: {}', ''].join('\n'),
   'undefined-alias': 'version: 1\nrepos: *nope\napps: {}\n',
   'merge-key': 'version: 1\nbase: &b { repo: tools }\nrepos: { tools: { url: x }, factory: { url: y } }\napps:\n  web:\n    <<: *b\n',
-  // 1000 levels: at 5000 the fast reader (config/plain-yaml.ts) overflows the stack (reported, not fixed here).
-  'deep-nesting': `version: 1\napps: ${'['.repeat(1000)}${']'.repeat(1000)}\n`,
+  // Deep enough that a recursive reader without a depth limit overflows the stack.
+  'deep-nesting': `version: 1\napps: ${'['.repeat(5000)}${']'.repeat(5000)}\n`,
+  'deep-flow-mappings': `version: 1\napps: ${'{a: '.repeat(3000)}1${'}'.repeat(3000)}\n`,
   'deep-block-nesting': `version: 1\napps:\n${Array.from({ length: 300 }, (_, i) => `${' '.repeat(2 * (i + 1))}k${i}:`).join('\n')}\n`,
   'huge-string': `version: 1\nrepos: {}\napps:\n  web: { namespace: "${'n'.repeat(3_000_000)}" }\n`,
   'many-errors': `version: 1\nrepos: {}\napps:\n${Array.from({ length: 2000 }, (_, i) => `  App_${i}: { nope: 1 }`).join('\n')}\n`,
