@@ -395,7 +395,7 @@ describe('HCL value writers', () => {
     expect(resourceLabel('audit-reader', consumerResourceLabel)).toBe('audit-reader');
     expect(resourceLabel('9lives', secretResourceLabel)).toBe('s_9lives');
     expect(() => resourceLabel('has space', consumerResourceLabel)).toThrow(TofuGenError);
-    expect(() => resourceLabel('a"b', 'c_')).toThrow(TofuGenError);
+    expect(() => resourceLabel('a"b', consumerResourceLabel)).toThrow(TofuGenError);
   });
 });
 
