@@ -189,3 +189,11 @@ describe('consumer names', () => {
     ]);
   });
 });
+
+describe('messages stay on one line', () => {
+  it('escapes a line break in an unknown key', () => {
+    expect(diagnosticsOf(base + `apps: {}\n"a\\nb": 1\n`)).toEqual([
+      'apps.yaml:6:1: "a\\nb": unknown key "a\\nb". Allowed here: version, vault, repos, central, postgres, state, gitea, apps, consumers',
+    ]);
+  });
+});

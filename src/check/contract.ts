@@ -4,6 +4,7 @@ import type { AppModel, Model } from '../model/model';
 import { DOCS_REPO, hasMarker, type FileTree } from '../render/files';
 import { finding, type Finding } from './finding';
 import { parseHclType, typeMismatches, typeText, type HclType, type TypeMismatch } from './hcl-types';
+import { editDistance } from '../util/edit-distance';
 
 /**
  * The contract with the target repos (`--repos-dir`): their hand-written variables.tf must declare
@@ -190,22 +191,8 @@ function appPath(app: AppModel, attr: string | undefined): PathSegment[] {
 }
 
 function suggest(name: string, declared: readonly string[]): string {
-  const close = declared.find((d) => d !== name && (d.endsWith(name) || name.endsWith(d) || distance(d, name) <= 2));
+  const close = declared.find((d) => d !== name && (d.endsWith(name) || name.endsWith(d) || editDistance(d, name) <= 2));
   return close ? ` (did you mean "${close}"?)` : '';
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }
 
 /** Every string found under `key` anywhere in a parsed HCL document. */

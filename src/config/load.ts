@@ -1,9 +1,10 @@
 import type * as z from 'zod';
 import { compareDiagnostics, InputError, type Diagnostic } from '../errors';
-import { AppsFileSchema, type AppsFile } from './schema';
+import { AppsFileSchema, shown, type AppsFile } from './schema';
 import { parsePlainYaml } from './plain-yaml';
 import { crossFieldProblems } from './rules';
 import { formatPath, yamlLib, YamlSource, type Path, type Problem } from './source';
+import { editDistance } from '../util/edit-distance';
 
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
@@ -138,21 +139,7 @@ function unknownKeyMessage(key: string, allowed: readonly string[]): string {
     .map((k) => ({ k, d: editDistance(k.toLowerCase(), key.toLowerCase()) }))
     .sort((a, b) => a.d - b.d)[0];
   const suggestion = best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? ` Did you mean "${best.k}"?` : '';
-  return `unknown key "${key}".${suggestion} Allowed here: ${allowed.join(', ') || '(none)'}`;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
+  return `unknown key ${shown(key)}.${suggestion} Allowed here: ${allowed.join(', ') || '(none)'}`;
 }
 
 function dedupe(ds: Diagnostic[]): Diagnostic[] {
