@@ -197,3 +197,12 @@ describe('messages stay on one line', () => {
     ]);
   });
 });
+
+describe('database: a mapping with a mistake inside', () => {
+  it('reports the problems inside the mapping, not only that the union failed', () => {
+    expect(diagnosticsOf(base + `apps:\n  web:\n    repo: tools\n    database: { restart: Deployment/x, nme: a }\n`)).toEqual([
+      'apps.yaml:8:26: apps.web.database.restart: database.restart must be a list, e.g. [a, b]',
+      'apps.yaml:8:40: apps.web.database.nme: unknown key "nme". Did you mean "name"? Allowed here: name, restart, urlEnv',
+    ]);
+  });
+});

@@ -80,6 +80,13 @@ function zodProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
       return issue.keys.map((key) => ({ path: [...path, key], at: 'key' as const, message: unknownKeyMessage(key, allowedKeysAt(path)) }));
     case 'invalid_key':
       return issue.issues.map((inner) => ({ path, at: 'key' as const, message: inner.message }));
+    case 'invalid_union': {
+      // `database: { ... }` with a mistake inside: report the mapping branch's own problems.
+      const value = valueAt(raw, path);
+      const branch = isPlainObject(value) ? issue.errors.find((errs) => errs.some((e) => e.path.length > 0 || e.code !== 'invalid_type')) : undefined;
+      if (branch) return branch.flatMap((inner) => zodProblems({ ...inner, path: [...path, ...inner.path] } as z.core.$ZodIssue, raw));
+      return [{ path, message: issue.message }];
+    }
     default:
       if (path.length > 0 && valueAt(raw, path) === undefined) {
         const parent = path.slice(0, -1);
@@ -101,6 +108,10 @@ function requiredHint(path: Path): string {
     reads: 'add reads: [<app>/<path>/*]',
   };
   return hints[key] ?? `add ${key}: to ${formatPath(path.slice(0, -1)).replace(/: $/, '') || 'the top level'}`;
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 function valueAt(raw: unknown, path: Path): unknown {
