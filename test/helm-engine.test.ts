@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../src/model';
@@ -13,12 +14,14 @@ import { renderTree } from '../src/render';
  */
 const root = path.resolve(__dirname, '..');
 const engine = path.join(root, 'test/support/helm-engine/main.go');
-const hasGo = spawnSync('go', ['version'], { encoding: 'utf8' }).status === 0;
+// go needs a build cache; CI may run without HOME.
+const goEnv = { ...process.env, GOCACHE: process.env.GOCACHE ?? path.join(os.tmpdir(), 'joinkey-go-cache'), GOTOOLCHAIN: 'local' };
+const hasGo = spawnSync('go', ['version'], { encoding: 'utf8', env: goEnv }).status === 0;
 
 interface Rendered { name: string; output: string; error?: string }
 
 function helmRender(files: { name: string; content: string }[]): Rendered[] {
-  const run = spawnSync('go', ['run', engine], { input: JSON.stringify(files), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  const run = spawnSync('go', ['run', engine], { env: goEnv, input: JSON.stringify(files), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
   if (run.status !== 0) throw new Error(`helm engine failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as Rendered[];
 }
