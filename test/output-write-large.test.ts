@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeTree } from '../src/output/write';
 import { markerLine, ownershipFile, type RenderedFile } from '../src/render/files';
+import { readTree } from './support/tree';
 
 // The same guarantees as output-write.test.ts, for trees large enough that writeTree hands the
 // directories and files to its worker thread, and re-runs that hard-link unchanged files.
@@ -14,13 +15,6 @@ let tmp: string;
 beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'joinkey-write-')); });
 afterEach(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
 
-const read = (dir: string) => Object.fromEntries(walk(dir).map((rel) => [rel, fs.readFileSync(path.join(dir, rel), 'utf8')]));
-function walk(dir: string, prefix = ''): string[] {
-  return fs.readdirSync(path.join(dir, prefix), { withFileTypes: true }).flatMap((e) => {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    return e.isDirectory() ? walk(dir, rel) : [rel];
-  }).sort();
-}
 
 describe('writeTree, large trees (the file system thread)', () => {
   // More files than THREAD_AFTER_FILES, so most of them are made by the worker thread.
@@ -34,7 +28,7 @@ describe('writeTree, large trees (the file system thread)', () => {
     expect(writeTree(out, many('v1')).files).toBe(301);
     const unchangedBefore = fs.statSync(path.join(out, 'tools/app298/iac/backend.gen.tf')).ino;
     expect(writeTree(out, many('v2')).files).toBe(301);
-    const tree = read(out);
+    const tree = readTree(out);
     expect(Object.keys(tree)).toHaveLength(301);
     expect(tree['tools/app299/iac/backend.gen.tf']).toContain('# v2');
     expect(tree['tools/app298/iac/backend.gen.tf']).toContain('# same');
@@ -46,24 +40,24 @@ describe('writeTree, large trees (the file system thread)', () => {
   it('GIVEN a file the thread cannot write WHEN synth runs THEN the previous output is intact and the temp dir is removed', () => {
     const out = path.join(tmp, 'dist');
     writeTree(out, many('v1'));
-    const before = read(out);
+    const before = readTree(out);
     // "app250/iac/backend.gen.tf" is a file, so the directory for the next file cannot be made.
     const broken = [...many('v2'), gen('tools', 'app250/iac/backend.gen.tf/x.tf', 'x')];
     expect(() => writeTree(out, broken)).toThrow(/could not write .*(ENOTDIR|EEXIST).*the previous .* is unchanged/);
-    expect(read(out)).toEqual(before);
+    expect(readTree(out)).toEqual(before);
     expect(fs.readdirSync(tmp)).toEqual(['dist']);
   });
 
   it('GIVEN a render that throws midway WHEN synth runs THEN the previous output is intact and the temp dir is removed', () => {
     const out = path.join(tmp, 'dist');
     writeTree(out, many('v1'));
-    const before = read(out);
+    const before = readTree(out);
     function* failing(): Generator<RenderedFile> {
       yield* many('v2').slice(0, 250);
       throw new Error('internal: render failed');
     }
     expect(() => writeTree(out, failing())).toThrow(/could not write .*render failed/);
-    expect(read(out)).toEqual(before);
+    expect(readTree(out)).toEqual(before);
     expect(fs.readdirSync(tmp)).toEqual(['dist']);
   });
 });

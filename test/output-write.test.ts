@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JoinkeyError } from '../src/errors';
 import { diffTree, writeTree, type WriterFs } from '../src/output/write';
 import { markerLine, ownershipFile, type RenderedFile } from '../src/render/files';
+import { readTree } from './support/tree';
 
 const gen = (repo: string, p: string, body: string): RenderedFile => ({ repo, path: p, content: `${markerLine(p)}\n${body}\n` });
 const files = (tag: string): RenderedFile[] => [
@@ -18,19 +19,12 @@ let tmp: string;
 beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'joinkey-write-')); });
 afterEach(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
 
-const read = (dir: string) => Object.fromEntries(walk(dir).map((rel) => [rel, fs.readFileSync(path.join(dir, rel), 'utf8')]));
-function walk(dir: string, prefix = ''): string[] {
-  return fs.readdirSync(path.join(dir, prefix), { withFileTypes: true }).flatMap((e) => {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    return e.isDirectory() ? walk(dir, rel) : [rel];
-  }).sort();
-}
 
 describe('writeTree', () => {
   it('GIVEN no output dir WHEN written THEN it holds exactly the rendered files and no temp dir is left', () => {
     const out = path.join(tmp, 'dist');
     expect(writeTree(out, files('v1')).files).toBe(4);
-    expect(Object.keys(read(out))).toEqual(['docs/secret-paths.gen.md', 'tools/.joinkey/files.json', 'tools/a/iac/app_roles.gen.tf', 'tools/a/vso.gen.yaml']);
+    expect(Object.keys(readTree(out))).toEqual(['docs/secret-paths.gen.md', 'tools/.joinkey/files.json', 'tools/a/iac/app_roles.gen.tf', 'tools/a/vso.gen.yaml']);
     expect(fs.readdirSync(tmp)).toEqual(['dist']);
   });
 
@@ -38,7 +32,7 @@ describe('writeTree', () => {
     const out = path.join(tmp, 'dist');
     writeTree(out, [...files('v1'), gen('cms', 'old.gen.tf', 'old')]);
     writeTree(out, files('v2'));
-    const tree = read(out);
+    const tree = readTree(out);
     expect(tree['cms/old.gen.tf']).toBeUndefined();
     expect(tree['tools/a/vso.gen.yaml']).toContain('kind: A v2');
   });
@@ -46,7 +40,7 @@ describe('writeTree', () => {
   it('GIVEN a write that fails halfway WHEN synth runs THEN the previous output is intact and the temp dir is removed', () => {
     const out = path.join(tmp, 'dist');
     writeTree(out, files('v1'));
-    const before = read(out);
+    const before = readTree(out);
     let writes = 0;
     const failing: WriterFs = {
       mkdirSync: (d, o) => fs.mkdirSync(d, o),
@@ -54,14 +48,14 @@ describe('writeTree', () => {
       writeFileSync: (f, d) => { if (++writes === 3) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }); fs.writeFileSync(f, d); },
     };
     expect(() => writeTree(out, files('v2'), failing)).toThrow(/could not write .*ENOSPC.*the previous .* is unchanged/);
-    expect(read(out)).toEqual(before);
+    expect(readTree(out)).toEqual(before);
     expect(fs.readdirSync(tmp)).toEqual(['dist']);
   });
 
   it('GIVEN the final swap fails WHEN synth runs THEN the previous output is put back', () => {
     const out = path.join(tmp, 'dist');
     writeTree(out, files('v1'));
-    const before = read(out);
+    const before = readTree(out);
     let renames = 0;
     const failing: WriterFs = {
       mkdirSync: (d, o) => fs.mkdirSync(d, o),
@@ -69,7 +63,7 @@ describe('writeTree', () => {
       renameSync: (a, b) => { if (++renames === 2) throw new Error('EXDEV: cross-device link'); fs.renameSync(a, b); },
     };
     expect(() => writeTree(out, files('v2'), failing)).toThrow(JoinkeyError);
-    expect(read(out)).toEqual(before);
+    expect(readTree(out)).toEqual(before);
     expect(fs.readdirSync(tmp)).toEqual(['dist']);
   });
 
@@ -79,7 +73,7 @@ describe('writeTree', () => {
     fs.writeFileSync(path.join(out, 'lib', 'main.ts'), 'export const x = 1;\n');
     fs.writeFileSync(path.join(out, 'generated.gen.yaml'), `${markerLine('x.yaml')}\n`);
     expect(() => writeTree(out, files('v1'))).toThrow(/refusing to replace .*src: it holds files joinkey did not generate[^]*lib\/main\.ts/);
-    expect(read(out)).toEqual({ 'generated.gen.yaml': `${markerLine('x.yaml')}\n`, 'lib/main.ts': 'export const x = 1;\n' });
+    expect(readTree(out)).toEqual({ 'generated.gen.yaml': `${markerLine('x.yaml')}\n`, 'lib/main.ts': 'export const x = 1;\n' });
   });
 
   it('GIVEN --out names a file WHEN synth runs THEN it is refused', () => {
