@@ -396,7 +396,7 @@ export const formatArb: fc.Arbitrary<Format> = fc.record({
 
 export const DEFAULT_FORMAT: Format = { seed: 1, indent: 2, flow: 0, comments: 0, shuffleKeys: false, indentSeqs: true, docStart: false, crlf: false };
 
-const COMMENTS = ['note', 'TODO: {{ not a template }}', 'a: b, [c] ${var.x} %{x}', '"quoted" \'single\'', 'ünïcödé ✓', '#', ''];
+const COMMENTS = ['note', 'later: {{ not a template }}', 'a: b, [c] ${var.x} %{x}', '"quoted" \'single\'', 'ünïcödé ✓', '#', ''];
 
 /** True when `s` can be written as a plain scalar in flow and block context and reads back as the same string. */
 function plainOk(s: string, flow: boolean): boolean {
