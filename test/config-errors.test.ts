@@ -90,7 +90,7 @@ const expected: Record<string, string[]> = {
     "apps.yaml:8:49: consumers.c.reads[0]: \"*\" alone would read every app's secrets; name the app and path, e.g. cms/factory/*"
   ],
   "consumerOutside": [
-    "apps.yaml:8:49: consumers.c.reads[0]: \"other/x\" lies outside every app's kv space: no app \"other\" is declared under apps; e.g. cms/factory/*"
+    "apps.yaml:8:49: consumers.c.reads[0]: \"other/x\" lies outside every app's kv space: no app \"other\" is declared under apps; declare it, or start the path with a declared app's name"
   ],
   "consumerMissing": [
     "apps.yaml:8:3: consumers.c: missing required key \"namespace\"; add namespace: <name>"

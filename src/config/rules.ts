@@ -142,7 +142,7 @@ export function consumerReadProblem(read: string, apps: ReadonlySet<string>): st
   if (app === undefined || !isDns1123Label(app)) {
     return `"${read}" must start with an app name as its own segment (no "*", "+" or "/" before it), ${example}`;
   }
-  if (!apps.has(app)) return `"${read}" lies outside every app's kv space: no app "${app}" is declared under apps; ${example}`;
+  if (!apps.has(app)) return `"${read}" lies outside every app's kv space: no app "${app}" is declared under apps; declare it, or start the path with a declared app's name`;
   if (rest.length === 0) return `"${read}" names the app's whole space without a glob; add a path or "/*", ${example}`;
   for (let i = 0; i < rest.length; i++) {
     const seg = rest[i]!;
