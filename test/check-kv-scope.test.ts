@@ -20,7 +20,7 @@ describe('kv-scope', () => {
     const r = await cli(['check'], { 'apps.yaml': yaml });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe([
-      'apps.yaml:14:12: warning: kv-scope-undeclared: consumer "reader" reads "cms/other/*", but no app declares a secret or a write under it, so it will read nothing; add the path to apps.cms.secrets or apps.cms.writes, or fix the path',
+      'apps.yaml:14:28: warning: kv-scope-undeclared: consumer "reader" reads "cms/other/*", but no app declares a secret or a write under it, so it will read nothing; add the path to apps.cms.secrets or apps.cms.writes, or fix the path',
       'joinkey check: every invariant holds (1 warning)',
       '',
     ].join('\n'));
@@ -35,7 +35,7 @@ describe('kv-scope', () => {
   test('GIVEN a consumer reading outside every app THEN kv-scope', async () => {
     const r = await cli(['check'], { 'apps.yaml': yaml.replace('cms/other/*', 'erp/x/*') });
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe('apps.yaml:14:28: kv-scope: consumers.reader.reads[1]: "erp/x/*" lies outside every app\'s kv space: no app "erp" is declared under apps; e.g. cms/factory/*');
+    expect(r.stderr.split('\n')[0]).toBe('apps.yaml:14:28: kv-scope: consumers.reader.reads[1]: "erp/x/*" lies outside every app\'s kv space: no app "erp" is declared under apps; declare it, or start the path with a declared app\'s name');
   });
 
   test('GIVEN a resolved model whose static secret path leaves the app space THEN checkModel reports kv-scope at the secret', () => {

@@ -244,8 +244,8 @@ function kvScopeFindings(model: Model): Finding[] {
   }
   const index = new ResourceIndex(declared);
   for (const c of model.consumers) {
-    c.reads.forEach(({ path }) => {
-      const at: PathSegment[] = [...c.origin, 'reads'];
+    c.reads.forEach(({ path, origin }) => {
+      const at: PathSegment[] = [...origin];
       const first = path.split('/')[0] ?? '';
       if (path === '*' || path === '+' || /^[*+]/.test(path)) {
         out.push(finding('kv-scope', at, `consumer "${c.name}" reads "${path}", which would read every app's secrets; name the app and path, e.g. cms/factory/*`));

@@ -147,6 +147,6 @@ export interface ConsumerModel {
   readonly namespace: string;
   readonly policy: string;
   readonly role: string;
-  /** Read paths below the kv mount, as written (sorted), with the policy path each becomes. */
-  readonly reads: readonly { readonly path: string; readonly policyPath: string }[];
+  /** Read paths below the kv mount, as written (sorted), with the policy path each becomes and where it is declared. */
+  readonly reads: readonly { readonly path: string; readonly policyPath: string; readonly origin: Path }[];
 }

@@ -49,7 +49,7 @@ export function resolve(config: AppsFile): Model {
         namespace: c.namespace,
         policy: name,
         role: name,
-        reads: sorted(c.reads).map((path) => ({ path, policyPath: names.kvDataPath(vault.mounts.kv, path) })),
+        reads: sorted(c.reads).map((path) => ({ path, policyPath: names.kvDataPath(vault.mounts.kv, path), origin: ['consumers', name, 'reads', c.reads.indexOf(path)] })),
       }))
       .sort(byName),
   };
