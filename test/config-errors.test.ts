@@ -96,7 +96,7 @@ const expected: Record<string, string[]> = {
     "apps.yaml:8:3: consumers.c: missing required key \"namespace\"; add namespace: <name>"
   ],
   "dbType": [
-    "apps.yaml:6:20: apps.web.database: database must be true, false, or a mapping with name, restart and urlEnv"
+    "apps.yaml:6:20: apps.web.database: database must be true, false, or a mapping with name, restart, urlEnv and urlContainer"
   ],
   "reserved": [
     "apps.yaml:6:3: apps.user: app \"user\" has a database named after it, but \"user\" is a reserved PostgreSQL keyword; set database: { name: <other> } or rename the app"
@@ -202,7 +202,15 @@ describe('database: a mapping with a mistake inside', () => {
   it('reports the problems inside the mapping, not only that the union failed', () => {
     expect(diagnosticsOf(base + `apps:\n  web:\n    repo: tools\n    database: { restart: Deployment/x, nme: a }\n`)).toEqual([
       'apps.yaml:8:26: apps.web.database.restart: database.restart must be a list, e.g. [a, b]',
-      'apps.yaml:8:40: apps.web.database.nme: unknown key "nme". Did you mean "name"? Allowed here: name, restart, urlEnv',
+      'apps.yaml:8:40: apps.web.database.nme: unknown key "nme". Did you mean "name"? Allowed here: name, restart, urlEnv, urlContainer',
+    ]);
+  });
+});
+
+describe('urlContainer', () => {
+  it('needs urlEnv, since it names the reader of the URL file', () => {
+    expect(diagnosticsOf(base + `apps:\n  web:\n    repo: tools\n    database: { restart: [Deployment/web], urlContainer: app }\n`)).toEqual([
+      'apps.yaml:8:44: apps.web.database.urlContainer: urlContainer names the container that reads the database URL file, which only exists with urlEnv; add urlEnv: DATABASE_URL or remove urlContainer',
     ]);
   });
 });

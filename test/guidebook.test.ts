@@ -61,6 +61,7 @@ describe('worked example: Plausible (tools namespace)', () => {
       { name: 'DB_PASS', valueFrom: { secretKeyRef: { name: 'plausible-db-credentials', key: 'password' } } },
     ]);
     expect(pod.volumes).toEqual([{ name: 'generated-secrets', emptyDir: { medium: 'Memory' } }]);
+    expect(pod.containers).toEqual([{ name: 'plausible', volumeMounts: [{ name: 'generated-secrets', mountPath: '/generated-secrets', readOnly: true }] }]);
   });
 
   it('IaC: SECRET_KEY_BASE and TOTP_VAULT_KEY from random_password, base64-encoded, written to kvv2/plausible/config; state prefix tools/plausible/main', async () => {

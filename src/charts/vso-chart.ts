@@ -63,7 +63,8 @@ export class VsoChart extends Chart {
  * The guidebook's add-initcontainer.yaml: a strategic-merge patch for each workload that VSO
  * restarts on rotation (so reads the credentials). The init container builds the database URL
  * from the dynamic credentials and writes it, as a file named after `urlEnv`, into a shared
- * in-memory volume.
+ * in-memory volume, which the app container (`urlContainer`, default: named after the workload)
+ * mounts read-only at the same path.
  */
 export class InitContainerPatchChart extends Chart {
   constructor(scope: Construct, id: string, model: Model, app: AppModel) {
@@ -91,6 +92,10 @@ export class InitContainerPatchChart extends Chart {
                   { name: 'DB_NAME', value: db.name },
                 ],
                 volumeMounts: [{ name: init.volume, mountPath: init.mountPath }],
+              }],
+              containers: [{
+                name: db.urlContainer ?? workload.name,
+                volumeMounts: [{ name: init.volume, mountPath: init.mountPath, readOnly: true }],
               }],
               volumes: [{ name: init.volume, emptyDir: { medium: 'Memory' } }],
             },

@@ -135,7 +135,7 @@ const ALLOWED_KEYS: ReadonlyArray<[RegExp, readonly string[]]> = [
   [/^state$/, ['bucket']],
   [/^gitea$/, ['url', 'labels']],
   [/^apps\.[^.]+$/, ['repo', 'manifests', 'iac', 'namespace', 'namespaces', 'serviceAccounts', 'opsPolicies', 'database', 'secrets', 'writes']],
-  [/^apps\.[^.]+\.database$/, ['name', 'restart', 'urlEnv']],
+  [/^apps\.[^.]+\.database$/, ['name', 'restart', 'urlEnv', 'urlContainer']],
   [/^apps\.[^.]+\.secrets\.[^.]+$/, ['serviceAccount', 'namespace', 'keys', 'generate', 'length']],
   [/^consumers\.[^.]+$/, ['serviceAccount', 'namespace', 'reads']],
 ];

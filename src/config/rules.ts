@@ -65,6 +65,9 @@ export function crossFieldProblems(raw: unknown): Problem[] {
           if (database[key] !== undefined) problems.push({ path: at('database', key), at: 'key', message: `${key} needs the app's VSO manifests, but the app has no repo; add repo: <id>` });
         }
       }
+      if (database.urlContainer !== undefined && database.urlEnv === undefined) {
+        problems.push({ path: at('database', 'urlContainer'), at: 'key', message: 'urlContainer names the container that reads the database URL file, which only exists with urlEnv; add urlEnv: DATABASE_URL or remove urlContainer' });
+      }
       if (typeof database.urlEnv === 'string' && Array.isArray(database.restart)
         && !database.restart.some((t) => typeof t === 'string' && /^(Deployment|StatefulSet|DaemonSet)\//.test(t))) {
         problems.push({ path: at('database', 'urlEnv'), at: 'key', message: 'urlEnv patches the workload that reads the database URL, so restart must name a Deployment, StatefulSet or DaemonSet, e.g. restart: [Deployment/my-app]' });

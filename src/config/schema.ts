@@ -116,7 +116,8 @@ export const DatabaseOptionsSchema = z.strictObject({
     'database.restart',
   ).optional(),
   urlEnv: z.string({ error: 'database.urlEnv must be a string' }).regex(ENV_NAME, { error: (i) => `database.urlEnv ${shown(i.input)} is not an environment variable name, e.g. DATABASE_URL` }).optional(),
-}, { error: 'database must be true, false, or a mapping with name, restart and urlEnv' });
+  urlContainer: label('database.urlContainer').optional(),
+}, { error: 'database must be true, false, or a mapping with name, restart, urlEnv and urlContainer' });
 
 export const SecretSchema = z.strictObject({
   serviceAccount: label('secret serviceAccount').optional(),
@@ -134,7 +135,7 @@ export const AppSchema = z.strictObject({
   namespaces: uniqueList(label('namespace'), 'namespaces').optional(),
   serviceAccounts: uniqueList(label('service account'), 'serviceAccounts').optional(),
   opsPolicies: uniqueList(vaultName('ops policy'), 'opsPolicies').optional(),
-  database: z.union([z.boolean(), DatabaseOptionsSchema], { error: 'database must be true, false, or a mapping with name, restart and urlEnv' }).optional(),
+  database: z.union([z.boolean(), DatabaseOptionsSchema], { error: 'database must be true, false, or a mapping with name, restart, urlEnv and urlContainer' }).optional(),
   secrets: z.record(label('secret name'), SecretSchema, { error: 'secrets must be a mapping of secret name to settings, e.g. { config: {} }' }).optional(),
   writes: uniqueList(kvRelativePath, 'writes').optional(),
 }, { error: 'an app must be a mapping; use {} for all defaults' });

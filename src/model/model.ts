@@ -96,6 +96,8 @@ export interface DatabaseModel {
   readonly k8sSecretName: string;
   readonly restart: readonly { readonly kind: RestartKind; readonly name: string }[];
   readonly urlEnv?: string;
+  /** The container that reads the URL file; absent: the container named after each workload. */
+  readonly urlContainer?: string;
   readonly vaultAuth: string;
 }
 

@@ -74,6 +74,7 @@ function resolveApp(name: string, app: AppInput, vault: VaultSettings): AppModel
       return { kind: t.slice(0, slash) as names.RestartKind, name: t.slice(slash + 1) };
     }),
     ...(dbOptions.urlEnv ? { urlEnv: dbOptions.urlEnv } : {}),
+    ...(dbOptions.urlContainer ? { urlContainer: dbOptions.urlContainer } : {}),
     vaultAuth: names.vaultAuthName(name, name),
   };
 
