@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { main, type CliIo } from '../../src/cli';
 import { loadModel } from '../../src/model';
 import { renderTree } from '../../src/render';
+import { readTree } from './tree';
 
 /**
  * Drives the real CLI entry in-process, `main(argv, io)`, with captured streams, and reads output
@@ -26,17 +27,7 @@ export function tempDir(tag: string): string {
 
 /** Every file under dir, relative path -> content; undefined when dir does not exist. */
 export function readDir(dir: string): Record<string, string> | undefined {
-  if (!fs.existsSync(dir)) return undefined;
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(r);
-      else out[r] = fs.readFileSync(path.join(dir, r), 'utf8');
-    }
-  };
-  walk('');
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return fs.existsSync(dir) ? readTree(dir) : undefined;
 }
 
 /** The files synth should write for `text`, as readDir would return them. */
