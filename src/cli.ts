@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { formatDiagnosticWithSource, InputError, JoinkeyError } from './errors';
 
 /** What a command may touch: the only place argv, env, cwd and the streams come in. */
@@ -20,7 +22,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 
 export const USAGE = `joinkey: one apps.yaml for Vault, VSO, Postgres and CI join keys
 
-Usage: joinkey <command> [options]
+Usage: joinkey <command> [options]    (joinkey --version prints the version)
 
 Commands:
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)}${c.summary}`).join('\n')}
@@ -31,6 +33,10 @@ Run "joinkey <command> --help" for the options of a command.
 /** Runs one command and maps every failure to a message and an exit code; never throws. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`joinkey ${packageVersion()}\n`);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(USAGE);
     return name === undefined ? 1 : 0;
@@ -71,6 +77,17 @@ export function reportError(e: unknown, io: CliIo): number {
 function isUsageError(e: unknown): boolean {
   const code = (e as { code?: string })?.code;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+/** The version in joinkey's package.json: one level up from src/, two from build/src/. */
+function packageVersion(): string {
+  for (const rel of ['..', '../..']) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(__dirname, rel, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'joinkey' && pkg.version) return pkg.version;
+    } catch { /* try the next level */ }
+  }
+  return 'unknown';
 }
 
 function processIo(): CliIo {

@@ -87,3 +87,10 @@ describe('joinkey synth', () => {
     expect(fs.readFileSync(path.join(tmp, 'dist', 'notes.md'), 'utf8')).toBe('mine\n');
   });
 });
+
+describe('joinkey --version', () => {
+  it('prints the package version', async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(await run('--version')).toEqual({ code: 0, stdout: `joinkey ${version}\n`, stderr: '' });
+  });
+});
