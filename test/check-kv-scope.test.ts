@@ -46,4 +46,12 @@ describe('kv-scope', () => {
       '11:7 error kv-scope: VaultStaticSecret cms-config reads kv path "erp/config", outside app "cms"\'s own space kvv2/cms/; an app syncs only its own secrets, so declare the secret under the app that owns it',
     ]);
   });
+
+  test('GIVEN a resolved model whose consumer reads a bare glob THEN checkModel reports kv-scope with the loader\'s rule', () => {
+    const { model } = load(yaml);
+    const bad: Model = { ...model, consumers: model.consumers.map((c) => ({ ...c, reads: [{ ...c.reads[0]!, path: '*' }] })) };
+    expect(located(yaml, checkModel(bad)).filter((l) => l.includes('kv-scope'))).toEqual([
+      '14:13 error kv-scope: consumer "reader": "*" alone would read every app\'s secrets; name the app and path, e.g. cms/factory/*',
+    ]);
+  });
 });

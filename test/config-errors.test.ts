@@ -214,3 +214,11 @@ describe('urlContainer', () => {
     ]);
   });
 });
+
+describe('repo ids', () => {
+  it('reserves "docs", where synth writes the generated docs', () => {
+    expect(diagnosticsOf(base + `  docs: { url: x }\napps: {}\n`)).toEqual([
+      'apps.yaml:5:3: repos.docs: repo id "docs" is reserved: synth writes the generated docs to OUT/docs/, and they are never published; rename the repo id',
+    ]);
+  });
+});

@@ -3,6 +3,7 @@ import type { AppModel, Model } from '../model/model';
 import { DNS1123_LABEL_MAX, isDns1123Label, pgIdentifierProblem, PG_IDENTIFIER_MAX_BYTES } from '../model/names';
 import { compareFindings, finding, type Finding } from './finding';
 import { globMatches, ownedResources, ResourceIndex, type OwnedResource } from './glob';
+import { consumerReadProblem } from '../config/rules';
 
 export type { Finding } from './finding';
 
@@ -246,19 +247,12 @@ function kvScopeFindings(model: Model): Finding[] {
   for (const c of model.consumers) {
     c.reads.forEach(({ path, origin }) => {
       const at: PathSegment[] = [...origin];
-      const first = path.split('/')[0] ?? '';
-      if (path === '*' || path === '+' || /^[*+]/.test(path)) {
-        out.push(finding('kv-scope', at, `consumer "${c.name}" reads "${path}", which would read every app's secrets; name the app and path, e.g. cms/factory/*`));
+      const problem = consumerReadProblem(path, appNames);
+      if (problem) {
+        out.push(finding('kv-scope', at, `consumer "${c.name}": ${problem}`));
         return;
       }
-      if (!appNames.has(first) || !path.includes('/')) {
-        out.push(finding('kv-scope', at, `consumer "${c.name}" reads "${path}", which lies outside every app's kv space; start the path with a declared app's name and a "/", e.g. cms/factory/*`));
-        return;
-      }
-      if (path.split('/').includes('..')) {
-        out.push(finding('kv-scope', at, `consumer "${c.name}" reads "${path}", whose ".." would escape app "${first}"'s kv space; write the path without ".."`));
-        return;
-      }
+      const first = path.split('/')[0]!;
       if (index.intersecting(path).length === 0) {
         out.push(finding('kv-scope-undeclared', at, `consumer "${c.name}" reads "${path}", but no app declares a secret or a write under it, so it will read nothing; add the path to apps.${first}.secrets or apps.${first}.writes, or fix the path`, { severity: 'warning' }));
       }

@@ -1,6 +1,7 @@
 import { isDns1123Label, KV_SEGMENT, pgIdentifierProblem, pgRoleName, PG_IDENTIFIER_MAX_BYTES } from '../model/names';
 import { DEFAULTS } from '../model/defaults';
 import type { Problem } from './source';
+import { DOCS_REPO } from '../render/files';
 
 /**
  * Rules that relate several fields of apps.yaml. They run on the raw parsed data, next to the zod
@@ -100,6 +101,9 @@ export function crossFieldProblems(raw: unknown): Problem[] {
     }
   }
 
+  if (declaredRepos.has(DOCS_REPO)) {
+    problems.push({ path: ['repos', DOCS_REPO], at: 'key', message: `repo id "${DOCS_REPO}" is reserved: synth writes the generated docs to OUT/${DOCS_REPO}/, and they are never published; rename the repo id` });
+  }
   for (const app of appNames) {
     if (RESERVED_VAULT_NAMES.has(app)) {
       problems.push({ path: ['apps', app], at: 'key', message: `app "${app}" would name a Vault policy or role that Vault or VSO already uses (${[...RESERVED_VAULT_NAMES].join(', ')}); rename the app` });

@@ -53,5 +53,3 @@ function manifestFile(repo: string, path: string, docs: unknown[]): RenderedFile
   }
   return { repo, path, content: `${markerLine(path)}\n${body}` };
 }
-
-export { DOCS_REPO };
