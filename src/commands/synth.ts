@@ -8,8 +8,9 @@ import { readCheckedModel } from './common';
 const HELP = `Usage: joinkey synth [--config apps.yaml] [--out dist] [--check]
 
 Checks the invariants of apps.yaml (as \`joinkey check\` does, without the slower schema
-validation of the output), then renders it into OUT/<repo>/<path>. The whole tree is written to a temp dir and then
-swapped in, so a failure leaves the previous OUT intact. OUT may only hold joinkey's own files.
+validation of the output), then renders it into OUT/<repo>/<path>. Only files whose bytes changed
+are written, each through a temp file and a rename, so every file is always whole; files joinkey
+wrote that are no longer generated are deleted. OUT may only hold joinkey's own files.
 
   --config FILE  the apps.yaml to read (default apps.yaml)
   --out DIR      output dir (default dist)
@@ -24,7 +25,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     allowPositionals: false,
   });
   if (values.help) { io.stdout.write(HELP); return 0; }
-  const { model } = readCheckedModel(io.cwd, values.config, io.stderr);
+  const { model, file: configFile } = readCheckedModel(io.cwd, values.config, io.stderr);
   const outArg = values.out ?? 'dist';
   const out = path.resolve(io.cwd, outArg);
 
@@ -40,7 +41,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  const result = writeTree(out, renderFiles(model));
-  io.stdout.write(`wrote ${result.files} files for ${model.apps.length} apps to ${outArg}\n`);
+  const result = writeTree(out, renderFiles(model), undefined, { protect: [path.resolve(io.cwd, configFile)], shown: outArg });
+  const changes = result.written + result.deleted === 0 ? 'unchanged' : `${result.written} written, ${result.deleted} deleted`;
+  io.stdout.write(`${result.files} files for ${model.apps.length} apps in ${outArg} (${changes})\n`);
   return 0;
 }

@@ -1,197 +1,402 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JoinkeyError } from '../errors';
-import { hasMarker, OWNERSHIP_FILE, type RenderedFile } from '../render/files';
-import { FileThread, type FileJob } from './fs-thread';
+import { contentHash, isSafeRepoPath, OWNERSHIP_FILE, ownershipOf, parseOwnership, type OwnershipList } from '../ownership';
+import type { RenderedFile } from '../render/files';
+import { describeFsError, isFsError } from '../util/errno';
+
+/**
+ * The output writer, the projen way: it writes only the files whose bytes changed, each through a
+ * temp file and a rename; deletes only the files it owns that are no longer generated; writes the
+ * ownership lists last. A synth whose output is unchanged writes nothing at all.
+ *
+ * The guarantee, whatever the point at which a run is killed or fails:
+ * - every file in OUT is whole, its old content or its new one, never a part of either;
+ * - OUT itself is never removed or recreated, so its mode and owner stay as they are;
+ * - the next run converges: it takes the files the interrupted run wrote as joinkey's (they are
+ *   in the journal), finishes the job and removes the temp dir, leaving nothing behind.
+ *
+ * The journal (OUT/.joinkey-tmp/journal) gets one line per file, `<hash> <json path>`, before the
+ * file is renamed into place; it is removed once the ownership lists are written.
+ *
+ * OUT may only hold joinkey's files (src/ownership.ts): a hand-written file, a hand-edited one or
+ * a symlink refuses the whole run before anything is touched.
+ */
 
 /** File system calls the writer makes, so tests can fail one of them midway. */
 export interface WriterFs {
   writeFileSync(file: string, data: string): void;
   mkdirSync(dir: string, opts: { recursive: true }): unknown;
   renameSync(from: string, to: string): void;
-  /** Hard-links an unchanged file of the previous output into the new tree; fs.linkSync when absent. */
-  linkSync?(existing: string, link: string): void;
+  unlinkSync?(file: string): void;
+}
+
+export interface WriteOptions {
+  /** Files that must never be written or deleted (the config synth reads): an OUT holding one is refused. */
+  readonly protect?: readonly string[];
+  /** How to name OUT in messages (the --out the user gave); outDir itself by default. */
+  readonly shown?: string;
 }
 
 export interface WriteResult {
+  /** Files rendered. */
   readonly files: number;
+  /** Files written (new or changed) and deleted (owned, no longer generated). */
+  readonly written: number;
+  readonly deleted: number;
 }
 
-/**
- * Replaces `outDir` with exactly the rendered files, atomically: they are streamed into a sibling
- * temp dir, which then takes outDir's place by rename. Any failure leaves the old outDir as it was.
- * An outDir holding anything joinkey does not own is refused, never wiped.
- *
- * A file whose content is unchanged is hard-linked from the old outDir instead of written: creating
- * an inode is by far the dearest file system call (on the bench machine ~20x a link), and a re-run
- * mostly reproduces the same files. The old outDir itself is never modified before the swap.
- * With the real file system, the directories and files of a large tree are made on a worker
- * thread (fs-thread.ts) while this thread goes on rendering.
- */
-export function writeTree(outDir: string, files: Iterable<RenderedFile>, io: WriterFs = fs): WriteResult {
+/** The writer's own dir inside OUT: temp files and the journal of a run under way. */
+export const WRITER_DIR = '.joinkey-tmp';
+const JOURNAL = 'journal';
+const TEMP_FILE = /^\d+-\d+\.tmp$/;
+
+/** What OUT holds, every file verified as joinkey's. */
+interface OutState {
+  readonly exists: boolean;
+  /** `<repo>/<path>` -> content hash of every owned file (ownership lists excluded). */
+  readonly owned: Map<string, string>;
+  /** Repo ids that have an ownership list, with its hash. */
+  readonly lists: Map<string, string>;
+  /** Temp files an interrupted run left in WRITER_DIR. */
+  readonly leftovers: string[];
+  readonly journal: boolean;
+}
+
+export function writeTree(outDir: string, files: Iterable<RenderedFile>, io: WriterFs = fs, options: WriteOptions = {}): WriteResult {
   const out = path.resolve(outDir);
-  const previous = assertReplaceable(out) ? out : undefined;
-  const parent = path.dirname(out);
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(out)}.joinkey-tmp-`));
-  const local = new LocalFiles(io, previous !== undefined);
-  let thread: FileThread | undefined;
-  let count = 0;
+  const shown = options.shown ?? outDir;
+  for (const file of options.protect ?? []) {
+    if (isInside(realPath(file), realPath(out))) {
+      throw new JoinkeyError(`refusing to write to ${shown}: it holds ${file}, the config file synth reads; pick an --out that does not contain it`);
+    }
+  }
+  const state = scanOut(out, shown);
+  const run = new WriteRun(out, shown, io, state);
   try {
-    const made = new Set<string>();
-    for (const f of files) {
-      const rel = [f.repo, ...f.path.split('/')];
-      const target = path.join(tmp, ...rel);
-      const dir = path.dirname(target);
-      const newDir = !made.has(dir);
-      if (newDir) made.add(dir);
-      const job: FileJob = { ...(newDir ? { dir } : {}), target, ...(previous !== undefined ? { previous: path.join(previous, ...rel) } : {}), content: f.content };
-      if (!thread && io === fs && count === THREAD_AFTER_FILES) thread = new FileThread();
-      if (thread) thread.add(job);
-      else local.put(job);
-      count++;
-    }
-    if (thread) {
-      const error = thread.finish();
-      thread = undefined;
-      if (error) throw error;
-    }
-    swapIn(tmp, out, io);
+    return run.write(files);
   } catch (e) {
-    try {
-      thread?.finish(); // it must be done with tmp before tmp is removed
-    } catch { /* the first error is the one reported */ }
-    fs.rmSync(tmp, { recursive: true, force: true });
-    if (e instanceof JoinkeyError) throw e;
-    throw new JoinkeyError(`could not write ${outDir}: ${(e as Error).message}; the previous ${outDir} is unchanged`);
-  }
-  return { files: count };
-}
-
-/** Below this many files, the worker thread would cost more than it saves. */
-const THREAD_AFTER_FILES = 200;
-
-/** FileJobs run on this thread, through the (injectable) WriterFs. Same steps as fs-thread.ts. */
-class LocalFiles {
-  private readonly link: (existing: string, link: string) => void;
-
-  constructor(private readonly io: WriterFs, private linking: boolean) {
-    this.link = io.linkSync ? io.linkSync.bind(io) : fs.linkSync;
-  }
-
-  put(job: FileJob): void {
-    if (job.dir !== undefined) this.io.mkdirSync(job.dir, { recursive: true });
-    if (this.linking && job.previous !== undefined && sameContent(job.previous, job.content)) {
-      try {
-        this.link(job.previous, job.target);
-        return;
-      } catch (e) {
-        // A file system without hard links: write every file from now on.
-        if (!isNoLinkError(e)) throw e;
-        this.linking = false;
-      }
+    run.abandon();
+    if (e instanceof WriteFailure) {
+      const done = run.changedSoFar();
+      const after = done === 0
+        ? `the previous ${shown} is unchanged`
+        : `${done} file${done === 1 ? ' was' : 's were'} already replaced, each whole; run synth again to finish`;
+      throw new JoinkeyError(`could not write ${e.target}: ${describeFsError(e.cause)}; ${after}`);
     }
-    this.io.writeFileSync(job.target, job.content);
-  }
-}
-
-function swapIn(tmp: string, out: string, io: WriterFs): void {
-  if (!fs.existsSync(out)) { io.renameSync(tmp, out); return; }
-  const old = `${tmp}-old`;
-  io.renameSync(out, old);
-  try {
-    io.renameSync(tmp, out);
-  } catch (e) {
-    fs.renameSync(old, out);
     throw e;
   }
-  removeTree(old);
 }
 
-/**
- * Deletes a tree that only joinkey wrote: one readdir per directory, unlink for every other entry
- * (symlinks are never followed), one rmdir per directory. About 30 % faster than fs.rmSync, whose
- * rimraf first tries rmdir on every directory and lstats every entry. Falls back to rmSync.
- */
-function removeTree(dir: string): void {
-  try {
-    const remove = (d: string): void => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-        const p = path.join(d, e.name);
-        if (e.isDirectory()) remove(p);
-        else fs.unlinkSync(p);
-      }
-      fs.rmdirSync(d);
-    };
-    remove(dir);
-  } catch {
-    fs.rmSync(dir, { recursive: true, force: true });
+/** A file system call failed; `target` is the path shown to the user. */
+class WriteFailure extends Error {
+  constructor(readonly target: string, override readonly cause: unknown) {
+    super(describeFsError(cause));
   }
 }
 
-/** True when `file` is a regular file (not a link to one) holding exactly `content`. */
-function sameContent(file: string, content: string): boolean {
+class WriteRun {
+  private readonly tmpDir: string;
+  private journalFd: number | undefined;
+  private seq = 0;
+  /** Temp files written and not yet renamed or removed. */
+  private readonly pendingTemps = new Set<string>();
+  private changed = 0;
+  private deleted = 0;
+  private journaled = false;
+
+  constructor(
+    private readonly out: string,
+    private readonly shown: string,
+    private readonly io: WriterFs,
+    private readonly state: OutState,
+  ) {
+    this.tmpDir = path.join(out, WRITER_DIR);
+  }
+
+  write(files: Iterable<RenderedFile>): WriteResult {
+    this.removeLeftovers();
+    const seen = new Set<string>();
+    const lists: RenderedFile[] = [];
+    const deferred: { rel: string; temp: string }[] = [];
+    let count = 0;
+    for (const f of files) {
+      count++;
+      const rel = relPath(f);
+      if (seen.has(rel)) throw new Error(`internal: ${rel} rendered twice`);
+      seen.add(rel);
+      if (f.path === OWNERSHIP_FILE) { lists.push(f); continue; }
+      const hash = contentHash(f.content);
+      if (this.state.owned.get(rel) === hash) continue;
+      const temp = this.writeTemp(f.content);
+      this.journal(hash, rel);
+      if (!this.placeTemp(temp, rel)) deferred.push({ rel, temp });
+    }
+    // Owned files no longer generated, then files that waited for them to go (a file where a
+    // stale directory was, or the other way round).
+    for (const rel of [...this.state.owned.keys()].sort()) {
+      if (!seen.has(rel)) this.remove(rel);
+    }
+    for (const repo of this.state.lists.keys()) {
+      const rel = `${repo}/${OWNERSHIP_FILE}`;
+      if (!seen.has(rel)) this.remove(rel);
+    }
+    for (const d of deferred) {
+      if (!this.placeTemp(d.temp, d.rel)) throw new WriteFailure(path.join(this.shown, d.rel), Object.assign(new Error('in the way'), { code: 'EEXIST' }));
+    }
+    for (const f of lists) {
+      if (this.state.lists.get(f.repo) === contentHash(f.content)) continue;
+      this.placeTemp(this.writeTemp(f.content), relPath(f), true);
+    }
+    this.finish();
+    return { files: count, written: this.changed, deleted: this.deleted };
+  }
+
+  changedSoFar(): number {
+    return this.changed + this.deleted;
+  }
+
+  /** After a failure: temp files go; the journal stays when a file was replaced, for the next run. */
+  abandon(): void {
+    for (const temp of this.pendingTemps) tryUnlink(temp);
+    this.pendingTemps.clear();
+    this.closeJournal();
+    if (!this.journaled && this.changed + this.deleted === 0) {
+      tryUnlink(path.join(this.tmpDir, JOURNAL));
+      tryRmdir(this.tmpDir);
+    }
+  }
+
+  private removeLeftovers(): void {
+    for (const name of this.state.leftovers) this.step(path.join(WRITER_DIR, name), () => (this.io.unlinkSync ?? fs.unlinkSync)(path.join(this.tmpDir, name)));
+  }
+
+  private writeTemp(content: string): string {
+    if (this.journalFd === undefined) this.openJournal();
+    const temp = path.join(this.tmpDir, `${process.pid}-${this.seq++}.tmp`);
+    this.pendingTemps.add(temp);
+    this.step(path.join(WRITER_DIR, path.basename(temp)), () => this.io.writeFileSync(temp, content));
+    return temp;
+  }
+
+  private openJournal(): void {
+    this.step(WRITER_DIR, () => this.io.mkdirSync(this.tmpDir, { recursive: true }));
+    this.journalFd = this.step(path.join(WRITER_DIR, JOURNAL), () => fs.openSync(path.join(this.tmpDir, JOURNAL), 'a'));
+  }
+
+  private journal(hash: string, rel: string): void {
+    // One write per line: a kill cannot leave half a line followed by another.
+    this.step(path.join(WRITER_DIR, JOURNAL), () => fs.writeSync(this.journalFd!, `${hash} ${JSON.stringify(rel)}\n`));
+    this.journaled = true;
+  }
+
+  private closeJournal(): void {
+    if (this.journalFd === undefined) return;
+    try { fs.closeSync(this.journalFd); } catch { /* already closed */ }
+    this.journalFd = undefined;
+  }
+
+  /**
+   * Renames a temp file to OUT/rel. False when something is in the way (a directory at rel, or a
+   * file where a parent directory must be) and `must` is not set: the caller retries after the
+   * stale files are gone.
+   */
+  private placeTemp(temp: string, rel: string, must = false): boolean {
+    const target = this.target(rel);
+    try {
+      this.io.mkdirSync(path.dirname(target), { recursive: true });
+      this.io.renameSync(temp, target);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException)?.code;
+      if (!must && (code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ENOTEMPTY')) return false;
+      throw new WriteFailure(path.join(this.shown, rel), e);
+    }
+    this.pendingTemps.delete(temp);
+    this.changed++;
+    return true;
+  }
+
+  private remove(rel: string): void {
+    const target = this.target(rel);
+    this.step(path.join(this.shown, rel), () => (this.io.unlinkSync ?? fs.unlinkSync)(target));
+    this.deleted++;
+    // Directories the deletion left empty go too, up to (not including) OUT.
+    for (let dir = path.dirname(target); dir !== this.out && dir.startsWith(this.out + path.sep); dir = path.dirname(dir)) {
+      if (!tryRmdir(dir)) break;
+    }
+  }
+
+  private finish(): void {
+    this.closeJournal();
+    if (this.journaled || this.state.journal) this.step(path.join(WRITER_DIR, JOURNAL), () => (this.io.unlinkSync ?? fs.unlinkSync)(path.join(this.tmpDir, JOURNAL)));
+    tryRmdir(this.tmpDir);
+  }
+
+  private target(rel: string): string {
+    return path.join(this.out, ...rel.split('/'));
+  }
+
+  private step<T>(shownPath: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof WriteFailure || e instanceof JoinkeyError || !isFsError(e)) throw e;
+      throw new WriteFailure(shownPath.startsWith(WRITER_DIR) ? path.join(this.shown, shownPath) : shownPath, e);
+    }
+  }
+}
+
+function relPath(f: RenderedFile): string {
+  if (!isSafeRepoPath(f.repo) || f.repo.includes('/') || f.repo === WRITER_DIR || !isSafeRepoPath(f.path)) {
+    throw new Error(`internal: unsafe output path ${JSON.stringify(`${f.repo}/${f.path}`)}`);
+  }
+  return `${f.repo}/${f.path}`;
+}
+
+/** The path with every symlink resolved, as far as it exists. */
+function realPath(p: string): string {
+  const abs = path.resolve(p);
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(realPath(parent), path.basename(abs));
+  }
+}
+
+function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+function tryUnlink(file: string): void {
+  try { fs.unlinkSync(file); } catch { /* gone already */ }
+}
+
+function tryRmdir(dir: string): boolean {
+  try {
+    fs.rmdirSync(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads OUT and verifies that everything in it is joinkey's: per repo dir, the files its ownership
+ * list names with their recorded hash (or a hash the journal of an interrupted run recorded), and
+ * the writer's own dir. Stops at the first file that is not, and refuses the run naming it. The
+ * walk is iterative, so a deep or huge foreign tree can neither overflow the stack nor be read whole.
+ */
+function scanOut(out: string, shown: string): OutState {
+  const owned = new Map<string, string>();
+  const lists = new Map<string, string>();
+  const state: OutState = { exists: false, owned, lists, leftovers: [], journal: false };
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(out);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return state;
+    throw new JoinkeyError(`cannot read ${shown}: ${describeFsError(e)}`);
+  }
+  if (!stat.isDirectory()) throw new JoinkeyError(`refusing to write to ${shown}: it exists and is not a directory`);
+  const refuse = (rel: string, why: string): never => {
+    throw new JoinkeyError(`refusing to write to ${shown}: ${path.join(shown, rel)} ${why}.\nsynth only replaces files it wrote itself (listed with their hash in <repo>/${OWNERSHIP_FILE}); move that file away or pick another --out.`);
+  };
+  const accepted = readJournal(out);
+  const top = readDir(out, shown);
+  const leftovers: string[] = [];
+  for (const entry of top) {
+    if (entry.name === WRITER_DIR && entry.isDirectory()) {
+      for (const e of readDir(path.join(out, WRITER_DIR), path.join(shown, WRITER_DIR))) {
+        if (e.isFile() && (TEMP_FILE.test(e.name))) leftovers.push(e.name);
+        else if (!(e.isFile() && e.name === JOURNAL)) refuse(`${WRITER_DIR}/${e.name}`, 'is not a temp file of joinkey');
+      }
+      continue;
+    }
+    if (!entry.isDirectory()) refuse(entry.name, entry.isSymbolicLink() ? 'is a symlink' : 'is not in any repo dir joinkey writes');
+    scanRepo(out, shown, entry.name, accepted, owned, lists, refuse);
+  }
+  return { exists: true, owned, lists, leftovers, journal: accepted.size > 0 || fs.existsSync(path.join(out, WRITER_DIR, JOURNAL)) };
+}
+
+function scanRepo(
+  out: string,
+  shown: string,
+  repo: string,
+  accepted: ReadonlyMap<string, Set<string>>,
+  owned: Map<string, string>,
+  lists: Map<string, string>,
+  refuse: (rel: string, why: string) => never,
+): void {
+  const listText = readRegular(path.join(out, repo, ...OWNERSHIP_FILE.split('/')));
+  const list: OwnershipList = parseOwnership(listText);
+  if (listText !== undefined && list.valid) lists.set(repo, contentHash(listText));
+  const stack = [''];
+  while (stack.length) {
+    const dir = stack.pop()!;
+    const entries = readDir(path.join(out, repo, ...dir.split('/').filter(Boolean)), path.join(shown, repo, dir));
+    for (const e of entries) {
+      const p = dir ? `${dir}/${e.name}` : e.name;
+      const rel = `${repo}/${p}`;
+      if (e.isDirectory()) { stack.push(p); continue; }
+      if (!e.isFile()) refuse(rel, e.isSymbolicLink() ? 'is a symlink' : 'is not a regular file');
+      if (p === OWNERSHIP_FILE) {
+        if (!list.valid) refuse(rel, 'is not an ownership list joinkey wrote');
+        continue;
+      }
+      if (!list.files.has(p) && !accepted.has(rel)) refuse(rel, 'was not written by joinkey');
+      const content = readRegular(path.join(out, ...rel.split('/')));
+      if (content === undefined) refuse(rel, 'could not be read');
+      const hash = contentHash(content!);
+      const verdict = ownershipOf(p, content!, list, accepted.get(rel), hash);
+      if (verdict === 'edited') refuse(rel, `was edited by hand since joinkey wrote it (it differs from what ${repo}/${OWNERSHIP_FILE} recorded); move the change into apps.yaml, then delete the file`);
+      if (verdict === 'unowned') refuse(rel, 'was not written by joinkey');
+      owned.set(rel, hash);
+    }
+  }
+}
+
+/** Hashes the journal of an interrupted run recorded, per `<repo>/<path>`. A torn last line is ignored. */
+function readJournal(out: string): Map<string, Set<string>> {
+  const accepted = new Map<string, Set<string>>();
+  const text = readRegular(path.join(out, WRITER_DIR, JOURNAL));
+  if (text === undefined) return accepted;
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]{64}) ("(?:[^"\\]|\\.)*")$/.exec(line);
+    if (!m) continue;
+    let rel: unknown;
+    try { rel = JSON.parse(m[2]!); } catch { continue; }
+    if (typeof rel !== 'string') continue;
+    let set = accepted.get(rel);
+    if (!set) accepted.set(rel, (set = new Set()));
+    set.add(m[1]!);
+  }
+  return accepted;
+}
+
+/** The entries of dir, sorted; `shown` names it in the error. */
+function readDir(dir: string, shown: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  } catch (e) {
+    throw new JoinkeyError(`cannot read ${shown}: ${describeFsError(e)}`);
+  }
+}
+
+/** The content of a regular file (never through a symlink), or undefined. */
+function readRegular(file: string): string | undefined {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   } catch {
-    return false;
+    return undefined;
   }
   try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile() || stat.size !== Buffer.byteLength(content)) return false;
-    return fs.readFileSync(fd, 'utf8') === content;
+    return fs.fstatSync(fd).isFile() ? fs.readFileSync(fd, 'utf8') : undefined;
   } finally {
     fs.closeSync(fd);
   }
-}
-
-function isNoLinkError(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  return code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EMLINK' || code === 'EXDEV' || code === 'ENOSYS';
-}
-
-/**
- * Refuses an outDir that is not a directory or holds a file joinkey did not write. True when
- * outDir exists (and may be replaced), false when there is none yet.
- */
-export function assertReplaceable(out: string): boolean {
-  let stat: fs.Stats;
-  try {
-    stat = fs.lstatSync(out);
-  } catch {
-    return false;
-  }
-  if (!stat.isDirectory()) throw new JoinkeyError(`refusing to write to ${out}: it exists and is not a directory`);
-  const foreign = foreignFiles(out);
-  if (foreign.length) {
-    const shown = foreign.slice(0, 10).map((f) => `  ${f}`).join('\n');
-    const more = foreign.length > 10 ? `\n  ... and ${foreign.length - 10} more` : '';
-    throw new JoinkeyError(`refusing to replace ${out}: it holds files joinkey did not generate (no joinkey marker):\n${shown}${more}\nMove them away or pick another --out.`);
-  }
-  return true;
-}
-
-/** Paths under root (relative, '/'-separated) that carry no joinkey marker and no ownership entry. */
-export function foreignFiles(root: string): string[] {
-  const owned = new Set<string>();
-  for (const top of safeReaddir(root)) {
-    const list = path.join(root, top.name, ...OWNERSHIP_FILE.split('/'));
-    if (!top.isDirectory() || !fs.existsSync(list)) continue;
-    const text = fs.readFileSync(list, 'utf8');
-    if (!hasMarker(text)) continue;
-    try {
-      const files = (JSON.parse(text) as { files?: unknown }).files;
-      if (Array.isArray(files)) for (const f of files) if (typeof f === 'string') owned.add(`${top.name}/${f}`);
-    } catch { /* an unreadable list owns nothing; its files are checked one by one */ }
-  }
-  const foreign: string[] = [];
-  for (const rel of walk(root)) {
-    if (owned.has(rel)) continue;
-    const full = path.join(root, ...rel.split('/'));
-    if (!fs.lstatSync(full).isFile() || !hasMarker(readHead(full))) foreign.push(rel);
-  }
-  return foreign.sort();
 }
 
 export interface TreeDiff {
@@ -209,44 +414,31 @@ export function diffTree(outDir: string, files: Iterable<RenderedFile>): TreeDif
   for (const f of files) {
     const rel = `${f.repo}/${f.path}`;
     expected.add(rel);
-    let current: string;
-    try {
-      current = fs.readFileSync(path.join(out, f.repo, ...f.path.split('/')), 'utf8');
-    } catch {
-      missing.push(rel);
-      continue;
-    }
-    if (current !== f.content) changed.push(rel);
+    const current = readRegular(path.join(out, f.repo, ...f.path.split('/')));
+    if (current === undefined) missing.push(rel);
+    else if (current !== f.content) changed.push(rel);
   }
-  const extra = fs.existsSync(out) ? walk(out).filter((rel) => !expected.has(rel)) : [];
+  const extra = walkFiles(out).filter((rel) => !expected.has(rel));
   return { changed: changed.sort(), missing: missing.sort(), extra: extra.sort() };
 }
 
-function walk(root: string, prefix = ''): string[] {
+/** Every non-directory under root, relative and '/'-separated, iteratively; none when root is absent. */
+function walkFiles(root: string): string[] {
   const result: string[] = [];
-  for (const entry of safeReaddir(path.join(root, prefix))) {
-    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) result.push(...walk(root, rel));
-    else result.push(rel);
+  const stack = [''];
+  while (stack.length) {
+    const rel = stack.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(root, ...rel.split('/').filter(Boolean)), { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) stack.push(p);
+      else result.push(p);
+    }
   }
   return result;
-}
-
-function safeReaddir(dir: string): fs.Dirent[] {
-  try {
-    return fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-}
-
-function readHead(file: string): string {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(512);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    return buf.subarray(0, n).toString('utf8');
-  } finally {
-    fs.closeSync(fd);
-  }
 }

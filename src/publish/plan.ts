@@ -1,4 +1,7 @@
-import { hasMarker, MARKER, OWNERSHIP_FILE, ownershipFile } from '../render/files';
+import { contentHash, isSafeRepoPath, OWNERSHIP_FILE, ownershipOf, parseOwnership } from '../ownership';
+import { ownershipFile } from '../render/files';
+
+export { isSafeRepoPath, parseOwnership };
 
 /**
  * The pure half of publish (like changesets' assemble-release-plan): given what the base branch
@@ -52,37 +55,11 @@ export function hasChanges(plan: RepoPlan): boolean {
   return plan.adds.length + plan.changes.length + plan.deletes.length > 0;
 }
 
-/** A repo-relative path joinkey will write or delete: no leading '/', no '.', '..' or empty segment, nothing under .git. */
-export function isSafeRepoPath(p: string): boolean {
-  if (!p || p.startsWith('/') || p.includes('\\') || p.includes('\0')) return false;
-  return p.split('/').every((s) => s !== '' && s !== '.' && s !== '..' && s.toLowerCase() !== '.git');
-}
-
-/** The paths in an OWNERSHIP_FILE (`{"//": ..., "files": [...]}`), with problems as warnings. */
-export function parseOwnership(content: string | undefined): { files: string[]; warnings: string[] } {
-  if (content === undefined) return { files: [], warnings: [] };
-  let data: unknown;
-  try {
-    data = JSON.parse(content);
-  } catch {
-    return { files: [], warnings: [`${OWNERSHIP_FILE} in the base branch is not valid JSON; treating no file as owned`] };
-  }
-  const list = (data as { files?: unknown })?.files;
-  if (!Array.isArray(list)) return { files: [], warnings: [`${OWNERSHIP_FILE} in the base branch has no "files" list; treating no file as owned`] };
-  const files: string[] = [];
-  const warnings: string[] = [];
-  for (const f of list) {
-    if (typeof f === 'string' && isSafeRepoPath(f)) files.push(f);
-    else warnings.push(`${OWNERSHIP_FILE} lists ${JSON.stringify(f)}, which is not a safe repo-relative path; ignored`);
-  }
-  return { files: [...new Set(files)].sort(), warnings };
-}
-
 /** The rendered files of one repo, with OWNERSHIP_FILE added (as render writes it) when the render lacks it. */
 export function withOwnershipFile(repoId: string, rendered: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
   if (rendered.has(OWNERSHIP_FILE)) return rendered;
   const out = new Map(rendered);
-  out.set(OWNERSHIP_FILE, ownershipFile(repoId, [...rendered.keys()]).content);
+  out.set(OWNERSHIP_FILE, ownershipFile(repoId, [...rendered].map(([path, content]) => ({ path, hash: contentHash(content) }))).content);
   return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
@@ -101,8 +78,7 @@ const REGULAR = new Set(['100644', '100755']);
 export function planRepo(repoId: string, base: BaseTree, renderedFiles: ReadonlyMap<string, string>): RepoPlan {
   const rendered = withOwnershipFile(repoId, renderedFiles);
   const owned = parseOwnership(base.contents.get(OWNERSHIP_FILE));
-  const ownedSet = new Set(owned.files);
-  const warnings = [...owned.warnings];
+  const warnings = owned.warnings.map((w) => w.replace(OWNERSHIP_FILE, `${OWNERSHIP_FILE} in the base branch`));
   const adds: FileChange[] = [];
   const changes: FileChange[] = [];
   const deletes: FileChange[] = [];
@@ -138,33 +114,36 @@ export function planRepo(repoId: string, base: BaseTree, renderedFiles: Readonly
       unchanged.push(path);
       continue;
     }
-    if (hasMarker(before) || ownedSet.has(path)) {
+    const ownership = ownershipOf(path, before, owned);
+    if (ownership === 'owned') {
       changes.push({ path, before, after, mode });
+    } else if (ownership === 'edited') {
+      conflicts.push({ path, reason: `was written by joinkey but edited by hand since (its content differs from what ${OWNERSHIP_FILE} recorded); move the edit into apps.yaml, then restore or delete the file in the base branch` });
     } else {
-      conflicts.push({ path, reason: `exists in the base branch and was not written by joinkey (no "${MARKER}" marker, not listed in ${OWNERSHIP_FILE}); move or delete it by hand, or point the app elsewhere` });
+      conflicts.push({ path, reason: `exists in the base branch and was not written by joinkey (${OWNERSHIP_FILE} does not list it); move or delete it by hand, or point the app elsewhere` });
     }
   }
 
-  for (const path of owned.files) {
+  for (const path of owned.files.keys()) {
     if (rendered.has(path)) continue;
     const mode = base.entries.get(path);
     if (mode === undefined) continue; // already gone
     const before = base.contents.get(path);
     if (!REGULAR.has(mode) || before === undefined) {
       warnings.push(`${path} is listed in ${OWNERSHIP_FILE} but is not a regular file; left in place`);
-    } else if (!hasMarker(before)) {
-      warnings.push(`${path} is listed in ${OWNERSHIP_FILE} and no longer generated, but lost its marker (edited by hand); left in place`);
+    } else if (ownershipOf(path, before, owned) !== 'owned') {
+      warnings.push(`${path} is listed in ${OWNERSHIP_FILE} and no longer generated, but was edited by hand since joinkey wrote it; left in place`);
     } else {
       deletes.push({ path, before });
     }
   }
 
-  return { repoId, adds, changes, deletes, unchanged, conflicts, warnings, previouslyOwned: owned.files };
+  return { repoId, adds, changes, deletes, unchanged, conflicts, warnings, previouslyOwned: [...owned.files.keys()].sort() };
 }
 
 /** The paths whose base content planRepo reads: rendered ones, owned ones and OWNERSHIP_FILE. */
 export function pathsToRead(rendered: ReadonlyMap<string, string>, ownershipContent: string | undefined): string[] {
-  return [...new Set([...rendered.keys(), ...parseOwnership(ownershipContent).files, OWNERSHIP_FILE])].sort();
+  return [...new Set([...rendered.keys(), ...parseOwnership(ownershipContent).files.keys(), OWNERSHIP_FILE])].sort();
 }
 
 function ancestorsOf(path: string): string[] {

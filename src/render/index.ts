@@ -2,6 +2,7 @@ import { chartDocuments, InitContainerPatchChart, VsoChart } from '../charts/vso
 import { renderDocs } from '../docs';
 import { emitYamlStream, type YamlValue } from '../emit/yaml';
 import type { AppModel, Model } from '../model/model';
+import { contentHash } from '../ownership';
 import { renderAppTofu, renderCentralTofu } from '../tofu-gen';
 import { DOCS_REPO, markerLine, ownershipFile, treeFromFiles, type FileTree, type RenderedFile } from './files';
 
@@ -12,9 +13,10 @@ import { DOCS_REPO, markerLine, ownershipFile, treeFromFiles, type FileTree, typ
  * that synth can tell its own output dir from a foreign one without reading every file).
  */
 export function* renderFiles(model: Model): Generator<RenderedFile> {
-  const owned = new Map<string, string[]>([...model.repos.map((r): [string, string[]] => [r.id, []]), [DOCS_REPO, []]]);
+  type Owned = { path: string; hash: string }[];
+  const owned = new Map<string, Owned>([...model.repos.map((r): [string, Owned] => [r.id, []]), [DOCS_REPO, []]]);
   const own = (f: RenderedFile): RenderedFile => {
-    owned.get(f.repo)?.push(f.path);
+    owned.get(f.repo)?.push({ path: f.path, hash: contentHash(f.content) });
     return f;
   };
   for (const app of model.apps) {
