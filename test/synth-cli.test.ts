@@ -23,7 +23,8 @@ async function run(...argv: string[]) {
 describe('joinkey synth', () => {
   it('GIVEN the bundled apps.yaml WHEN synth runs THEN it writes dist/ equal to the committed dist/', async () => {
     const r = await run('synth');
-    expect(r).toEqual({ code: 0, stdout: 'wrote 24 files for 5 apps to dist\n', stderr: '' });
+    expect(r).toEqual({ code: 0, stdout: '24 files for 5 apps in dist (24 written, 0 deleted)\n', stderr: '' });
+    expect(await run('synth')).toEqual({ code: 0, stdout: '24 files for 5 apps in dist (unchanged)\n', stderr: '' });
     const check = await run('synth', '--check', '--out', path.join(root, 'dist'));
     expect(check.code).toBe(0);
     for (const f of ['tools/plausible/resources/vso.gen.yaml', 'factory/postgres/iac/databases.gen.auto.tfvars']) {
@@ -78,12 +79,22 @@ describe('joinkey synth', () => {
     expect(r.stderr).toMatch(/^joinkey: Unknown option '--outt'/);
   });
 
+  it('GIVEN --out at the dir of apps.yaml, or above it THEN synth refuses and apps.yaml is kept', async () => {
+    const config = fs.readFileSync(path.join(tmp, 'apps.yaml'), 'utf8');
+    for (const out of ['.', '..', tmp]) {
+      const r = await run('synth', '--out', out);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^joinkey: refusing to write to .*the config file synth reads/);
+    }
+    expect(fs.readFileSync(path.join(tmp, 'apps.yaml'), 'utf8')).toBe(config);
+  });
+
   it('GIVEN an output dir holding a hand-written file THEN synth refuses and keeps it', async () => {
     fs.mkdirSync(path.join(tmp, 'dist'));
     fs.writeFileSync(path.join(tmp, 'dist', 'notes.md'), 'mine\n');
     const r = await run('synth');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('it holds files joinkey did not generate (no joinkey marker):\n  notes.md');
+    expect(r.stderr).toContain('refusing to write to dist: dist/notes.md is not in any repo dir joinkey writes.');
     expect(fs.readFileSync(path.join(tmp, 'dist', 'notes.md'), 'utf8')).toBe('mine\n');
   });
 });

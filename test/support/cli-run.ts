@@ -74,7 +74,10 @@ export function outcomeProblems(r: CliResult, file: string): string[] {
   return problems;
 }
 
-/** Temp dirs left next to the output dir by an interrupted write. */
+/** Temp files or dirs of the writer left next to, or inside, the output dirs below parent. */
 export function leftovers(parent: string): string[] {
-  return fs.existsSync(parent) ? fs.readdirSync(parent).filter((n) => n.includes('joinkey-tmp')) : [];
+  if (!fs.existsSync(parent)) return [];
+  const names = fs.readdirSync(parent, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? [e.name, ...fs.readdirSync(path.join(parent, e.name)).map((n) => `${e.name}/${n}`)] : [e.name]);
+  return names.filter((n) => n.includes('joinkey-tmp'));
 }
