@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JoinkeyError } from '../src/errors';
-import { diffTree, writeTree, WRITER_DIR, type WriterFs } from '../src/output/write';
+import { diffTree, MAX_EXTRA, writeTree, WRITER_DIR, type WriterFs } from '../src/output/write';
 import { contentHash, MARKER } from '../src/ownership';
 import { markerLine, ownershipFile, type RenderedFile } from '../src/render/files';
 import { readTree, walk } from './support/tree';
@@ -167,7 +167,7 @@ describe('writeTree: ownership is the list and the hash, never a text search', (
     fs.mkdirSync(deep, { recursive: true });
     fs.writeFileSync(path.join(deep, 'leaf'), '');
     expect(() => writeTree(out, files('v1'))).toThrow(/was not written by joinkey/);
-    expect(diffTree(out, files('v1')).extra).toHaveLength(5001);
+    expect(diffTree(out, files('v1')).extra).toHaveLength(MAX_EXTRA);
   });
 });
 

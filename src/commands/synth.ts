@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli';
-import { diffTree, writeTree } from '../output/write';
+import { diffTree, MAX_EXTRA, writeTree } from '../output/write';
 import { renderFiles } from '../render';
 import { readCheckedModel } from './common';
 
@@ -35,6 +35,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       ...diff.changed.map((p) => `changed  ${p}`),
       ...diff.missing.map((p) => `missing  ${p}`),
       ...diff.extra.map((p) => `stale    ${p}`),
+      ...(diff.extra.length >= MAX_EXTRA ? [`...      (stopped after ${MAX_EXTRA} stale files)`] : []),
     ];
     if (lines.length === 0) { io.stdout.write(`${outArg} is up to date with ${values.config ?? 'apps.yaml'}\n`); return 0; }
     io.stdout.write(`${lines.join('\n')}\n${outArg} is out of date (${lines.length} file${lines.length === 1 ? '' : 's'}); run "npx joinkey synth" and commit the result\n`);

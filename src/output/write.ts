@@ -402,8 +402,12 @@ function readRegular(file: string): string | undefined {
 export interface TreeDiff {
   readonly changed: string[];
   readonly missing: string[];
+  /** Files OUT holds that the render does not, at most MAX_EXTRA of them (the walk stops there). */
   readonly extra: string[];
 }
+
+/** Enough stale files to show; walking on (say, `--out /`) would only read the whole disk. */
+export const MAX_EXTRA = 1000;
 
 /** Compares the rendered files with what outDir holds, without writing anything. */
 export function diffTree(outDir: string, files: Iterable<RenderedFile>): TreeDiff {
@@ -418,15 +422,18 @@ export function diffTree(outDir: string, files: Iterable<RenderedFile>): TreeDif
     if (current === undefined) missing.push(rel);
     else if (current !== f.content) changed.push(rel);
   }
-  const extra = walkFiles(out).filter((rel) => !expected.has(rel));
+  const extra = walkFiles(out, (rel) => !expected.has(rel), MAX_EXTRA);
   return { changed: changed.sort(), missing: missing.sort(), extra: extra.sort() };
 }
 
-/** Every non-directory under root, relative and '/'-separated, iteratively; none when root is absent. */
-function walkFiles(root: string): string[] {
+/**
+ * The non-directories under root that `keep` accepts, relative and '/'-separated, at most
+ * `limit` of them; iterative, so no depth or size of tree overflows the stack. None when root is absent.
+ */
+function walkFiles(root: string, keep: (rel: string) => boolean, limit: number): string[] {
   const result: string[] = [];
   const stack = [''];
-  while (stack.length) {
+  while (stack.length && result.length < limit) {
     const rel = stack.pop()!;
     let entries: fs.Dirent[];
     try {
@@ -437,7 +444,7 @@ function walkFiles(root: string): string[] {
     for (const e of entries) {
       const p = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) stack.push(p);
-      else result.push(p);
+      else if (keep(p) && result.push(p) >= limit) break;
     }
   }
   return result;
