@@ -10,7 +10,8 @@ import { BLOCK_HELPERS, COMPILE_OPTIONS, createEngine, HCL_HELPERS } from '../sr
 import { TofuGenError } from '../src/tofu-gen/errors';
 import { alignAttributes, hclEscape, hclList, hclNumber, hclString, resourceLabel } from '../src/tofu-gen/hcl';
 import { renderAppTofu, renderCentralTofu } from '../src/tofu-gen';
-import { packageRoot, TEMPLATES_DIR, templatesDir } from '../src/tofu-gen/package-root';
+import { TEMPLATES_DIR, templatesDir } from '../src/tofu-gen/package-root';
+import { packageRoot } from '../src/util/package-root';
 
 // GIVEN an apps.yaml, WHEN the OpenTofu files are rendered, THEN each file holds exactly the HCL
 // the guidebook's IaC expects, with every name read from the model.
