@@ -1,5 +1,6 @@
 import { parse as parseHcl } from '@cdktn/hcl2json';
 import type { PathSegment } from '../config/source';
+import { APP_ROLES_MODULE } from '../model/defaults';
 import type { AppModel, Model } from '../model/model';
 import { DOCS_REPO, hasMarker, type FileTree } from '../render/files';
 import { finding, type Finding } from './finding';
@@ -15,8 +16,6 @@ import { editDistance } from '../util/edit-distance';
 
 /** Reads a file of a target repo checkout; undefined when it does not exist. */
 export type RepoReader = (repo: string, path: string) => string | undefined;
-
-import { APP_ROLES_MODULE } from '../model/defaults';
 
 /** The apps.yaml key behind each attribute joinkey emits for an app. */
 const ATTRIBUTE_KEYS: Readonly<Record<string, string>> = {
