@@ -22,8 +22,8 @@ export interface RenderedFile {
  */
 export type FileOwner = { readonly kind: 'app'; readonly app: string } | { readonly kind: 'central' | 'docs' | 'joinkey' };
 
-/** Who an object is for: an app, or a consumer (a cross-repo reader, not an app). */
-export type ObjectOwner = { readonly kind: 'app' | 'consumer'; readonly name: string };
+/** Who an object is for: an app, a consumer (a cross-repo reader, not an app), or every app (a central map itself). */
+export type ObjectOwner = { readonly kind: 'app' | 'consumer'; readonly name: string } | { readonly kind: 'central' };
 
 /** One object a generated file declares. */
 export type DeclaredObject =
@@ -31,8 +31,8 @@ export type DeclaredObject =
   | { readonly kind: 'kubernetes'; readonly apiVersion: string; readonly type: string; readonly namespace: string; readonly name: string; readonly owner: ObjectOwner; readonly origin: Path }
   /** An OpenTofu block by address: `vault_policy.geoip-reader`, `data.vault_policy_document.x`, `module.app_roles`, `terraform`, `provider.vault`. */
   | { readonly kind: 'tofu'; readonly address: string; readonly owner: ObjectOwner; readonly origin: Path }
-  /** One key of a tfvars map variable: `applications["plausible"]`. */
-  | { readonly kind: 'tfvars'; readonly variable: string; readonly key: string; readonly owner: ObjectOwner; readonly origin: Path }
+  /** A tfvars variable (no key, owner central), or one key of its map: `applications["plausible"]`. */
+  | { readonly kind: 'tfvars'; readonly variable: string; readonly key?: string; readonly owner: ObjectOwner; readonly origin: Path }
   /** One row of a generated document (the secret-paths inventory), by the Vault path it documents. */
   | { readonly kind: 'doc'; readonly path: string; readonly owner: ObjectOwner; readonly origin: Path };
 

@@ -18,6 +18,7 @@ import { alignAttributes, resourceLabel } from './hcl';
 export function renderCentralTofu(model: Model): RenderedFile[] {
   const { vault, postgres } = model.central;
   const central: FileOwner = { kind: 'central' };
+  const applications = (origin: Path): DeclaredObject => ({ kind: 'tfvars', variable: 'applications', owner: { kind: 'central' }, origin });
   const appEntry = (app: AppModel, origin: Path): DeclaredObject => ({ kind: 'tfvars', variable: 'applications', key: app.name, owner: appOwner(app), origin });
   const files = [
     withProvenance(renderFile(vault.repo, vault.applicationsFile, 'applications', {
@@ -28,7 +29,7 @@ export function renderCentralTofu(model: Model): RenderedFile[] {
         policies: app.opsPolicies,
         empty: app.extraServiceAccounts.length + app.extraNamespaces.length + app.opsPolicies.length === 0,
       })),
-    }), central, ['central', 'vault'], model.apps.map((app) => appEntry(app, app.origin))),
+    }), central, ['central', 'vault'], [applications(['central', 'vault']), ...model.apps.map((app) => appEntry(app, app.origin))]),
   ];
   if (model.consumers.length > 0) {
     const labels = uniqueLabels(model.consumers.map((c) => c.name), consumerResourceLabel, 'consumer');
@@ -56,7 +57,7 @@ export function renderCentralTofu(model: Model): RenderedFile[] {
   const withDatabase = model.apps.filter((app) => app.database);
   files.push(withProvenance(renderFile(postgres.repo, postgres.databasesFile, 'databases', {
     apps: withDatabase.map((app) => ({ name: app.name, role: app.database!.role, database: app.database!.name })),
-  }), central, ['central', 'postgres'], withDatabase.map((app) => appEntry(app, [...app.origin, 'database']))));
+  }), central, ['central', 'postgres'], [applications(['central', 'postgres']), ...withDatabase.map((app) => appEntry(app, [...app.origin, 'database']))]));
   return files;
 }
 

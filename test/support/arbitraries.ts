@@ -98,7 +98,7 @@ export const PROTOTYPE_NAMES = ['constructor', 'prototype', 'tostring', 'valueof
 export const dnsLabel = (max = 63): fc.Arbitrary<string> => {
   const half = Math.floor((max - 2) / 2);
   const special = [
-    ...(half >= 1 ? [fc.tuple(plainDnsLabel(half), plainDnsLabel(half)).map(([a, b]) => `${a}--${b}`)] : []),
+    ...(half >= 9 ? [fc.tuple(plainDnsLabel(half), plainDnsLabel(half)).map(([a, b]) => `${a}--${b}`)] : []),
     ...(PROTOTYPE_NAMES.some((n) => n.length <= max) ? [fc.constantFrom(...PROTOTYPE_NAMES.filter((n) => n.length <= max))] : []),
   ];
   return special.length ? fc.oneof({ weight: 8, arbitrary: plainDnsLabel(max) }, ...special.map((arbitrary) => ({ weight: 1, arbitrary }))) : plainDnsLabel(max);
