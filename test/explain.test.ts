@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { explainApp } from '../src/explain';
 import { renderFiles } from '../src/render';
+import { appFileIndex } from '../src/render/provenance';
 import { cli, load } from './helpers/check';
 
 const APPS_YAML = readFileSync(join(__dirname, '..', 'apps.yaml'), 'utf8');
 const { model } = load(APPS_YAML);
-const files = [...renderFiles(model)];
+const files = appFileIndex(renderFiles(model));
 
 describe('explain', () => {
   test('GIVEN plausible THEN explainApp returns every object its name produces', () => {

@@ -9,7 +9,7 @@ import { loadModel } from '../src/model';
 import { objectKinds } from '../src/publish/summary';
 import { renderFiles } from '../src/render';
 import type { DeclaredObject, RenderedFile } from '../src/render/files';
-import { fileKinds, filesOfApp, objectsByApp, primaryOrigins } from '../src/render/provenance';
+import { appFileIndex, fileKinds, objectsByApp, primaryOrigins } from '../src/render/provenance';
 import { appsDoc, printYaml } from './support/arbitraries';
 import { propertyParams } from './support/params';
 
@@ -152,8 +152,9 @@ describe('file provenance', () => {
         expect(fileKinds(f), `${f.repo}:${f.path}`).toEqual(objectKinds(f.path, f.content));
       }
       const byApp = objectsByApp(files);
+      const index = appFileIndex(files);
       for (const app of model.apps) {
-        const listed = new Set(filesOfApp(files, app.name).map((f) => `${f.repo}:${f.path}`));
+        const listed = new Set(index.filesOf(app.name).map((f) => `${f.repo}:${f.path}`));
         for (const x of byApp.get(app.name) ?? []) expect(listed.has(`${x.repo}:${x.path}`), `${app.name} ${x.path}`).toBe(true);
         for (const p of Object.values(app.target?.files ?? {})) if (p) expect(listed.has(`${app.target!.repo}:${p}`), p).toBe(true);
       }

@@ -7,7 +7,7 @@ import {
   STATE_BACKEND_KEY_PATH,
 } from '../model/names';
 import { DOCS_REPO, markerLine, type DeclaredObject, type RenderedFile } from '../render/files';
-import { withProvenance } from '../render/provenance';
+import { appFileIndex, withProvenance, type AppFileIndex } from '../render/provenance';
 
 /**
  * dist/docs: the guidebook's secret-paths inventory (section 4) for all apps, and one page per
@@ -19,8 +19,8 @@ export function renderDocs(model: Model, rendered: readonly RenderedFile[]): Ren
   const inventory = withProvenance({ repo: DOCS_REPO, path: SECRET_PATHS_DOC, content: secretPathsDoc(rows) }, { kind: 'docs' }, ['apps'],
     rows.flatMap((r): DeclaredObject[] => (r.app === undefined ? [] : [{ kind: 'doc', path: r.path, owner: { kind: 'app', name: r.app.name }, origin: r.app.origin }])));
   const pages = model.apps.map((app) => withProvenance({ repo: DOCS_REPO, path: appDocPath(app.name), content: '' }, { kind: 'app', app: app.name }, app.origin, []));
-  const all = [...rendered, inventory, ...pages];
-  return [inventory, ...model.apps.map((app, i) => ({ ...pages[i]!, content: appDoc(model, app, all) }))];
+  const index = appFileIndex([...rendered, inventory, ...pages]);
+  return [inventory, ...model.apps.map((app, i) => ({ ...pages[i]!, content: appDoc(model, app, index) }))];
 }
 
 export interface InventoryRow {
@@ -172,7 +172,7 @@ function dedupe(xs: string[]): string[] {
   return [...new Set(xs)];
 }
 
-function appDoc(model: Model, app: AppModel, files: readonly RenderedFile[]): string {
+function appDoc(model: Model, app: AppModel, files: AppFileIndex): string {
   const path = appDocPath(app.name);
   const e = explainApp(model, app.name, files)!;
   const cell = (s: string) => s.replace(/\|/g, '\\|');

@@ -1,7 +1,6 @@
 import type { Model } from '../model/model';
 import { inKvSpace, mountPath, stateLocation } from '../model/names';
-import type { RenderedFile } from '../render/files';
-import { filesOfApp } from '../render/provenance';
+import type { AppFileIndex } from '../render/provenance';
 
 /** Everything one `<app>` name produces across the repos: the join-key view of the guidebook. */
 export interface Explanation {
@@ -37,10 +36,10 @@ export interface ExplainRow {
 }
 
 /**
- * Pure: the explanation of one app, or undefined when the model has no such app. `files` is the
- * rendered file set (its provenance is enough): the generated files are read from it.
+ * Pure: the explanation of one app, or undefined when the model has no such app. The generated
+ * files are read from the rendered file set, indexed by app (appFileIndex).
  */
-export function explainApp(model: Model, appName: string, files: Iterable<RenderedFile>): Explanation | undefined {
+export function explainApp(model: Model, appName: string, files: AppFileIndex): Explanation | undefined {
   const app = model.apps.find((a) => a.name === appName);
   if (!app) return undefined;
   const mounts = model.vault.mounts;
@@ -92,7 +91,7 @@ export function explainApp(model: Model, appName: string, files: Iterable<Render
     k8sSecrets: secrets.sort((a, b) => (a.namespace + '/' + a.name < b.namespace + '/' + b.name ? -1 : 1)),
     writes: app.writes.map((w) => mountPath(mounts.kv, w)),
     readBy,
-    files: filesOfApp(files, app.name),
+    files: files.filesOf(app.name),
     ...(app.target ? { tofuStatePrefix: stateLocation(model.state.bucket, app.target.stateKeyPrefix) } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { hashMarker } from '../gitea';
 import type { Model } from '../model/model';
 import { BOT_TRAILER } from '../model/names';
 import { renderFiles } from '../render';
+import { appFileIndex } from '../render/provenance';
 import { OWNERSHIP_FILE } from '../render/files';
 import type { FileChange, RepoPlan } from './plan';
 
@@ -220,7 +221,7 @@ export function pullRequestText(model: Model, repoId: string, base: string, bot:
   for (const [k, n] of [...kindCounts].sort(([a], [b]) => (a < b ? -1 : 1))) out.push(`| ${cell(k)} | ${n} |`);
   const added = summary.addedApps.slice(0, 10);
   if (added.length) {
-    const rendered = [...renderFiles(model)];
+    const rendered = appFileIndex(renderFiles(model));
     out.push('');
     out.push('### Added apps');
     for (const name of added) {

@@ -39,17 +39,42 @@ export function objectsByApp(files: Iterable<RenderedFile>): ReadonlyMap<string,
   return new Map([...byApp].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** A file by its place: `<repo>:<path>` is `OUT/<repo>/<path>`. */
+export interface FileRef {
+  readonly repo: string;
+  readonly path: string;
+}
+
 /**
- * The files that carry something of the app: its own files, the shared files declaring one of
- * its objects (the central maps), and the docs about every app. Sorted by repo, then path.
+ * The files that carry something of each app: its own files, the shared files declaring one of
+ * its objects (the central maps), and the docs about every app. Built in one pass over the set.
  */
-export function filesOfApp(files: Iterable<RenderedFile>, app: string): { repo: string; path: string }[] {
-  const out: { repo: string; path: string }[] = [];
+export interface AppFileIndex {
+  /** Sorted by repo, then path. */
+  filesOf(app: string): readonly FileRef[];
+}
+
+export function appFileIndex(files: Iterable<RenderedFile>): AppFileIndex {
+  const byApp = new Map<string, Set<string>>();
+  const everyApp: string[] = [];
+  const add = (app: string, key: string) => {
+    let set = byApp.get(app);
+    if (!set) byApp.set(app, (set = new Set()));
+    set.add(key);
+  };
   for (const f of files) {
-    const own = f.owner?.kind === 'app' && f.owner.app === app;
-    if (own || f.owner?.kind === 'docs' || (f.objects ?? []).some((o) => o.owner.kind === 'app' && o.owner.name === app)) out.push({ repo: f.repo, path: f.path });
+    const key = `${f.repo}:${f.path}`;
+    if (f.owner?.kind === 'docs') everyApp.push(key);
+    if (f.owner?.kind === 'app') add(f.owner.app, key);
+    for (const o of f.objects ?? []) if (o.owner.kind === 'app') add(o.owner.name, key);
   }
-  return out.sort((a, b) => (a.repo + ':' + a.path < b.repo + ':' + b.path ? -1 : 1));
+  const toRef = (key: string): FileRef => {
+    const i = key.indexOf(':');
+    return { repo: key.slice(0, i), path: key.slice(i + 1) };
+  };
+  return {
+    filesOf: (app) => [...new Set([...(byApp.get(app) ?? []), ...everyApp])].sort().map(toRef),
+  };
 }
 
 /** `<repo>:<path>` -> the apps.yaml key a finding about the whole file points at. */
