@@ -6,7 +6,7 @@ import {
 } from '../../imports/secrets.hashicorp.com';
 import { DEFAULTS } from '../model/defaults';
 import type { AppModel, Model } from '../model/model';
-import { constructId } from '../model/names';
+import { constructId, databaseUrlFile } from '../model/names';
 
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'joinkey' };
 
@@ -89,7 +89,7 @@ export class InitContainerPatchChart extends Chart {
               initContainers: [{
                 name: init.name,
                 image: init.image,
-                command: ['sh', '-c', `printf '%s' "postgres://\${DB_USER}:\${DB_PASS}@\${DB_HOST}:\${DB_PORT}/\${DB_NAME}" > ${init.mountPath}/${db.urlEnv}`],
+                command: ['sh', '-c', `printf '%s' "postgres://\${DB_USER}:\${DB_PASS}@\${DB_HOST}:\${DB_PORT}/\${DB_NAME}" > ${databaseUrlFile(init.mountPath, db.urlEnv!)}`],
                 env: [
                   { name: 'DB_USER', ...fromSecret('username') },
                   { name: 'DB_PASS', ...fromSecret('password') },

@@ -3,7 +3,7 @@ import type { Path } from '../config/source';
 import { explainApp, explanationRows } from '../explain';
 import type { AppModel, Model } from '../model/model';
 import {
-  appDocPath, KV_V1_OPS_SPACES, kvSpaceGlob, kvV1OpsPath, MODULE_READER_KEY_PATH, mountPath, opsPolicyName, SECRET_PATHS_DOC,
+  appDocPath, KV_V1_OPS_SPACES, restartTargetText, kvSpaceGlob, kvV1OpsPath, MODULE_READER_KEY_PATH, mountPath, opsPolicyName, SECRET_PATHS_DOC,
   STATE_BACKEND_KEY_PATH,
 } from '../model/names';
 import { DOCS_REPO, markerLine, type DeclaredObject, type RenderedFile } from '../render/files';
@@ -146,7 +146,7 @@ export function appDiagram(model: Model, app: AppModel): string {
       edges.push('  PG --> VDS', '  VDS --> DBSEC', '  DBSEC --> POD');
       if (db.restart.length) edges.push(`  VDS -. ${label('rolloutRestart on rotation')} .-> POD`);
     }
-    const workloads = app.database?.restart.map((r) => `${r.kind}/${r.name}`) ?? [];
+    const workloads = app.database?.restart.map(restartTargetText) ?? [];
     out.push(`    POD[${label('App pods', `ns ${app.namespace}`, ...(workloads.length ? [workloads.join(', ')] : []))}]:::k8s`);
   } else {
     out.push(`    POD[${label('App pods', `SA ${app.name}, ns ${app.namespace}`, 'VSO manifests not generated (no repo)')}]:::k8s`);

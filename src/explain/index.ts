@@ -1,5 +1,5 @@
 import type { Model } from '../model/model';
-import { inKvSpace, mountPath, stateLocation } from '../model/names';
+import { inKvSpace, mountPath, restartTargetText, stateLocation } from '../model/names';
 import type { AppFileIndex } from '../render/provenance';
 
 /** Everything one `<app>` name produces across the repos: the join-key view of the guidebook. */
@@ -61,7 +61,7 @@ export function explainApp(model: Model, appName: string, files: AppFileIndex): 
     }
     if (app.database) {
       const db = app.database;
-      const restart = db.restart.map((r) => `${r.kind}/${r.name}`).join(', ');
+      const restart = db.restart.map(restartTargetText).join(', ');
       vso.push({ kind: 'VaultDynamicSecret', namespace: app.namespace, name: db.dynamicSecretName, detail: `${mountPath(db.mount, db.credsPath)} -> Secret ${db.k8sSecretName}${restart ? `, restarts ${restart}` : ''}, VaultAuth ${db.vaultAuth}` });
       secrets.push({ namespace: app.namespace, name: db.k8sSecretName, from: mountPath(db.mount, db.credsPath) });
     }

@@ -108,6 +108,12 @@ export const dynamicSecretName = (app: string): string => `${app}-db-credentials
 const hclLabel = (prefix: string) => (name: string): string => (/^[0-9]/.test(name) ? `${prefix}${name}` : name);
 export const consumerResourceLabel = hclLabel('c_');
 export const secretResourceLabel = hclLabel('s_');
+/** An OpenTofu address: `<type>.<label>`, `data.<type>.<label>` (type `data.<type>`), `module.<label>`. */
+export const tofuAddress = (type: string, label: string): string => `${type}.${label}`;
+/** A rollout-restart target as apps.yaml and VSO write it: `Deployment/web`. */
+export const restartTargetText = (t: { readonly kind: string; readonly name: string }): string => `${t.kind}/${t.name}`;
+/** The file the init container writes the database URL to: named after urlEnv, in the shared volume. */
+export const databaseUrlFile = (mountPath: string, urlEnv: string): string => posix.join(mountPath, urlEnv);
 /** The module label of the app_roles call in every app's IaC project. */
 export const APP_ROLES_MODULE_LABEL = 'app_roles';
 export const stateKeyPrefix = (repo: string, app: string): string => `${repo}/${app}/main`;

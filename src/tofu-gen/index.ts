@@ -1,7 +1,7 @@
 import type { Path } from '../config/source';
 import { DEFAULTS } from '../model/defaults';
 import type { AppModel, Model } from '../model/model';
-import { APP_ROLES_MODULE_LABEL, consumerResourceLabel, secretResourceLabel } from '../model/names';
+import { APP_ROLES_MODULE_LABEL, consumerResourceLabel, secretResourceLabel, tofuAddress } from '../model/names';
 import { markerLine, type DeclaredObject, type FileOwner, type ObjectOwner, type RenderedFile } from '../render/files';
 import { withProvenance } from '../render/provenance';
 import { HCL_TEMPLATES } from './engine';
@@ -35,8 +35,8 @@ export function renderCentralTofu(model: Model): RenderedFile[] {
     const labels = uniqueLabels(model.consumers.map((c) => c.name), consumerResourceLabel, 'consumer');
     const objects = model.consumers.flatMap((c, i): DeclaredObject[] => {
       const owner: ObjectOwner = { kind: 'consumer', name: c.name };
-      return [`data.vault_policy_document.${labels[i]}`, `vault_policy.${labels[i]}`, `vault_kubernetes_auth_backend_role.${labels[i]}`]
-        .map((address) => ({ kind: 'tofu', address, owner, origin: c.origin }));
+      return ['data.vault_policy_document', 'vault_policy', 'vault_kubernetes_auth_backend_role']
+        .map((type) => ({ kind: 'tofu', address: tofuAddress(type, labels[i]!), owner, origin: c.origin }));
     });
     files.push(withProvenance(renderFile(vault.repo, vault.consumersFile, 'consumers', {
       consumers: model.consumers.map((c, i) => ({
@@ -78,21 +78,21 @@ export function renderAppTofu(model: Model, app: AppModel): RenderedFile[] {
       serviceAccountNamespaces: noGlobs(app.extraNamespaces, `app "${app.name}" namespaces`),
       hasDatabase: app.database !== undefined,
       database: app.database?.name ?? '',
-    }), owner, iac, [tofu(`module.${APP_ROLES_MODULE_LABEL}`, app.origin)]),
+    }), owner, iac, [tofu(tofuAddress('module', APP_ROLES_MODULE_LABEL), app.origin)]),
     withProvenance(renderFile(target.repo, target.files.backend, 'backend', {
       random: target.files.secrets !== undefined,
       bucket: model.state.bucket,
       prefix: target.stateKeyPrefix,
       mount: model.vault.mounts.jwt,
       role: app.vault.ciRole,
-    }), owner, iac, [tofu('terraform', iac), tofu('provider.vault', iac)]),
+    }), owner, iac, [tofu('terraform', iac), tofu(tofuAddress('provider', 'vault'), iac)]),
   ];
   if (target.files.secrets !== undefined) {
     if (generated.length === 0) throw new TofuGenError(`internal: app "${app.name}" has a secrets file but no generated keys`);
     const labels = uniqueLabels(generated.map((s) => s.name), secretResourceLabel, `app "${app.name}" secret`);
     files.push(withProvenance(renderFile(target.repo, target.files.secrets, 'secrets', {
       secrets: generated.map((s, i) => ({ label: labels[i], keys: s.generate, length: s.length, mount: s.mount, kvPath: s.kvPath })),
-    }), owner, iac, generated.flatMap((s, i) => [tofu(`random_password.${labels[i]}`, [...s.origin, 'generate']), tofu(`vault_kv_secret_v2.${labels[i]}`, s.origin)])));
+    }), owner, iac, generated.flatMap((s, i) => [tofu(tofuAddress('random_password', labels[i]!), [...s.origin, 'generate']), tofu(tofuAddress('vault_kv_secret_v2', labels[i]!), s.origin)])));
   } else if (generated.length > 0) {
     throw new TofuGenError(`internal: app "${app.name}" generates keys but its target has no secrets file`);
   }
