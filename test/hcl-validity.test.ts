@@ -287,7 +287,7 @@ describe('escaping round trips through HCL', () => {
         vault: { ...app.vault, ciRole: evil('ci') },
         ...(app.target ? { target: { ...app.target, stateKeyPrefix: evil('prefix') } } : {}),
       })),
-      consumers: base.consumers.map((c) => ({ ...c, policy: evil('cpolicy'), role: evil('crole'), namespace: evil('cns'), reads: c.reads.map((r) => ({ ...r, policyPath: evil('path') })) })),
+      consumers: base.consumers.map((c) => ({ ...c, policy: evil('cpolicy'), tokenPolicies: ['default', evil('cpolicy')], role: evil('crole'), namespace: evil('cns'), reads: c.reads.map((r) => ({ ...r, policyPath: evil('path') })) })),
     };
     const files = renderAll(model);
     expect(await validateRenderedFiles(files, schemas)).toEqual([]);
