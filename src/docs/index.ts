@@ -7,14 +7,14 @@ import {
   STATE_BACKEND_KEY_PATH,
 } from '../model/names';
 import { DOCS_REPO, markerLine, type DeclaredObject, type RenderedFile } from '../render/files';
-import { appFileIndex, withProvenance, type AppFileIndex } from '../render/provenance';
+import { appFileIndex, withProvenance, type AppFileIndex, type FileProvenance } from '../render/provenance';
 
 /**
  * dist/docs: the guidebook's secret-paths inventory (section 4) for all apps, and one page per
  * app with a Mermaid flowchart of its runtime and CI paths (section 5). Pure. `rendered` is the
- * provenance of every other generated file (content not needed): each page lists the app's files.
+ * provenance of every other generated file: each page lists the app's files.
  */
-export function renderDocs(model: Model, rendered: readonly RenderedFile[]): RenderedFile[] {
+export function renderDocs(model: Model, rendered: readonly FileProvenance[]): RenderedFile[] {
   const rows = inventoryRows(model);
   const inventory = withProvenance({ repo: DOCS_REPO, path: SECRET_PATHS_DOC, content: secretPathsDoc(rows) }, { kind: 'docs' }, ['apps'],
     rows.flatMap((r): DeclaredObject[] => (r.app === undefined ? [] : [{ kind: 'doc', path: r.path, owner: { kind: 'app', name: r.app.name }, origin: r.app.origin }])));

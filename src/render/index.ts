@@ -5,7 +5,7 @@ import type { Path } from '../config/source';
 import type { AppModel, Model } from '../model/model';
 import { renderAppTofu, renderCentralTofu } from '../tofu-gen';
 import { DOCS_REPO, markerLine, ownershipFile, treeFromFiles, type DeclaredObject, type FileTree, type RenderedFile } from './files';
-import { withProvenance } from './provenance';
+import { withProvenance, type FileProvenance } from './provenance';
 
 /**
  * Every generated file, app by app: each app's charts are built, serialized and released before
@@ -16,10 +16,11 @@ import { withProvenance } from './provenance';
 export function* renderFiles(model: Model): Generator<RenderedFile> {
   const owned = new Map<string, string[]>([...model.repos.map((r): [string, string[]] => [r.id, []]), [DOCS_REPO, []]]);
   /** Provenance of what is rendered so far, without the content: the docs read it. */
-  const rendered: RenderedFile[] = [];
+  const rendered: FileProvenance[] = [];
   const own = (f: RenderedFile): RenderedFile => {
     owned.get(f.repo)?.push(f.path);
-    rendered.push({ ...f, content: '' });
+    const { content: _content, ...provenance } = f;
+    rendered.push(provenance);
     return f;
   };
   for (const app of model.apps) {

@@ -7,6 +7,9 @@ import type { DeclaredObject, FileOwner, RenderedFile } from './files';
  * through these instead of re-deriving file names or re-parsing joinkey's own output.
  */
 
+/** What a file is without its content: enough for explain, an index or an inventory. */
+export type FileProvenance = Omit<RenderedFile, 'content'>;
+
 /** A file with its provenance filled: the primary origin first, then each object's origin once. */
 export function withProvenance(file: RenderedFile, owner: FileOwner, origin: Path, objects: readonly DeclaredObject[]): RenderedFile {
   const seen = new Set<string>();
@@ -26,7 +29,7 @@ export interface FileObject {
 }
 
 /** Every object of the file set, grouped by the app it belongs to (consumers' objects are not an app's); apps sorted, file order kept. */
-export function objectsByApp(files: Iterable<RenderedFile>): ReadonlyMap<string, readonly FileObject[]> {
+export function objectsByApp(files: Iterable<FileProvenance>): ReadonlyMap<string, readonly FileObject[]> {
   const byApp = new Map<string, FileObject[]>();
   for (const f of files) {
     for (const object of f.objects ?? []) {
@@ -54,7 +57,7 @@ export interface AppFileIndex {
   filesOf(app: string): readonly FileRef[];
 }
 
-export function appFileIndex(files: Iterable<RenderedFile>): AppFileIndex {
+export function appFileIndex(files: Iterable<FileProvenance>): AppFileIndex {
   const byApp = new Map<string, Set<string>>();
   const everyApp: string[] = [];
   const add = (app: string, key: string) => {
@@ -78,7 +81,7 @@ export function appFileIndex(files: Iterable<RenderedFile>): AppFileIndex {
 }
 
 /** `<repo>:<path>` -> the apps.yaml key a finding about the whole file points at. */
-export function primaryOrigins(files: Iterable<RenderedFile>): ReadonlyMap<string, Path> {
+export function primaryOrigins(files: Iterable<FileProvenance>): ReadonlyMap<string, Path> {
   const m = new Map<string, Path>();
   for (const f of files) if (f.origins?.length) m.set(`${f.repo}:${f.path}`, f.origins[0]!);
   return m;
@@ -103,7 +106,7 @@ export function objectKind(o: DeclaredObject): string {
 }
 
 /** The sorted kinds a file declares; a file that declares nothing is described by its owner or type. */
-export function fileKinds(f: RenderedFile): string[] {
+export function fileKinds(f: FileProvenance): string[] {
   if (f.owner?.kind === 'joinkey') return ['ownership list'];
   const kinds = new Set((f.objects ?? []).map(objectKind));
   if (!kinds.size) kinds.add(f.path.endsWith('.md') ? 'doc' : f.path.includes('.') ? f.path.slice(f.path.lastIndexOf('.') + 1) : 'file');
