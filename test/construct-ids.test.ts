@@ -71,6 +71,7 @@ apps:
     secrets:
       one: { keys: [K], serviceAccount: s--a, namespace: q }
       two: { keys: [K], namespace: q--a-s }
+      b-c-d: { keys: [K], namespace: q }
 `;
 
   it('GIVEN apps named constructor, valueof, a-b beside a--b, and two VaultAuths whose old ids were equal THEN synth renders every object with its explicit name', () => {
@@ -88,8 +89,9 @@ apps:
     ]);
     expect(objects('cms', 'a-b/resources/vso.gen.yaml')).toEqual(['VaultAuth a-b/a-b', 'VaultStaticSecret a-b/a-b-c--d', 'VaultStaticSecret a-b/a-b-c-d']);
     expect(objects('cms', 'a--b/resources/vso.gen.yaml')).toEqual(['VaultAuth a--b/a--b', 'VaultStaticSecret a--b/a--b-c']);
+    // app "a" secret "b-c-d" and app "a-b" secret "c-d" are both named a-b-c-d, each in its own namespace
     expect(objects('factory', 'a/resources/vso.gen.yaml')).toEqual([
-      'VaultAuth q--a-s/a', 'VaultAuth q/a-s--a', 'VaultStaticSecret q/a-one', 'VaultStaticSecret q--a-s/a-two',
+      'VaultAuth q--a-s/a', 'VaultAuth q/a', 'VaultAuth q/a-s--a', 'VaultStaticSecret q/a-b-c-d', 'VaultStaticSecret q/a-one', 'VaultStaticSecret q--a-s/a-two',
     ]);
   });
 });
