@@ -1,8 +1,10 @@
 import { posix } from 'node:path';
 
 /**
- * Every naming rule and every name derived from `<app>`. Nothing else in joinkey builds a name
- * or a Vault path by hand: it reads the resolved model, which calls these functions once.
+ * Every naming rule and every name derived from `<app>`: Kubernetes, Vault, PostgreSQL and CI
+ * names, Vault paths and policy lists, generated file names, OpenTofu addresses, cdk8s construct
+ * ids and the bot's commit trailer. Nothing else in joinkey builds one by hand: code reads the
+ * resolved model, which calls these functions once, or calls them directly. A leaf module.
  */
 
 /** DNS-1123 label: at most 63 characters, lowercase alphanumerics or '-', alphanumeric at both ends. */
@@ -199,7 +201,7 @@ export const BOT_TRAILER = 'Generated-by: joinkey publish';
 /**
  * A cdk8s construct id for the parts of one object (its kind, then names), never colliding for
  * distinct parts. constructs turns every "/" of an id into "--" and keeps children in a plain
- * object (so a bare "constructor" is taken); each part is percent-escaped for "%", "-" and "/"
+ * object (so a bare "constructor" is taken); each part is percent-escaped for "%", "-", "/" and newline
  * before the parts are joined with "/", so "--" only ever separates parts, and the first part is
  * a fixed kind. Kubernetes names never come from these ids: metadata.name is always set.
  */
