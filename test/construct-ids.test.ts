@@ -6,6 +6,7 @@ import { loadModel } from '../src/model';
 import { constructId } from '../src/model/names';
 import { renderTree } from '../src/render';
 import { HEAD } from './helpers/check';
+import { dbAppName, dnsLabel, PROTOTYPE_NAMES } from './support/arbitraries';
 
 /**
  * Issue 13.12: cdk8s construct ids. constructs turns "/" in an id into "--" and keeps children
@@ -93,5 +94,18 @@ apps:
     expect(objects('factory', 'a/resources/vso.gen.yaml')).toEqual([
       'VaultAuth q--a-s/a', 'VaultAuth q/a', 'VaultAuth q/a-s--a', 'VaultStaticSecret q/a-b-c-d', 'VaultStaticSecret q/a-one', 'VaultStaticSecret q--a-s/a-two',
     ]);
+  });
+});
+
+describe('the property generators reach these names', () => {
+  it('GIVEN the name arbitraries every property uses THEN they produce names with "--" and prototype names, all valid labels', () => {
+    const labels = fc.sample(dnsLabel(), { numRuns: 2000, seed: 7 });
+    expect(labels.filter((n) => n.includes('--')).length).toBeGreaterThan(50);
+    expect(labels.filter((n) => (PROTOTYPE_NAMES as readonly string[]).includes(n)).length).toBeGreaterThan(50);
+    for (const n of labels) expect(n).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    const short = fc.sample(dnsLabel(20), { numRuns: 500, seed: 8 });
+    expect(short.some((n) => n.includes('--'))).toBe(true);
+    expect(short.every((n) => n.length <= 20)).toBe(true);
+    expect(fc.sample(dbAppName, { numRuns: 1000, seed: 9 })).toContain('constructor');
   });
 });

@@ -151,6 +151,22 @@ describe('file provenance', () => {
         expect(f.path.endsWith('.tf') ? [...mine].sort() : mine, `${f.repo}:${f.path}\n${text}`).toEqual(await parsedObjects(f));
         expect(fileKinds(f), `${f.repo}:${f.path}`).toEqual(objectKinds(f.path, f.content));
       }
+      const apps = new Set(model.apps.map((a) => a.name));
+      const consumers = new Set(model.consumers.map((c) => c.name));
+      for (const f of files) {
+        // every origin is a key of apps.yaml's top level, an app or consumer entry, or the root
+        for (const o of [...f.origins!, ...f.objects!.map((x) => x.origin)]) {
+          if (o.length === 0) continue;
+          expect(['apps', 'central', 'consumers', 'repos'], JSON.stringify(o)).toContain(o[0]);
+          if (o[0] === 'apps' && o.length > 1) expect(apps.has(String(o[1])), JSON.stringify(o)).toBe(true);
+          if (o[0] === 'consumers' && o.length > 1) expect(consumers.has(String(o[1])), JSON.stringify(o)).toBe(true);
+        }
+        if (f.owner!.kind === 'app') expect(apps.has(f.owner!.app)).toBe(true);
+        for (const x of f.objects!) {
+          if (x.owner.kind === 'app') expect(apps.has(x.owner.name)).toBe(true);
+          if (x.owner.kind === 'consumer') expect(consumers.has(x.owner.name)).toBe(true);
+        }
+      }
       const byApp = objectsByApp(files);
       const index = appFileIndex(files);
       for (const app of model.apps) {
