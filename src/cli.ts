@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDiagnosticWithSource, InputError, JoinkeyError } from './errors';
+import { packageRoot } from './util/package-root';
 
 /** What a command may touch: the only place argv, env, cwd and the streams come in. */
 export interface CliIo {
@@ -79,14 +80,12 @@ function isUsageError(e: unknown): boolean {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
-/** The version in joinkey's package.json: one level up from src/, two from build/src/. */
+/** The version in joinkey's package.json. */
 function packageVersion(): string {
-  for (const rel of ['..', '../..']) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(__dirname, rel, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'joinkey' && pkg.version) return pkg.version;
-    } catch { /* try the next level */ }
-  }
+  try {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'joinkey' && pkg.version) return pkg.version;
+  } catch { /* no readable package.json: report unknown */ }
   return 'unknown';
 }
 

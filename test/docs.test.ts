@@ -59,7 +59,7 @@ describe('docs', () => {
 
   test('GIVEN any model THEN renderDocs writes docs/secret-paths.gen.md and one page per app, each starting with the marker', () => {
     const { model } = load(APPS_YAML);
-    const files = renderDocs(model);
+    const files = renderDocs(model, []);
     expect(files.map((f) => `${f.repo}:${f.path}`)).toEqual([
       'docs:secret-paths.gen.md', 'docs:apps/cms.gen.md', 'docs:apps/crowdsec.gen.md', 'docs:apps/erp.gen.md', 'docs:apps/plausible.gen.md', 'docs:apps/webapp.gen.md',
     ]);
@@ -73,7 +73,7 @@ describe('docs', () => {
   test('GIVEN the default apps.yaml and a scenario with custom mounts, several SAs and namespaces THEN every diagram parses with Mermaid itself', async () => {
     for (const yaml of [APPS_YAML, SCENARIO]) {
       const { model } = load(yaml);
-      const pages = renderDocs(model).filter((f) => f.path.startsWith('apps/'));
+      const pages = renderDocs(model, []).filter((f) => f.path.startsWith('apps/'));
       expect(pages).toHaveLength(model.apps.length);
       for (const page of pages) {
         const [diagram] = mermaidBlocks(page.content);

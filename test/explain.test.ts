@@ -2,14 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { explainApp } from '../src/explain';
+import { renderFiles } from '../src/render';
+import { appFileIndex } from '../src/render/provenance';
 import { cli, load } from './helpers/check';
 
 const APPS_YAML = readFileSync(join(__dirname, '..', 'apps.yaml'), 'utf8');
 const { model } = load(APPS_YAML);
+const files = appFileIndex(renderFiles(model));
 
 describe('explain', () => {
   test('GIVEN plausible THEN explainApp returns every object its name produces', () => {
-    const e = explainApp(model, 'plausible')!;
+    const e = explainApp(model, 'plausible', files)!;
     expect(e.namespace).toBe('tools');
     expect(e.serviceAccounts).toEqual(['plausible']);
     expect(e.boundNamespaces).toEqual(['plausible', 'tools']);
@@ -40,15 +43,15 @@ describe('explain', () => {
   });
 
   test('GIVEN cms (no database, a consumer reads it) and webapp (no repo) THEN the optional parts follow', () => {
-    const cms = explainApp(model, 'cms')!;
+    const cms = explainApp(model, 'cms', files)!;
     expect(cms.postgres).toBeUndefined();
     expect(cms.ciRole.tokenPolicies).toEqual(['default', 'cms-ops', 'factory__cf_r2_arcodange_tf']);
     expect(cms.readBy).toEqual([{ consumer: 'factory_crowdsec_conf', read: 'kvv2/cms/factory/*' }]);
     expect(cms.writes).toEqual(['kvv2/cms/factory/turnstile']);
-    const webapp = explainApp(model, 'webapp')!;
+    const webapp = explainApp(model, 'webapp', files)!;
     expect(webapp.vso).toEqual([]);
     expect(webapp.tofuStatePrefix).toBeUndefined();
-    expect(explainApp(model, 'nope')).toBeUndefined();
+    expect(explainApp(model, 'nope', files)).toBeUndefined();
   });
 
   test('GIVEN joinkey explain crowdsec THEN a table; --format json gives the same data', async () => {
@@ -60,7 +63,7 @@ describe('explain', () => {
     expect(r.stdout).toMatch(/\nVaultDynamicSecret\s+tools\/crowdsec-db-credentials\s+postgres\/creds\/crowdsec -> Secret crowdsec-db-credentials, restarts Deployment\/crowdsec-lapi, VaultAuth crowdsec\n/);
     expect(r.stdout).toMatch(/\ntofu state prefix\s+arcodange-tf\/tools\/crowdsec\/main\s+/);
     const j = await cli(['explain', 'crowdsec', '--format', 'json'], { 'apps.yaml': APPS_YAML });
-    expect(JSON.parse(j.stdout)).toEqual(JSON.parse(JSON.stringify(explainApp(model, 'crowdsec'))));
+    expect(JSON.parse(j.stdout)).toEqual(JSON.parse(JSON.stringify(explainApp(model, 'crowdsec', files))));
   });
 
   test('GIVEN an unknown app THEN a clear error listing the known apps, exit 1', async () => {

@@ -10,7 +10,7 @@ import type { RenderedFile } from '../src/render/files';
 import { TofuGenError } from '../src/tofu-gen/errors';
 import { hclString } from '../src/tofu-gen/hcl';
 import { renderAppTofu, renderCentralTofu } from '../src/tofu-gen';
-import { packageRoot } from '../src/tofu-gen/package-root';
+import { packageRoot } from '../src/util/package-root';
 import {
   formatHclProblem, loadProviderSchemas, validateHcl, validateParsed, validateRenderedFiles, type ProviderSchemas,
 } from '../src/validate/hcl';
@@ -287,7 +287,7 @@ describe('escaping round trips through HCL', () => {
         vault: { ...app.vault, ciRole: evil('ci') },
         ...(app.target ? { target: { ...app.target, stateKeyPrefix: evil('prefix') } } : {}),
       })),
-      consumers: base.consumers.map((c) => ({ ...c, policy: evil('cpolicy'), role: evil('crole'), namespace: evil('cns'), reads: c.reads.map((r) => ({ ...r, policyPath: evil('path') })) })),
+      consumers: base.consumers.map((c) => ({ ...c, policy: evil('cpolicy'), tokenPolicies: ['default', evil('cpolicy')], role: evil('crole'), namespace: evil('cns'), reads: c.reads.map((r) => ({ ...r, policyPath: evil('path') })) })),
     };
     const files = renderAll(model);
     expect(await validateRenderedFiles(files, schemas)).toEqual([]);

@@ -6,11 +6,12 @@ import { loadModel } from '../src/model';
 import type { Model } from '../src/model/model';
 import { consumerResourceLabel, secretResourceLabel } from '../src/model/names';
 import { markerLine, type RenderedFile } from '../src/render/files';
-import { BLOCK_HELPERS, COMPILE_OPTIONS, createEngine, HCL_HELPERS } from '../src/tofu-gen/engine';
+import { BLOCK_HELPERS, COMPILE_OPTIONS, createEngine, HCL_HELPERS, readTemplates } from '../src/tofu-gen/engine';
 import { TofuGenError } from '../src/tofu-gen/errors';
 import { alignAttributes, hclEscape, hclList, hclNumber, hclString, resourceLabel } from '../src/tofu-gen/hcl';
 import { renderAppTofu, renderCentralTofu } from '../src/tofu-gen';
-import { packageRoot, TEMPLATES_DIR, templatesDir } from '../src/tofu-gen/package-root';
+import { TEMPLATES_DIR, templatesDir } from '../src/tofu-gen/package-root';
+import { packageRoot } from '../src/util/package-root';
 
 // GIVEN an apps.yaml, WHEN the OpenTofu files are rendered, THEN each file holds exactly the HCL
 // the guidebook's IaC expects, with every name read from the model.
@@ -458,29 +459,46 @@ describe('the tofu fmt alignment pass', () => {
 
 describe('the template engine', () => {
   it('uses a private Handlebars instance: the global one gets no HCL helper', () => {
-    const engine = createEngine(() => '{{hcl x}}');
+    const engine = createEngine({ t: '{{hcl x}}' });
     expect(engine.render('t', { x: 'a"b' })).toBe('"a\\"b"');
     expect(Object.keys(Handlebars.helpers)).not.toContain('hcl');
   });
 
   it('compiles strict: a missing field throws instead of rendering empty', () => {
-    expect(() => createEngine(() => 'x = {{hclList a.b}}').render('t', {})).toThrow();
-    expect(() => createEngine(() => 'x = {{hcl a}}').render('t', {})).toThrow(new TofuGenError('internal: expected a string for HCL, got undefined'));
-    expect(() => createEngine(() => '{{#each a.b}}{{/each}}').render('t', {})).toThrow(TypeError);
+    expect(() => createEngine({ t: 'x = {{hclList a.b}}' }).render('t', {})).toThrow();
+    expect(() => createEngine({ t: 'x = {{hcl a}}' }).render('t', {})).toThrow(new TofuGenError('internal: expected a string for HCL, got undefined'));
+    expect(() => createEngine({ t: '{{#each a.b}}{{/each}}' }).render('t', {})).toThrow(TypeError);
   });
 
-  it('accepts no helper but its own (knownHelpersOnly)', () => {
-    const engine = createEngine(() => '{{lookup x "y"}}{{json x}}');
-    expect(() => engine.render('t', { x: {} })).toThrow(/You specified knownHelpersOnly, but used the unknown helper/);
+  it('accepts no helper but its own (knownHelpersOnly), and says so when the engine is built, not at render', () => {
+    for (const bad of ['{{lookup x "y"}}{{json x}}', '{{json x}}', 'a = {{hcl (concat x)}}', '{{#each xs}}{{yaml this}}{{/each}}']) {
+      expect(() => createEngine({ ok: '{{hcl x}}', t: bad }), bad).toThrow(/You specified knownHelpersOnly, but used the unknown helper/);
+    }
     expect(COMPILE_OPTIONS).toMatchObject({ strict: true, noEscape: true, knownHelpersOnly: true });
   });
 
-  it('compiles each template once and keeps it', () => {
-    let reads = 0;
-    const engine = createEngine(() => { reads++; return '{{hcl x}}'; });
-    engine.render('t', { x: 'a' });
-    engine.render('t', { x: 'b' });
-    expect(reads).toBe(1);
+  it('parses every template when the engine is built: a syntax error fails before anything renders', () => {
+    for (const bad of ['{{#if x}}no end', '{{hcl x', '{{/each}}']) expect(() => createEngine({ t: bad }), bad).toThrow();
+  });
+
+  it('reads the templates once, up front: rendering reads nothing and knows only the templates it was given', () => {
+    const reads: string[] = [];
+    const sources = new Proxy({ a: '{{hcl x}}', b: 'n = {{hclNumber n}}' } as Record<string, string>, {
+      get: (target, key) => { reads.push(String(key)); return target[key as string]; },
+    });
+    const engine = createEngine(sources);
+    const before = reads.length;
+    expect(engine.render('a', { x: 'v' })).toBe('"v"');
+    expect(engine.render('b', { n: 3 })).toBe('n = 3');
+    expect(engine.render('a', { x: 'w' })).toBe('"w"');
+    expect(reads.length).toBe(before);
+    expect(() => engine.render('c', {})).toThrow(new TofuGenError('internal: no HCL template "c" (known: a, b)'));
+  });
+
+  it('loads every template of the package directory, and says what is missing when the directory is not there', () => {
+    expect(Object.keys(readTemplates(templatesDir(root)))).toEqual(['app-roles', 'applications', 'backend', 'consumers', 'databases', 'secrets']);
+    const missing = join(root, 'no-such-templates-dir');
+    expect(() => readTemplates(missing)).toThrow(new RegExp(`cannot read the HCL templates in ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} .*is "src/tofu-gen/templates" shipped with the package`));
   });
 
   it('finds the templates from src and from the compiled build/src, relative to the package root', () => {

@@ -6,8 +6,14 @@ import {
 } from '../../imports/secrets.hashicorp.com';
 import { DEFAULTS } from '../model/defaults';
 import type { AppModel, Model } from '../model/model';
+import { constructId, databaseUrlFile } from '../model/names';
 
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'joinkey' };
+
+/**
+ * Construct ids come from constructId (kind, namespace, name: distinct objects never collide, and
+ * no app or secret name is ever a bare id); every metadata.name is set explicitly.
+ */
 
 /** The VSO objects of one app: a VaultAuth per (ServiceAccount, namespace) used, a VaultStaticSecret per secret, a VaultDynamicSecret for the database. */
 export class VsoChart extends Chart {
@@ -15,7 +21,7 @@ export class VsoChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true, labels: { ...MANAGED_BY, 'app.kubernetes.io/part-of': app.name } });
 
     for (const auth of app.vaultAuths) {
-      new VaultAuth(this, `auth/${auth.namespace}/${auth.name}`, {
+      new VaultAuth(this, constructId('VaultAuth', auth.namespace, auth.name), {
         metadata: { name: auth.name, namespace: auth.namespace },
         spec: {
           ...(model.vault.connectionRef ? { vaultConnectionRef: model.vault.connectionRef } : {}),
@@ -27,7 +33,7 @@ export class VsoChart extends Chart {
     }
 
     for (const secret of app.secrets) {
-      new VaultStaticSecret(this, `static/${secret.name}`, {
+      new VaultStaticSecret(this, constructId('VaultStaticSecret', secret.namespace, secret.staticSecretName), {
         metadata: { name: secret.staticSecretName, namespace: secret.namespace },
         spec: {
           vaultAuthRef: secret.vaultAuth,
@@ -43,7 +49,7 @@ export class VsoChart extends Chart {
 
     const db = app.database;
     if (db) {
-      new VaultDynamicSecret(this, 'dynamic/db', {
+      new VaultDynamicSecret(this, constructId('VaultDynamicSecret', app.namespace, db.dynamicSecretName), {
         metadata: { name: db.dynamicSecretName, namespace: app.namespace },
         spec: {
           vaultAuthRef: db.vaultAuth,
@@ -73,7 +79,7 @@ export class InitContainerPatchChart extends Chart {
     const init = DEFAULTS.initContainer;
     const fromSecret = (key: string) => ({ valueFrom: { secretKeyRef: { name: db.k8sSecretName, key } } });
     for (const workload of db.restart.filter((t) => t.kind !== 'argo.Rollout')) {
-      new ApiObject(this, `patch/${workload.kind}/${workload.name}`, {
+      new ApiObject(this, constructId('Patch', workload.kind, workload.name), {
         apiVersion: 'apps/v1',
         kind: workload.kind,
         metadata: { name: workload.name, namespace: app.namespace },
@@ -83,7 +89,7 @@ export class InitContainerPatchChart extends Chart {
               initContainers: [{
                 name: init.name,
                 image: init.image,
-                command: ['sh', '-c', `printf '%s' "postgres://\${DB_USER}:\${DB_PASS}@\${DB_HOST}:\${DB_PORT}/\${DB_NAME}" > ${init.mountPath}/${db.urlEnv}`],
+                command: ['sh', '-c', `printf '%s' "postgres://\${DB_USER}:\${DB_PASS}@\${DB_HOST}:\${DB_PORT}/\${DB_NAME}" > ${databaseUrlFile(init.mountPath, db.urlEnv!)}`],
                 env: [
                   { name: 'DB_USER', ...fromSecret('username') },
                   { name: 'DB_PASS', ...fromSecret('password') },

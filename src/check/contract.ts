@@ -1,5 +1,6 @@
 import { parse as parseHcl } from '@cdktn/hcl2json';
 import type { PathSegment } from '../config/source';
+import { APP_ROLES_MODULE } from '../model/defaults';
 import type { AppModel, Model } from '../model/model';
 import { OWNERSHIP_FILE, ownershipOf, parseOwnership } from '../ownership';
 import { DOCS_REPO, type FileTree } from '../render/files';
@@ -16,9 +17,6 @@ import { editDistance } from '../util/edit-distance';
 
 /** Reads a file of a target repo checkout; undefined when it does not exist. */
 export type RepoReader = (repo: string, path: string) => string | undefined;
-
-/** Where the app_roles module lives when vault.appRolesModule does not point into a declared repo. */
-export const APP_ROLES_MODULE = { repo: 'tools', dir: 'hashicorp-vault/iac/modules/app_roles' } as const;
 
 /** The apps.yaml key behind each attribute joinkey emits for an app. */
 const ATTRIBUTE_KEYS: Readonly<Record<string, string>> = {

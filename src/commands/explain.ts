@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli';
 import { JoinkeyError } from '../errors';
 import { explainApp, explanationRows, formatTable } from '../explain';
+import { renderFiles } from '../render';
+import { appFileIndex } from '../render/provenance';
 import { readModel } from './common';
 
 const HELP = `Usage: joinkey explain <app> [--config apps.yaml] [--format text|json]
@@ -27,7 +29,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (positionals.length !== 1) throw new JoinkeyError(`explain takes exactly one app name, e.g. "joinkey explain webapp"`);
   const name = positionals[0]!;
   const { model } = readModel(io.cwd, values.config);
-  const e = explainApp(model, name);
+  const e = explainApp(model, name, appFileIndex(renderFiles(model)));
   if (!e) {
     const known = model.apps.map((a) => a.name);
     throw new JoinkeyError(`no app "${name}" in ${values.config ?? 'apps.yaml'}; known apps: ${known.join(', ') || '(none)'}`);

@@ -1,17 +1,26 @@
 import { globMatches } from '../check/glob';
-import { appDocPath, explainApp, explanationRows, SECRET_PATHS_DOC } from '../explain';
+import type { Path } from '../config/source';
+import { explainApp, explanationRows } from '../explain';
 import type { AppModel, Model } from '../model/model';
-import { DOCS_REPO, markerLine, type RenderedFile } from '../render/files';
+import {
+  appDocPath, KV_V1_OPS_SPACES, restartTargetText, kvSpaceGlob, kvV1OpsPath, MODULE_READER_KEY_PATH, mountPath, opsPolicyName, SECRET_PATHS_DOC,
+  STATE_BACKEND_KEY_PATH,
+} from '../model/names';
+import { DOCS_REPO, markerLine, type DeclaredObject, type RenderedFile } from '../render/files';
+import { appFileIndex, withProvenance, type AppFileIndex, type FileProvenance } from '../render/provenance';
 
 /**
  * dist/docs: the guidebook's secret-paths inventory (section 4) for all apps, and one page per
- * app with a Mermaid flowchart of its runtime and CI paths (section 5). Pure.
+ * app with a Mermaid flowchart of its runtime and CI paths (section 5). Pure. `rendered` is the
+ * provenance of every other generated file: each page lists the app's files.
  */
-export function renderDocs(model: Model): RenderedFile[] {
-  return [
-    { repo: DOCS_REPO, path: SECRET_PATHS_DOC, content: secretPathsDoc(model) },
-    ...model.apps.map((app) => ({ repo: DOCS_REPO, path: appDocPath(app.name), content: appDoc(model, app) })),
-  ];
+export function renderDocs(model: Model, rendered: readonly FileProvenance[]): RenderedFile[] {
+  const rows = inventoryRows(model);
+  const inventory = withProvenance({ repo: DOCS_REPO, path: SECRET_PATHS_DOC, content: secretPathsDoc(rows) }, { kind: 'docs' }, ['apps'],
+    rows.flatMap((r): DeclaredObject[] => (r.app === undefined ? [] : [{ kind: 'doc', path: r.path, owner: { kind: 'app', name: r.app.name }, origin: r.app.origin }])));
+  const pages = model.apps.map((app) => withProvenance({ repo: DOCS_REPO, path: appDocPath(app.name), content: '' }, { kind: 'app', app: app.name }, app.origin, []));
+  const index = appFileIndex([...rendered, inventory, ...pages]);
+  return [inventory, ...model.apps.map((app, i) => ({ ...pages[i]!, content: appDoc(model, app, index) }))];
 }
 
 export interface InventoryRow {
@@ -20,11 +29,14 @@ export interface InventoryRow {
   readonly holds: string;
   readonly producer: string;
   readonly consumer: string;
+  /** The app the row is about and the apps.yaml key behind it; absent for the platform's own rows. */
+  readonly app?: { readonly name: string; readonly origin: Path };
 }
 
 /** The section 4 table: one row per kv secret, kv write and database, plus the admin rows. */
 export function inventoryRows(model: Model): InventoryRow[] {
   const kv = model.vault.mounts.kv;
+  const about = (app: AppModel, origin: Path) => ({ app: { name: app.name, origin } });
   const rows: InventoryRow[] = [];
   const readers = (kvPath: string): string[] => model.consumers.flatMap((c) => c.reads
     .filter((r) => globMatches(r.path, kvPath))
@@ -39,32 +51,33 @@ export function inventoryRows(model: Model): InventoryRow[] {
         ...(app.target ? [`\`VaultStaticSecret ${s.staticSecretName}\` -> Secret \`${s.k8sSecretName}\` (ns ${s.namespace})`] : []),
         ...readers(s.kvPath),
       ];
-      rows.push({ path: `${kv}/${s.kvPath}`, engine: 'KV v2', holds, producer, consumer: consumers.join('; ') || '-' });
+      rows.push({ path: mountPath(s.mount, s.kvPath), engine: 'KV v2', holds, producer, consumer: consumers.join('; ') || '-', ...about(app, s.origin) });
     }
     for (const w of app.writes) {
-      rows.push({ path: `${kv}/${w}`, engine: 'KV v2', holds: `written by ${app.name}'s IaC`, producer: `${app.name} IaC (\`vault_kv_secret_v2\`)`, consumer: readers(w).join('; ') || '-' });
+      rows.push({ path: mountPath(kv, w), engine: 'KV v2', holds: `written by ${app.name}'s IaC`, producer: `${app.name} IaC (\`vault_kv_secret_v2\`)`, consumer: readers(w).join('; ') || '-', ...about(app, [...app.origin, 'writes']) });
     }
     if (app.database) {
       const db = app.database;
       const consumer = app.target ? `\`VaultDynamicSecret ${db.dynamicSecretName}\` -> Secret \`${db.k8sSecretName}\` (ns ${app.namespace})` : `the app's pods (role \`${app.vault.authRole}\`)`;
       rows.push({
-        path: `${db.mount}/${db.credsPath}`, engine: 'database', holds: `Ephemeral DB user (\`username\`/\`password\`) for database \`${db.name}\``,
-        producer: `Vault on demand (role \`${app.name}\`, \`GRANT ${db.role}\`)`, consumer,
+        path: mountPath(db.mount, db.credsPath), engine: 'database', holds: `Ephemeral DB user (\`username\`/\`password\`) for database \`${db.name}\``,
+        producer: `Vault on demand (role \`${app.vault.authRole}\`, \`GRANT ${db.role}\`)`, consumer, ...about(app, [...app.origin, 'database']),
       });
     }
   }
   rows.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const ops = `\`${opsPolicyName('<app>')}\``;
+  const kvV1Holds: Record<(typeof KV_V1_OPS_SPACES)[number], string> = { cloudflare: 'Cloudflare DNS/edge secrets', ovh: 'OVH secrets' };
   rows.push(
     { path: 'transit/.../vso-client-cache', engine: 'transit', holds: 'VSO client-cache encryption key', producer: 'Vault admin IaC', consumer: 'VSO controller (encrypt/decrypt its cache)' },
-    { path: 'kvv1/cloudflare/<app>*', engine: 'KV v1', holds: 'Cloudflare DNS/edge secrets', producer: 'admin', consumer: 'app CI (`<app>-ops` CRUD)' },
-    { path: 'kvv1/ovh/<app>*', engine: 'KV v1', holds: 'OVH secrets', producer: 'admin', consumer: 'app CI (`<app>-ops` CRUD)' },
-    { path: 'kvv1/gitea/tofu_module_reader', engine: 'KV v1', holds: 'Bot SSH key to pull the `app_roles` Git module', producer: 'admin', consumer: 'app CI (`<app>-ops` read)' },
-    { path: 'kvv1/google/credentials', engine: 'KV v1', holds: 'GCS Terraform-backend SA key', producer: 'admin', consumer: 'every IaC CI job (read)' },
+    ...KV_V1_OPS_SPACES.map((space) => ({ path: kvV1OpsPath(space, '<app>'), engine: 'KV v1', holds: kvV1Holds[space], producer: 'admin', consumer: `app CI (${ops} CRUD)` })),
+    { path: MODULE_READER_KEY_PATH, engine: 'KV v1', holds: 'Bot SSH key to pull the `app_roles` Git module', producer: 'admin', consumer: `app CI (${ops} read)` },
+    { path: STATE_BACKEND_KEY_PATH, engine: 'KV v1', holds: 'GCS Terraform-backend SA key', producer: 'admin', consumer: 'every IaC CI job (read)' },
   );
   return rows;
 }
 
-function secretPathsDoc(model: Model): string {
+function secretPathsDoc(rows: readonly InventoryRow[]): string {
   const cell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
   const lines = [
     markerLine(SECRET_PATHS_DOC),
@@ -73,7 +86,7 @@ function secretPathsDoc(model: Model): string {
     '',
     '| Path | Engine | Holds | Producer | Consumer |',
     '|---|---|---|---|---|',
-    ...inventoryRows(model).map((r) => `| \`${cell(r.path)}\` | ${cell(r.engine)} | ${cell(r.holds)} | ${cell(r.producer)} | ${cell(r.consumer)} |`),
+    ...rows.map((r) => `| \`${cell(r.path)}\` | ${cell(r.engine)} | ${cell(r.holds)} | ${cell(r.producer)} | ${cell(r.consumer)} |`),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -106,8 +119,8 @@ export function appDiagram(model: Model, app: AppModel): string {
   const edges: string[] = [];
   const hasKv = app.secrets.length > 0;
   out.push(`  subgraph VAULT[${label('Vault')}]`);
-  if (hasKv) out.push(`    KV2[${label(`${m.kv} engine`, `${m.kv}/${app.name}/*`)}]:::eng`);
-  if (app.database) out.push(`    PG[${label(`${m.database} engine`, `${app.database.mount}/${app.database.credsPath}`)}]:::eng`);
+  if (hasKv) out.push(`    KV2[${label(`${m.kv} engine`, kvSpaceGlob(m.kv, app.name))}]:::eng`);
+  if (app.database) out.push(`    PG[${label(`${m.database} engine`, mountPath(app.database.mount, app.database.credsPath))}]:::eng`);
   out.push(`    KKUB[${label(`${m.kubernetes} auth`, `role ${app.vault.authRole}`, `SA ${app.boundServiceAccounts.join(', ')}`, `AND ns ${app.boundNamespaces.join(', ')}`)}]:::auth`);
   out.push(`    KJWT[${label(`${m.jwt} auth`, app.vault.ciRole)}]:::auth`);
   out.push('  end', '');
@@ -118,7 +131,7 @@ export function appDiagram(model: Model, app: AppModel): string {
     const authIndex = (name: string, ns: string) => app.vaultAuths.findIndex((a) => a.name === name && a.namespace === ns);
     app.vaultAuths.forEach((_, i) => edges.push(`  KKUB --> VA${i}`));
     app.secrets.forEach((s, i) => {
-      out.push(`    VSS${i}[${label(`VaultStaticSecret ${s.staticSecretName}`, `${s.mount}/${s.kvPath}`)}]:::crd`);
+      out.push(`    VSS${i}[${label(`VaultStaticSecret ${s.staticSecretName}`, mountPath(s.mount, s.kvPath))}]:::crd`);
       out.push(`    SEC${i}[${label(`Secret ${s.k8sSecretName}`, `ns ${s.namespace}`)}]:::k8s`);
       const va = authIndex(s.vaultAuth, s.namespace);
       if (va >= 0) edges.push(`  VA${va} --> VSS${i}`);
@@ -126,14 +139,14 @@ export function appDiagram(model: Model, app: AppModel): string {
     });
     if (app.database) {
       const db = app.database;
-      out.push(`    VDS[${label(`VaultDynamicSecret ${db.dynamicSecretName}`, `${db.mount}/${db.credsPath}`)}]:::crd`);
+      out.push(`    VDS[${label(`VaultDynamicSecret ${db.dynamicSecretName}`, mountPath(db.mount, db.credsPath))}]:::crd`);
       out.push(`    DBSEC[${label(`Secret ${db.k8sSecretName}`, `ns ${app.namespace}`)}]:::k8s`);
       const va = authIndex(db.vaultAuth, app.namespace);
       if (va >= 0) edges.push(`  VA${va} --> VDS`);
       edges.push('  PG --> VDS', '  VDS --> DBSEC', '  DBSEC --> POD');
       if (db.restart.length) edges.push(`  VDS -. ${label('rolloutRestart on rotation')} .-> POD`);
     }
-    const workloads = app.database?.restart.map((r) => `${r.kind}/${r.name}`) ?? [];
+    const workloads = app.database?.restart.map(restartTargetText) ?? [];
     out.push(`    POD[${label('App pods', `ns ${app.namespace}`, ...(workloads.length ? [workloads.join(', ')] : []))}]:::k8s`);
   } else {
     out.push(`    POD[${label('App pods', `SA ${app.name}, ns ${app.namespace}`, 'VSO manifests not generated (no repo)')}]:::k8s`);
@@ -159,9 +172,9 @@ function dedupe(xs: string[]): string[] {
   return [...new Set(xs)];
 }
 
-function appDoc(model: Model, app: AppModel): string {
+function appDoc(model: Model, app: AppModel, files: AppFileIndex): string {
   const path = appDocPath(app.name);
-  const e = explainApp(model, app.name)!;
+  const e = explainApp(model, app.name, files)!;
   const cell = (s: string) => s.replace(/\|/g, '\\|');
   return [
     markerLine(path),

@@ -1,6 +1,6 @@
-import type { AppModel, Model } from '../model/model';
-import { DOCS_REPO } from '../render/files';
-import { DEFAULTS } from '../model/defaults';
+import type { Model } from '../model/model';
+import { inKvSpace, mountPath, restartTargetText, stateLocation } from '../model/names';
+import type { AppFileIndex } from '../render/provenance';
 
 /** Everything one `<app>` name produces across the repos: the join-key view of the guidebook. */
 export interface Explanation {
@@ -35,8 +35,11 @@ export interface ExplainRow {
   readonly detail: string;
 }
 
-/** Pure: the explanation of one app, or undefined when the model has no such app. */
-export function explainApp(model: Model, appName: string): Explanation | undefined {
+/**
+ * Pure: the explanation of one app, or undefined when the model has no such app. The generated
+ * files are read from the rendered file set, indexed by app (appFileIndex).
+ */
+export function explainApp(model: Model, appName: string, files: AppFileIndex): Explanation | undefined {
   const app = model.apps.find((a) => a.name === appName);
   if (!app) return undefined;
   const mounts = model.vault.mounts;
@@ -53,20 +56,20 @@ export function explainApp(model: Model, appName: string): Explanation | undefin
   const secrets: Explanation['k8sSecrets'][number][] = [];
   if (app.target) {
     for (const s of app.secrets) {
-      vso.push({ kind: 'VaultStaticSecret', namespace: s.namespace, name: s.staticSecretName, detail: `kv-v2 ${s.mount}/${s.kvPath} -> Secret ${s.k8sSecretName}, refreshAfter ${model.vault.refreshAfter}, VaultAuth ${s.vaultAuth}` });
-      secrets.push({ namespace: s.namespace, name: s.k8sSecretName, from: `${s.mount}/${s.kvPath}` });
+      vso.push({ kind: 'VaultStaticSecret', namespace: s.namespace, name: s.staticSecretName, detail: `kv-v2 ${mountPath(s.mount, s.kvPath)} -> Secret ${s.k8sSecretName}, refreshAfter ${model.vault.refreshAfter}, VaultAuth ${s.vaultAuth}` });
+      secrets.push({ namespace: s.namespace, name: s.k8sSecretName, from: mountPath(s.mount, s.kvPath) });
     }
     if (app.database) {
-      const restart = app.database.restart.map((r) => `${r.kind}/${r.name}`).join(', ');
-      vso.push({ kind: 'VaultDynamicSecret', namespace: app.namespace, name: app.database.dynamicSecretName, detail: `${app.database.mount}/${app.database.credsPath} -> Secret ${app.database.k8sSecretName}${restart ? `, restarts ${restart}` : ''}, VaultAuth ${app.database.vaultAuth}` });
-      secrets.push({ namespace: app.namespace, name: app.database.k8sSecretName, from: `${app.database.mount}/${app.database.credsPath}` });
+      const db = app.database;
+      const restart = db.restart.map(restartTargetText).join(', ');
+      vso.push({ kind: 'VaultDynamicSecret', namespace: app.namespace, name: db.dynamicSecretName, detail: `${mountPath(db.mount, db.credsPath)} -> Secret ${db.k8sSecretName}${restart ? `, restarts ${restart}` : ''}, VaultAuth ${db.vaultAuth}` });
+      secrets.push({ namespace: app.namespace, name: db.k8sSecretName, from: mountPath(db.mount, db.credsPath) });
     }
   }
   const vsoSorted = [...vso].sort((a, b) => (a.kind + a.namespace + a.name < b.kind + b.namespace + b.name ? -1 : 1));
-  const kvSpace = `${app.name}/`;
   const readBy = model.consumers.flatMap((c) => c.reads
-    .filter((r) => r.path.startsWith(kvSpace))
-    .map((r) => ({ consumer: c.name, read: `${mounts.kv}/${r.path}` })));
+    .filter((r) => inKvSpace(app.name, r.path))
+    .map((r) => ({ consumer: c.name, read: mountPath(mounts.kv, r.path) })));
   return {
     app: app.name,
     namespace: app.namespace,
@@ -77,34 +80,21 @@ export function explainApp(model: Model, appName: string): Explanation | undefin
       path: app.vault.authRolePath,
       audience: model.vault.audience,
       tokenTtl: model.vault.tokenTtl,
-      tokenPolicies: [DEFAULTS.basePolicy, app.vault.policy],
+      tokenPolicies: app.vault.authRoleTokenPolicies,
     },
     policies: [...policies].map(([name, paths]) => ({ name, paths })),
-    ciRole: { name: app.vault.ciRole, mount: mounts.jwt, tokenPolicies: [DEFAULTS.basePolicy, app.vault.opsPolicy, ...app.opsPolicies], group: app.vault.opsGroup },
+    ciRole: { name: app.vault.ciRole, mount: mounts.jwt, tokenPolicies: app.vault.ciRoleTokenPolicies, group: app.vault.opsGroup },
     ...(app.database ? {
-      postgres: { role: app.database.role, database: app.database.name, dynamicRolePath: app.vault.databaseRolePath, credsPath: `${app.database.mount}/${app.database.credsPath}` },
+      postgres: { role: app.database.role, database: app.database.name, dynamicRolePath: app.vault.databaseRolePath, credsPath: mountPath(app.database.mount, app.database.credsPath) },
     } : {}),
     vso: vsoSorted,
     k8sSecrets: secrets.sort((a, b) => (a.namespace + '/' + a.name < b.namespace + '/' + b.name ? -1 : 1)),
-    writes: app.writes.map((w) => `${mounts.kv}/${w}`),
+    writes: app.writes.map((w) => mountPath(mounts.kv, w)),
     readBy,
-    files: appFiles(model, app),
-    ...(app.target ? { tofuStatePrefix: `${model.state.bucket}/${app.target.stateKeyPrefix}` } : {}),
+    files: files.filesOf(app.name),
+    ...(app.target ? { tofuStatePrefix: stateLocation(model.state.bucket, app.target.stateKeyPrefix) } : {}),
   };
 }
-
-/** The generated files that carry something of the app, central ones included. */
-function appFiles(model: Model, app: AppModel): { repo: string; path: string }[] {
-  const files: { repo: string; path: string }[] = [];
-  if (app.target) for (const path of Object.values(app.target.files)) if (path) files.push({ repo: app.target.repo, path });
-  files.push({ repo: model.central.vault.repo, path: model.central.vault.applicationsFile });
-  if (app.database) files.push({ repo: model.central.postgres.repo, path: model.central.postgres.databasesFile });
-  files.push({ repo: DOCS_REPO, path: appDocPath(app.name) }, { repo: DOCS_REPO, path: SECRET_PATHS_DOC });
-  return files.sort((a, b) => (a.repo + ':' + a.path < b.repo + ':' + b.path ? -1 : 1));
-}
-
-export const SECRET_PATHS_DOC = 'secret-paths.gen.md';
-export const appDocPath = (app: string): string => `apps/${app}.gen.md`;
 
 /** The explanation as table rows, in the order a reader follows the join key. */
 export function explanationRows(e: Explanation): ExplainRow[] {

@@ -1,3 +1,13 @@
+import { defaultIacDir, defaultManifestsDir } from './names';
+
+/** The central Vault IaC project (the tools repo) and the app_roles module inside it. */
+const CENTRAL_VAULT = { repo: 'tools', dir: 'hashicorp-vault/iac' } as const;
+/**
+ * Where the app_roles module lives when vault.appRolesModule does not point into a declared repo:
+ * the default vault.appRolesModule is built from it.
+ */
+export const APP_ROLES_MODULE = { repo: CENTRAL_VAULT.repo, dir: `${CENTRAL_VAULT.dir}/modules/app_roles` } as const;
+
 /** Every default of apps.yaml v1, in one place. model/resolve.ts applies them once. */
 export const DEFAULTS = {
   vault: {
@@ -7,21 +17,19 @@ export const DEFAULTS = {
     audience: 'vault',
     tokenTtl: 3600,
     refreshAfter: '30s',
-    appRolesModule: 'git::ssh://git@gitea.arcodange.lab/arcodange-org/tools.git//hashicorp-vault/iac/modules/app_roles?ref=main',
+    appRolesModule: `git::ssh://git@gitea.arcodange.lab/arcodange-org/${APP_ROLES_MODULE.repo}.git//${APP_ROLES_MODULE.dir}?ref=main`,
   },
   repoBranch: 'main',
   central: {
-    vault: { repo: 'tools', dir: 'hashicorp-vault/iac' },
+    vault: CENTRAL_VAULT,
     postgres: { repo: 'factory', dir: 'postgres/iac' },
   },
   postgres: { host: 'pgbouncer.tools', port: 5432 },
   state: { bucket: 'arcodange-tf' },
   /** Where an app's files go in its repo when apps.yaml names the repo but not the dir. */
-  manifestsDir: (app: string) => `${app}/resources`,
-  iacDir: (app: string) => `${app}/iac`,
+  manifestsDir: defaultManifestsDir,
+  iacDir: defaultIacDir,
   generatedLength: 64,
-  /** The base policy every Kubernetes auth role and CI role carries. */
-  basePolicy: 'default',
   aliasNameSource: 'serviceaccount_uid',
   /** The init container that writes the database URL (add-initcontainer.yaml). */
   initContainer: { name: 'write-database-url', image: 'busybox:1.36', volume: 'generated-secrets', mountPath: '/generated-secrets' },

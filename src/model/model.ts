@@ -78,10 +78,14 @@ export interface AppModel {
 export interface AppVaultNames {
   readonly authRole: string;
   readonly authRolePath: string;
+  /** token_policies of the Kubernetes auth role: the base policy, then the app policy. */
+  readonly authRoleTokenPolicies: readonly string[];
   readonly policy: string;
   readonly opsPolicy: string;
   readonly opsGroup: string;
   readonly ciRole: string;
+  /** token_policies of the CI role: the base policy, the ops policy, then the extra ops policies. */
+  readonly ciRoleTokenPolicies: readonly string[];
   readonly policyPaths: readonly PolicyPath[];
   readonly databaseRolePath: string;
 }
@@ -149,6 +153,8 @@ export interface ConsumerModel {
   readonly namespace: string;
   readonly policy: string;
   readonly role: string;
+  /** token_policies of the consumer's Kubernetes auth role. */
+  readonly tokenPolicies: readonly string[];
   /** Read paths below the kv mount, as written (sorted), with the policy path each becomes and where it is declared. */
   readonly reads: readonly { readonly path: string; readonly policyPath: string; readonly origin: Path }[];
 }

@@ -1,4 +1,3 @@
-import { posix } from 'node:path';
 import type { AppInput, AppsFile, SecretInput } from '../config/schema';
 import type { Problem } from '../config/source';
 import { DEFAULTS } from './defaults';
@@ -32,10 +31,10 @@ export function resolve(config: AppsFile): Model {
     central: {
       vault: {
         ...centralVault,
-        applicationsFile: posix.join(centralVault.dir, 'applications.gen.auto.tfvars'),
-        consumersFile: posix.join(centralVault.dir, 'consumers.gen.tf'),
+        applicationsFile: names.applicationsFile(centralVault.dir),
+        consumersFile: names.consumersFile(centralVault.dir),
       },
-      postgres: { ...centralPostgres, databasesFile: posix.join(centralPostgres.dir, 'databases.gen.auto.tfvars') },
+      postgres: { ...centralPostgres, databasesFile: names.databasesFile(centralPostgres.dir) },
     },
     postgres: { ...DEFAULTS.postgres, ...config.postgres },
     state: { ...DEFAULTS.state, ...config.state },
@@ -47,8 +46,9 @@ export function resolve(config: AppsFile): Model {
         origin: ['consumers', name],
         serviceAccount: c.serviceAccount,
         namespace: c.namespace,
-        policy: name,
-        role: name,
+        policy: names.consumerPolicyName(name),
+        role: names.consumerRoleName(name),
+        tokenPolicies: names.k8sRoleTokenPolicies(names.consumerPolicyName(name)),
         reads: sorted(c.reads).map((path) => ({ path, policyPath: names.kvDataPath(vault.mounts.kv, path), origin: ['consumers', name, 'reads', c.reads.indexOf(path)] })),
       }))
       .sort(byName),
@@ -110,11 +110,13 @@ function resolveApp(name: string, app: AppInput, vault: VaultSettings): AppModel
     opsPolicies: sorted(app.opsPolicies),
     vault: {
       authRole: names.k8sAuthRoleName(name),
-      authRolePath: names.k8sAuthRolePath(vault.mounts.kubernetes, name),
+      authRolePath: names.k8sAuthRolePath(vault.mounts.kubernetes, names.k8sAuthRoleName(name)),
+      authRoleTokenPolicies: names.k8sRoleTokenPolicies(names.appPolicyName(name)),
       policy: names.appPolicyName(name),
       opsPolicy: names.opsPolicyName(name),
       opsGroup: names.opsGroupName(name),
       ciRole: names.ciRoleName(name),
+      ciRoleTokenPolicies: names.ciRoleTokenPolicies(name, sorted(app.opsPolicies)),
       policyPaths: names.policyPaths(name, vault.mounts),
       databaseRolePath: names.dbRolePath(vault.mounts.database, name),
     },
@@ -157,15 +159,14 @@ function resolveTarget(name: string, app: AppInput): BareTarget {
 
 function withFiles(target: BareTarget, database: DatabaseModel | undefined, secrets: readonly SecretModel[]): AppTarget {
   const hasVso = database !== undefined || secrets.length > 0;
-  const manifestsParent = posix.dirname(target.manifestsDir);
   return {
     ...target,
     files: {
-      ...(hasVso ? { vso: posix.join(target.manifestsDir, 'vso.gen.yaml') } : {}),
-      ...(database?.urlEnv ? { initContainerPatch: posix.join(manifestsParent, 'add-initcontainer.gen.yaml') } : {}),
-      appRoles: posix.join(target.iacDir, 'app_roles.gen.tf'),
-      backend: posix.join(target.iacDir, 'backend.gen.tf'),
-      ...(secrets.some((s) => s.generate.length > 0) ? { secrets: posix.join(target.iacDir, 'secrets.gen.tf') } : {}),
+      ...(hasVso ? { vso: names.vsoFile(target.manifestsDir) } : {}),
+      ...(database?.urlEnv ? { initContainerPatch: names.initContainerPatchFile(target.manifestsDir) } : {}),
+      appRoles: names.appRolesFile(target.iacDir),
+      backend: names.backendFile(target.iacDir),
+      ...(secrets.some((s) => s.generate.length > 0) ? { secrets: names.secretsFile(target.iacDir) } : {}),
     },
   };
 }

@@ -4,6 +4,7 @@ import type { SimpleGit } from 'simple-git';
 import { JoinkeyError } from '../errors';
 import type { BaseTree, RepoPlan } from './plan';
 import type { Redactor } from './redact';
+import { BOT_TRAILER } from '../model/names';
 
 /**
  * The effectful git half of publish. simple-git is injected (`GitFactory`), so tests pass real
@@ -20,8 +21,8 @@ export interface BotIdentity {
 }
 
 export const BOT_IDENTITY: BotIdentity = { name: 'joinkey-bot', email: 'joinkey-bot@users.noreply.joinkey.invalid' };
-/** The trailer every bot commit carries; with the author email it marks a commit as the bot's. */
-export const BOT_TRAILER = 'Generated-by: joinkey publish';
+/** The trailer every bot commit carries (defined once, in the namer); with the author email it marks a commit as the bot's. */
+export { BOT_TRAILER };
 
 export interface RemoteHeads {
   readonly baseSha: string;

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { explainApp, explanationRows } from '../explain';
 import { hashMarker } from '../gitea';
 import type { Model } from '../model/model';
+import { BOT_TRAILER } from '../model/names';
+import { renderFiles } from '../render';
+import { appFileIndex } from '../render/provenance';
 import { OWNERSHIP_FILE } from '../render/files';
 import type { FileChange, RepoPlan } from './plan';
 
@@ -173,7 +176,7 @@ export function commitMessage(info: CommitInfo, plan: RepoPlan, summary: PlanSum
     ...(summary.removedApps.length ? [`Apps removed: ${summary.removedApps.join(', ')}`] : []),
     `Files: ${plan.adds.length} added, ${plan.changes.length} changed, ${plan.deletes.length} deleted`,
     '',
-    'Generated-by: joinkey publish',
+    BOT_TRAILER,
   ].join('\n');
 }
 
@@ -218,10 +221,11 @@ export function pullRequestText(model: Model, repoId: string, base: string, bot:
   for (const [k, n] of [...kindCounts].sort(([a], [b]) => (a < b ? -1 : 1))) out.push(`| ${cell(k)} | ${n} |`);
   const added = summary.addedApps.slice(0, 10);
   if (added.length) {
+    const rendered = appFileIndex(renderFiles(model));
     out.push('');
     out.push('### Added apps');
     for (const name of added) {
-      const e = explainApp(model, name);
+      const e = explainApp(model, name, rendered);
       out.push('');
       out.push(`#### ${name}`);
       if (!e) continue;

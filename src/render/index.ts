@@ -1,10 +1,12 @@
 import { chartDocuments, InitContainerPatchChart, VsoChart } from '../charts/vso-chart';
 import { renderDocs } from '../docs';
 import { emitYamlStream, type YamlValue } from '../emit/yaml';
+import type { Path } from '../config/source';
 import type { AppModel, Model } from '../model/model';
 import { contentHash } from '../ownership';
 import { renderAppTofu, renderCentralTofu } from '../tofu-gen';
-import { DOCS_REPO, markerLine, ownershipFile, treeFromFiles, type FileTree, type RenderedFile } from './files';
+import { DOCS_REPO, markerLine, ownershipFile, treeFromFiles, type DeclaredObject, type FileTree, type RenderedFile } from './files';
+import { withProvenance, type FileProvenance } from './provenance';
 
 /**
  * Every generated file, app by app: each app's charts are built, serialized and released before
@@ -15,8 +17,12 @@ import { DOCS_REPO, markerLine, ownershipFile, treeFromFiles, type FileTree, typ
 export function* renderFiles(model: Model): Generator<RenderedFile> {
   type Owned = { path: string; hash: string }[];
   const owned = new Map<string, Owned>([...model.repos.map((r): [string, Owned] => [r.id, []]), [DOCS_REPO, []]]);
+  /** Provenance of what is rendered so far, without the content: the docs read it. */
+  const rendered: FileProvenance[] = [];
   const own = (f: RenderedFile): RenderedFile => {
     owned.get(f.repo)?.push({ path: f.path, hash: contentHash(f.content) });
+    const { content: _content, ...provenance } = f;
+    rendered.push(provenance);
     return f;
   };
   for (const app of model.apps) {
@@ -24,8 +30,10 @@ export function* renderFiles(model: Model): Generator<RenderedFile> {
     for (const f of renderAppTofu(model, app)) yield own(f);
   }
   for (const f of renderCentralTofu(model)) yield own(f);
-  for (const f of renderDocs(model)) yield own(f);
-  for (const [repo, paths] of owned) yield ownershipFile(repo, paths);
+  for (const f of renderDocs(model, rendered)) yield own(f);
+  for (const [repo, paths] of owned) {
+    yield withProvenance(ownershipFile(repo, paths), { kind: 'joinkey' }, repo === DOCS_REPO ? [] : ['repos', repo], []);
+  }
 }
 
 /** The whole render in memory, repo by repo, paths sorted. */
@@ -38,20 +46,43 @@ export function renderAppManifests(model: Model, app: AppModel): RenderedFile[] 
   if (!target) return [];
   const files: RenderedFile[] = [];
   if (target.files.vso) {
-    const docs = chartDocuments((scope) => new VsoChart(scope, app.name, model, app));
-    files.push(manifestFile(target.repo, target.files.vso, docs));
+    const docs = chartDocuments((scope) => new VsoChart(scope, 'vso', model, app));
+    files.push(manifestFile(app, target.repo, target.files.vso, [...app.origin, 'manifests'], docs));
   }
   if (target.files.initContainerPatch) {
-    const docs = chartDocuments((scope) => new InitContainerPatchChart(scope, `${app.name}-init`, model, app));
-    files.push(manifestFile(target.repo, target.files.initContainerPatch, docs));
+    const docs = chartDocuments((scope) => new InitContainerPatchChart(scope, 'init-container-patch', model, app));
+    files.push(manifestFile(app, target.repo, target.files.initContainerPatch, [...app.origin, 'manifests'], docs));
   }
   return files;
 }
 
-function manifestFile(repo: string, path: string, docs: unknown[]): RenderedFile {
+interface ManifestDoc { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }
+
+function manifestFile(app: AppModel, repo: string, path: string, origin: Path, docs: unknown[]): RenderedFile {
   const body = emitYamlStream(docs as YamlValue[]);
   if (path.split('/').includes('templates') && body.includes('{{')) {
     throw new Error(`internal: ${repo}/${path} would feed "{{" to Helm's template engine`);
   }
-  return { repo, path, content: `${markerLine(path)}\n${body}` };
+  // The objects are read from the documents themselves, so the provenance lists what the file holds.
+  const objects = (docs as ManifestDoc[]).map((d): DeclaredObject => ({
+    kind: 'kubernetes', apiVersion: d.apiVersion, type: d.kind, namespace: d.metadata.namespace, name: d.metadata.name,
+    owner: { kind: 'app', name: app.name }, origin: manifestOrigin(app, d),
+  }));
+  return withProvenance({ repo, path, content: `${markerLine(path)}\n${body}` }, { kind: 'app', app: app.name }, origin, objects);
+}
+
+/** The apps.yaml key behind one manifest: the secret, the database, or the app (a VaultAuth). */
+function manifestOrigin(app: AppModel, d: ManifestDoc): Path {
+  const ns = d.metadata.namespace;
+  if (d.kind === 'VaultStaticSecret') {
+    const s = app.secrets.find((x) => x.staticSecretName === d.metadata.name && x.namespace === ns);
+    if (s) return s.origin;
+  }
+  if (d.kind === 'VaultDynamicSecret') return [...app.origin, 'database'];
+  if (d.kind === 'VaultAuth') {
+    const users = app.secrets.filter((x) => x.vaultAuth === d.metadata.name && x.namespace === ns);
+    return users.length === 1 ? users[0]!.origin : app.origin;
+  }
+  const restart = app.database?.restart.findIndex((r) => r.kind === d.kind && r.name === d.metadata.name) ?? -1;
+  return restart >= 0 ? [...app.origin, 'database', 'restart'] : app.origin;
 }

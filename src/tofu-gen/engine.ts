@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { TofuGenError } from './errors';
@@ -40,40 +40,52 @@ export interface TemplateEngine {
   render(name: string, context: object): string;
 }
 
-/** Reads `<name>.hbs`; the default reads from the package's templates directory. */
-export type TemplateSource = (name: string) => string;
+/** Template sources by name (`<name>.hbs` without the extension). */
+export type TemplateSources = Readonly<Record<string, string>>;
 
-export function fileTemplateSource(dir: string = templatesDir()): TemplateSource {
-  return (name) => {
-    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new TofuGenError(`internal: bad template name ${JSON.stringify(name)}`);
-    const file = join(dir, `${name}.hbs`);
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new TofuGenError(`cannot read the HCL template ${file} (${(e as Error).message}); is "${TEMPLATES_DIR}" shipped with the package (package.json "files")?`);
-    }
-  };
+/** Reads every `<name>.hbs` of `dir` at once; the default is the package's templates directory. */
+export function readTemplates(dir: string = templatesDir()): TemplateSources {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort();
+  } catch (e) {
+    throw new TofuGenError(`cannot read the HCL templates in ${dir} (${(e as Error).message}); is "${TEMPLATES_DIR}" shipped with the package (package.json "files")?`);
+  }
+  const sources: Record<string, string> = {};
+  for (const file of entries) {
+    const name = file.slice(0, -'.hbs'.length);
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new TofuGenError(`internal: bad template name ${JSON.stringify(file)} in ${dir}`);
+    sources[name] = readFileSync(join(dir, file), 'utf8');
+  }
+  return sources;
 }
 
-/** A new engine with its own Handlebars instance; each template compiles once, on first use. */
-export function createEngine(source: TemplateSource = fileTemplateSource()): TemplateEngine {
+/**
+ * A new engine with its own Handlebars instance over the given sources, all parsed and compiled
+ * here, before anything renders: a syntax error or an unknown helper fails now, and render()
+ * never reads anything.
+ */
+export function createEngine(sources: TemplateSources): TemplateEngine {
   const hb = Handlebars.create();
   for (const [name, fn] of Object.entries(HCL_HELPERS)) hb.registerHelper(name, fn);
   const compiled = new Map<string, HandlebarsTemplateDelegate>();
+  for (const [name, source] of Object.entries(sources)) {
+    // precompile checks the whole template (syntax, knownHelpersOnly); compile builds the function.
+    hb.precompile(source, COMPILE_OPTIONS);
+    compiled.set(name, hb.compile(source, COMPILE_OPTIONS));
+  }
   return {
     render(name, context) {
-      let template = compiled.get(name);
-      if (!template) {
-        template = hb.compile(source(name), COMPILE_OPTIONS);
-        compiled.set(name, template);
-      }
+      const template = compiled.get(name);
+      if (!template) throw new TofuGenError(`internal: no HCL template "${name}" (known: ${[...compiled.keys()].join(', ')})`);
       return template(context);
     },
   };
 }
 
-/** The package's engine, created on first use and kept in this closure. */
-export const defaultEngine: () => TemplateEngine = (() => {
-  let engine: TemplateEngine | undefined;
-  return () => (engine ??= createEngine());
-})();
+/**
+ * The package's templates, read and compiled once when this module loads (the CLI loads the
+ * commands inside its error handling, so a missing template is a clear error): rendering never
+ * touches the disk.
+ */
+export const HCL_TEMPLATES: TemplateEngine = createEngine(readTemplates());

@@ -1,8 +1,10 @@
+import type { Path } from '../config/source';
 import { DEFAULTS } from '../model/defaults';
 import type { AppModel, Model } from '../model/model';
-import { consumerResourceLabel, secretResourceLabel } from '../model/names';
-import { markerLine, type RenderedFile } from '../render/files';
-import { defaultEngine } from './engine';
+import { APP_ROLES_MODULE_LABEL, consumerResourceLabel, secretResourceLabel, tofuAddress } from '../model/names';
+import { markerLine, type DeclaredObject, type FileOwner, type ObjectOwner, type RenderedFile } from '../render/files';
+import { withProvenance } from '../render/provenance';
+import { HCL_TEMPLATES } from './engine';
 import { TofuGenError } from './errors';
 import { alignAttributes, resourceLabel } from './hcl';
 
@@ -12,13 +14,14 @@ import { alignAttributes, resourceLabel } from './hcl';
  * helpers; the views below only pick the model fields each template shows.
  */
 
-/** Resource labels of consumers and generated secrets that start with a digit get these prefixes. */
-
 /** The central files: tools' applications map and consumers, factory's databases map. */
 export function renderCentralTofu(model: Model): RenderedFile[] {
   const { vault, postgres } = model.central;
+  const central: FileOwner = { kind: 'central' };
+  const applications = (origin: Path): DeclaredObject => ({ kind: 'tfvars', variable: 'applications', owner: { kind: 'central' }, origin });
+  const appEntry = (app: AppModel, origin: Path): DeclaredObject => ({ kind: 'tfvars', variable: 'applications', key: app.name, owner: appOwner(app), origin });
   const files = [
-    renderFile(vault.repo, vault.applicationsFile, 'applications', {
+    withProvenance(renderFile(vault.repo, vault.applicationsFile, 'applications', {
       apps: model.apps.map((app) => ({
         name: app.name,
         serviceAccountNames: app.extraServiceAccounts,
@@ -26,11 +29,16 @@ export function renderCentralTofu(model: Model): RenderedFile[] {
         policies: app.opsPolicies,
         empty: app.extraServiceAccounts.length + app.extraNamespaces.length + app.opsPolicies.length === 0,
       })),
-    }),
+    }), central, ['central', 'vault'], [applications(['central', 'vault']), ...model.apps.map((app) => appEntry(app, app.origin))]),
   ];
   if (model.consumers.length > 0) {
     const labels = uniqueLabels(model.consumers.map((c) => c.name), consumerResourceLabel, 'consumer');
-    files.push(renderFile(vault.repo, vault.consumersFile, 'consumers', {
+    const objects = model.consumers.flatMap((c, i): DeclaredObject[] => {
+      const owner: ObjectOwner = { kind: 'consumer', name: c.name };
+      return ['data.vault_policy_document', 'vault_policy', 'vault_kubernetes_auth_backend_role']
+        .map((type) => ({ kind: 'tofu', address: tofuAddress(type, labels[i]!), owner, origin: c.origin }));
+    });
+    files.push(withProvenance(renderFile(vault.repo, vault.consumersFile, 'consumers', {
       consumers: model.consumers.map((c, i) => ({
         label: labels[i],
         reads: c.reads.map((r) => ({ policyPath: r.policyPath })),
@@ -40,15 +48,16 @@ export function renderCentralTofu(model: Model): RenderedFile[] {
         serviceAccountNames: noGlobs([c.serviceAccount], `consumer "${c.name}" serviceAccount`),
         serviceAccountNamespaces: noGlobs([c.namespace], `consumer "${c.name}" namespace`),
         tokenTtl: model.vault.tokenTtl,
-        tokenPolicies: [DEFAULTS.basePolicy, c.policy],
+        tokenPolicies: c.tokenPolicies,
         audience: model.vault.audience,
         aliasNameSource: DEFAULTS.aliasNameSource,
       })),
-    }));
+    }), central, ['consumers'], objects));
   }
-  files.push(renderFile(postgres.repo, postgres.databasesFile, 'databases', {
-    apps: model.apps.flatMap((app) => (app.database ? [{ name: app.name, role: app.database.role, database: app.database.name }] : [])),
-  }));
+  const withDatabase = model.apps.filter((app) => app.database);
+  files.push(withProvenance(renderFile(postgres.repo, postgres.databasesFile, 'databases', {
+    apps: withDatabase.map((app) => ({ name: app.name, role: app.database!.role, database: app.database!.name })),
+  }), central, ['central', 'postgres'], [applications(['central', 'postgres']), ...withDatabase.map((app) => appEntry(app, [...app.origin, 'database']))]));
   return files;
 }
 
@@ -57,29 +66,33 @@ export function renderAppTofu(model: Model, app: AppModel): RenderedFile[] {
   const target = app.target;
   if (!target) return [];
   const generated = app.secrets.filter((s) => s.generate.length > 0);
+  const owner: FileOwner = { kind: 'app', app: app.name };
+  const iac: Path = [...app.origin, 'iac'];
+  const tofu = (address: string, origin: Path): DeclaredObject => ({ kind: 'tofu', address, owner: appOwner(app), origin });
   const files = [
-    renderFile(target.repo, target.files.appRoles, 'app-roles', {
+    withProvenance(renderFile(target.repo, target.files.appRoles, 'app-roles', {
+      moduleLabel: APP_ROLES_MODULE_LABEL,
       source: model.vault.appRolesModule,
       name: app.name,
       serviceAccountNames: noGlobs(app.extraServiceAccounts, `app "${app.name}" serviceAccounts`),
       serviceAccountNamespaces: noGlobs(app.extraNamespaces, `app "${app.name}" namespaces`),
       hasDatabase: app.database !== undefined,
       database: app.database?.name ?? '',
-    }),
-    renderFile(target.repo, target.files.backend, 'backend', {
+    }), owner, iac, [tofu(tofuAddress('module', APP_ROLES_MODULE_LABEL), app.origin)]),
+    withProvenance(renderFile(target.repo, target.files.backend, 'backend', {
       random: target.files.secrets !== undefined,
       bucket: model.state.bucket,
       prefix: target.stateKeyPrefix,
       mount: model.vault.mounts.jwt,
       role: app.vault.ciRole,
-    }),
+    }), owner, iac, [tofu('terraform', iac), tofu(tofuAddress('provider', 'vault'), iac)]),
   ];
   if (target.files.secrets !== undefined) {
     if (generated.length === 0) throw new TofuGenError(`internal: app "${app.name}" has a secrets file but no generated keys`);
     const labels = uniqueLabels(generated.map((s) => s.name), secretResourceLabel, `app "${app.name}" secret`);
-    files.push(renderFile(target.repo, target.files.secrets, 'secrets', {
+    files.push(withProvenance(renderFile(target.repo, target.files.secrets, 'secrets', {
       secrets: generated.map((s, i) => ({ label: labels[i], keys: s.generate, length: s.length, mount: s.mount, kvPath: s.kvPath })),
-    }));
+    }), owner, iac, generated.flatMap((s, i) => [tofu(tofuAddress('random_password', labels[i]!), [...s.origin, 'generate']), tofu(tofuAddress('vault_kv_secret_v2', labels[i]!), s.origin)])));
   } else if (generated.length > 0) {
     throw new TofuGenError(`internal: app "${app.name}" generates keys but its target has no secrets file`);
   }
@@ -88,9 +101,11 @@ export function renderAppTofu(model: Model, app: AppModel): RenderedFile[] {
 
 /** A generated file: the marker line, then the template output with attributes aligned like `tofu fmt`. */
 function renderFile(repo: string, path: string, template: string, context: object): RenderedFile {
-  const body = alignAttributes(defaultEngine().render(template, context));
+  const body = alignAttributes(HCL_TEMPLATES.render(template, context));
   return { repo, path, content: `${markerLine(path)}\n${body.replace(/\n+$/, '')}\n` };
 }
+
+const appOwner = (app: AppModel): ObjectOwner => ({ kind: 'app', name: app.name });
 
 function uniqueLabels(names: readonly string[], derive: (name: string) => string, what: string): string[] {
   const labels = names.map((n) => resourceLabel(n, derive));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from '@cdktn/hcl2json';
 import { JoinkeyError } from '../errors';
 import type { RenderedFile } from '../render/files';
-import { packageRoot } from '../tofu-gen/package-root';
+import { packageRoot } from '../util/package-root';
 
 /**
  * Validates generated HCL against the committed extract of the provider schemas

@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
+import { isDns1123Label, isDns1123Subdomain } from '../model/names';
 import type { RenderedFile } from '../render/files';
+import { packageRoot } from '../util/package-root';
 
 /**
  * Validates rendered Kubernetes manifests: each VSO object against its CRD's openAPIV3Schema
@@ -17,9 +19,6 @@ export interface ManifestProblem {
   readonly message: string;
 }
 
-/** metadata.name of most objects, Secrets included: RFC 1123 subdomain. */
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const VSO_GROUP = 'secrets.hashicorp.com';
 
 export class ManifestValidator {
@@ -94,30 +93,24 @@ export class ManifestValidator {
 function nameProblems(meta: Record<string, unknown>, obj: Record<string, unknown>): string[] {
   const problems: string[] = [];
   const name = meta.name;
-  if (typeof name !== 'string' || name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) problems.push(`metadata.name ${JSON.stringify(name)} is not a valid Kubernetes object name (RFC 1123 subdomain)`);
+  if (typeof name !== 'string' || !isDns1123Subdomain(name)) problems.push(`metadata.name ${JSON.stringify(name)} is not a valid Kubernetes object name (RFC 1123 subdomain)`);
   const ns = meta.namespace;
-  if (typeof ns !== 'string' || ns.length > 63 || !DNS1123_LABEL.test(ns)) problems.push(`metadata.namespace ${JSON.stringify(ns)} is not a valid namespace (RFC 1123 label)`);
+  if (typeof ns !== 'string' || !isDns1123Label(ns)) problems.push(`metadata.namespace ${JSON.stringify(ns)} is not a valid namespace (RFC 1123 label)`);
   for (const [key, value] of Object.entries((meta.labels ?? {}) as Record<string, unknown>)) {
     if (typeof value !== 'string' || value.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(value)) problems.push(`label ${key} has an invalid value ${JSON.stringify(value)}`);
   }
   const spec = (obj.spec ?? {}) as Record<string, unknown>;
   const destination = spec.destination as Record<string, unknown> | undefined;
-  if (destination && (typeof destination.name !== 'string' || destination.name.length > 253 || !DNS1123_SUBDOMAIN.test(destination.name))) {
+  if (destination && (typeof destination.name !== 'string' || !isDns1123Subdomain(destination.name))) {
     problems.push(`destination Secret name ${JSON.stringify(destination.name)} is not a valid Secret name (RFC 1123 subdomain)`);
   }
   const sa = (spec.kubernetes as Record<string, unknown> | undefined)?.serviceAccount;
-  if (sa !== undefined && (typeof sa !== 'string' || sa.length > 253 || !DNS1123_SUBDOMAIN.test(sa))) {
+  if (sa !== undefined && (typeof sa !== 'string' || !isDns1123Subdomain(sa))) {
     problems.push(`serviceAccount ${JSON.stringify(sa)} is not a valid ServiceAccount name (RFC 1123 subdomain)`);
   }
   return problems;
 }
 
 function defaultSchemaDir(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('internal: package root not found');
-    dir = up;
-  }
-  return path.join(dir, 'schemas', 'vso');
+  return path.join(packageRoot(), 'schemas', 'vso');
 }

@@ -82,17 +82,37 @@ const lengths = (max: number, boundaries: number[]) => fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(...boundaries) },
 );
 
-/** A DNS-1123 label: 1 to 63 lowercase alphanumerics or '-', alphanumeric at both ends. */
-export const dnsLabel = (max = 63): fc.Arbitrary<string> =>
+const plainDnsLabel = (max: number): fc.Arbitrary<string> =>
   sized(LOWER + DIGITS, LOWER + DIGITS + '-', LOWER + DIGITS, lengths(max, [max]));
+
+/**
+ * Valid names that are also properties of every JavaScript object: a naive lookup table (cdk8s
+ * keeps construct children in a plain object) finds them before anything is added.
+ */
+export const PROTOTYPE_NAMES = ['constructor', 'prototype', 'tostring', 'valueof', 'hasownproperty', 'isprototypeof', 'tolocalestring'] as const;
+
+/**
+ * A DNS-1123 label: 1 to 63 lowercase alphanumerics or '-', alphanumeric at both ends. Over-weights
+ * labels holding "--" (the separator constructs turns "/" into) and the prototype names.
+ */
+export const dnsLabel = (max = 63): fc.Arbitrary<string> => {
+  const half = Math.floor((max - 2) / 2);
+  const special = [
+    ...(half >= 9 ? [fc.tuple(plainDnsLabel(half), plainDnsLabel(half)).map(([a, b]) => `${a}--${b}`)] : []),
+    ...(PROTOTYPE_NAMES.some((n) => n.length <= max) ? [fc.constantFrom(...PROTOTYPE_NAMES.filter((n) => n.length <= max))] : []),
+  ];
+  return special.length ? fc.oneof({ weight: 8, arbitrary: plainDnsLabel(max) }, ...special.map((arbitrary) => ({ weight: 1, arbitrary }))) : plainDnsLabel(max);
+};
 
 /**
  * An app name that may have a database: a DNS label that is also an unquoted PostgreSQL
  * identifier once suffixed with `_role` (so no '-', no leading digit, at most 58 characters) and
  * not a reserved keyword.
  */
-export const dbAppName: fc.Arbitrary<string> =
-  sized(LOWER, LOWER + DIGITS, LOWER + DIGITS, lengths(58, [58])).filter((n) => !PG_RESERVED.has(n));
+export const dbAppName: fc.Arbitrary<string> = fc.oneof(
+  { weight: 9, arbitrary: sized(LOWER, LOWER + DIGITS, LOWER + DIGITS, lengths(58, [58])) },
+  { weight: 1, arbitrary: fc.constantFrom(...PROTOTYPE_NAMES) },
+).filter((n) => !PG_RESERVED.has(n));
 
 /** A plain PostgreSQL identifier for database.name. */
 export const pgIdentifier: fc.Arbitrary<string> =

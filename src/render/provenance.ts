@@ -1,0 +1,114 @@
+import type { Path } from '../config/source';
+import type { DeclaredObject, FileOwner, RenderedFile } from './files';
+
+/**
+ * Reading the provenance of a file set: whose each file is, where apps.yaml asks for it, what it
+ * declares. Pure; explain, check, publish's summary and a live inventory read the generated side
+ * through these instead of re-deriving file names or re-parsing joinkey's own output.
+ */
+
+/** What a file is without its content: enough for explain, an index or an inventory. */
+export type FileProvenance = Omit<RenderedFile, 'content'>;
+
+/** A file with its provenance filled: the primary origin first, then each object's origin once. */
+export function withProvenance(file: RenderedFile, owner: FileOwner, origin: Path, objects: readonly DeclaredObject[]): RenderedFile {
+  const seen = new Set<string>();
+  const origins: Path[] = [];
+  for (const o of [origin, ...objects.map((x) => x.origin)]) {
+    const key = JSON.stringify(o);
+    if (!seen.has(key)) { seen.add(key); origins.push(o); }
+  }
+  return { ...file, owner, origins, objects };
+}
+
+/** A declared object with the file that declares it. */
+export interface FileObject {
+  readonly repo: string;
+  readonly path: string;
+  readonly object: DeclaredObject;
+}
+
+/** Every object of the file set, grouped by the app it belongs to (consumers' objects are not an app's); apps sorted, file order kept. */
+export function objectsByApp(files: Iterable<FileProvenance>): ReadonlyMap<string, readonly FileObject[]> {
+  const byApp = new Map<string, FileObject[]>();
+  for (const f of files) {
+    for (const object of f.objects ?? []) {
+      if (object.owner.kind !== 'app') continue;
+      const list = byApp.get(object.owner.name) ?? [];
+      list.push({ repo: f.repo, path: f.path, object });
+      byApp.set(object.owner.name, list);
+    }
+  }
+  return new Map([...byApp].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** A file by its place: `<repo>:<path>` is `OUT/<repo>/<path>`. */
+export interface FileRef {
+  readonly repo: string;
+  readonly path: string;
+}
+
+/**
+ * The files that carry something of each app: its own files, the shared files declaring one of
+ * its objects (the central maps), and the docs about every app. Built in one pass over the set.
+ */
+export interface AppFileIndex {
+  /** Sorted by repo, then path. */
+  filesOf(app: string): readonly FileRef[];
+}
+
+export function appFileIndex(files: Iterable<FileProvenance>): AppFileIndex {
+  const byApp = new Map<string, Set<string>>();
+  const everyApp: string[] = [];
+  const add = (app: string, key: string) => {
+    let set = byApp.get(app);
+    if (!set) byApp.set(app, (set = new Set()));
+    set.add(key);
+  };
+  for (const f of files) {
+    const key = `${f.repo}:${f.path}`;
+    if (f.owner?.kind === 'docs') everyApp.push(key);
+    if (f.owner?.kind === 'app') add(f.owner.app, key);
+    for (const o of f.objects ?? []) if (o.owner.kind === 'app') add(o.owner.name, key);
+  }
+  const toRef = (key: string): FileRef => {
+    const i = key.indexOf(':');
+    return { repo: key.slice(0, i), path: key.slice(i + 1) };
+  };
+  return {
+    filesOf: (app) => [...new Set([...(byApp.get(app) ?? []), ...everyApp])].sort().map(toRef),
+  };
+}
+
+/** `<repo>:<path>` -> the apps.yaml key a finding about the whole file points at. */
+export function primaryOrigins(files: Iterable<FileProvenance>): ReadonlyMap<string, Path> {
+  const m = new Map<string, Path>();
+  for (const f of files) if (f.origins?.length) m.set(`${f.repo}:${f.path}`, f.origins[0]!);
+  return m;
+}
+
+/**
+ * The kind of an object as a reviewer reads it: the Kubernetes kind, the OpenTofu resource type
+ * (`data.<type>`, `module.<label>`, `terraform`, `provider` for the other blocks), `var.<name>`
+ * for a tfvars entry, `doc` for a document row.
+ */
+export function objectKind(o: DeclaredObject): string {
+  switch (o.kind) {
+    case 'kubernetes': return o.type;
+    case 'tfvars': return `var.${o.variable}`;
+    case 'doc': return 'doc';
+    case 'tofu': {
+      const parts = o.address.split('.');
+      if (parts[0] === 'data' || parts[0] === 'module') return `${parts[0]}.${parts[1]}`;
+      return parts[0]!;
+    }
+  }
+}
+
+/** The sorted kinds a file declares; a file that declares nothing is described by its owner or type. */
+export function fileKinds(f: FileProvenance): string[] {
+  if (f.owner?.kind === 'joinkey') return ['ownership list'];
+  const kinds = new Set((f.objects ?? []).map(objectKind));
+  if (!kinds.size) kinds.add(f.path.endsWith('.md') ? 'doc' : f.path.includes('.') ? f.path.slice(f.path.lastIndexOf('.') + 1) : 'file');
+  return [...kinds].sort();
+}
