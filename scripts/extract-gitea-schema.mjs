@@ -49,7 +49,8 @@ export function extractGiteaSchema(full) {
   for (const [key, operationId] of Object.entries(OPERATIONS)) {
     const [method, path] = key.split(' ');
     const op = full.paths?.[path]?.[method];
-    if (op?.operationId !== operationId) throw new Error(`${method.toUpperCase()} ${path}: expected operation ${operationId}, found ${op?.operationId ?? 'nothing'}`);
+    if (op?.operationId !== operationId)
+      throw new Error(`${method.toUpperCase()} ${path}: expected operation ${operationId}, found ${op?.operationId ?? 'nothing'}`);
     (paths[path] ??= {})[method] = op;
   }
   const picked = { definitions: {}, responses: {} };
@@ -87,7 +88,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const text = render();
   if (process.argv.includes('--check')) {
     let current = '';
-    try { current = readFileSync(outFile, 'utf8'); } catch { /* missing counts as stale */ }
+    try {
+      current = readFileSync(outFile, 'utf8');
+    } catch {
+      /* missing counts as stale */
+    }
     if (current !== text) {
       process.stderr.write(`${outFile} is stale; run node scripts/extract-gitea-schema.mjs\n`);
       process.exit(1);

@@ -85,7 +85,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const text = render();
   if (process.argv.includes('--check')) {
     let current = '';
-    try { current = readFileSync(outFile, 'utf8'); } catch { /* missing counts as stale */ }
+    try {
+      current = readFileSync(outFile, 'utf8');
+    } catch {
+      /* missing counts as stale */
+    }
     if (current !== text) {
       process.stderr.write(`${outFile} is stale; run node scripts/extract-provider-schemas.mjs\n`);
       process.exit(1);

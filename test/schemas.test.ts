@@ -78,7 +78,15 @@ describe('schemas/gitea-pulls.json, the Gitea swagger subset of the PR bot', () 
   it('is deterministic whatever the key order of the source', async () => {
     const { extractGiteaSchema } = await load<GiteaScript>('extract-gitea-schema.mjs');
     const reverse = (x: unknown): unknown =>
-      Array.isArray(x) ? x.map(reverse) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).reverse().map(([k, v]) => [k, reverse(v)])) : x;
+      Array.isArray(x)
+        ? x.map(reverse)
+        : x && typeof x === 'object'
+          ? Object.fromEntries(
+              Object.entries(x)
+                .reverse()
+                .map(([k, v]) => [k, reverse(v)]),
+            )
+          : x;
     const committed = committedGitea();
     const text = (x: Json) => JSON.stringify(extractGiteaSchema(x));
     expect(text(reverse(clone(committed)) as Json)).toBe(text(clone(committed)));
@@ -96,7 +104,11 @@ describe.skipIf(!haveShared)(`the committed extracts against ../shared${skipNote
     const { extract } = await load<CrdScript>('extract-crd-schemas.mjs');
     const made = extract(join(sharedDir, 'crds', 'vso'));
     const dir = join(root, 'schemas', 'vso');
-    expect(readdirSync(dir).sort()).toEqual(Object.keys(made).map((kind) => `${kind}.json`).sort());
+    expect(readdirSync(dir).sort()).toEqual(
+      Object.keys(made)
+        .map((kind) => `${kind}.json`)
+        .sort(),
+    );
     for (const [kind, entry] of Object.entries(made)) expect(readFileSync(join(dir, `${kind}.json`), 'utf8'), kind).toBe(`${JSON.stringify(entry, null, 2)}\n`);
   });
 });
