@@ -6,10 +6,10 @@
 // Fails when an operation is missing or a $ref does not resolve.
 // Deterministic: sorted keys, 2-space JSON, trailing newline.
 // Usage: node scripts/extract-gitea-schema.mjs [--check]
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { serialize, sortKeys } from './extract-provider-schemas.mjs';
+import { fileURLToPath } from 'node:url';
+import { isMain, serialize, sortKeys, writeOrCheck } from './extract-lib.mjs';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const sourceFile = resolve(root, '..', 'shared', 'gitea', 'swagger-pulls-subset.json');
@@ -84,22 +84,4 @@ export function render(file = sourceFile) {
   return serialize(extractGiteaSchema(JSON.parse(readFileSync(file, 'utf8'))));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const text = render();
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try {
-      current = readFileSync(outFile, 'utf8');
-    } catch {
-      /* missing counts as stale */
-    }
-    if (current !== text) {
-      process.stderr.write(`${outFile} is stale; run node scripts/extract-gitea-schema.mjs\n`);
-      process.exit(1);
-    }
-  } else {
-    mkdirSync(dirname(outFile), { recursive: true });
-    writeFileSync(outFile, text);
-    process.stdout.write(`wrote ${outFile}\n`);
-  }
-}
+if (isMain(import.meta.url)) writeOrCheck(outFile, render(), 'scripts/extract-gitea-schema.mjs');
