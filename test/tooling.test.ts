@@ -177,3 +177,40 @@ describe('scripts/vitest-summary.mjs, the closing lines of .ci/run', () => {
     expect(summarize(report({ numFailedTestSuites: 1 }, [{ name: '/r/test/broken.test.ts', tests: [] }]), '/r').failed).toBe(true);
   });
 });
+
+describe('scripts/lint.mjs, npm run lint', () => {
+  const lintIn = (scripts: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'jk-lint-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fixture', private: true, scripts }));
+      const r = spawnSync(process.execPath, [join(root, 'scripts', 'lint.mjs')], { cwd: dir, encoding: 'utf8' });
+      return { status: r.status, lines: r.stdout.split('\n').map((l) => l.replace(/\(\d+\.\d s\)/, '(T)')) };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('runs all three steps even when the first fails, prints each whole in a fixed order, and fails if any failed', () => {
+    const got = lintIn({ 'lint:deps': 'sleep 0.3; echo deps bad; exit 3', 'lint:format': 'echo format ok', 'lint:eslint': 'echo eslint bad >&2; exit 1' });
+    expect(got.status).toBe(1);
+    expect(got.lines).toEqual([
+      '== lint:deps: FAILED (T)',
+      'deps bad',
+      '== lint:format: ok (T)',
+      'format ok',
+      '== lint:eslint: FAILED (T)',
+      'eslint bad',
+      'lint failed: lint:deps, lint:eslint',
+      '',
+    ]);
+  });
+
+  it('exits 0 when every step passes, and 1 when a step is missing', () => {
+    const ok = lintIn({ 'lint:deps': 'true', 'lint:format': 'echo fine', 'lint:eslint': 'true' });
+    expect(ok.status).toBe(0);
+    expect(ok.lines).toEqual(['== lint:deps: ok (T)', '== lint:format: ok (T)', 'fine', '== lint:eslint: ok (T)', '']);
+    const missing = lintIn({ 'lint:deps': 'true', 'lint:format': 'true' });
+    expect(missing.status).toBe(1);
+    expect(missing.lines.at(-2)).toBe('lint failed: lint:eslint');
+  });
+});
