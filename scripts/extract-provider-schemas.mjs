@@ -5,9 +5,10 @@
 // recursively. Provider sub-blocks ("vault.auth_login_jwt") are nested under their provider.
 // Deterministic: sorted keys, 2-space JSON, trailing newline.
 // Usage: node scripts/extract-provider-schemas.mjs [--check]
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { isMain, serialize, sortKeys, writeOrCheck } from './extract-lib.mjs';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const sourceFile = resolve(root, '..', 'shared', 'tofu', 'provider-schemas.json');
@@ -64,35 +65,8 @@ export function extractProviderSchemas(full) {
   });
 }
 
-export function sortKeys(value) {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (!value || typeof value !== 'object') return value;
-  const out = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key]);
-  return out;
-}
-
-/** The committed file's exact text. */
-export function serialize(extract) {
-  return `${JSON.stringify(extract, null, 2)}\n`;
-}
-
 export function render(file = sourceFile) {
   return serialize(extractProviderSchemas(JSON.parse(readFileSync(file, 'utf8'))));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const text = render();
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try { current = readFileSync(outFile, 'utf8'); } catch { /* missing counts as stale */ }
-    if (current !== text) {
-      process.stderr.write(`${outFile} is stale; run node scripts/extract-provider-schemas.mjs\n`);
-      process.exit(1);
-    }
-  } else {
-    mkdirSync(dirname(outFile), { recursive: true });
-    writeFileSync(outFile, text);
-    process.stdout.write(`wrote ${outFile}\n`);
-  }
-}
+if (isMain(import.meta.url)) writeOrCheck(outFile, render(), 'scripts/extract-provider-schemas.mjs');

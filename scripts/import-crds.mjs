@@ -8,12 +8,17 @@ import { execFileSync } from 'node:child_process';
 
 const root = resolve(import.meta.dirname, '..');
 const crdDir = resolve(root, '..', 'shared', 'crds', 'vso');
-const files = readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(crdDir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const tmp = mkdtempSync(join(tmpdir(), 'joinkey-crds-'));
 const bundle = join(tmp, 'vso-crds.yaml');
 writeFileSync(bundle, files.map((f) => readFileSync(join(crdDir, f), 'utf8')).join('\n---\n'));
 try {
-  execFileSync('npx', ['--no-install', 'cdk8s', 'import', bundle, '--language', 'typescript', '--output', join(root, 'imports')], { stdio: 'inherit', cwd: root });
+  execFileSync('npx', ['--no-install', 'cdk8s', 'import', bundle, '--language', 'typescript', '--output', join(root, 'imports')], {
+    stdio: 'inherit',
+    cwd: root,
+  });
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
