@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkRendered } from '../../src/check/rendered';
-import { checkModel } from '../../src/check/rules';
+import { checkModel } from '../../src/rules';
 import { loadModel } from '../../src/model';
 import { renderTree } from '../../src/render';
 import type { FileTree, RenderedFile } from '../../src/render/files';
