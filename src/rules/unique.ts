@@ -76,18 +76,23 @@ function objectFindings(model: Model): Finding[] {
   return out;
 }
 
-/** One database and one `<app>_role` per app: factory's map would create one, and two apps would share it. */
+/**
+ * One database and one `<app>_role` per app: factory's map would create one, and two apps would
+ * share it. The app named like the database owns it; an explicit database.name that takes it is
+ * the one reported.
+ */
 function databaseFindings(model: Model): Finding[] {
   const out: Finding[] = [];
   const databases = new Map<string, string>();
   const roles = new Map<string, string>();
-  for (const app of model.apps) {
-    const db = app.database;
-    if (!db) continue;
-    const where: Path = db.name === app.name ? app.origin : [...app.origin, 'database', 'name'];
+  const withDb = model.apps.filter((a) => a.database);
+  const namedAfterApp = withDb.filter((a) => a.database!.name === a.name);
+  for (const app of [...namedAfterApp, ...withDb.filter((a) => a.database!.name !== a.name)]) {
+    const db = app.database!;
     const prevDb = databases.get(db.name);
     if (prevDb !== undefined) {
-      out.push(finding('unique-database', where, `app "${app.name}"'s database "${db.name}" is also app "${prevDb}"'s database, so both apps would own and read one database; set database: { name: <other> } on one of them`, { at: 'key' }));
+      const explicit = db.name !== app.name;
+      out.push(finding('unique-database', explicit ? [...app.origin, 'database', 'name'] : app.origin, `app "${app.name}"'s database "${db.name}" is also app "${prevDb}"'s database, so both apps would own and read one database; set database: { name: <other> } on one of them`, explicit ? {} : { at: 'key' }));
     } else databases.set(db.name, app.name);
     const prevRole = roles.get(db.role);
     if (prevRole !== undefined) {
