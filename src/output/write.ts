@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { JoinkeyError } from '../errors';
+import { InternalError, JoinkeyError } from '../errors';
 import { hasMarker, OWNERSHIP_FILE, type RenderedFile } from '../render/files';
 import { FileThread, type FileJob } from './fs-thread';
 
@@ -62,7 +62,7 @@ export function writeTree(outDir: string, files: Iterable<RenderedFile>, io: Wri
       thread?.finish(); // it must be done with tmp before tmp is removed
     } catch { /* the first error is the one reported */ }
     fs.rmSync(tmp, { recursive: true, force: true });
-    if (e instanceof JoinkeyError) throw e;
+    if (e instanceof JoinkeyError || e instanceof InternalError) throw e; // a render bug stays a bug (exit 70)
     throw new JoinkeyError(`could not write ${outDir}: ${(e as Error).message}; the previous ${outDir} is unchanged`);
   }
   return { files: count };
