@@ -116,3 +116,17 @@ describe('unique-object: one destination Secret per namespace and name', () => {
     expect(only('unique-object', y)).toEqual([]);
   });
 });
+
+describe('vault-name-reserved: one owner per Vault policy name', () => {
+  test('GIVEN app web-ops beside app web THEN web-ops is reported: it would be web\'s ops policy', () => {
+    const y = `${HEAD}\napps:\n  web: { database: false }\n  web-ops: { database: false }\n`;
+    expect(only('vault-name-reserved', y)).toEqual([
+      '8:3 error vault-name-reserved: app "web-ops" would share its Vault policy name with app "web"\'s ops policy; rename the app',
+    ]);
+  });
+
+  test('GIVEN app web-opsx or ops-web THEN no name is shared', () => {
+    const y = `${HEAD}\napps:\n  web: { database: false }\n  web-opsx: { database: false }\n  ops-web: { database: false }\n`;
+    expect(only('vault-name-reserved', y)).toEqual([]);
+  });
+});

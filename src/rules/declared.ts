@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../model/defaults';
 import type { Model } from '../model/model';
-import { isDns1123Label, KV_SEGMENT, opsPolicyName } from '../model/names';
+import { isDns1123Label, KV_SEGMENT } from '../model/names';
 import { DOCS_REPO } from '../render/files';
 import { finding, type Finding } from './finding';
 
@@ -63,13 +63,20 @@ export function appOptionFindings(model: Model): Finding[] {
 /** No app or consumer takes a Vault policy or role name that is already used. */
 export function vaultNameFindings(model: Model): Finding[] {
   const out: Finding[] = [];
-  const taken = new Map<string, string>();
+  const opsPolicies = new Map(model.apps.map((a) => [a.vault.opsPolicy, a.name]));
   for (const app of model.apps) {
     if (RESERVED_VAULT_NAMES.has(app.name)) {
       out.push(finding('vault-name-reserved', app.origin, `app "${app.name}" would name a Vault policy or role that Vault or VSO already uses (${[...RESERVED_VAULT_NAMES].join(', ')}); rename the app`, { at: 'key' }));
     }
+    const opsOf = opsPolicies.get(app.vault.policy);
+    if (opsOf !== undefined) {
+      out.push(finding('vault-name-reserved', app.origin, `app "${app.name}" would share its Vault policy name with app "${opsOf}"'s ops policy; rename the app`, { at: 'key' }));
+    }
+  }
+  const taken = new Map<string, string>();
+  for (const app of model.apps) {
     taken.set(app.vault.policy, `app "${app.name}"'s policy and role`);
-    taken.set(opsPolicyName(app.name), `app "${app.name}"'s ops policy`);
+    taken.set(app.vault.opsPolicy, `app "${app.name}"'s ops policy`);
   }
   for (const c of model.consumers) {
     const owner = RESERVED_VAULT_NAMES.has(c.policy) ? 'a policy or role Vault or VSO already uses' : taken.get(c.policy);
