@@ -1,33 +1,21 @@
 import { describe, expect, test } from 'vitest';
-import { formatDiagnostic, InputError } from '../src/errors';
-import { loadModel } from '../src/model';
-import { cli, HEAD } from './helpers/check';
+import { cli, HEAD, loaderDiagnostics } from './helpers/check';
 
 // GIVEN an apps.yaml with shape errors AND rule errors elsewhere WHEN it is loaded THEN both are
 // reported in one run; a rule finding on a value the schema refused is left out, and no rule
 // fires because a refused value was dropped.
-
-function diagnosticsOf(text: string): string[] {
-  try {
-    loadModel('apps.yaml', text);
-  } catch (e) {
-    if (e instanceof InputError) return e.diagnostics.map(formatDiagnostic);
-    throw e;
-  }
-  return [];
-}
 
 const PG = (app: string, line: number) => `apps.yaml:${line}:3: apps.${app}: app "${app}" has a database, so its PostgreSQL role "${app}_role" must be an unquoted identifier, but "${app}_role" contains "-", which PostgreSQL reads as a minus sign in an unquoted identifier; rename the app without "-" (e.g. ${app.replace(/-/g, '')}) or set database: false`;
 
 describe('shape and rule errors in one run', () => {
   test('GIVEN a wrong repo url type and an app with "-" THEN both', () => {
     const y = `version: 1\nrepos:\n  tools: { url: 5 }\n  factory: { url: ssh://h/f.git }\napps:\n  my-app: { repo: tools }\n`;
-    expect(diagnosticsOf(y)).toEqual(['apps.yaml:3:17: repos.tools.url: repos.<id>.url must be a string', PG('my-app', 6)]);
+    expect(loaderDiagnostics(y)).toEqual(['apps.yaml:3:17: repos.tools.url: repos.<id>.url must be a string', PG('my-app', 6)]);
   });
 
   test('GIVEN a wrong type in one consumer and a duplicated repo url THEN both, and the broken consumer adds nothing', () => {
     const y = `${HEAD}\n  copy: { url: ssh://git@h/o/tools.git/ }\napps:\n  web: {}\nconsumers:\n  c: { serviceAccount: a, namespace: b, reads: 7 }\n`;
-    expect(diagnosticsOf(y)).toEqual([
+    expect(loaderDiagnostics(y)).toEqual([
       'apps.yaml:3:17: repos.tools.url: repos "copy" and "tools" point at one git repository (ssh://git@h/o/tools.git), so publish would push both ids\' files to it and never settle; use one repo id for it',
       'apps.yaml:10:48: consumers.c.reads: reads must be a list, e.g. [a, b]',
     ]);
@@ -35,14 +23,14 @@ describe('shape and rule errors in one run', () => {
 
   test('GIVEN an invalid repo id in an app THEN no "needs a repo" finding follows from dropping it', () => {
     const y = `${HEAD}\napps:\n  web: { repo: Tools, database: { restart: [Deployment/web], urlEnv: U }, secrets: { s: { generate: [K] } } }\n`;
-    expect(diagnosticsOf(y)).toEqual([
+    expect(loaderDiagnostics(y)).toEqual([
       'apps.yaml:7:16: apps.web.repo: repo id "Tools" is not a DNS-1123 label, e.g. tools',
     ]);
   });
 
   test('GIVEN an unbound service account beside an invalid one THEN the invalid one is reported once, by the schema', () => {
     const y = `${HEAD}\napps:\n  web:\n    repo: cms\n    secrets:\n      a: { serviceAccount: other }\n      b: { serviceAccount: Bad_SA }\n`;
-    expect(diagnosticsOf(y)).toEqual([
+    expect(loaderDiagnostics(y)).toEqual([
       'apps.yaml:10:28: apps.web.secrets.a.serviceAccount: service account "other" is not bound to Vault role "web" (bound: web); add it to apps.web.serviceAccounts',
       'apps.yaml:11:28: apps.web.secrets.b.serviceAccount: secret serviceAccount "Bad_SA" is not a DNS-1123 label: use lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. my-app',
     ]);
@@ -50,7 +38,7 @@ describe('shape and rule errors in one run', () => {
 
   test('GIVEN a wrong item in serviceAccounts THEN no binding finding is guessed for that app, the rest still counts', () => {
     const y = `${HEAD}\napps:\n  web:\n    repo: cms\n    serviceAccounts: [7, tunnel]\n    secrets:\n      a: { serviceAccount: tunnel }\n      b: { serviceAccount: other }\n  my-app: {}\n`;
-    expect(diagnosticsOf(y)).toEqual([
+    expect(loaderDiagnostics(y)).toEqual([
       'apps.yaml:9:23: apps.web.serviceAccounts[0]: service account must be a string',
       PG('my-app', 13),
     ]);

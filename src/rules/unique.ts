@@ -15,15 +15,24 @@ export function uniquenessFindings(model: Model): Finding[] {
   return [...fileFindings(model), ...hclLabelFindings(model), ...objectFindings(model), ...databaseFindings(model), ...repoUrlFindings(model)];
 }
 
+/** A register of first owners: `claim(key, owner)` returns the earlier owner of key, or undefined and records owner. */
+function firstOwners<T>(): (key: string, owner: T) => T | undefined {
+  const owners = new Map<string, T>();
+  return (key, owner) => {
+    if (owners.has(key)) return owners.get(key);
+    owners.set(key, owner);
+    return undefined;
+  };
+}
+
 function fileFindings(model: Model): Finding[] {
   const out: Finding[] = [];
-  const files = new Map<string, string>();
+  const claim = firstOwners<string>();
   const targets = fileTargets(model);
   for (const t of targets) {
     const key = `${t.repo}:${t.path}`;
-    const prev = files.get(key);
+    const prev = claim(key, t.owner);
     if (prev !== undefined) out.push(finding('unique-file', t.entity, `${t.what} would be written to ${key}, which ${prev} also writes; give the app its own manifests and iac dirs`, { at: 'key' }));
-    else files.set(key, t.owner);
   }
   // a file where another output needs a directory: the write fails with EEXIST or ENOTDIR
   const dirs = new Map<string, (typeof targets)[number]>();
@@ -43,12 +52,11 @@ function fileFindings(model: Model): Finding[] {
 
 function hclLabelFindings(model: Model): Finding[] {
   const out: Finding[] = [];
-  const labels = new Map<string, string>();
+  const claim = firstOwners<string>();
   for (const c of model.consumers) {
     const label = consumerResourceLabel(c.name);
-    const prev = labels.get(label);
+    const prev = claim(label, c.name);
     if (prev !== undefined) out.push(finding('unique-hcl-label', c.origin, `consumers "${prev}" and "${c.name}" would both be the HCL resource "${label}" (a name starting with a digit gets "c_"); rename one of them`, { at: 'key' }));
-    else labels.set(label, c.name);
   }
   return out;
 }
@@ -56,12 +64,10 @@ function hclLabelFindings(model: Model): Finding[] {
 /** VaultAuths, and the Secrets VSO writes (each named like the VSO secret that writes it): one per namespace and name. */
 function objectFindings(model: Model): Finding[] {
   const out: Finding[] = [];
-  const objects = new Map<string, string>();
+  const claim = firstOwners<string>();
   const own = (app: string, kind: string, ns: string, name: string, origin: Path) => {
-    const key = `${kind}/${ns}/${name}`;
-    const prev = objects.get(key);
+    const prev = claim(`${kind}/${ns}/${name}`, app);
     if (prev !== undefined) out.push(finding('unique-object', origin, `${kind} ${ns}/${name} is already generated for app "${prev}"; rename the secret or the app so the names differ`, { at: 'key' }));
-    else objects.set(key, app);
   };
   for (const app of model.apps) {
     if (!app.target) continue;
@@ -83,21 +89,21 @@ function objectFindings(model: Model): Finding[] {
  */
 function databaseFindings(model: Model): Finding[] {
   const out: Finding[] = [];
-  const databases = new Map<string, string>();
-  const roles = new Map<string, string>();
+  const claimDatabase = firstOwners<string>();
+  const claimRole = firstOwners<string>();
   const withDb = model.apps.filter((a) => a.database);
   const namedAfterApp = withDb.filter((a) => a.database!.name === a.name);
   for (const app of [...namedAfterApp, ...withDb.filter((a) => a.database!.name !== a.name)]) {
     const db = app.database!;
-    const prevDb = databases.get(db.name);
+    const prevDb = claimDatabase(db.name, app.name);
     if (prevDb !== undefined) {
       const explicit = db.name !== app.name;
       out.push(finding('unique-database', explicit ? [...app.origin, 'database', 'name'] : app.origin, `app "${app.name}"'s database "${db.name}" is also app "${prevDb}"'s database, so both apps would own and read one database; set database: { name: <other> } on one of them`, explicit ? {} : { at: 'key' }));
-    } else databases.set(db.name, app.name);
-    const prevRole = roles.get(db.role);
+    }
+    const prevRole = claimRole(db.role, app.name);
     if (prevRole !== undefined) {
       out.push(finding('unique-database', app.origin, `app "${app.name}"'s PostgreSQL role "${db.role}" is also app "${prevRole}"'s role; rename one of the apps`, { at: 'key' }));
-    } else roles.set(db.role, app.name);
+    }
   }
   return out;
 }
@@ -119,13 +125,12 @@ export function repositoryKey(url: string): string {
 
 function repoUrlFindings(model: Model): Finding[] {
   const out: Finding[] = [];
-  const seen = new Map<string, string>();
+  const claim = firstOwners<string>();
   for (const repo of model.repos) {
-    const key = repositoryKey(repo.url);
-    const prev = seen.get(key);
+    const prev = claim(repositoryKey(repo.url), repo.id);
     if (prev !== undefined) {
       out.push(finding('unique-repo-url', ['repos', repo.id, 'url'], `repos "${prev}" and "${repo.id}" point at one git repository (${repo.url}), so publish would push both ids' files to it and never settle; use one repo id for it`));
-    } else seen.set(key, repo.id);
+    }
   }
   return out;
 }
