@@ -79,6 +79,8 @@ function pgNameFindings(app: AppModel, db: DatabaseModel): Finding[] {
       ? `shorten the app name to at most ${PG_IDENTIFIER_MAX_BYTES - PG_ROLE_SUFFIX.length} characters`
       : `rename the app without "-" (e.g. ${app.name.replace(/-/g, '')}) or set database: false`;
     out.push(finding('name-pg-identifier', app.origin, `app "${app.name}" has a database, so its PostgreSQL role "${db.role}" must be an unquoted identifier, but ${roleProblem}; ${fix}`, { at: 'key' }));
+  } else if (db.role.startsWith('pg_')) {
+    out.push(finding('name-pg-identifier', app.origin, `app "${app.name}" has a database, so its PostgreSQL role is "${db.role}", but PostgreSQL reserves role names starting with "pg_" for its own roles; rename the app or set database: false`, { at: 'key' }));
   }
   const dbProblem = pgIdentifierProblem(db.name);
   if (dbProblem && db.name !== app.name) {
