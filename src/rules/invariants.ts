@@ -93,7 +93,7 @@ function pgNameFindings(app: AppModel, db: DatabaseModel): Finding[] {
 
 // ---- 2. service account AND namespace, on the resolved model ----
 
-/** What is wrong when Vault role of `app` does not bind a service account or namespace, and the fix. */
+/** What is wrong when the app's Vault role does not bind a service account or namespace, and the fix. */
 export function bindingProblem(app: AppModel, kind: 'serviceAccount' | 'namespace', value: string): string {
   return kind === 'serviceAccount'
     ? `service account "${value}" is not bound to Vault role "${app.vault.authRole}" (bound: ${app.boundServiceAccounts.join(', ')}); add it to apps.${app.name}.serviceAccounts`

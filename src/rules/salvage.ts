@@ -68,8 +68,9 @@ function drop(data: Rec, issue: z.core.$ZodIssue, dropped: Path[]): boolean {
   else if (isRecord(parent)) delete parent[last];
   else return false;
   const appKey = target[0] === 'apps' && target.length >= 3 && DEPENDED_ON.has(String(target[2]));
-  dropped.push(appKey ? target.slice(0, 2) : target[0] === 'central' ? ['repos'] : target);
-  if (target[0] === 'central') dropped.push(target);
+  dropped.push(appKey ? target.slice(0, 2) : target);
+  // a dropped central target falls back to its default repo, which the repos may not declare
+  if (target[0] === 'central') dropped.push(['repos']);
   return true;
 }
 
