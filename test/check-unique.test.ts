@@ -130,3 +130,17 @@ describe('vault-name-reserved: one owner per Vault policy name', () => {
     expect(only('vault-name-reserved', y)).toEqual([]);
   });
 });
+
+describe('k8s-auth-shared-identity: one Vault role per service account and namespace', () => {
+  test('GIVEN app b binding app a\'s service account in a\'s namespace THEN a warning at b\'s serviceAccounts', () => {
+    const y = `${HEAD}\napps:\n  a: { database: false }\n  b: { database: false, namespace: a, serviceAccounts: [a] }\n`;
+    expect(only('k8s-auth-shared-identity', y)).toEqual([
+      '8:39 warning k8s-auth-shared-identity: service account "a" in namespace "a" can log in with Vault role "a" and with Vault role "b", so a pod running as it reads the secrets of both apps; give each app its own service account',
+    ]);
+  });
+
+  test('GIVEN two apps sharing only a namespace, or only a service account name in other namespaces THEN no warning', () => {
+    const y = `${HEAD}\napps:\n  a: { database: false, namespace: shared }\n  b: { database: false, namespace: shared }\n  c: { database: false, serviceAccounts: [x] }\n  d: { database: false, serviceAccounts: [x] }\n`;
+    expect(only('k8s-auth-shared-identity', y)).toEqual([]);
+  });
+});

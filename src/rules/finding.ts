@@ -26,6 +26,7 @@ export const RULES = {
   'kv-scope': "VaultStaticSecret paths and writes lie in the app's own kv space; consumer reads lie in some app's space and are never a bare glob",
   'kv-scope-undeclared': 'warning: a consumer reads a kv path under which no app declares a secret or a write',
   'k8s-auth-cross-product': 'warning: a role binding several service accounts and several namespaces admits every combination',
+  'k8s-auth-shared-identity': 'warning: no service account and namespace can log in with two apps\' Vault roles',
   ordering: 'every app with a database has its <app>_role and database in the factory output (factory before tools)',
   'helm-template-braces': 'no unescaped "{{" in files Helm templates',
   'vso-destination-create': 'VSO secrets set destination.create: true',

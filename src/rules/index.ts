@@ -1,7 +1,7 @@
 import type { Model } from '../model/model';
 import { appOptionFindings, repoReferenceFindings, vaultNameFindings } from './declared';
 import { compareFindings, type Finding } from './finding';
-import { crossProductFindings, kvScopeFindings, nameFindings, policyGrantFindings, policyIsolationFindings, saNamespaceFindings } from './invariants';
+import { crossProductFindings, kvScopeFindings, nameFindings, policyGrantFindings, policyIsolationFindings, saNamespaceFindings, sharedIdentityFindings } from './invariants';
 import { platformFindings } from './kubernetes';
 import { uniquenessFindings } from './unique';
 
@@ -24,6 +24,7 @@ export function checkModel(model: Model): Finding[] {
     ...policyGrantFindings(model),
     ...kvScopeFindings(model),
     ...crossProductFindings(model),
+    ...sharedIdentityFindings(model),
     ...uniquenessFindings(model),
     ...platformFindings(model),
   ];

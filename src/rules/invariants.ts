@@ -283,6 +283,26 @@ export function crossProductFindings(model: Model): Finding[] {
   return out;
 }
 
+/**
+ * A service account and namespace that two Vault roles admit: a pod running as it can log in as
+ * either app and read both apps' secrets.
+ */
+export function sharedIdentityFindings(model: Model): Finding[] {
+  const out: Finding[] = [];
+  const admittedBy = new Map<string, string>();
+  for (const app of model.apps) {
+    for (const sa of app.boundServiceAccounts) {
+      for (const ns of app.boundNamespaces) {
+        const other = admittedBy.get(`${sa}@${ns}`);
+        if (other === undefined) { admittedBy.set(`${sa}@${ns}`, app.name); continue; }
+        const at = sa === app.name ? [...app.origin] : [...app.origin, 'serviceAccounts'];
+        out.push(finding('k8s-auth-shared-identity', at, `service account "${sa}" in namespace "${ns}" can log in with Vault role "${other}" and with Vault role "${app.vault.authRole}", so a pod running as it reads the secrets of both apps; give each app its own service account`, { severity: 'warning', at: 'key' }));
+      }
+    }
+  }
+  return out;
+}
+
 function intendedPairs(app: AppModel): Set<string> {
   const pairs = new Set<string>([`${app.name}@${app.namespace}`]);
   for (const a of app.vaultAuths) pairs.add(`${a.serviceAccount}@${a.namespace}`);
