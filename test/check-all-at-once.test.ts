@@ -54,3 +54,21 @@ describe('shape and rule errors in one run', () => {
     ]);
   });
 });
+
+describe('checks of one mapping beside a shape error in it', () => {
+  test('GIVEN an unknown key and manifests without a repo in one app THEN both', () => {
+    const y = `${HEAD}\napps:\n  web: { manifests: m, serviceAcounts: [x] }\n`;
+    expect(loaderDiagnostics(y)).toEqual([
+      'apps.yaml:7:21: apps.web.manifests: manifests is set but the app has no repo; add repo: <id> so joinkey knows where to write the VSO manifests',
+      'apps.yaml:7:24: apps.web.serviceAcounts: unknown key "serviceAcounts". Did you mean "serviceAccounts"? Allowed here: repo, manifests, iac, namespace, namespaces, serviceAccounts, opsPolicies, database, secrets, writes',
+    ]);
+  });
+
+  test('GIVEN length without generate beside a wrong key type in the secret THEN both', () => {
+    const y = `${HEAD}\napps:\n  web:\n    repo: cms\n    secrets:\n      s: { length: 32, keys: 5 }\n`;
+    expect(loaderDiagnostics(y)).toEqual([
+      'apps.yaml:10:20: apps.web.secrets.s.length: length applies to generated keys only; add generate: [KEY] or remove length',
+      'apps.yaml:10:30: apps.web.secrets.s.keys: keys must be a list, e.g. [a, b]',
+    ]);
+  });
+});

@@ -15,25 +15,31 @@ type Rec = Record<string | number | symbol, unknown>;
  * The rule layer's errors for a file whose shape is wrong, so that one run reports both: the
  * values the schema refuses are dropped (unknown keys, wrong values, entries missing a required
  * key), the rest is resolved and checked, and findings at or under a dropped value are left out
- * (the shape error already points there). Empty when the file cannot be salvaged (its top level
- * is not a mapping with repos and apps).
+ * (the shape error already points there). Also the schema's checks of one mapping that only run
+ * once the rest of it is valid. Only those when the file cannot be salvaged (its top level is not
+ * a mapping with repos and apps).
  */
 export function ruleProblemsDespiteShape(raw: unknown, issues: readonly z.core.$ZodIssue[]): Problem[] {
   if (!isRecord(raw) || !isRecord(raw.repos) || !isRecord(raw.apps)) return [];
   const data = structuredClone(raw);
   const dropped: Path[] = [];
+  // checks of one mapping (e.g. manifests needs repo) that the schema only runs once the rest of the mapping is valid
+  const refinements: Problem[] = [];
   let pending = issues;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    for (const issue of pending) if (!drop(data, issue, dropped)) return [];
+    for (const issue of pending) if (!drop(data, issue, dropped)) return refinements;
     removeMarked(data);
     const parsed = AppsFileSchema.safeParse(data);
     if (parsed.success) {
       const inside = (p: Path) => dropped.some((d) => d.length <= p.length && d.every((seg, i) => seg === p[i]));
-      return checkModel(resolve(parsed.data)).filter((f) => f.severity === 'error' && !inside(f.path));
+      return [...refinements, ...checkModel(resolve(parsed.data)).filter((f) => f.severity === 'error' && !inside(f.path))];
     }
     pending = parsed.error.issues;
+    for (const issue of pending) {
+      if (issue.code === 'custom') refinements.push({ path: issue.path.filter((seg): seg is string | number => typeof seg !== 'symbol'), message: issue.message });
+    }
   }
-  return [];
+  return refinements;
 }
 
 /** Drops what one issue refuses; false when it is at the top level and cannot be dropped. */
