@@ -12,9 +12,12 @@ export interface Diagnostic {
   readonly sourceLine?: string;
 }
 
-/** Invalid input: every problem found, collected before throwing once. */
+/**
+ * Invalid input: every problem found, collected before throwing once. `warnings` are what the rule
+ * layer also found; they do not refuse anything, and only `joinkey check` lists them.
+ */
 export class InputError extends Error {
-  constructor(readonly diagnostics: readonly Diagnostic[]) {
+  constructor(readonly diagnostics: readonly Diagnostic[], readonly warnings: readonly Diagnostic[] = []) {
     super(diagnostics.map(formatDiagnostic).join('\n'));
     this.name = 'InputError';
   }

@@ -72,3 +72,17 @@ describe('checks of one mapping beside a shape error in it', () => {
     ]);
   });
 });
+
+describe('check lists the warnings beside the errors', () => {
+  test('GIVEN a rule error and a rule warning WHEN check runs THEN both, and exit 1', async () => {
+    const y = `${HEAD}\napps:\n  web: {}\n  webapp: {}\nconsumers:\n  r: { serviceAccount: a, namespace: b, reads: [webapp/x] }\n`;
+    const r = await cli(['check'], { 'apps.yaml': y });
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').map((l) => l.split(': ').slice(0, 2).join(': '))).toEqual([
+      'apps.yaml:7:3: policy-glob-isolation',
+      'apps.yaml:10:49: warning',
+      'joinkey check: 1 error, 1 warning',
+      '',
+    ]);
+  });
+});

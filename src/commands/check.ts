@@ -41,7 +41,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   } catch (e) {
     // the shape's errors (rule "input") and the rule layer's, each with its rule id
     if (!(e instanceof InputError)) throw e;
-    diagnostics = e.diagnostics.map((d) => ({ ...d, rule: d.rule ?? 'input' }));
+    diagnostics = [...e.diagnostics, ...e.warnings].map((d) => ({ ...d, rule: d.rule ?? 'input' }));
   }
   diagnostics.sort(compareDiagnostics);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
