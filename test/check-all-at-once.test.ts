@@ -86,3 +86,13 @@ describe('check lists the warnings beside the errors', () => {
     ]);
   });
 });
+
+describe('no finding guessed from a dropped value', () => {
+  test.each([
+    ['an invalid repo id beside manifests', '  web: { repo: Tools, manifests: m }\n', 'apps.yaml:7:16: apps.web.repo: repo id "Tools" is not a DNS-1123 label, e.g. tools'],
+    ['a repo url of the wrong type beside an app using that repo', '  web: { repo: erp }\n', 'apps.yaml:6:15: repos.erp.url: repos.<id>.url must be a string'],
+  ])('GIVEN %s THEN only the shape error', (_, apps, expected) => {
+    const head = apps.includes('erp') ? `${HEAD}\n  erp: { url: [x] }` : HEAD;
+    expect(loaderDiagnostics(`${head}\napps:\n${apps}`)).toEqual([expected]);
+  });
+});

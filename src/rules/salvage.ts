@@ -25,18 +25,19 @@ export function ruleProblemsDespiteShape(raw: unknown, issues: readonly z.core.$
   const dropped: Path[] = [];
   // checks of one mapping (e.g. manifests needs repo) that the schema only runs once the rest of the mapping is valid
   const refinements: Problem[] = [];
+  const trusted = (p: Problem) => !dropped.some((d) => d.length <= p.path.length && d.every((seg, i) => seg === p.path[i]));
   let pending = issues;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     for (const issue of pending) if (!drop(data, issue, dropped)) return refinements;
     removeMarked(data);
     const parsed = AppsFileSchema.safeParse(data);
     if (parsed.success) {
-      const inside = (p: Path) => dropped.some((d) => d.length <= p.length && d.every((seg, i) => seg === p[i]));
-      return [...refinements, ...checkModel(resolve(parsed.data)).filter((f) => f.severity === 'error' && !inside(f.path))];
+      return [...refinements, ...checkModel(resolve(parsed.data)).filter((f) => f.severity === 'error' && trusted(f))];
     }
     pending = parsed.error.issues;
     for (const issue of pending) {
-      if (issue.code === 'custom') refinements.push({ path: issue.path.filter((seg): seg is string | number => typeof seg !== 'symbol'), message: issue.message });
+      const refinement = { path: issue.path.filter((seg): seg is string | number => typeof seg !== 'symbol'), message: issue.message };
+      if (issue.code === 'custom' && trusted(refinement)) refinements.push(refinement);
     }
   }
   return refinements;
