@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatDiagnosticWithSource, InputError, JoinkeyError } from './errors';
+import { formatDiagnosticWithSource, InputError, InternalError, JoinkeyError } from './errors';
 import { packageRoot } from './util/package-root';
 
 /** What a command may touch: the only place argv, env, cwd and the streams come in. */
@@ -69,10 +69,15 @@ export function reportError(e: unknown, io: CliIo): number {
     io.stderr.write(`joinkey: ${(e as Error).message}\n`);
     return 1;
   }
+  return reportInternalError(e, io);
+}
+
+/** Any other failure is a bug in joinkey: an InternalError, or an unexpected exception. Exit 70. */
+function reportInternalError(e: unknown, io: CliIo): number {
   const err = e as Error;
   io.stderr.write(`joinkey: internal error: ${err?.message ?? String(e)}\nThis is a bug in joinkey; please report it with the apps.yaml that caused it.\n`);
   if (io.env.JOINKEY_DEBUG) io.stderr.write(`${err?.stack ?? ''}\n`);
-  return 70;
+  return e instanceof InternalError ? e.exitCode : 70;
 }
 
 function isUsageError(e: unknown): boolean {

@@ -12,9 +12,12 @@ export interface Diagnostic {
   readonly sourceLine?: string;
 }
 
-/** Invalid input: every problem found, collected before throwing once. */
+/**
+ * Invalid input: every problem found, collected before throwing once. `warnings` are what the rule
+ * layer also found; they do not refuse anything, and only `joinkey check` lists them.
+ */
 export class InputError extends Error {
-  constructor(readonly diagnostics: readonly Diagnostic[]) {
+  constructor(readonly diagnostics: readonly Diagnostic[], readonly warnings: readonly Diagnostic[] = []) {
     super(diagnostics.map(formatDiagnostic).join('\n'));
     this.name = 'InputError';
   }
@@ -28,10 +31,28 @@ export class JoinkeyError extends Error {
   }
 }
 
+/**
+ * A bug in joinkey, not in the input: an invariant the code itself should have kept. The CLI
+ * reports it as an internal error and exits 70 (EX_SOFTWARE).
+ */
+export class InternalError extends Error {
+  readonly exitCode = 70;
+  constructor(message: string) {
+    super(message);
+    this.name = 'InternalError';
+  }
+}
+
+/** `FILE:LINE:COL: [warning: ]message`: the loader's style, which synth, diff and publish print. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const rule = d.rule ? `${d.rule}: ` : '';
   const level = d.severity === 'warning' ? 'warning: ' : '';
-  return `${d.file}:${d.line}:${d.col}: ${level}${rule}${d.message}`;
+  return `${d.file}:${d.line}:${d.col}: ${level}${d.message}`;
+}
+
+/** `FILE:LINE:COL: [warning: ]rule-id: message`: joinkey check's style; a shape error is rule "input". */
+export function formatFinding(d: Diagnostic): string {
+  const level = d.severity === 'warning' ? 'warning: ' : '';
+  return `${d.file}:${d.line}:${d.col}: ${level}${d.rule ?? 'input'}: ${d.message}`;
 }
 
 /** The diagnostic plus the offending source line and a caret under the column. */

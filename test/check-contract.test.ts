@@ -133,7 +133,7 @@ describe('contract with the target repos', () => {
     writeFileSync(join(r0.dir, 'apps.yaml'), APPS_YAML);
     const r = await cli(['check', '--repos-dir', repos], { 'apps.yaml': APPS_YAML });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("apps.yaml:19:3: contract-hand-written: factory:postgres/iac/databases.gen.auto.tfvars exists in the target repo and .joinkey/files.json does not list it, so it is hand-written and publish would refuse to overwrite it;");
+    expect(r.stderr).toContain("apps.yaml:19:3: contract-hand-written: central.postgres: factory:postgres/iac/databases.gen.auto.tfvars exists in the target repo and .joinkey/files.json does not list it, so it is hand-written and publish would refuse to overwrite it;");
   });
 
   test('GIVEN the module revocation never drops the role THEN pg-revocation-drop-role warns (pitfall 15)', async () => {

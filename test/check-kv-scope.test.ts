@@ -20,7 +20,7 @@ describe('kv-scope', () => {
     const r = await cli(['check'], { 'apps.yaml': yaml });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe([
-      'apps.yaml:14:28: warning: kv-scope-undeclared: consumer "reader" reads "cms/other/*", but no app declares a secret or a write under it, so it will read nothing; add the path to apps.cms.secrets or apps.cms.writes, or fix the path',
+      'apps.yaml:14:28: warning: kv-scope-undeclared: consumers.reader.reads[1]: consumer "reader" reads "cms/other/*", but no app declares a secret or a write under it, so it will read nothing; add the path to apps.cms.secrets or apps.cms.writes, or fix the path',
       'joinkey check: every invariant holds (1 warning)',
       '',
     ].join('\n'));
@@ -51,7 +51,7 @@ describe('kv-scope', () => {
     const { model } = load(yaml);
     const bad: Model = { ...model, consumers: model.consumers.map((c) => ({ ...c, reads: [{ ...c.reads[0]!, path: '*' }] })) };
     expect(located(yaml, checkModel(bad)).filter((l) => l.includes('kv-scope'))).toEqual([
-      '14:13 error kv-scope: consumer "reader": "*" alone would read every app\'s secrets; name the app and path, e.g. cms/factory/*',
+      '14:13 error kv-scope: "*" alone would read every app\'s secrets; name the app and path, e.g. cms/factory/*',
     ]);
   });
 });

@@ -46,3 +46,21 @@ describe('names', () => {
     ]);
   });
 });
+
+describe('name-pg-identifier: roles PostgreSQL reserves', () => {
+  test('GIVEN app pg with a database THEN its role pg_role is refused (CREATE ROLE pg_role fails)', () => {
+    const y = `${HEAD}\napps:\n  pg: {}\n`;
+    expect(located(y, checkModel(load(y).model))).toEqual([
+      '7:3 error name-pg-identifier: app "pg" has a database, so its PostgreSQL role is "pg_role", but PostgreSQL reserves role names starting with "pg_" for its own roles; rename the app or set database: false',
+    ]);
+  });
+
+  test.each(['pg-x', 'pgx', 'p'])('GIVEN app %s THEN the pg_ prefix rule does not fire', (app) => {
+    const y = `${HEAD}\napps:\n  ${app}: {}\n`;
+    expect(checkModel(load(y).model).filter((f) => f.message.includes('reserves role names'))).toEqual([]);
+  });
+
+  test('GIVEN app pg without a database THEN no finding', () => {
+    expect(checkModel(load(`${HEAD}\napps:\n  pg: { database: false }\n`).model)).toEqual([]);
+  });
+});

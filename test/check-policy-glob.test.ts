@@ -77,7 +77,7 @@ describe('policy-glob-isolation', () => {
   test('GIVEN the pair WHEN joinkey check runs THEN it prints FILE:LINE:COL: rule-id: message and exits 1', async () => {
     const r = await cli(['check'], { 'apps.yaml': yaml });
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toMatch(/^apps\.yaml:7:3: policy-glob-isolation: app "web"'s policies reach Vault paths of app "webapp": /);
+    expect(r.stderr.split('\n')[0]).toMatch(/^apps\.yaml:7:3: policy-glob-isolation: apps\.web: app "web"'s policies reach Vault paths of app "webapp": /);
     expect(r.stderr).toContain('joinkey check: 1 error\n');
   });
 });

@@ -52,14 +52,14 @@ describe('sa-namespace: Vault checks service account AND namespace', () => {
   test('GIVEN a resolved model whose VaultAuth uses an unbound service account THEN checkModel reports it on the model, not only the input', () => {
     const { model } = load(yaml);
     expect(located(yaml, checkModel(withAuth(model, { serviceAccount: 'intruder' })))).toEqual([
-      '13:25 error sa-namespace: VaultAuth cms/cms-cloudflared logs in as service account "intruder", which Vault role "cms" does not bind (bound service accounts: cms, cloudflared); add "intruder" to apps.cms.serviceAccounts',
+      '13:25 error sa-namespace: service account "intruder" is not bound to Vault role "cms" (bound: cms, cloudflared); add it to apps.cms.serviceAccounts',
     ]);
   });
 
   test('GIVEN a resolved model whose VaultAuth sits in an unbound namespace THEN checkModel reports the namespace', () => {
     const { model } = load(yaml);
     expect(checkModel(withAuth(model, { namespace: 'other' })).map((f) => `${f.rule}: ${f.message}`)).toEqual([
-      'sa-namespace: VaultAuth other/cms-cloudflared lives in namespace "other", which Vault role "cms" does not bind (bound namespaces: cms); Vault checks service account AND namespace, so add "other" to apps.cms.namespaces',
+      'sa-namespace: namespace "other" is not bound to Vault role "cms" (bound: cms); Vault checks service account AND namespace, so add it to apps.cms.namespaces',
     ]);
   });
 
@@ -72,7 +72,7 @@ describe('sa-namespace: Vault checks service account AND namespace', () => {
     cms.set(vso, cms.get(vso)!.replace('serviceAccount: cloudflared', 'serviceAccount: default'));
     const findings = await checkRendered(model, new Map([...tree, ['cms', cms]]));
     expect(findings.map((f) => `${f.rule} ${f.path.join('.')}: ${f.message}`)).toEqual([
-      'sa-namespace apps.cms.serviceAccounts: rendered VaultAuth cms/cms-cloudflared in cms:cms/resources/vso.gen.yaml logs in as service account "default", which Vault role "cms" does not bind (bound service accounts: cms, cloudflared); add "default" to apps.cms.serviceAccounts',
+      'sa-namespace apps.cms.serviceAccounts: rendered VaultAuth cms/cms-cloudflared in cms:cms/resources/vso.gen.yaml: service account "default" is not bound to Vault role "cms" (bound: cms, cloudflared); add it to apps.cms.serviceAccounts',
     ]);
   });
 });

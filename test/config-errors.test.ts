@@ -177,6 +177,7 @@ describe('Vault names that must stay unique', () => {
 
   it('rejects a consumer whose policy name is an app\'s ops policy', () => {
     expect(diagnosticsOf(base + `apps:\n  web: {}\nconsumers:\n  web-ops: { serviceAccount: a, namespace: b, reads: [web/x] }\n`)).toEqual([
+      'apps.yaml:6:3: apps.web: app "web"\'s policies reach Vault paths of consumer "web-ops": auth/kubernetes/role/web* (policy web-ops) reaches auth/kubernetes/role/web-ops; rename app "web" or consumer "web-ops" so that the consumer\'s name does not start with the app\'s name',
       'apps.yaml:8:3: consumers.web-ops: consumer "web-ops" would share its Vault policy and role name with app "web"\'s ops policy; rename the consumer',
     ]);
   });

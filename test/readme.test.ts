@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkModel } from '../src/check/rules';
+import { checkModel } from '../src/rules';
 import { loadModel } from '../src/model';
 
 describe('README', () => {

@@ -68,7 +68,7 @@ describe('joinkey synth', () => {
     fs.writeFileSync(path.join(tmp, 'apps.yaml'), 'version: 1\nrepos:\n  tools: { url: x }\n  factory: { url: y }\napps:\n  web: {}\n  webapp: {}\n');
     const r = await run('synth');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^apps\.yaml:6:3: policy-glob-isolation: app "web"'s policies reach Vault paths of app "webapp": postgres\/creds\/web\* \(policy web\) reaches postgres\/creds\/webapp;/);
+    expect(r.stderr).toMatch(/^apps\.yaml:6:3: apps\.web: app "web"'s policies reach Vault paths of app "webapp": postgres\/creds\/web\* \(policy web\) reaches postgres\/creds\/webapp;/);
     expect(fs.existsSync(path.join(tmp, 'dist'))).toBe(false);
   });
 

@@ -4,7 +4,8 @@ import { APP_ROLES_MODULE } from '../model/defaults';
 import type { AppModel, Model } from '../model/model';
 import { OWNERSHIP_FILE, ownershipOf, parseOwnership } from '../ownership';
 import { DOCS_REPO, type FileTree } from '../render/files';
-import { finding, type Finding } from './finding';
+import { finding, type Finding } from '../rules/finding';
+import { fileTargets } from '../rules/files';
 import { parseHclType, typeMismatches, typeText, type HclType, type TypeMismatch } from './hcl-types';
 import { editDistance } from '../util/edit-distance';
 
@@ -211,19 +212,9 @@ function collect(json: unknown, key: string): string[] {
   return found;
 }
 
-/** apps.yaml location of each generated file: the app that owns it, or the central entry. */
+/** apps.yaml location of each generated file: the dir key of the app that owns it, or the central entry. */
 export function fileOrigins(model: Model): Map<string, PathSegment[]> {
-  const m = new Map<string, PathSegment[]>();
-  m.set(`${model.central.vault.repo}:${model.central.vault.applicationsFile}`, ['central', 'vault']);
-  m.set(`${model.central.vault.repo}:${model.central.vault.consumersFile}`, ['consumers']);
-  m.set(`${model.central.postgres.repo}:${model.central.postgres.databasesFile}`, ['central', 'postgres']);
-  for (const app of model.apps) {
-    if (!app.target) continue;
-    for (const [kind, path] of Object.entries(app.target.files)) {
-      if (path) m.set(`${app.target.repo}:${path}`, kind === 'vso' || kind === 'initContainerPatch' ? [...app.origin, 'manifests'] : [...app.origin, 'iac']);
-    }
-  }
-  return m;
+  return new Map(fileTargets(model).map((f) => [`${f.repo}:${f.path}`, [...f.origin]]));
 }
 
 export { typeText };

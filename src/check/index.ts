@@ -1,18 +1,16 @@
-import type { Diagnostic } from '../errors';
 import type { Model } from '../model/model';
 import { renderTree } from '../render';
 import type { FileTree } from '../render/files';
 import { validateHcl } from '../validate/hcl';
 import { ManifestValidator } from '../validate/manifests';
 import { checkContract, fileOrigins, type RepoReader } from './contract';
-import { compareFindings, finding, type Finding, type RuleId } from './finding';
+import { checkModel, compareFindings, finding, type Finding } from '../rules';
 import { checkRendered } from './rendered';
-import { checkModel } from './rules';
 
-export { checkModel } from './rules';
+export { checkModel } from '../rules';
 export { checkContract, type RepoReader } from './contract';
 export { checkRendered } from './rendered';
-export { RULES, positioned, type Finding, type RuleId } from './finding';
+export { RULES, positioned, type Finding, type RuleId } from '../rules';
 
 export interface CheckOptions {
   /** The rendered output; rendered from the model when absent. */
@@ -59,17 +57,4 @@ export async function schemaFindings(model: Model, tree: FileTree): Promise<Find
     }
   }
   return out;
-}
-
-/**
- * The rule a load-time error of apps.yaml belongs to, so that `check` names the invariant even
- * when the loader already refused the file (the rules in config/rules.ts enforce the same ones).
- */
-export function ruleForInputDiagnostic(d: Diagnostic): RuleId {
-  const m = d.message;
-  if (/not bound to Vault role/.test(m)) return 'sa-namespace';
-  if (/PostgreSQL/.test(m)) return 'name-pg-identifier';
-  if (/DNS-1123/.test(m)) return 'name-dns1123';
-  if (/kv space|would read every app's secrets|kv path/.test(m)) return 'kv-scope';
-  return 'input';
 }

@@ -4,7 +4,8 @@ import type { PathSegment } from '../config/source';
 import type { Model } from '../model/model';
 import { DOCS_REPO, type FileTree } from '../render/files';
 import { fileOrigins } from './contract';
-import { finding, type Finding } from './finding';
+import { finding, type Finding } from '../rules/finding';
+import { bindingProblem } from '../rules/invariants';
 
 /**
  * Invariants of the rendered output itself, read back from the file tree the way the target repos
@@ -94,10 +95,10 @@ function manifestFindings(model: Model, repo: string, path: string, text: string
         continue;
       }
       if (!app.boundServiceAccounts.includes(sa)) {
-        out.push(finding('sa-namespace', [...app.origin, 'serviceAccounts'], `rendered ${name} in ${where} logs in as service account "${sa}", which Vault role "${role}" does not bind (bound service accounts: ${app.boundServiceAccounts.join(', ')}); add "${sa}" to apps.${app.name}.serviceAccounts`, { at: 'key' }));
+        out.push(finding('sa-namespace', [...app.origin, 'serviceAccounts'], `rendered ${name} in ${where}: ${bindingProblem(app, 'serviceAccount', sa)}`, { at: 'key' }));
       }
       if (!app.boundNamespaces.includes(ns)) {
-        out.push(finding('sa-namespace', [...app.origin, 'namespaces'], `rendered ${name} in ${where} lives in namespace "${ns}", which Vault role "${role}" does not bind (bound namespaces: ${app.boundNamespaces.join(', ')}); Vault checks service account AND namespace, so add "${ns}" to apps.${app.name}.namespaces`, { at: 'key' }));
+        out.push(finding('sa-namespace', [...app.origin, 'namespaces'], `rendered ${name} in ${where}: ${bindingProblem(app, 'namespace', ns)}`, { at: 'key' }));
       }
       if (!Array.isArray(audiences) || !audiences.includes(model.vault.audience)) {
         out.push(finding('vaultauth-audience', ['vault', 'audience'], `rendered ${name} in ${where} sends audiences ${JSON.stringify(audiences ?? [])}, which do not include the role's audience "${model.vault.audience}" (VSO adds no default); this is a joinkey bug, please report it`, { at: 'key' }));

@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli';
-import { positioned, ruleForInputDiagnostic, runChecks, type RepoReader } from '../check';
-import { compareDiagnostics, formatDiagnostic, InputError, JoinkeyError, type Diagnostic } from '../errors';
+import { runChecks, type RepoReader } from '../check';
+import { compareDiagnostics, formatFinding, InputError, JoinkeyError, type Diagnostic } from '../errors';
 import { readModel } from './common';
 
 const HELP = `Usage: joinkey check [--config apps.yaml] [--repos-dir DIR] [--format text|json]
@@ -37,17 +37,18 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const reposDir = values['repos-dir'] === undefined ? undefined : path.resolve(io.cwd, values['repos-dir']);
     if (reposDir !== undefined && !isDir(reposDir)) throw new JoinkeyError(`--repos-dir ${values['repos-dir']} is not a directory; pass the dir that holds the checkouts as <dir>/<repo id>`);
     const findings = await runChecks(model, reposDir === undefined ? {} : { repos: repoReader(reposDir) });
-    diagnostics = findings.map((f) => positioned(source, f));
+    diagnostics = findings.map((f) => source.at(f));
   } catch (e) {
+    // the shape's errors (rule "input") and the rule layer's, each with its rule id
     if (!(e instanceof InputError)) throw e;
-    diagnostics = e.diagnostics.map((d) => ({ ...d, rule: d.rule ?? ruleForInputDiagnostic(d) }));
+    diagnostics = [...e.diagnostics, ...e.warnings].map((d) => ({ ...d, rule: d.rule ?? 'input' }));
   }
   diagnostics.sort(compareDiagnostics);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if (format === 'json') {
     io.stdout.write(`${JSON.stringify(diagnostics.map((d) => ({ file: d.file, line: d.line, col: d.col, rule: d.rule, severity: d.severity, message: d.message })), null, 2)}\n`);
   } else {
-    const text = diagnostics.map(formatDiagnostic).join('\n');
+    const text = diagnostics.map(formatFinding).join('\n');
     (errors ? io.stderr : io.stdout).write(text ? `${text}\n` : '');
     const warnings = diagnostics.length - errors;
     const summary = errors

@@ -1,8 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { positioned } from '../check/finding';
-import { checkModel } from '../check/rules';
-import { formatDiagnosticWithSource, InputError, JoinkeyError } from '../errors';
+import { formatDiagnosticWithSource, JoinkeyError } from '../errors';
 import { loadModel, type LoadedModel } from '../model';
 
 export const DEFAULT_CONFIG = 'apps.yaml';
@@ -23,13 +21,11 @@ export function readModel(cwd: string, config: string | undefined): LoadedModel 
 }
 
 /**
- * readModel plus the model invariants of `joinkey check` (the fast ones, not the schema
- * validation of the output): errors refuse the run, warnings are printed.
+ * readModel, whose rule layer (src/rules) refuses the run on errors, plus its warnings printed:
+ * what synth, diff and publish read.
  */
 export function readCheckedModel(cwd: string, config: string | undefined, stderr: { write(s: string): unknown }): LoadedModel & { file: string } {
   const loaded = readModel(cwd, config);
-  const findings = checkModel(loaded.model).map((f) => positioned(loaded.source, f));
-  if (findings.some((d) => d.severity === 'error')) throw new InputError(findings);
-  for (const warning of findings) stderr.write(`${formatDiagnosticWithSource(warning)}\n`);
+  for (const warning of loaded.warnings) stderr.write(`${formatDiagnosticWithSource(warning)}\n`);
   return loaded;
 }

@@ -6,6 +6,7 @@ import { JoinkeyError } from '../errors';
 import { createGiteaClient } from '../gitea';
 import { configCommit, type GitFactory } from '../publish/git';
 import { DEFAULT_BOT_BRANCH, DEFAULT_CACHE_DIR, publish, type ProgressEvent } from '../publish';
+import { branchNameProblem } from '../model/names';
 import { makeRedactor, type Redactor } from '../publish/redact';
 import { formatReport } from '../publish/report';
 import { renderTree } from '../render';
@@ -96,9 +97,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const wantPr = !values['no-pr'];
   const giteaUrl = values['gitea-url'] || io.env.GITEA_URL || model.gitea?.url;
   const bot = values.branch ?? DEFAULT_BOT_BRANCH;
-  if (!/^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$/.test(bot) || bot.split('/').some((s) => s.startsWith('.') || s.endsWith('.lock'))) {
-    throw new JoinkeyError(`--branch "${bot}" is not a valid git branch name, e.g. joinkey/sync`);
-  }
+  const botProblem = branchNameProblem(bot);
+  if (botProblem) throw new JoinkeyError(`--branch ${JSON.stringify(bot)} is not a valid git branch name: ${botProblem}; e.g. joinkey/sync`);
   const clash = model.repos.find((r) => r.branch === bot);
   if (clash) throw new JoinkeyError(`--branch ${bot} is the base branch of repo "${clash.id}"; the bot branch must differ from the base branch`);
   const repos = values.repos !== undefined ? values.repos.split(',').map((s) => s.trim()).filter(Boolean) : undefined;

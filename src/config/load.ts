@@ -2,7 +2,8 @@ import type * as z from 'zod';
 import { compareDiagnostics, InputError, type Diagnostic } from '../errors';
 import { AppsFileSchema, shown, type AppsFile } from './schema';
 import { parsePlainYaml } from './plain-yaml';
-import { crossFieldProblems } from './rules';
+import { ruleProblemsDespiteShape } from '../rules/salvage';
+import { shapeRule } from '../rules/shape';
 import { formatPath, yamlLib, YamlSource, type Path, type Problem } from './source';
 import { editDistance } from '../util/edit-distance';
 
@@ -30,7 +31,12 @@ export function loadAppsYaml(file: string, text: string): LoadedConfig {
   const source = new YamlSource(file, text);
   const raw = parsePlainYaml(text) ?? readWithYaml(source);
   const parsed = AppsFileSchema.safeParse(raw);
-  const problems: Problem[] = [...(parsed.success ? [] : parsed.error.issues.flatMap((i) => zodProblems(i, raw))), ...crossFieldProblems(raw)];
+  // Shape only; the rules run on the resolved model (src/rules). When the shape is wrong, the rules
+  // still run on what can be salvaged, so that one run reports every problem.
+  const problems: Problem[] = parsed.success ? [] : [
+    ...parsed.error.issues.flatMap((i) => zodProblems(i, raw).map((p) => ({ ...p, ...shapeRule(i) }))),
+    ...ruleProblemsDespiteShape(raw, parsed.error.issues),
+  ];
   if (problems.length) throw new InputError(dedupe(problems.map((p) => source.at(p))));
   return { config: parsed.data as AppsFile, source };
 }

@@ -5,7 +5,8 @@ import {
 
 /**
  * The apps.yaml v1 contract (../shared/design/apps-yaml.md) as a zod schema. Shapes and per-field
- * rules live here; rules that relate several fields live in rules.ts. Defaults are not applied
+ * rules live here (and which keys of one mapping need each other); every rule that needs more
+ * of the file runs on the resolved model, in src/rules. Defaults are not applied
  * here but once, in model/resolve.ts.
  */
 
@@ -62,9 +63,8 @@ const gitUrl = z.string({ error: 'repos.<id>.url must be a string' })
   .max(2048, { error: 'repos.<id>.url is longer than 2048 characters' })
   .regex(/^[^\s"'\\{}<>`]+$/, { error: (i) => `repo url ${shown(i.input)} contains spaces, quotes, braces or backslashes` });
 
-const branch = z.string({ error: 'a branch must be a string' })
-  .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$/, { error: (i) => `branch ${shown(i.input)} is not a valid git branch name, e.g. main` })
-  .refine((s) => !s.split('/').some((seg) => seg.startsWith('.') || seg.endsWith('.lock')), { error: (i) => `branch ${shown(i.input)} is not a valid git branch name, e.g. main` });
+/** A branch name; what git accepts is the rule layer's branch-name rule (model/names.ts branchNameProblem). */
+const branch = z.string({ error: 'a branch must be a string' }).max(255, { error: 'a branch name is longer than 255 characters' });
 
 const repoId = z.string({ error: 'a repo id must be a string' }).regex(DNS1123_LABEL, { error: (i) => `repo id ${shown(i.input)} is not a DNS-1123 label, e.g. tools` });
 
@@ -125,7 +125,9 @@ export const SecretSchema = z.strictObject({
   keys: uniqueList(secretKey, 'keys').optional(),
   generate: uniqueList(secretKey, 'generate').optional(),
   length: z.number({ error: 'length must be a number' }).int({ error: 'length must be a whole number' }).min(16, { error: 'length must be at least 16' }).max(1024, { error: 'length must be at most 1024' }).optional(),
-}, { error: 'a secret must be a mapping, e.g. {} or { keys: [LICENSE_KEY] }' });
+}, { error: 'a secret must be a mapping, e.g. {} or { keys: [LICENSE_KEY] }' }).superRefine((s, ctx) => {
+  if (s.length !== undefined && s.generate === undefined) ctx.addIssue({ code: 'custom', path: ['length'], message: 'length applies to generated keys only; add generate: [KEY] or remove length' });
+});
 
 export const AppSchema = z.strictObject({
   repo: repoId.optional(),
@@ -138,7 +140,13 @@ export const AppSchema = z.strictObject({
   database: z.union([z.boolean(), DatabaseOptionsSchema], { error: 'database must be true, false, or a mapping with name, restart, urlEnv and urlContainer' }).optional(),
   secrets: z.record(label('secret name'), SecretSchema, { error: 'secrets must be a mapping of secret name to settings, e.g. { config: {} }' }).optional(),
   writes: uniqueList(kvRelativePath, 'writes').optional(),
-}, { error: 'an app must be a mapping; use {} for all defaults' });
+}, { error: 'an app must be a mapping; use {} for all defaults' }).superRefine((a, ctx) => {
+  for (const key of ['manifests', 'iac'] as const) {
+    if (a[key] !== undefined && a.repo === undefined) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `${key} is set but the app has no repo; add repo: <id> so joinkey knows where to write ${key === 'manifests' ? 'the VSO manifests' : 'the IaC'}` });
+    }
+  }
+});
 
 export const ConsumerSchema = z.strictObject({
   serviceAccount: label('consumer serviceAccount'),

@@ -1,21 +1,33 @@
 import { loadAppsYaml } from '../config/load';
 import type { YamlSource } from '../config/source';
-import { InputError } from '../errors';
+import { InputError, type Diagnostic } from '../errors';
+import { checkModel } from '../rules';
 import type { Model } from './model';
-import { modelConflicts, resolve } from './resolve';
+import { resolve } from './resolve';
 
 export interface LoadedModel {
   readonly model: Model;
   readonly source: YamlSource;
+  /** The rule layer's warnings, positioned; they do not refuse the model. */
+  readonly warnings: readonly Diagnostic[];
 }
 
-/** apps.yaml text to the resolved model, or one InputError with every positioned problem. */
+/**
+ * apps.yaml text to the resolved model, checked by the rule layer (src/rules), or one InputError
+ * with every positioned error: the shape's and the rules'.
+ */
 export function loadModel(file: string, text: string): LoadedModel {
+  const { model, source } = loadUncheckedModel(file, text);
+  const findings = checkModel(model).map((f) => source.at(f));
+  const errors = findings.filter((d) => d.severity === 'error');
+  if (errors.length) throw new InputError(errors, findings.filter((d) => d.severity === 'warning'));
+  return { model, source, warnings: findings };
+}
+
+/** apps.yaml text to the resolved model, its shape validated but not its rules (for tests and tools that probe them). */
+export function loadUncheckedModel(file: string, text: string): { readonly model: Model; readonly source: YamlSource } {
   const { config, source } = loadAppsYaml(file, text);
-  const model = resolve(config);
-  const conflicts = modelConflicts(model);
-  if (conflicts.length) throw new InputError(conflicts.map((p) => source.at(p)));
-  return { model, source };
+  return { model: resolve(config), source };
 }
 
 export type { Model } from './model';

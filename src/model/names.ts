@@ -215,3 +215,38 @@ export interface PolicyPath {
   readonly path: string;
   readonly capabilities: readonly string[];
 }
+
+// added by rule layer
+
+/**
+ * Why `name` is not a branch name git accepts (`git check-ref-format --branch`), or undefined:
+ * not empty, "HEAD" or "@"; not starting with "-" or "/", not ending with "/" or "."; no "..",
+ * "//", "@{", "\", space, control character or any of ~ ^ : ? * [; no component starting with "."
+ * or ending with ".lock".
+ */
+export function branchNameProblem(name: string): string | undefined {
+  if (name === '') return 'it is empty';
+  if (name === 'HEAD' || name === '@') return `"${name}" is reserved by git`;
+  if (name.startsWith('-')) return 'it starts with "-", which git reads as an option';
+  // eslint-disable-next-line no-control-regex
+  const bad = /[\u0000-\u0020\u007f~^:?*[\\]/.exec(name);
+  if (bad) return `it holds ${bad[0] === ' ' ? 'a space' : /[\u0000-\u001f\u007f]/.test(bad[0]) ? 'a control character' : `"${bad[0]}"`}`;
+  if (name.includes('..')) return 'it holds ".."';
+  if (name.includes('@{')) return 'it holds "@{"';
+  if (name.startsWith('/') || name.endsWith('/') || name.includes('//')) return 'it has an empty "/"-separated component';
+  if (name.endsWith('.')) return 'it ends with "."';
+  const component = name.split('/').find((c) => c.startsWith('.') || c.endsWith('.lock'));
+  if (component !== undefined) return `its component "${component}" ${component.startsWith('.') ? 'starts with "."' : 'ends with ".lock"'}`;
+  return undefined;
+}
+
+/**
+ * Why `key` is not a valid key of a Secret's data (Kubernetes IsConfigMapKey), or undefined: at
+ * most 253 characters of letters, digits, "-", "_" and ".", and not ".", ".." or starting with "..".
+ */
+export function secretKeyProblem(key: string): string | undefined {
+  if (key.length > 253) return 'it is longer than 253 characters';
+  if (!SECRET_KEY.test(key)) return 'it may only hold letters, digits, "-", "_" and "."';
+  if (key === '.' || key.startsWith('..')) return `Kubernetes refuses a key that is "." or "..", or starts with ".."`;
+  return undefined;
+}

@@ -1,5 +1,4 @@
 import type { AppInput, AppsFile, SecretInput } from '../config/schema';
-import type { Problem } from '../config/source';
 import { DEFAULTS } from './defaults';
 import type { AppModel, AppTarget, ConsumerModel, DatabaseModel, Model, SecretModel, VaultAuthModel, VaultSettings } from './model';
 import * as names from './names';
@@ -169,46 +168,4 @@ function withFiles(target: BareTarget, database: DatabaseModel | undefined, secr
       ...(secrets.some((s) => s.generate.length > 0) ? { secrets: names.secretsFile(target.iacDir) } : {}),
     },
   };
-}
-
-/**
- * Problems that only show once names are derived: two apps writing the same file, or two VSO
- * objects of the same kind, name and namespace.
- */
-export function modelConflicts(model: Model): Problem[] {
-  const problems: Problem[] = [];
-  const files = new Map<string, string>();
-  const claim = (repo: string, path: string, owner: string, origin: Problem['path'], what: string) => {
-    const key = `${repo}:${path}`;
-    const prev = files.get(key);
-    if (prev !== undefined) problems.push({ path: origin, at: 'key', message: `${what} would be written to ${repo}:${path}, which ${prev} also writes; give the app its own manifests and iac dirs` });
-    else files.set(key, owner);
-  };
-  claim(model.central.vault.repo, model.central.vault.applicationsFile, 'central.vault', ['central'], 'the applications map');
-  claim(model.central.vault.repo, model.central.vault.consumersFile, 'central.vault', ['central'], 'the consumers file');
-  claim(model.central.postgres.repo, model.central.postgres.databasesFile, 'central.postgres', ['central'], 'the databases file');
-  const labels = new Map<string, string>();
-  for (const c of model.consumers) {
-    const label = names.consumerResourceLabel(c.name);
-    const prev = labels.get(label);
-    if (prev !== undefined) problems.push({ path: c.origin, at: 'key', message: `consumers "${prev}" and "${c.name}" would both be the HCL resource "${label}" (a name starting with a digit gets "c_"); rename one of them` });
-    else labels.set(label, c.name);
-  }
-  const objects = new Map<string, string>();
-  for (const app of model.apps) {
-    if (!app.target) continue;
-    for (const [kind, path] of Object.entries(app.target.files)) {
-      if (path) claim(app.target.repo, path, `app "${app.name}"`, app.origin, `app "${app.name}"'s ${kind} file`);
-    }
-    const own = (kind: string, ns: string, objName: string, origin: Problem['path']) => {
-      const key = `${kind}/${ns}/${objName}`;
-      const prev = objects.get(key);
-      if (prev !== undefined) problems.push({ path: origin, at: 'key', message: `${kind} ${ns}/${objName} is already generated for app "${prev}"; rename the secret or the app so the names differ` });
-      else objects.set(key, app.name);
-    };
-    for (const a of app.vaultAuths) own('VaultAuth', a.namespace, a.name, app.origin);
-    if (app.database) own('Secret', app.namespace, app.database.k8sSecretName, app.origin);
-    for (const s of app.secrets) own('Secret', s.namespace, s.k8sSecretName, s.origin);
-  }
-  return problems;
 }

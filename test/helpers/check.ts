@@ -5,7 +5,8 @@ import { reportError, type CliIo } from '../../src/cli';
 import { run as check } from '../../src/commands/check';
 import { run as explain } from '../../src/commands/explain';
 import { positioned, type Finding } from '../../src/check';
-import { loadModel } from '../../src/model';
+import { formatDiagnostic, InputError } from '../../src/errors';
+import { loadModel, loadUncheckedModel } from '../../src/model';
 
 export const HEAD = [
   'version: 1',
@@ -16,7 +17,18 @@ export const HEAD = [
 ].join('\n');
 
 export function load(yaml: string) {
-  return loadModel('apps.yaml', yaml);
+  return loadUncheckedModel('apps.yaml', yaml);
+}
+
+/** What the loader (shape and rule layer) reports for the text, as synth prints it; [] when it loads. */
+export function loaderDiagnostics(text: string): string[] {
+  try {
+    loadModel('apps.yaml', text);
+  } catch (e) {
+    if (e instanceof InputError) return e.diagnostics.map(formatDiagnostic);
+    throw e;
+  }
+  return [];
 }
 
 /** `apps.yaml:LINE:COL: rule: message` for findings, positioned in the yaml. */

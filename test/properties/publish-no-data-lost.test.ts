@@ -5,7 +5,7 @@ import { posix, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli';
-import { checkModel } from '../../src/check/rules';
+import { checkModel } from '../../src/rules';
 import { loadModel } from '../../src/model';
 import { BOT_IDENTITY, BOT_TRAILER } from '../../src/publish/git';
 import { renderTree } from '../../src/render';

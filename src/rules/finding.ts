@@ -26,6 +26,7 @@ export const RULES = {
   'kv-scope': "VaultStaticSecret paths and writes lie in the app's own kv space; consumer reads lie in some app's space and are never a bare glob",
   'kv-scope-undeclared': 'warning: a consumer reads a kv path under which no app declares a secret or a write',
   'k8s-auth-cross-product': 'warning: a role binding several service accounts and several namespaces admits every combination',
+  'k8s-auth-shared-identity': 'warning: no service account and namespace can log in with two apps\' Vault roles',
   ordering: 'every app with a database has its <app>_role and database in the factory output (factory before tools)',
   'helm-template-braces': 'no unescaped "{{" in files Helm templates',
   'vso-destination-create': 'VSO secrets set destination.create: true',
@@ -42,13 +43,30 @@ export const RULES = {
   'contract-required': 'every required variable and attribute is set',
   'contract-hand-written': 'no hand-written file occupies a path joinkey generates',
   'contract-unreadable': "the target repo's variables.tf parses",
-  input: 'apps.yaml itself is valid (schema and cross-field rules)',
+  'repo-ref': 'every repo an app or central target names is declared under repos; the id "docs" is reserved',
+  'app-options': 'options that need another option (urlContainer needs urlEnv, urlEnv a workload to restart, generate and restart a repo) are set together',
+  'vault-name-reserved': 'no app or consumer takes a Vault policy or role name that Vault, VSO or another app already uses',
+  'unique-file': 'no two outputs write one file, and no generated file sits where another output needs a directory',
+  'unique-object': 'no two VSO objects share kind, namespace and name, so no two write one destination Secret',
+  'unique-hcl-label': 'no two consumers become one HCL resource',
+  'unique-database': 'no two apps own one PostgreSQL database or role',
+  'unique-repo-url': 'no two repo ids point at one git repository',
+  'secret-key': 'every Secret data key is a valid Kubernetes key (letters, digits, "-", "_", "."; not ".", ".." or starting with "..")',
+  'helm-template-patch': 'the init-container patch (a partial Deployment) never lies in a Helm templates/ dir',
+  'branch-name': 'every branch is a valid git branch name (git check-ref-format --branch)',
+  input: 'apps.yaml itself is valid (its schema: keys, types and formats)',
 } as const;
 
 export type RuleId = keyof typeof RULES;
 
+/** A finding; its message quotes input, so line breaks and control characters are escaped to keep it on one line. */
 export function finding(rule: RuleId, path: readonly PathSegment[], message: string, extra: { severity?: 'error' | 'warning'; at?: 'key' | 'value' } = {}): Finding {
-  return { rule, severity: extra.severity ?? 'error', path: [...path], ...(extra.at ? { at: extra.at } : {}), message };
+  return { rule, severity: extra.severity ?? 'error', path: [...path], ...(extra.at ? { at: extra.at } : {}), message: oneLine(message) };
+}
+
+/** Line breaks and control characters as JSON escapes, so a message is one line. */
+function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => (c < ' ' ? JSON.stringify(c).slice(1, -1) : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** The finding positioned in apps.yaml; the message keeps no path prefix, the position says where. */

@@ -1,11 +1,9 @@
 import type { PathSegment } from '../config/source';
-import type { AppModel, Model } from '../model/model';
-import { DNS1123_LABEL_MAX, isDns1123Label, pgIdentifierProblem, PG_IDENTIFIER_MAX_BYTES } from '../model/names';
-import { compareFindings, finding, type Finding } from './finding';
-import { globMatches, ownedResources, ResourceIndex, type OwnedResource } from './glob';
-import { consumerReadProblem } from '../config/rules';
-
-export type { Finding } from './finding';
+import type { AppModel, DatabaseModel, Model } from '../model/model';
+import { DNS1123_LABEL_MAX, isDns1123Label, pgIdentifierProblem, PG_IDENTIFIER_MAX_BYTES, PG_ROLE_SUFFIX } from '../model/names';
+import { finding, type Finding } from './finding';
+import { globMatches, ownedResources, ResourceIndex, type OwnedResource } from '../check/glob';
+import { consumerReadProblem } from './declared';
 
 /** DNS-1123 subdomain (Kubernetes object names such as Secrets and ServiceAccounts): at most 253 characters. */
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -16,26 +14,9 @@ const PATH_ESCAPE = /\.\.|[*+/]/;
 /** The Kubernetes auth role VSO itself logs in with (guidebook section 1); no app may reach it. */
 export const VSO_ROLE = 'vault-secret-operator';
 
-/**
- * Every model-level invariant of `joinkey check`. Pure and cheap: O(n log n) in the number of
- * apps (the glob proof uses a sorted index, never a pass over all pairs), so synth can run it
- * before rendering. Findings point at the apps.yaml key to change and are sorted.
- */
-export function checkModel(model: Model): Finding[] {
-  const findings: Finding[] = [
-    ...nameFindings(model),
-    ...saNamespaceFindings(model),
-    ...policyIsolationFindings(model),
-    ...policyGrantFindings(model),
-    ...kvScopeFindings(model),
-    ...crossProductFindings(model),
-  ];
-  return findings.sort(compareFindings);
-}
-
 // ---- 1. names ----
 
-function nameFindings(model: Model): Finding[] {
+export function nameFindings(model: Model): Finding[] {
   const out: Finding[] = [];
   const label = (path: PathSegment[], what: string, name: string, at?: 'key') => {
     if (!isDns1123Label(name)) {
@@ -71,21 +52,7 @@ function nameFindings(model: Model): Finding[] {
         out.push(finding('name-path-escape', [...at, 'writes'], `write path "${w}" holds "..", ".", an empty segment, "*" or "+", so it would escape or widen the app's kv space; list plain paths, e.g. factory/turnstile`));
       }
     }
-    if (app.database) {
-      const db = app.database;
-      const roleProblem = pgIdentifierProblem(db.role);
-      if (roleProblem) {
-        const fix = Buffer.byteLength(db.role) > PG_IDENTIFIER_MAX_BYTES
-          ? `shorten the app name to at most ${PG_IDENTIFIER_MAX_BYTES - 5} characters`
-          : `rename the app without "-" (e.g. ${app.name.replace(/-/g, '')}) or set database: false`;
-        out.push(finding('name-pg-identifier', [...at], `app "${app.name}" has a database, so its PostgreSQL role "${db.role}" must be an unquoted identifier, but ${roleProblem}; ${fix}`, { at: 'key' }));
-      }
-      const dbProblem = pgIdentifierProblem(db.name);
-      if (dbProblem) {
-        const where = db.name === app.name ? [...at] : [...at, 'database', 'name'];
-        out.push(finding('name-pg-identifier', where, `database "${db.name}" must be an unquoted PostgreSQL identifier, but ${dbProblem}; set database: { name: ${suggestPg(db.name)} }`, { at: 'key' }));
-      }
-    }
+    if (app.database) out.push(...pgNameFindings(app, app.database));
   }
   for (const c of model.consumers) {
     label([...c.origin, 'serviceAccount'], 'service account', c.serviceAccount);
@@ -100,16 +67,58 @@ function suggestLabel(name: string): string {
   return s || 'my-app';
 }
 
-function suggestPg(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^([0-9])/, '_$1').slice(0, PG_IDENTIFIER_MAX_BYTES);
-  return s || 'my_app';
+/**
+ * `<app>_role` and the database name are unquoted PostgreSQL identifiers. A database named after
+ * the app is reported at the app, an explicit name at database.name.
+ */
+function pgNameFindings(app: AppModel, db: DatabaseModel): Finding[] {
+  const out: Finding[] = [];
+  const roleProblem = pgIdentifierProblem(db.role);
+  if (roleProblem) {
+    const fix = Buffer.byteLength(db.role) > PG_IDENTIFIER_MAX_BYTES
+      ? `shorten the app name to at most ${PG_IDENTIFIER_MAX_BYTES - PG_ROLE_SUFFIX.length} characters`
+      : `rename the app without "-" (e.g. ${app.name.replace(/-/g, '')}) or set database: false`;
+    out.push(finding('name-pg-identifier', app.origin, `app "${app.name}" has a database, so its PostgreSQL role "${db.role}" must be an unquoted identifier, but ${roleProblem}; ${fix}`, { at: 'key' }));
+  } else if (db.role.startsWith('pg_')) {
+    out.push(finding('name-pg-identifier', app.origin, `app "${app.name}" has a database, so its PostgreSQL role is "${db.role}", but PostgreSQL reserves role names starting with "pg_" for its own roles; rename the app or set database: false`, { at: 'key' }));
+  }
+  const dbProblem = pgIdentifierProblem(db.name);
+  if (dbProblem && db.name !== app.name) {
+    out.push(finding('name-pg-identifier', [...app.origin, 'database', 'name'], `database name must be an unquoted PostgreSQL identifier, but ${dbProblem}; e.g. ${app.name.replace(/-/g, '_')}`));
+  } else if (dbProblem && !roleProblem) {
+    out.push(finding('name-pg-identifier', app.origin, `app "${app.name}" has a database named after it, but ${dbProblem}; set database: { name: <other> } or rename the app`, { at: 'key' }));
+  }
+  return out;
 }
 
 // ---- 2. service account AND namespace, on the resolved model ----
 
-function saNamespaceFindings(model: Model): Finding[] {
+/** What is wrong when the app's Vault role does not bind a service account or namespace, and the fix. */
+export function bindingProblem(app: AppModel, kind: 'serviceAccount' | 'namespace', value: string): string {
+  return kind === 'serviceAccount'
+    ? `service account "${value}" is not bound to Vault role "${app.vault.authRole}" (bound: ${app.boundServiceAccounts.join(', ')}); add it to apps.${app.name}.serviceAccounts`
+    : `namespace "${value}" is not bound to Vault role "${app.vault.authRole}" (bound: ${app.boundNamespaces.join(', ')}); Vault checks service account AND namespace, so add it to apps.${app.name}.namespaces`;
+}
+
+/**
+ * Every login of the app's VSO objects (each secret's service account and namespace, each
+ * VaultAuth) is bound by the app's Vault role; each unbound name is reported once, at the first
+ * place that uses it.
+ */
+export function saNamespaceFindings(model: Model): Finding[] {
   const out: Finding[] = [];
   for (const app of model.apps) {
+    const reported = new Set<string>();
+    const requireBound = (kind: 'serviceAccount' | 'namespace', value: string, path: PathSegment[]) => {
+      const bound = kind === 'serviceAccount' ? app.boundServiceAccounts : app.boundNamespaces;
+      if (bound.includes(value) || reported.has(`${kind}:${value}`)) return;
+      reported.add(`${kind}:${value}`);
+      out.push(finding('sa-namespace', path, bindingProblem(app, kind, value)));
+    };
+    for (const s of app.secrets) {
+      requireBound('serviceAccount', s.serviceAccount, [...s.origin, 'serviceAccount']);
+      requireBound('namespace', s.namespace, [...s.origin, 'namespace']);
+    }
     for (const auth of app.vaultAuths) {
       const users = app.secrets.filter((s) => s.vaultAuth === auth.name && s.namespace === auth.namespace);
       const where = (key: 'serviceAccount' | 'namespace'): PathSegment[] =>
@@ -117,12 +126,8 @@ function saNamespaceFindings(model: Model): Finding[] {
       if (auth.role !== app.vault.authRole) {
         out.push(finding('sa-namespace', [...app.origin], `VaultAuth ${auth.namespace}/${auth.name} logs in with Vault role "${auth.role}", not the app's role "${app.vault.authRole}"; this is a joinkey bug, please report it`, { at: 'key' }));
       }
-      if (!app.boundServiceAccounts.includes(auth.serviceAccount)) {
-        out.push(finding('sa-namespace', where('serviceAccount'), `VaultAuth ${auth.namespace}/${auth.name} logs in as service account "${auth.serviceAccount}", which Vault role "${app.vault.authRole}" does not bind (bound service accounts: ${app.boundServiceAccounts.join(', ')}); add "${auth.serviceAccount}" to apps.${app.name}.serviceAccounts`));
-      }
-      if (!app.boundNamespaces.includes(auth.namespace)) {
-        out.push(finding('sa-namespace', where('namespace'), `VaultAuth ${auth.namespace}/${auth.name} lives in namespace "${auth.namespace}", which Vault role "${app.vault.authRole}" does not bind (bound namespaces: ${app.boundNamespaces.join(', ')}); Vault checks service account AND namespace, so add "${auth.namespace}" to apps.${app.name}.namespaces`));
-      }
+      requireBound('serviceAccount', auth.serviceAccount, where('serviceAccount'));
+      requireBound('namespace', auth.namespace, where('namespace'));
       if (!auth.audiences.includes(model.vault.audience)) {
         out.push(finding('vaultauth-audience', ['vault', 'audience'], `VaultAuth ${auth.namespace}/${auth.name} sends audiences [${auth.audiences.join(', ')}] but Vault role "${app.vault.authRole}" expects audience "${model.vault.audience}", and VSO adds no default; this is a joinkey bug, please report it`, { at: 'key' }));
       }
@@ -158,7 +163,7 @@ function ownerText(o: Owner): string {
  * everything below `postgres/creds/web/`); consumers own their Kubernetes auth role; VSO owns its
  * role. A pattern that reaches a resource of someone else is a leak.
  */
-function policyIsolationFindings(model: Model): Finding[] {
+export function policyIsolationFindings(model: Model): Finding[] {
   const items: OwnedResource<Owner>[] = [];
   for (const app of model.apps) {
     const owner: Owner = { kind: 'app', name: app.name };
@@ -200,7 +205,7 @@ function policyIsolationFindings(model: Model): Finding[] {
 
 // ---- pitfalls 2 and 7: the app policy grants what VSO reads ----
 
-function policyGrantFindings(model: Model): Finding[] {
+export function policyGrantFindings(model: Model): Finding[] {
   const out: Finding[] = [];
   const kv = model.vault.mounts.kv;
   for (const app of model.apps) {
@@ -224,7 +229,7 @@ function policyGrantFindings(model: Model): Finding[] {
 
 // ---- 4. kv scope ----
 
-function kvScopeFindings(model: Model): Finding[] {
+export function kvScopeFindings(model: Model): Finding[] {
   const out: Finding[] = [];
   const appNames = new Set(model.apps.map((a) => a.name));
   const declared: OwnedResource<string>[] = [];
@@ -249,7 +254,7 @@ function kvScopeFindings(model: Model): Finding[] {
       const at: PathSegment[] = [...origin];
       const problem = consumerReadProblem(path, appNames);
       if (problem) {
-        out.push(finding('kv-scope', at, `consumer "${c.name}": ${problem}`));
+        out.push(finding('kv-scope', at, problem));
         return;
       }
       const first = path.split('/')[0]!;
@@ -263,7 +268,7 @@ function kvScopeFindings(model: Model): Finding[] {
 
 // ---- pitfall 12: the SA x namespace cross product ----
 
-function crossProductFindings(model: Model): Finding[] {
+export function crossProductFindings(model: Model): Finding[] {
   const out: Finding[] = [];
   for (const app of model.apps) {
     if (app.boundServiceAccounts.length < 2 || app.boundNamespaces.length < 2) continue;
@@ -274,6 +279,26 @@ function crossProductFindings(model: Model): Finding[] {
     }
     if (extra.length === 0) continue;
     out.push(finding('k8s-auth-cross-product', [...app.origin, 'serviceAccounts'], `Vault role "${app.vault.authRole}" binds service accounts [${app.boundServiceAccounts.join(', ')}] and namespaces [${app.boundNamespaces.join(', ')}]; Vault checks each list on its own, so it also admits ${extra.join(', ')}, which no VaultAuth uses; split the extra service account into its own app, or drop the namespace it does not need`, { severity: 'warning', at: 'key' }));
+  }
+  return out;
+}
+
+/**
+ * A service account and namespace that two Vault roles admit: a pod running as it can log in as
+ * either app and read both apps' secrets.
+ */
+export function sharedIdentityFindings(model: Model): Finding[] {
+  const out: Finding[] = [];
+  const admittedBy = new Map<string, string>();
+  for (const app of model.apps) {
+    for (const sa of app.boundServiceAccounts) {
+      for (const ns of app.boundNamespaces) {
+        const other = admittedBy.get(`${sa}@${ns}`);
+        if (other === undefined) { admittedBy.set(`${sa}@${ns}`, app.name); continue; }
+        const at = sa === app.name ? [...app.origin] : [...app.origin, 'serviceAccounts'];
+        out.push(finding('k8s-auth-shared-identity', at, `service account "${sa}" in namespace "${ns}" can log in with Vault role "${other}" and with Vault role "${app.vault.authRole}", so a pod running as it reads the secrets of both apps; give each app its own service account`, { severity: 'warning', at: 'key' }));
+      }
+    }
   }
   return out;
 }
