@@ -3,6 +3,7 @@ import { explainApp, explanationRows } from '../explain';
 import { hashMarker } from '../gitea';
 import type { Model } from '../model/model';
 import { OWNERSHIP_FILE } from '../render/files';
+import { BOT_TRAILER } from './git';
 import type { FileChange, RepoPlan } from './plan';
 
 /**
@@ -173,7 +174,7 @@ export function commitMessage(info: CommitInfo, plan: RepoPlan, summary: PlanSum
     ...(summary.removedApps.length ? [`Apps removed: ${summary.removedApps.join(', ')}`] : []),
     `Files: ${plan.adds.length} added, ${plan.changes.length} changed, ${plan.deletes.length} deleted`,
     '',
-    'Generated-by: joinkey publish',
+    BOT_TRAILER,
   ].join('\n');
 }
 
