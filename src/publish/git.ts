@@ -50,7 +50,8 @@ const LOCK_WAIT_MS = 10 * 60_000;
 
 /** Claims `root` as a joinkey cache: creates and marks it when absent or empty; refuses any other directory. */
 export async function claimCacheRoot(root: string): Promise<void> {
-  await claimDir(root, join(root, CACHE_MARKER), `--cache-dir ${root}`);
+  const marker = join(root, CACHE_MARKER);
+  if (await claimDir(root, marker, `--cache-dir ${root}`) === 'new') await writeMarker(marker);
 }
 
 async function claimDir(dir: string, marker: string, what: string): Promise<'new' | 'ours'> {
