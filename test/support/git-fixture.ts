@@ -99,3 +99,28 @@ export function captureIo(cwd: string, env: Record<string, string | undefined>):
     err: () => err,
   };
 }
+
+/** The apps of the publish integration tests, by name: their apps.yaml entries. */
+export const TEST_APPS = {
+  webapp: '{}',
+  cms: '{ repo: cms, manifests: chart/templates, iac: iac, database: false, secrets: { cloudflared: { serviceAccount: cloudflared } }, serviceAccounts: [cloudflared] }',
+  plausible: '{ repo: tools, namespace: tools, manifests: plausible/resources, iac: plausible/iac, database: { restart: [Deployment/plausible], urlEnv: DATABASE_URL }, secrets: { config: { generate: [SECRET_KEY_BASE] } } }',
+  crowdsec: '{ repo: tools, namespace: tools, manifests: crowdsec/templates, iac: crowdsec/iac, database: { restart: [Deployment/crowdsec-lapi] } }',
+} as const;
+export type TestApp = keyof typeof TEST_APPS;
+
+/** apps.yaml for the fixture's bare repos (tools holds vault, factory postgres), with `extra` top-level lines. */
+export function testAppsYaml(fx: Fixture, repos: readonly string[], apps: readonly TestApp[], extra: readonly string[] = []): string {
+  return [
+    'version: 1',
+    ...extra,
+    'repos:',
+    ...repos.map((id) => `  ${id}: { url: ${fx.bare(id)}, branch: main }`),
+    'central:',
+    '  vault: { repo: tools, dir: hashicorp-vault/iac }',
+    '  postgres: { repo: factory, dir: postgres/iac }',
+    'apps:',
+    ...apps.map((a) => `  ${a}: ${TEST_APPS[a]}`),
+    '',
+  ].join('\n');
+}
