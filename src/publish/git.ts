@@ -1,6 +1,7 @@
-import { lstat, mkdir, open, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { JoinkeyError } from '../errors';
 import type { Redactor } from '../util/redact';
@@ -51,27 +52,53 @@ const LOCK_WAIT_MS = 10 * 60_000;
 /** Claims `root` as a joinkey cache: creates and marks it when absent or empty; refuses any other directory. */
 export async function claimCacheRoot(root: string): Promise<void> {
   const marker = join(root, CACHE_MARKER);
-  if (await claimDir(root, marker, `--cache-dir ${root}`) === 'new') await writeMarker(marker);
+  const state = await cacheDirState(root, marker, `--cache-dir ${root}`);
+  if (state === 'ours') return;
+  if (state === 'absent') await mkdir(root, { recursive: true });
+  const tmp = scratchName(root, 'marker');
+  await writeFile(tmp, CACHE_MARKER_CONTENT, 'utf8');
+  await rename(tmp, marker); // atomic, and a concurrent run writes the same bytes
 }
 
-async function claimDir(dir: string, marker: string, what: string): Promise<'new' | 'ours'> {
-  const st = await lstat(dir).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
-  if (st?.isSymbolicLink()) throw new JoinkeyError(`${what} is a symbolic link; joinkey writes only to cache directories it created. Pass a real, empty or new directory (the default is .joinkey-cache)`);
-  if (st && !st.isDirectory()) throw new JoinkeyError(`${what} is not a directory; pass an empty or new directory (the default is .joinkey-cache)`);
-  if (st) {
-    const mark = await readFile(marker, 'utf8').catch(() => undefined);
-    const markStat = await lstat(marker).catch(() => undefined);
-    if (mark === CACHE_MARKER_CONTENT && markStat?.isFile()) return 'ours';
-    if ((await readdir(dir)).length) {
-      throw new JoinkeyError(`${what} is not a cache joinkey created (no ${CACHE_MARKER} marker in it) and is not empty; joinkey will not change its files, git index or origin. Pass an empty or new directory (the default is .joinkey-cache), or move that directory away`);
+/**
+ * Claims `dir` as a cache clone: an absent or empty dir gets a fresh `git init` with the marker,
+ * built next to it and renamed into place, so a concurrent run never sees a half-made clone.
+ * Refuses anything else but a clone joinkey marked.
+ */
+async function claimClone(gitFor: GitFactory, dir: string, redact: Redactor): Promise<void> {
+  const what = `the cache clone ${dir}`;
+  const marker = join(dir, '.git', CACHE_MARKER);
+  if (await cacheDirState(dir, marker, what) !== 'ours') {
+    const tmp = scratchName(dirname(dir), basename(dir));
+    try {
+      await mkdir(tmp, { recursive: true });
+      await gitFor(tmp).raw(['init', '--quiet']).catch((e) => { throw new JoinkeyError(`git init failed in ${tmp}: ${firstLines(redact(errorText(e)))}`); });
+      await writeFile(join(tmp, '.git', CACHE_MARKER), CACHE_MARKER_CONTENT, 'utf8');
+      await rename(tmp, dir).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e; });
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
     }
+    // Ours now, or another run's that won the rename (also ours); anything else is refused.
+    if (await cacheDirState(dir, marker, what) !== 'ours') throw new JoinkeyError(`${what} could not be created; remove it and publish again`);
   }
-  await mkdir(dir, { recursive: true });
-  return 'new';
+  if (!(await lstat(join(dir, '.git'))).isDirectory()) throw new JoinkeyError(`${what} has a .git that is not a directory; delete ${dir} and publish again`);
 }
 
-async function writeMarker(marker: string): Promise<void> {
-  await writeFile(marker, CACHE_MARKER_CONTENT, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+/** A name in `parent` for joinkey's scratch files; ignored when judging whether a cache dir is empty. */
+function scratchName(parent: string, what: string): string {
+  return join(parent, `${CACHE_MARKER}.tmp-${what}-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+async function cacheDirState(dir: string, marker: string, what: string): Promise<'absent' | 'empty' | 'ours'> {
+  const st = await lstat(dir).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+  if (!st) return 'absent';
+  if (st.isSymbolicLink()) throw new JoinkeyError(`${what} is a symbolic link; joinkey writes only to cache directories it created. Pass a real, empty or new directory (the default is .joinkey-cache)`);
+  if (!st.isDirectory()) throw new JoinkeyError(`${what} is not a directory; pass an empty or new directory (the default is .joinkey-cache)`);
+  const markStat = await lstat(marker).catch(() => undefined);
+  if (markStat?.isFile() && await readFile(marker, 'utf8').catch(() => undefined) === CACHE_MARKER_CONTENT) return 'ours';
+  const entries = (await readdir(dir)).filter((n) => !n.startsWith(`${CACHE_MARKER}.tmp-`));
+  if (!entries.length) return 'empty';
+  throw new JoinkeyError(`${what} is not a cache joinkey created (no ${CACHE_MARKER} marker in it) and is not empty; joinkey will not change its files, git index or origin. Pass an empty or new directory (the default is .joinkey-cache), or move that directory away`);
 }
 
 /** Whether a process with this pid runs on this host (EPERM: it runs, as another user). */
@@ -153,18 +180,9 @@ export class RepoCache {
    * refused untouched. The caller claims the cache root first (claimCacheRoot).
    */
   static async open(gitFor: GitFactory, dir: string, url: string, redact: Redactor, onWait: (holder: string) => void = () => undefined): Promise<RepoCache> {
-    const gitDir = join(dir, '.git');
-    const marker = join(gitDir, CACHE_MARKER);
-    const claimed = await claimDir(dir, marker, `the cache clone ${dir}`);
+    await claimClone(gitFor, dir, redact);
     const git = gitFor(dir);
-    if (claimed === 'new') {
-      await git.raw(['init', '--quiet']).catch((e) => { throw new JoinkeyError(`git init failed in ${dir}: ${firstLines(redact(errorText(e)))}`); });
-      await writeMarker(marker);
-    } else {
-      const dotGit = await lstat(gitDir);
-      if (!dotGit.isDirectory()) throw new JoinkeyError(`the cache clone ${dir} has a .git that is not a directory; delete ${dir} and publish again`);
-    }
-    const release = await lockClone(gitDir, onWait);
+    const release = await lockClone(join(dir, '.git'), onWait);
     const cache = new RepoCache(git, dir, url, redact, release);
     try {
       const top = await git.raw(['rev-parse', '--git-dir']).then((d) => d.trim(), () => '');
