@@ -11,7 +11,7 @@ export const REDACTED = '***';
 
 /** Base64 runs shorter than this are not searched for (too likely to match by chance). */
 const MIN_BASE64_CORE = 8;
-const BASE64_RUN = /[A-Za-z0-9+/_=-]/;
+const BASE64_CHAR = /[A-Za-z0-9+/_-]/;
 
 export function makeRedactor(secrets: readonly (string | undefined)[]): Redactor {
   const list = secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
@@ -27,9 +27,10 @@ export function makeRedactor(secrets: readonly (string | undefined)[]): Redactor
   };
 }
 
-/** The secret as it appears in text: raw, URL-encoded (both ways), JSON-escaped. */
+/** The secret as it appears in text: raw, URL-encoded (both ways), JSON-escaped (with or without escaped slashes). */
 function textForms(s: string): string[] {
-  return [s, encodeURIComponent(s), encodeURI(s), JSON.stringify(s).slice(1, -1), s.replace(/\//g, '\\/')];
+  const json = JSON.stringify(s).slice(1, -1);
+  return [s, encodeURIComponent(s), encodeURI(s), json, json.replace(/\//g, '\\/'), s.replace(/\//g, '\\/')];
 }
 
 /**
@@ -54,8 +55,9 @@ function redactBase64Run(text: string, core: string): string {
   for (let at = out.indexOf(core); at >= 0; at = out.indexOf(core, at + REDACTED.length)) {
     let start = at;
     let end = at + core.length;
-    while (start > 0 && BASE64_RUN.test(out[start - 1]!)) start--;
-    while (end < out.length && BASE64_RUN.test(out[end]!)) end++;
+    while (start > 0 && BASE64_CHAR.test(out[start - 1]!)) start--;
+    while (end < out.length && BASE64_CHAR.test(out[end]!)) end++;
+    while (end < out.length && out[end] === '=') end++; // padding
     out = out.slice(0, start) + REDACTED + out.slice(end);
     at = start;
   }
