@@ -5,7 +5,7 @@ import { run as diff } from '../src/commands/diff';
 import { run } from '../src/commands/publish';
 import { BOT_IDENTITY, BOT_TRAILER } from '../src/publish/git';
 import { OWNERSHIP_FILE } from '../src/render/files';
-import { captureIo, makeFixture, type Fixture } from './support/git-fixture';
+import { captureIo, makeFixture, testAppsYaml, type Fixture, type TestApp } from './support/git-fixture';
 
 /**
  * publish against real bare repos: real clone, fetch, commit and push through simple-git, no
@@ -15,27 +15,8 @@ import { captureIo, makeFixture, type Fixture } from './support/git-fixture';
 const REPOS = ['tools', 'factory', 'cms'];
 const BOT = 'joinkey/sync';
 
-const APPS = {
-  webapp: '{}',
-  cms: '{ repo: cms, manifests: chart/templates, iac: iac, database: false, secrets: { cloudflared: { serviceAccount: cloudflared } }, serviceAccounts: [cloudflared] }',
-  plausible: '{ repo: tools, namespace: tools, manifests: plausible/resources, iac: plausible/iac, database: { restart: [Deployment/plausible], urlEnv: DATABASE_URL }, secrets: { config: { generate: [SECRET_KEY_BASE] } } }',
-  crowdsec: '{ repo: tools, namespace: tools, manifests: crowdsec/templates, iac: crowdsec/iac, database: { restart: [Deployment/crowdsec-lapi] } }',
-};
-type AppName = keyof typeof APPS;
-
-function appsYaml(fx: Fixture, apps: readonly AppName[]): string {
-  return [
-    'version: 1',
-    'repos:',
-    ...REPOS.map((id) => `  ${id}: { url: ${fx.bare(id)}, branch: main }`),
-    'central:',
-    '  vault: { repo: tools, dir: hashicorp-vault/iac }',
-    '  postgres: { repo: factory, dir: postgres/iac }',
-    'apps:',
-    ...apps.map((a) => `  ${a}: ${APPS[a]}`),
-    '',
-  ].join('\n');
-}
+type AppName = TestApp;
+const appsYaml = (fx: Fixture, apps: readonly AppName[]) => testAppsYaml(fx, REPOS, apps);
 
 let template: Fixture | undefined;
 let fx: Fixture | undefined;
