@@ -1,7 +1,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli';
@@ -194,6 +194,15 @@ describe('concurrent publishes on one cache', () => {
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toContain('Pushed: tools.');
     expect(existsSync(lock)).toBe(false);
+
+    // Another host's lock cannot be checked by pid: stale only once older than any run may wait.
+    writeFileSync(lock, '1 some-ci-runner\n');
+    const old = new Date(Date.now() - 11 * 60_000);
+    utimesSync(lock, old, old);
+    writeFileSync(join(cwd, 'apps.yaml'), testAppsYaml(f, REPOS, ['crowdsec']));
+    const restored = await cli('publish', '--no-pr', '--repos', 'tools');
+    expect(restored.code, restored.out + restored.err).toBe(0);
+    expect(restored.out).toContain('Pushed: tools.');
 
     const holder = spawn('sleep', ['30']);
     writeFileSync(lock, `${holder.pid} ${hostname()}\n`);
