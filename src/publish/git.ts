@@ -278,7 +278,7 @@ export class RepoCache {
     const tip = botSha.slice(0, 12);
     const isBot = email === identity.email && message.split('\n').some((l) => l.trim() === BOT_TRAILER);
     if (!isBot) return { kind: 'foreign', sha: botSha, reason: `its tip ${tip} was not made by joinkey (author ${email || 'unknown'})` };
-    if (parents.length !== 1) return { kind: 'foreign', sha: botSha, reason: `its tip ${tip} is a merge commit` };
+    if (parents.length !== 1) return { kind: 'foreign', sha: botSha, reason: `its tip ${tip} ${parents.length ? 'is a merge commit' : 'has no parent'}` };
     const parent = parents[0]!;
     const expected = botCommitObject(tree, parent, messageBytes(raw), identity, committerTime(await this.catCommit(parent)));
     if (!expected.equals(raw)) {
