@@ -139,6 +139,11 @@ describe('joinkey publish on real git', () => {
     expect(await fx.ls('tools', `refs/heads/${BOT}`)).toContain('crowdsec/iac/app_roles.gen.tf');
 
     config(['webapp', 'cms', 'plausible']);
+    const open = await fx.heads('tools');
+    const dry = await publish('--dry-run');
+    expect(dry.code, dry.out + dry.err).toBe(0);
+    expect(dry.out).toMatch(/main already holds the generated files, nothing pushed; the stale joinkey\/sync would be deleted/);
+    expect(await fx.heads('tools')).toEqual(open);
     const r = await publish();
     expect(r.code, r.out + r.err).toBe(0);
     expect(Object.keys(await fx.heads('tools'))).toEqual(['refs/heads/main']);
