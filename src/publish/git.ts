@@ -113,8 +113,8 @@ function isAlive(pid: number): boolean {
 
 /**
  * Takes the lock of one cache clone (an O_EXCL file holding pid and host), waiting while another
- * live run holds it; a lock whose process is gone (same host), or older than LOCK_WAIT_MS, is
- * stale and removed.
+ * live run holds it; a lock whose process is gone (same host), or another host's older than
+ * LOCK_WAIT_MS, is stale and removed.
  */
 async function lockClone(gitDir: string, onWait: (holder: string) => void): Promise<() => Promise<void>> {
   const file = join(gitDir, CACHE_LOCK);
@@ -133,8 +133,10 @@ async function lockClone(gitDir: string, onWait: (holder: string) => void): Prom
     const held = (await readFile(file, 'utf8').catch(() => '')).trim();
     const [pid, host] = held.split(' ');
     const age = Date.now() - ((await lstat(file).catch(() => undefined))?.mtimeMs ?? Date.now());
-    // Stale: its process is gone (same host), or it is older than any run may wait (another host's, e.g. a restored CI cache).
-    if ((pid && /^\d+$/.test(pid) && host === hostname() && !isAlive(Number(pid))) || age > LOCK_WAIT_MS) {
+    // Stale: its process is gone (this host), or it is another host's (e.g. from a restored CI
+    // cache, its pid cannot be checked) and older than any run may wait.
+    const here = host === hostname();
+    if ((here && pid && /^\d+$/.test(pid) && !isAlive(Number(pid))) || (!here && age > LOCK_WAIT_MS)) {
       await unlink(file).catch(() => undefined);
       continue;
     }
