@@ -101,6 +101,29 @@ async function cacheDirState(dir: string, marker: string, what: string): Promise
   throw new JoinkeyError(`${what} is not a cache joinkey created (no ${CACHE_MARKER} marker in it) and is not empty; joinkey will not change its files, git index or origin. Pass an empty or new directory (the default is .joinkey-cache), or move that directory away`);
 }
 
+/**
+ * Removes a stale lock, under a second O_EXCL file so that two runs breaking it at once cannot
+ * remove the fresh lock one of them took meanwhile: the lock goes only if it still holds `held`.
+ */
+async function breakStaleLock(file: string, held: string): Promise<void> {
+  const breaker = `${file}.break`;
+  const h = await open(breaker, 'wx').catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+    // A breaker left by a run that died while breaking: gone after a few seconds.
+    const age = Date.now() - ((await lstat(breaker).catch(() => undefined))?.mtimeMs ?? Date.now());
+    if (age > 5_000) await unlink(breaker).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    return undefined;
+  });
+  if (!h) return;
+  try {
+    if ((await readFile(file, 'utf8').catch(() => '')).trim() === held) await unlink(file).catch(() => undefined);
+  } finally {
+    await h.close();
+    await unlink(breaker).catch(() => undefined);
+  }
+}
+
 /** Whether a process with this pid runs on this host (EPERM: it runs, as another user). */
 function isAlive(pid: number): boolean {
   try {
@@ -137,7 +160,7 @@ async function lockClone(gitDir: string, onWait: (holder: string) => void): Prom
     // cache, its pid cannot be checked) and older than any run may wait.
     const here = host === hostname();
     if ((here && pid && /^\d+$/.test(pid) && !isAlive(Number(pid))) || (!here && age > LOCK_WAIT_MS)) {
-      await unlink(file).catch(() => undefined);
+      await breakStaleLock(file, held);
       continue;
     }
     if (Date.now() > deadline) {
