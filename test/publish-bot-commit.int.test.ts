@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run } from '../src/commands/publish';
 import { BOT_IDENTITY } from '../src/publish/git';
-import { captureIo, HUMAN, makeFixture, testAppsYaml, type Fixture, type TestApp } from './support/git-fixture';
+import { captureIo, freshFixtures, HUMAN, testAppsYaml, type TestApp } from './support/git-fixture';
 
 /**
  * 13.2: joinkey recognises exactly the commit it pushed. Its bot commit is reproducible (fixed
@@ -16,15 +16,10 @@ import { captureIo, HUMAN, makeFixture, testAppsYaml, type Fixture, type TestApp
 const REPOS = ['tools', 'factory'];
 const BOT = 'joinkey/sync';
 
-let template: Fixture | undefined;
-let fx: Fixture | undefined;
-beforeAll(async () => { template = await makeFixture(REPOS); });
-afterAll(() => template?.cleanup());
-afterEach(() => { fx?.cleanup(); fx = undefined; });
+const freshFixture = freshFixtures(REPOS);
 
 async function setup() {
-  fx = await makeFixture(REPOS, template);
-  const f = fx;
+  const f = await freshFixture();
   const cwd = join(f.root, 'work');
   mkdirSync(cwd, { recursive: true });
   const config = (apps: readonly TestApp[]) => writeFileSync(join(cwd, 'apps.yaml'), testAppsYaml(f, REPOS, apps));

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli';
 import { loadModel } from '../src/model';
 import { publish } from '../src/publish';
@@ -11,7 +11,7 @@ import { CACHE_MARKER, gitEnvironment, gitFactory } from '../src/publish/git';
 import { withOwnershipFile } from '../src/publish/plan';
 import { renderTree } from '../src/render';
 import { makeRedactor } from '../src/util/redact';
-import { captureIo, makeFixture, testAppsYaml, type Fixture, type TestApp } from './support/git-fixture';
+import { captureIo, freshFixtures, testAppsYaml, type TestApp } from './support/git-fixture';
 
 /**
  * 13.4: joinkey writes only to a cache it created and marked (.joinkey-cache in the root and in
@@ -22,15 +22,10 @@ import { captureIo, makeFixture, testAppsYaml, type Fixture, type TestApp } from
 const REPOS = ['tools', 'factory'];
 const BOT = 'joinkey/sync';
 
-let template: Fixture | undefined;
-let fx: Fixture | undefined;
-beforeAll(async () => { template = await makeFixture(REPOS); });
-afterAll(() => template?.cleanup());
-afterEach(() => { fx?.cleanup(); fx = undefined; });
+const freshFixture = freshFixtures(REPOS);
 
 async function setup(apps: readonly TestApp[] = ['webapp', 'plausible']) {
-  fx = await makeFixture(REPOS, template);
-  const f = fx;
+  const f = await freshFixture();
   const cwd = join(f.root, 'work');
   mkdirSync(cwd, { recursive: true });
   writeFileSync(join(cwd, 'apps.yaml'), testAppsYaml(f, REPOS, apps));
@@ -121,8 +116,6 @@ describe('--cache-dir: only a cache joinkey created', () => {
         : `the cache clone ${join(cache, 'tools')} is a symbolic link`);
       expect(snapshot(user.dir)).toEqual(before);
       expect(Object.keys(await f.heads('tools'))).toEqual(['refs/heads/main']);
-      fx?.cleanup();
-      fx = undefined;
     }
   });
 

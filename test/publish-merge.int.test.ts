@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../src/commands/publish';
 import { OWNERSHIP_FILE } from '../src/render/files';
 import { GiteaDouble } from './support/gitea-double';
-import { captureIo, makeFixture, testAppsYaml, type Fixture, type TestApp } from './support/git-fixture';
+import { captureIo, freshFixtures, testAppsYaml, type TestApp } from './support/git-fixture';
 import { SwaggerChecker } from './support/swagger';
 
 /**
@@ -20,16 +20,12 @@ const REPOS = ['tools', 'factory'];
 const BOT = 'joinkey/sync';
 const FILE = 'plausible/iac/app_roles.gen.tf';
 
-let template: Fixture | undefined;
-let fx: Fixture | undefined;
+const freshFixture = freshFixtures(REPOS);
 let double: GiteaDouble | undefined;
-beforeAll(async () => { template = await makeFixture(REPOS); });
-afterAll(() => template?.cleanup());
-afterEach(async () => { fx?.cleanup(); fx = undefined; await double?.stop(); double = undefined; });
+afterEach(async () => { await double?.stop(); double = undefined; });
 
 async function setup(options: { gitea?: boolean } = {}) {
-  fx = await makeFixture(REPOS, template);
-  const f = fx;
+  const f = await freshFixture();
   if (options.gitea) {
     double = new GiteaDouble(new SwaggerChecker(SPEC), TOKEN);
     for (const id of REPOS) double.addRepo(`org/${id}`);

@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { CliIo } from '../../src/cli';
 
 /** Real bare repos in a temp dir, seeded with a README on main, plus helpers to look inside them. */
@@ -80,6 +81,23 @@ export async function makeFixture(ids: readonly string[], template?: Fixture): P
   };
   const ls = async (id: string, ref: string) => (await git(bare(id)).raw(['ls-tree', '-r', '--name-only', ref])).trim().split('\n').filter(Boolean);
   return { root, home, env, bare, git, humanClone, heads, show, ls, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * For a test file: seeds the bare repos of `ids` once (beforeAll) and returns a function that
+ * gives each test a fresh copy of them, removed after the test (afterEach).
+ */
+export function freshFixtures(ids: readonly string[]): () => Promise<Fixture> {
+  let template: Fixture | undefined;
+  const made: Fixture[] = [];
+  beforeAll(async () => { template = await makeFixture(ids); });
+  afterAll(() => template?.cleanup());
+  afterEach(() => { for (const f of made.splice(0)) f.cleanup(); });
+  return async () => {
+    const f = await makeFixture(ids, template);
+    made.push(f);
+    return f;
+  };
 }
 
 export interface CapturedIo extends CliIo {
