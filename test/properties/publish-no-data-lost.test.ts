@@ -321,7 +321,7 @@ function handFiles(spec: HandSpec, repoIds: readonly string[], rendered: Readonl
 
 const BOT = 'joinkey/sync';
 const renderedOf = (doc: AppsDoc): Map<string, ReadonlyMap<string, string>> => new Map(renderTree(loadModel('apps.yaml', printYaml(doc)).model));
-const stats = { runs: 0, publishes: 0, refusals: 0, pushes: 0, merges: 0, deletesSeen: 0, skippedEdits: 0, collisions: 0, publishMs: 0 };
+const stats = { runs: 0, publishes: 0, refusals: 0, pushes: 0, merges: 0, handEdits: 0, deletesSeen: 0, skippedEdits: 0, collisions: 0, publishMs: 0 };
 
 async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits: readonly Edit[], spec: HandSpec): Promise<void> {
   fx = await makeFixture([]);
@@ -466,6 +466,7 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
           if (!hand.some((x) => x.repo === id && clash(x.path, file.path))) {
             humanCommit(bare(id), base, bot, [file], 'a hand-written file next to generated ones');
             hand.push(file);
+            if (file.path === target) stats.handEdits++;
           }
         }
       }
