@@ -130,6 +130,27 @@ describe('Gitea PR bot against a swagger-checked double', () => {
     double.requests.length = 0;
   });
 
+  it.each([
+    ['base64 of the header value', (t: string) => Buffer.from(`token ${t}`).toString('base64')],
+    ['base64url of the token, unpadded', (t: string) => Buffer.from(t).toString('base64url').replace(/=+$/, '')],
+    ['Basic auth of user:token', (t: string) => `Basic ${Buffer.from(`joinkey:${t}`).toString('base64')}`],
+    ['URL-encoded', (t: string) => encodeURIComponent(`token ${t}`)],
+  ])('GIVEN a proxy error page echoing the Authorization header (%s) WHEN calling THEN no encoding of the token is in the error', async (_what, encode) => {
+    double.fail({ method: 'GET', path: /\/pulls\/main\//, status: 502, body: { message: `bad gateway; request headers: authorization=${encode(TOKEN)}; echo ${encode(TOKEN)}` } });
+    const err = await ensurePullRequest(client, spec('1414141414141414')).catch((e: unknown) => e);
+    const msg = (err as Error).message;
+    outputs.push(msg);
+    expect((err as GiteaApiError).status).toBe(502);
+    expect(msg).toMatch(/^Gitea GET \/repos\/arcodange-org\/tools\/pulls\/main\/joinkey\/sync failed with 502: bad gateway; request headers: authorization=(Basic )?\*\*\*; echo (Basic |token%20)?\*\*\*; the Gitea server had an error, try again later$/);
+    for (const form of [TOKEN, encode(TOKEN), Buffer.from(TOKEN).toString('base64').slice(0, 20)]) expect(msg).not.toContain(form);
+    double.requests.length = 0;
+  });
+
+  it('GIVEN a token with a control character WHEN creating a client THEN it is refused with a message that does not print it', () => {
+    expect(() => createGiteaClient({ url: double.url, token: `${TOKEN}\r` })).toThrow(`GITEA_TOKEN has a line break at character ${TOKEN.length + 1} of ${TOKEN.length + 1}`);
+    expect(() => createGiteaClient({ url: double.url, token: `a b${TOKEN}` })).not.toThrow(TOKEN);
+  });
+
   it('GIVEN an unreachable server WHEN calling THEN the error names the URL, not the token', async () => {
     const closed = new GiteaDouble(new SwaggerChecker(SPEC), TOKEN);
     const url = await closed.start();

@@ -5,7 +5,7 @@ import { run as diff } from '../src/commands/diff';
 import { run } from '../src/commands/publish';
 import { BOT_IDENTITY, BOT_TRAILER } from '../src/publish/git';
 import { OWNERSHIP_FILE } from '../src/render/files';
-import { captureIo, makeFixture, type Fixture } from './support/git-fixture';
+import { captureIo, makeFixture, testAppsYaml, type Fixture, type TestApp } from './support/git-fixture';
 
 /**
  * publish against real bare repos: real clone, fetch, commit and push through simple-git, no
@@ -15,27 +15,8 @@ import { captureIo, makeFixture, type Fixture } from './support/git-fixture';
 const REPOS = ['tools', 'factory', 'cms'];
 const BOT = 'joinkey/sync';
 
-const APPS = {
-  webapp: '{}',
-  cms: '{ repo: cms, manifests: chart/templates, iac: iac, database: false, secrets: { cloudflared: { serviceAccount: cloudflared } }, serviceAccounts: [cloudflared] }',
-  plausible: '{ repo: tools, namespace: tools, manifests: plausible/resources, iac: plausible/iac, database: { restart: [Deployment/plausible], urlEnv: DATABASE_URL }, secrets: { config: { generate: [SECRET_KEY_BASE] } } }',
-  crowdsec: '{ repo: tools, namespace: tools, manifests: crowdsec/templates, iac: crowdsec/iac, database: { restart: [Deployment/crowdsec-lapi] } }',
-};
-type AppName = keyof typeof APPS;
-
-function appsYaml(fx: Fixture, apps: readonly AppName[]): string {
-  return [
-    'version: 1',
-    'repos:',
-    ...REPOS.map((id) => `  ${id}: { url: ${fx.bare(id)}, branch: main }`),
-    'central:',
-    '  vault: { repo: tools, dir: hashicorp-vault/iac }',
-    '  postgres: { repo: factory, dir: postgres/iac }',
-    'apps:',
-    ...apps.map((a) => `  ${a}: ${APPS[a]}`),
-    '',
-  ].join('\n');
-}
+type AppName = TestApp;
+const appsYaml = (fx: Fixture, apps: readonly AppName[]) => testAppsYaml(fx, REPOS, apps);
 
 let template: Fixture | undefined;
 let fx: Fixture | undefined;
@@ -79,7 +60,7 @@ describe('joinkey publish on real git', () => {
       const msg = await expectOneBotCommit(fx, id);
       expect(msg).toContain('apps.yaml uncommitted');
       expect(await fx.show(id, `refs/heads/${BOT}`, 'README.md')).toBe(`# ${id}\nhand-written\n`);
-      const owned = JSON.parse((await fx.show(id, `refs/heads/${BOT}`, OWNERSHIP_FILE))!).files as string[];
+      const owned = Object.keys(JSON.parse((await fx.show(id, `refs/heads/${BOT}`, OWNERSHIP_FILE))!).files as Record<string, string>);
       const tree = await fx.ls(id, `refs/heads/${BOT}`);
       expect(tree.sort()).toEqual(['README.md', OWNERSHIP_FILE, ...owned].sort());
     }
@@ -141,11 +122,12 @@ describe('joinkey publish on real git', () => {
     expect(tree).toContain('README.md');
     expect(tree).toContain('plausible/iac/app_roles.gen.tf');
     expect(r.out).toContain('delete  crowdsec/iac/app_roles.gen.tf');
-    const owned = JSON.parse((await fx.show('tools', `refs/heads/${BOT}`, OWNERSHIP_FILE))!).files as string[];
+    const owned = Object.keys(JSON.parse((await fx.show('tools', `refs/heads/${BOT}`, OWNERSHIP_FILE))!).files as Record<string, string>);
     expect(owned.some((p) => p.startsWith('crowdsec/'))).toBe(false);
+    expect(owned).toContain('plausible/iac/app_roles.gen.tf');
   });
 
-  it('GIVEN an open bot branch WHEN apps.yaml goes back to what main holds THEN the bot branch is rebuilt without the stale files', async () => {
+  it('GIVEN an open bot branch WHEN apps.yaml goes back to what main holds THEN the stale bot branch is deleted, not kept as an empty proposal', async () => {
     // Found by test/properties/publish-no-data-lost.test.ts: the stale branch used to be left as it was.
     const { fx, publish, config } = await setup();
     expect((await publish()).code).toBe(0);
@@ -157,11 +139,15 @@ describe('joinkey publish on real git', () => {
     expect(await fx.ls('tools', `refs/heads/${BOT}`)).toContain('crowdsec/iac/app_roles.gen.tf');
 
     config(['webapp', 'cms', 'plausible']);
+    const open = await fx.heads('tools');
+    const dry = await publish('--dry-run');
+    expect(dry.code, dry.out + dry.err).toBe(0);
+    expect(dry.out).toMatch(/main already holds the generated files, nothing pushed; the stale joinkey\/sync would be deleted/);
+    expect(await fx.heads('tools')).toEqual(open);
     const r = await publish();
     expect(r.code, r.out + r.err).toBe(0);
-    await expectOneBotCommit(fx, 'tools');
-    expect((await fx.ls('tools', `refs/heads/${BOT}`)).filter((p) => p.startsWith('crowdsec/'))).toEqual([]);
-    expect(await fx.show('tools', `refs/heads/${BOT}`, OWNERSHIP_FILE)).toBe(await fx.show('tools', 'refs/heads/main', OWNERSHIP_FILE));
+    expect(Object.keys(await fx.heads('tools'))).toEqual(['refs/heads/main']);
+    expect(r.out).toMatch(/tools\s+main already holds the generated files, nothing pushed; the stale joinkey\/sync was deleted/);
     const heads = await fx.heads('tools');
     expect((await publish()).code).toBe(0);
     expect(await fx.heads('tools')).toEqual(heads);

@@ -5,15 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { giteaRepoOf, publishOrder } from '../src/publish';
 import { checkoutTree, formatDiff } from '../src/publish/diff';
 import { parseOwnership, planRepo, type BaseTree } from '../src/publish/plan';
-import { makeRedactor } from '../src/publish/redact';
 import { appBlocks, objectKinds, pullRequestText, summarizePlan } from '../src/publish/summary';
-import { diffLines, unifiedDiff } from '../src/publish/unified';
+import { unifiedDiff } from '../src/publish/unified';
 import { loadModel } from '../src/model';
 import { bodyHashOf } from '../src/gitea';
+import { contentHash, markerLine, ownershipContent } from '../src/ownership';
 import { MARKER, OWNERSHIP_FILE } from '../src/render/files';
+import { makeRedactor } from '../src/util/redact';
 
-const gen = (s: string) => `# ${MARKER}. Change apps.yaml.\n${s}\n`;
-const owned = (...files: string[]) => JSON.stringify({ '//': MARKER, files });
+/** A generated file's content at `path`: its marker line, then `body`. */
+const gen = (path: string, body: string) => `${markerLine(path)}\n${body}\n`;
+/** A version-2 ownership list recording each file with the hash of its content. */
+const owned = (files: Record<string, string>) => ownershipContent(Object.entries(files).map(([path, content]) => ({ path, hash: contentHash(content) })));
+/** A version-1 ownership list (joinkey 0.1): paths only. */
+const ownedV1 = (...files: string[]) => JSON.stringify({ '//': `${MARKER}. Change apps.yaml and run "npx joinkey synth".`, files });
 
 function base(files: Record<string, string>, modes: Record<string, string> = {}): BaseTree {
   const entries = new Map<string, string>();
@@ -26,43 +31,89 @@ const rendered = (files: Record<string, string>) => new Map(Object.entries(files
 
 describe('planRepo', () => {
   it('GIVEN an empty base WHEN planning THEN every rendered file and the ownership list are added', () => {
-    const plan = planRepo('tools', base({ 'README.md': 'hi' }), rendered({ 'a/x.gen.tf': gen('x') }));
+    const x = gen('a/x.gen.tf', 'x');
+    const plan = planRepo('tools', base({ 'README.md': 'hi' }), rendered({ 'a/x.gen.tf': x }));
     expect(plan.adds.map((f) => f.path)).toEqual([OWNERSHIP_FILE, 'a/x.gen.tf']);
     expect(plan.changes).toEqual([]);
     expect(plan.deletes).toEqual([]);
     expect(plan.conflicts).toEqual([]);
-    expect(JSON.parse(plan.adds[0]!.after!).files).toEqual(['a/x.gen.tf']);
+    expect(JSON.parse(plan.adds[0]!.after!).files).toEqual({ 'a/x.gen.tf': contentHash(x) });
   });
 
-  it('GIVEN a marked file with other content WHEN planning THEN it is changed; an equal one is unchanged', () => {
-    const r = rendered({ 'a.gen.tf': gen('new'), 'b.gen.tf': gen('same'), [OWNERSHIP_FILE]: owned('a.gen.tf', 'b.gen.tf') });
-    const plan = planRepo('tools', base({ 'a.gen.tf': gen('old'), 'b.gen.tf': gen('same'), [OWNERSHIP_FILE]: owned('a.gen.tf', 'b.gen.tf') }), r);
-    expect(plan.changes.map((f) => [f.path, f.before, f.after])).toEqual([['a.gen.tf', gen('old'), gen('new')]]);
-    expect(plan.unchanged).toEqual(['b.gen.tf', OWNERSHIP_FILE]);
-  });
-
-  it('GIVEN a hand-written file at a generated path WHEN planning THEN it is a conflict naming the path', () => {
-    const plan = planRepo('tools', base({ 'a.gen.tf': 'terraform {}\n' }), rendered({ 'a.gen.tf': gen('x') }));
-    expect(plan.conflicts).toEqual([{ path: 'a.gen.tf', reason: `exists in the base branch and was not written by joinkey (no "${MARKER}" marker, not listed in ${OWNERSHIP_FILE}); move or delete it by hand, or point the app elsewhere` }]);
-  });
-
-  it('GIVEN a listed file without marker at a generated path WHEN planning THEN it is owned by the list and changed', () => {
-    const plan = planRepo('tools', base({ 'a.gen.tf': 'edited\n', [OWNERSHIP_FILE]: owned('a.gen.tf') }), rendered({ 'a.gen.tf': gen('x') }));
+  it('GIVEN an owned file with other content WHEN planning THEN it is changed; an equal one is unchanged', () => {
+    const old = { 'a.gen.tf': gen('a.gen.tf', 'old'), 'b.gen.tf': gen('b.gen.tf', 'same') };
+    const next = { 'a.gen.tf': gen('a.gen.tf', 'new'), 'b.gen.tf': gen('b.gen.tf', 'same') };
+    const plan = planRepo('tools', base({ ...old, [OWNERSHIP_FILE]: owned(old) }), rendered(next));
+    expect(plan.changes.map((f) => [f.path, f.before, f.after])).toEqual([
+      [OWNERSHIP_FILE, owned(old), owned(next)],
+      ['a.gen.tf', old['a.gen.tf'], next['a.gen.tf']],
+    ]);
+    expect(plan.unchanged).toEqual(['b.gen.tf']);
     expect(plan.conflicts).toEqual([]);
-    expect(plan.changes.map((f) => f.path)).toEqual([OWNERSHIP_FILE, 'a.gen.tf']);
   });
 
-  it('GIVEN owned files no longer rendered WHEN planning THEN marked ones are deleted, a hand-edited one is kept with a warning, others untouched', () => {
-    const b = base({ 'old.gen.tf': gen('o'), 'edited.gen.tf': 'mine\n', 'main.tf': 'hand\n', [OWNERSHIP_FILE]: owned('old.gen.tf', 'edited.gen.tf', 'gone.gen.tf') });
+  it('GIVEN a version-1 list WHEN its files keep their marker THEN they are owned and changed; one without marker is edited', () => {
+    const b = base({ 'a.gen.tf': gen('a.gen.tf', 'old'), 'b.gen.tf': 'no marker\n', [OWNERSHIP_FILE]: ownedV1('a.gen.tf', 'b.gen.tf') });
+    const plan = planRepo('tools', b, rendered({ 'a.gen.tf': gen('a.gen.tf', 'new'), 'b.gen.tf': gen('b.gen.tf', 'b') }));
+    expect(plan.changes.map((f) => f.path)).toEqual([OWNERSHIP_FILE, 'a.gen.tf']);
+    expect(plan.conflicts.map((c) => c.path)).toEqual(['b.gen.tf']);
+  });
+
+  const UNOWNED = `exists in the base branch and was not written by joinkey (${OWNERSHIP_FILE} does not list it); move or delete it by hand, or point the app elsewhere`;
+  const EDITED = `was written by joinkey but edited by hand since (its content or marker line differs from what ${OWNERSHIP_FILE} recorded); joinkey will not revert the edit. Move the edit into apps.yaml, then restore the generated file (npx joinkey synth) or delete it in the base branch`;
+
+  // 13.1: a file is joinkey's only by the list; quoting the marker, even as the first line, is not enough.
+  it.each([
+    ['plain hand-written', 'terraform {}\n'],
+    ['a comment quoting the marker phrase', `# this file is not ${MARKER}\nterraform {}\n`],
+    ['the exact marker line, but not listed', `${markerLine('a.gen.tf')}\nterraform {}\n`],
+    ['the marker phrase on a later line', `terraform {}\n# ${MARKER}\n`],
+    ['empty', ''],
+  ])('GIVEN a file at a generated path that no list names (%s) WHEN planning THEN it is a conflict, not overwritten', (_what, content) => {
+    for (const list of [undefined, owned({ 'other.gen.tf': gen('other.gen.tf', 'o') })]) {
+      const plan = planRepo('tools', base({ 'a.gen.tf': content, ...(list ? { [OWNERSHIP_FILE]: list } : {}) }), rendered({ 'a.gen.tf': gen('a.gen.tf', 'x') }));
+      expect(plan.conflicts).toEqual([{ path: 'a.gen.tf', reason: UNOWNED }]);
+      expect(plan.changes.map((f) => f.path)).not.toContain('a.gen.tf');
+    }
+  });
+
+  // 13.3: a hand edit of a generated file is never reverted, whatever the edit and whether or not the render changed.
+  const written = gen('a.gen.tf', 'value = "1"\nother = "2"');
+  it.each([
+    ['marker line removed', written.split('\n').slice(1).join('\n')],
+    ['a value changed', written.replace('"1"', '"9"')],
+    ['a line added at the end', `${written}extra = "3"\n`],
+    ['the marker line altered', written.replace('do not edit', 'edited anyway')],
+    ['trailing whitespace only', written.replace('"2"', '"2" ')],
+    ['emptied', ''],
+  ])('GIVEN a listed file edited by hand (%s) WHEN planning THEN it is a conflict naming the file and how to fix it', (_what, edited) => {
+    const list = owned({ 'a.gen.tf': written });
+    for (const next of [written, gen('a.gen.tf', 'value = "5"\nother = "2"')]) {
+      const plan = planRepo('tools', base({ 'a.gen.tf': edited, [OWNERSHIP_FILE]: list }), rendered({ 'a.gen.tf': next }));
+      expect(plan.conflicts).toEqual([{ path: 'a.gen.tf', reason: EDITED }]);
+      expect(plan.changes.map((f) => f.path)).not.toContain('a.gen.tf');
+    }
+  });
+
+  it('GIVEN owned files no longer rendered WHEN planning THEN owned ones are deleted, edited ones kept with a warning, others untouched', () => {
+    const old = gen('old.gen.tf', 'o');
+    const kept = gen('edited.gen.tf', 'e');
+    const valueEdited = gen('value.gen.tf', 'v = 1');
+    const list = owned({ 'old.gen.tf': old, 'edited.gen.tf': kept, 'value.gen.tf': valueEdited, 'gone.gen.tf': gen('gone.gen.tf', 'g') });
+    const b = base({ 'old.gen.tf': old, 'edited.gen.tf': 'mine\n', 'value.gen.tf': valueEdited.replace('1', '2'), 'main.tf': 'hand\n', [OWNERSHIP_FILE]: list });
     const plan = planRepo('tools', b, rendered({}));
     expect(plan.deletes.map((f) => f.path)).toEqual(['old.gen.tf']);
-    expect(plan.warnings).toEqual([`edited.gen.tf is listed in ${OWNERSHIP_FILE} and no longer generated, but lost its marker (edited by hand); left in place`]);
+    expect(plan.warnings).toEqual([
+      `edited.gen.tf is listed in ${OWNERSHIP_FILE} and no longer generated, but was edited by hand since joinkey wrote it; left in place`,
+      `value.gen.tf is listed in ${OWNERSHIP_FILE} and no longer generated, but was edited by hand since joinkey wrote it; left in place`,
+    ]);
     expect(plan.changes.map((f) => f.path)).toEqual([OWNERSHIP_FILE]);
+    expect(plan.conflicts).toEqual([]);
   });
 
   it('GIVEN directory, symlink and file-above clashes WHEN planning THEN each is a conflict', () => {
     const b = base({ 'd/inner.txt': 'x', f: 'file' }, { 'l.gen.yaml': '120000' });
-    const plan = planRepo('tools', b, rendered({ d: gen('x'), 'f/y.gen.tf': gen('y'), 'l.gen.yaml': gen('z') }));
+    const plan = planRepo('tools', b, rendered({ d: gen('d', 'x'), 'f/y.gen.tf': gen('f/y.gen.tf', 'y'), 'l.gen.yaml': gen('l.gen.yaml', 'z') }));
     expect(plan.conflicts.map((c) => [c.path, c.reason])).toEqual([
       ['d', 'is a directory in the base branch'],
       ['f/y.gen.tf', 'cannot be written because "f" is a file in the base branch'],
@@ -71,17 +122,17 @@ describe('planRepo', () => {
   });
 
   it('GIVEN an ownership list with unsafe or bad entries WHEN parsing THEN they are ignored with warnings', () => {
-    expect(parseOwnership(owned('ok.tf', '../x', '.git/config', '/abs'))).toEqual({
-      files: ['ok.tf'],
-      warnings: [
-        `${OWNERSHIP_FILE} lists "../x", which is not a safe repo-relative path; ignored`,
-        `${OWNERSHIP_FILE} lists ".git/config", which is not a safe repo-relative path; ignored`,
-        `${OWNERSHIP_FILE} lists "/abs", which is not a safe repo-relative path; ignored`,
-      ],
-    });
-    expect(parseOwnership('{').warnings).toEqual([`${OWNERSHIP_FILE} in the base branch is not valid JSON; treating no file as owned`]);
+    const list = ownershipContent([{ path: 'ok.tf', hash: contentHash('x') }, { path: '../x', hash: contentHash('y') }, { path: '.git/config', hash: contentHash('z') }, { path: '/abs', hash: contentHash('w') }]);
+    const parsed = parseOwnership(list);
+    expect([...parsed.files.keys()]).toEqual(['ok.tf']);
+    expect(parsed.warnings).toEqual([
+      `${OWNERSHIP_FILE} lists "../x", which is not a safe repo-relative path; ignored`,
+      `${OWNERSHIP_FILE} lists ".git/config", which is not a safe repo-relative path; ignored`,
+      `${OWNERSHIP_FILE} lists "/abs", which is not a safe repo-relative path; ignored`,
+    ]);
+    expect(planRepo('tools', base({ [OWNERSHIP_FILE]: '{' }), rendered({})).warnings).toEqual([`${OWNERSHIP_FILE} in the base branch is not valid JSON; treating no file as owned`]);
     // A listed path outside the repo is never deleted.
-    const plan = planRepo('tools', base({ [OWNERSHIP_FILE]: owned('../../etc/passwd') }), rendered({}));
+    const plan = planRepo('tools', base({ [OWNERSHIP_FILE]: ownedV1('../../etc/passwd') }), rendered({}));
     expect(plan.deletes).toEqual([]);
   });
 });
@@ -121,7 +172,9 @@ describe('publish ordering, names and PR text', () => {
     const before = 'applications = {\n  "webapp" = {\n    role = "webapp_role"\n  }\n  "gone" = {}\n}\n';
     const after = 'applications = {\n  "plausible" = {\n    role = "plausible_role"\n  }\n  "webapp" = {\n    role = "webapp_role"\n  }\n}\n';
     expect([...appBlocks(after).keys()]).toEqual(['plausible', 'webapp']);
-    const plan = planRepo('factory', base({ 'pg/databases.gen.auto.tfvars': gen(before) }), rendered({ 'pg/databases.gen.auto.tfvars': gen(after) }));
+    const file = 'pg/databases.gen.auto.tfvars';
+    const plan = planRepo('factory', base({ [file]: gen(file, before), [OWNERSHIP_FILE]: owned({ [file]: gen(file, before) }) }), rendered({ [file]: gen(file, after) }));
+    expect(plan.conflicts).toEqual([]);
     const s = summarizePlan(model, plan);
     expect(s.newRoles).toEqual(['plausible_role']);
     expect(s.removedApps).toEqual(['gone']);
@@ -148,10 +201,11 @@ describe('redaction and diffs', () => {
     expect(r('a s3cr+t b s3cr%2Bt https://u:p@h/x https://tok@h/y ssh://git@h/z')).toBe('a *** b *** https://***@h/x https://***@h/y ssh://git@h/z');
   });
 
-  it('diffs lines minimally and formats a unified diff', () => {
-    expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c']).map((e) => e.op + e.line)).toEqual([' a', '-b', '+x', ' c']);
+  it('formats a unified diff of a change, an add, a delete and a missing final newline', () => {
     expect(unifiedDiff('f', 'a\nb\nc\n', 'a\nx\nc\n')).toBe('--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n-b\n+x\n c\n');
     expect(unifiedDiff('f', undefined, 'n\n')).toBe('--- /dev/null\n+++ b/f\n@@ -0,0 +1,1 @@\n+n\n');
+    expect(unifiedDiff('f', 'n\nm\n', undefined)).toBe('--- a/f\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-n\n-m\n');
+    expect(unifiedDiff('f', 'a\n', 'a')).toBe('--- a/f\n+++ b/f\n@@ -1,1 +1,1 @@\n-a\n+a\n\\ No newline at end of file\n');
     expect(unifiedDiff('f', 'same', 'same')).toBe('');
   });
 
@@ -159,14 +213,16 @@ describe('redaction and diffs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'joinkey-diff-'));
     try {
       mkdirSync(join(dir, 'tools', '.git'), { recursive: true });
-      writeFileSync(join(dir, 'tools', 'a.gen.tf'), gen('old'));
+      writeFileSync(join(dir, 'tools', 'a.gen.tf'), gen('a.gen.tf', 'old'));
       writeFileSync(join(dir, 'tools', '.git', 'HEAD'), 'x');
-      const r = rendered({ 'a.gen.tf': gen('new'), [OWNERSHIP_FILE]: owned('a.gen.tf') });
+      mkdirSync(join(dir, 'tools', '.joinkey'));
+      writeFileSync(join(dir, 'tools', OWNERSHIP_FILE), owned({ 'a.gen.tf': gen('a.gen.tf', 'old') }));
+      const r = rendered({ 'a.gen.tf': gen('a.gen.tf', 'new') });
       const tree = await checkoutTree(join(dir, 'tools'), r);
-      expect([...tree.entries.keys()]).toEqual(['a.gen.tf']);
+      expect([...tree.entries.keys()].sort()).toEqual([OWNERSHIP_FILE, 'a.gen.tf']);
       const text = formatDiff([{ repoId: 'tools', source: 'dir', plan: planRepo('tools', tree, r) }], false);
       expect(text).toContain('-old\n+new');
-      expect(text).toContain('REPO   ADDED  CHANGED  DELETED  UNCHANGED  CONFLICTS\ntools  1      1        0        0          0');
+      expect(text).toContain('REPO   ADDED  CHANGED  DELETED  UNCHANGED  CONFLICTS\ntools  0      2        0        0          0');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,10 +3,11 @@ import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli';
 import { DEFAULT_CACHE_DIR } from '../publish';
 import { diffRepos, formatDiff } from '../publish/diff';
-import { makeRedactor } from '../publish/redact';
+import { gitEnvironment, gitFactory } from '../publish/git';
+import { progressWriter } from '../publish/report';
 import { renderTree } from '../render';
+import { makeRedactor } from '../util/redact';
 import { readCheckedModel } from './common';
-import { gitEnvironment, gitFactory, progressWriter } from './publish';
 
 const HELP = `Usage: joinkey diff [--config apps.yaml] [--repos-dir DIR] [--repos id,id] [--cache-dir DIR]
 

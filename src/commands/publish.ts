@@ -1,14 +1,13 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import type { CliIo } from '../cli';
 import { JoinkeyError } from '../errors';
-import { createGiteaClient } from '../gitea';
-import { configCommit, type GitFactory } from '../publish/git';
-import { DEFAULT_BOT_BRANCH, DEFAULT_CACHE_DIR, publish, type ProgressEvent } from '../publish';
+import { createGiteaClient, giteaTokenProblem } from '../gitea';
 import { branchNameProblem } from '../model/names';
-import { makeRedactor, type Redactor } from '../publish/redact';
-import { formatReport } from '../publish/report';
+import { configCommit, gitEnvironment, gitFactory } from '../publish/git';
+import { DEFAULT_BOT_BRANCH, DEFAULT_CACHE_DIR, publish } from '../publish';
+import { formatReport, progressWriter } from '../publish/report';
+import { makeRedactor } from '../util/redact';
 import { renderTree } from '../render';
 import { readCheckedModel } from './common';
 
@@ -20,8 +19,10 @@ bot branch: the base branch plus exactly one commit, pushed with --force-with-le
 or updates exactly one pull request per repo on Gitea. Repos go in dependency order: the central
 postgres repo (factory) first. A second run with the same input changes nothing.
 
-Joinkey never overwrites a file it does not own (no marker, not in .joinkey/files.json): such a
-repo is refused and nothing is pushed for it. It stops when someone else pushed to the bot branch.
+Joinkey never overwrites a file it does not own (not in .joinkey/files.json with its hash and
+marker line) nor reverts one edited by hand: such a repo is refused and nothing is pushed for it.
+It stops when the bot branch holds anything but the one commit joinkey made (an amend, a rebase,
+a commit on top). It writes only to a cache dir it created (marked by a .joinkey-cache file).
 
   --config FILE     the apps.yaml to read (default apps.yaml)
   --dry-run         print the plan per repo; write, push and open nothing
@@ -35,42 +36,6 @@ Environment: GITEA_TOKEN (required for PRs; sent as "Authorization: token ...", 
 Exit status: 0 when every repo was published or up to date, 1 when any repo was refused,
 stopped or failed, or any PR step failed.
 `;
-
-/** Env vars that would redirect or reconfigure joinkey's git calls, or leak the token to git. */
-const DROPPED_GIT_ENV = /^(GITEA_TOKEN|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_OBJECT_DIRECTORY|GIT_ALTERNATE_OBJECT_DIRECTORIES|GIT_NAMESPACE|GIT_CEILING_DIRECTORIES|GIT_AUTHOR_.*|GIT_COMMITTER_.*|GIT_PAGER|PAGER|GIT_EDITOR|EDITOR|VISUAL|GIT_SEQUENCE_EDITOR|GIT_EXTERNAL_DIFF|GIT_TEMPLATE_DIR|PREFIX)$/i;
-
-/** The environment of joinkey's git processes: the user's, minus what would misdirect git, never prompting. */
-export function gitEnvironment(env: CliIo['env']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && !DROPPED_GIT_ENV.test(k)) out[k] = v;
-  out.GIT_TERMINAL_PROMPT = '0';
-  out.LC_ALL = 'C';
-  return out;
-}
-
-/** simple-git bound to a dir, with the user's ssh/askpass settings allowed (they are the user's own env). */
-export function gitFactory(env: Record<string, string>): GitFactory {
-  return (dir: string): SimpleGit => simpleGit({
-    baseDir: dir,
-    maxConcurrentProcesses: 4,
-    timeout: { block: 10 * 60_000 },
-    unsafe: { allowUnsafeSshCommand: true, allowUnsafeAskPass: true, allowUnsafeConfigPaths: true, allowUnsafeConfigEnvCount: true, allowUnsafeGitProxy: true },
-  }).env(env);
-}
-
-export function progressWriter(stream: CliIo['stderr'], redact: Redactor): (e: ProgressEvent) => void {
-  const tty = !!stream.isTTY;
-  let transient = false;
-  return (e) => {
-    const line = redact(`${e.repo}: ${e.message}`);
-    if (tty) {
-      stream.write(`${transient ? '\r\x1b[K' : ''}${line}${e.step ? '' : '\n'}`);
-      transient = !!e.step;
-    } else {
-      stream.write(`${line}\n`);
-    }
-  };
-}
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
@@ -91,6 +56,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (values.help) { io.stdout.write(HELP); return 0; }
   const token = io.env.GITEA_TOKEN || undefined;
   const redact = makeRedactor([token]);
+  const tokenProblem = token === undefined ? undefined : giteaTokenProblem(token);
+  if (tokenProblem) throw new JoinkeyError(tokenProblem);
   const loaded = readCheckedModel(io.cwd, values.config, io.stderr);
   const { model } = loaded;
   const dryRun = !!values['dry-run'];

@@ -1,5 +1,5 @@
 import { JoinkeyError } from '../errors';
-import { makeRedactor } from '../publish/redact';
+import { makeRedactor } from '../util/redact';
 
 /**
  * One typed function per Gitea API endpoint the PR bot uses (the operations of
@@ -81,6 +81,18 @@ export interface GiteaClient {
   listLabels(owner: string, repo: string, query?: { page?: number; limit?: number }): Promise<GiteaLabel[]>;
 }
 
+/**
+ * Why a token cannot be sent in an Authorization header, or undefined. Says where, never what:
+ * the token is not printed.
+ */
+export function giteaTokenProblem(token: string): string | undefined {
+  const at = [...token].findIndex((c) => !/[\x21-\x7e]/.test(c));
+  if (at < 0) return undefined;
+  const c = [...token][at]!;
+  const what = /\s/.test(c) ? (c === '\n' || c === '\r' ? 'a line break' : 'a space') : /[\x00-\x1f\x7f]/.test(c) ? 'a control character' : 'a character outside printable ASCII';
+  return `GITEA_TOKEN has ${what} at character ${at + 1} of ${[...token].length}; a Gitea token is printable ASCII without spaces. Copy it again without surrounding whitespace or line breaks (e.g. GITEA_TOKEN="$(tr -d '[:space:]' < token-file)")`;
+}
+
 /** `https://host/sub/` -> `https://host/sub/api/v1`; a URL already ending in /api/v1 is kept. */
 export function apiBaseOf(url: string): string {
   const trimmed = url.replace(/\/+$/, '');
@@ -93,6 +105,8 @@ const branchPath = (s: string) => s.split('/').map(seg).join('/');
 const repoPath = (owner: string, repo: string) => `/repos/${seg(owner)}/${seg(repo)}`;
 
 export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
+  const tokenProblem = giteaTokenProblem(options.token);
+  if (tokenProblem) throw new JoinkeyError(tokenProblem);
   const apiBase = apiBaseOf(options.url);
   const doFetch = options.fetch ?? fetch;
   const redact = makeRedactor([options.token]);

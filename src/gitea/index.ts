@@ -5,7 +5,7 @@ import { GiteaApiError, type GiteaClient, type GiteaPullRequest } from './client
  * domain objects at the boundary (like Renovate's Gitea platform).
  */
 
-export { apiBaseOf, createGiteaClient, GiteaApiError } from './client';
+export { apiBaseOf, createGiteaClient, GiteaApiError, giteaTokenProblem } from './client';
 export type { GiteaClient } from './client';
 
 /** The hidden marker that carries the content hash of a PR's title and body. */
@@ -42,7 +42,7 @@ export interface PullRequestSpec {
   readonly labels?: readonly string[];
 }
 
-export type PullRequestAction = 'created' | 'updated' | 'unchanged' | 'would-create' | 'would-update';
+export type PullRequestAction = 'created' | 'updated' | 'unchanged' | 'would-create' | 'would-update' | 'closed' | 'would-close';
 
 export interface EnsuredPullRequest {
   readonly action: PullRequestAction;
@@ -148,4 +148,20 @@ export async function ensurePullRequest(client: GiteaClient, spec: PullRequestSp
   }
   const ref = toRef(existing);
   return { action, pr: { ...ref, labels: [...new Set([...ref.labels, ...missing.map(([n]) => n)])].sort() }, labelsAdded: missing.map(([n]) => n), warnings };
+}
+
+/**
+ * Closes the open PR from head to base, if any (its branch proposes nothing the base lacks).
+ * Returns undefined when none is open; with dryRun it only reads.
+ */
+export async function closeOpenPullRequest(
+  client: GiteaClient,
+  target: { readonly owner: string; readonly repo: string; readonly base: string; readonly head: string },
+  options: { dryRun?: boolean } = {},
+): Promise<EnsuredPullRequest | undefined> {
+  const open = await findOpenPullRequest(client, target.owner, target.repo, target.base, target.head);
+  if (!open) return undefined;
+  if (options.dryRun) return { action: 'would-close', pr: toRef(open), labelsAdded: [], warnings: [] };
+  const closed = await client.editPullRequest(target.owner, target.repo, open.number, { state: 'closed' });
+  return { action: 'closed', pr: toRef(closed ?? open), labelsAdded: [], warnings: [] };
 }

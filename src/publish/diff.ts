@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { JoinkeyError } from '../errors';
 import type { Model } from '../model/model';
 import { OWNERSHIP_FILE, type FileTree } from '../render/files';
-import { RepoCache, type GitFactory } from './git';
-import { DEFAULT_BOT_BRANCH, publishOrder, type ProgressEvent } from './index';
+import type { Redactor } from '../util/redact';
+import { claimCacheRoot, RepoCache, type GitFactory } from './git';
+import { checkRepoUrls, DEFAULT_BOT_BRANCH, publishOrder, type ProgressEvent } from './index';
 import { pathsToRead, planRepo, withOwnershipFile, type BaseTree, type RepoPlan } from './plan';
-import type { Redactor } from './redact';
 import { changesOf } from './summary';
 import { unifiedDiff } from './unified';
 
@@ -36,7 +36,12 @@ export interface RepoDiff {
 
 export async function diffRepos(options: DiffOptions): Promise<RepoDiff[]> {
   const out: RepoDiff[] = [];
-  for (const id of publishOrder(options.model, options.repos)) {
+  const order = publishOrder(options.model, options.repos);
+  if (!options.reposDir) {
+    checkRepoUrls(options.model, order, options.redact);
+    await claimCacheRoot(options.cacheDir);
+  }
+  for (const id of order) {
     const repo = options.model.repos.find((r) => r.id === id)!;
     const rendered = withOwnershipFile(id, options.tree.get(id) ?? new Map<string, string>());
     try {
@@ -50,8 +55,12 @@ export async function diffRepos(options: DiffOptions): Promise<RepoDiff[]> {
         source = `${options.redact(repo.url)} ${repo.branch}`;
         options.progress?.({ repo: id, message: `fetching ${repo.branch} from ${options.redact(repo.url)}`, step: true });
         const cache = await RepoCache.open(options.git, join(options.cacheDir, id), repo.url, options.redact);
-        const heads = await cache.fetch(repo.branch, DEFAULT_BOT_BRANCH);
-        base = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own), OWNERSHIP_FILE);
+        try {
+          const heads = await cache.fetch(repo.branch, DEFAULT_BOT_BRANCH);
+          base = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own), OWNERSHIP_FILE);
+        } finally {
+          await cache.close();
+        }
       }
       const plan = planRepo(id, base, rendered);
       options.progress?.({ repo: id, message: `${plan.adds.length} added, ${plan.changes.length} changed, ${plan.deletes.length} deleted, ${plan.conflicts.length} conflicts` });

@@ -1,10 +1,12 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { SimpleGit } from 'simple-git';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
 import { JoinkeyError } from '../errors';
-import type { BaseTree, RepoPlan } from './plan';
-import type { Redactor } from './redact';
+import type { Redactor } from '../util/redact';
 import { BOT_TRAILER } from '../model/names';
+import type { BaseTree, RepoPlan } from './plan';
 
 /**
  * The effectful git half of publish. simple-git is injected (`GitFactory`), so tests pass real
@@ -14,6 +16,161 @@ import { BOT_TRAILER } from '../model/names';
  */
 
 export type GitFactory = (dir: string) => SimpleGit;
+
+/** Env vars that would redirect or reconfigure joinkey's git calls, or leak the token to git. */
+const DROPPED_GIT_ENV = /^(GITEA_TOKEN|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_OBJECT_DIRECTORY|GIT_ALTERNATE_OBJECT_DIRECTORIES|GIT_NAMESPACE|GIT_CEILING_DIRECTORIES|GIT_AUTHOR_.*|GIT_COMMITTER_.*|GIT_PAGER|PAGER|GIT_EDITOR|EDITOR|VISUAL|GIT_SEQUENCE_EDITOR|GIT_EXTERNAL_DIFF|GIT_TEMPLATE_DIR|PREFIX)$/i;
+
+/** The environment of joinkey's git processes: the user's, minus what would misdirect git, never prompting. */
+export function gitEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !DROPPED_GIT_ENV.test(k)) out[k] = v;
+  out.GIT_TERMINAL_PROMPT = '0';
+  out.LC_ALL = 'C';
+  return out;
+}
+
+/** simple-git bound to a dir, with the user's ssh/askpass settings allowed (they are the user's own env). */
+export function gitFactory(env: Record<string, string>): GitFactory {
+  return (dir: string): SimpleGit => simpleGit({
+    baseDir: dir,
+    maxConcurrentProcesses: 4,
+    timeout: { block: 10 * 60_000 },
+    unsafe: { allowUnsafeSshCommand: true, allowUnsafeAskPass: true, allowUnsafeConfigPaths: true, allowUnsafeConfigEnvCount: true, allowUnsafeGitProxy: true },
+  }).env(env);
+}
+
+/**
+ * The file that marks a directory as a joinkey cache: in the cache root and in each clone's .git.
+ * joinkey creates it only in an empty or absent directory, and writes only where it finds it, so
+ * a --cache-dir pointed at a user's own clones is refused instead of rewritten.
+ */
+export const CACHE_MARKER = '.joinkey-cache';
+const CACHE_MARKER_CONTENT = 'This directory is a cache of joinkey publish; joinkey writes here. Delete the directory to reset it.\n';
+const CACHE_LOCK = 'joinkey.lock';
+/** How long a run waits for another run holding a cache clone before giving up. */
+const LOCK_WAIT_MS = 10 * 60_000;
+
+/** Claims `root` as a joinkey cache: creates and marks it when absent or empty; refuses any other directory. */
+export async function claimCacheRoot(root: string): Promise<void> {
+  const marker = join(root, CACHE_MARKER);
+  const state = await cacheDirState(root, marker, `--cache-dir ${root}`);
+  if (state === 'ours') return;
+  if (state === 'absent') await mkdir(root, { recursive: true });
+  const tmp = scratchName(root, 'marker');
+  await writeFile(tmp, CACHE_MARKER_CONTENT, 'utf8');
+  await rename(tmp, marker); // atomic, and a concurrent run writes the same bytes
+}
+
+/**
+ * Claims `dir` as a cache clone: an absent or empty dir gets a fresh `git init` with the marker,
+ * built next to it and renamed into place, so a concurrent run never sees a half-made clone.
+ * Refuses anything else but a clone joinkey marked.
+ */
+async function claimClone(gitFor: GitFactory, dir: string, redact: Redactor): Promise<void> {
+  const what = `the cache clone ${dir}`;
+  const marker = join(dir, '.git', CACHE_MARKER);
+  if (await cacheDirState(dir, marker, what) !== 'ours') {
+    const tmp = scratchName(dirname(dir), basename(dir));
+    try {
+      await mkdir(tmp, { recursive: true });
+      await gitFor(tmp).raw(['init', '--quiet']).catch((e) => { throw new JoinkeyError(`git init failed in ${tmp}: ${firstLines(redact(errorText(e)))}`); });
+      await writeFile(join(tmp, '.git', CACHE_MARKER), CACHE_MARKER_CONTENT, 'utf8');
+      await rename(tmp, dir).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e; });
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    // Ours now, or another run's that won the rename (also ours); anything else is refused.
+    if (await cacheDirState(dir, marker, what) !== 'ours') throw new JoinkeyError(`${what} could not be created; remove it and publish again`);
+  }
+  if (!(await lstat(join(dir, '.git'))).isDirectory()) throw new JoinkeyError(`${what} has a .git that is not a directory; delete ${dir} and publish again`);
+}
+
+/** A name in `parent` for joinkey's scratch files; ignored when judging whether a cache dir is empty. */
+function scratchName(parent: string, what: string): string {
+  return join(parent, `${CACHE_MARKER}.tmp-${what}-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+async function cacheDirState(dir: string, marker: string, what: string): Promise<'absent' | 'empty' | 'ours'> {
+  const st = await lstat(dir).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+  if (!st) return 'absent';
+  if (st.isSymbolicLink()) throw new JoinkeyError(`${what} is a symbolic link; joinkey writes only to cache directories it created. Pass a real, empty or new directory (the default is .joinkey-cache)`);
+  if (!st.isDirectory()) throw new JoinkeyError(`${what} is not a directory; pass an empty or new directory (the default is .joinkey-cache)`);
+  const markStat = await lstat(marker).catch(() => undefined);
+  if (markStat?.isFile() && await readFile(marker, 'utf8').catch(() => undefined) === CACHE_MARKER_CONTENT) return 'ours';
+  const entries = (await readdir(dir)).filter((n) => !n.startsWith(`${CACHE_MARKER}.tmp-`));
+  if (!entries.length) return 'empty';
+  throw new JoinkeyError(`${what} is not a cache joinkey created (no ${CACHE_MARKER} marker in it) and is not empty; joinkey will not change its files, git index or origin. Pass an empty or new directory (the default is .joinkey-cache), or move that directory away`);
+}
+
+/**
+ * Removes a stale lock, under a second O_EXCL file so that two runs breaking it at once cannot
+ * remove the fresh lock one of them took meanwhile: the lock goes only if it still holds `held`.
+ */
+async function breakStaleLock(file: string, held: string): Promise<void> {
+  const breaker = `${file}.break`;
+  const h = await open(breaker, 'wx').catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+    // A breaker left by a run that died while breaking: gone after a few seconds.
+    const age = Date.now() - ((await lstat(breaker).catch(() => undefined))?.mtimeMs ?? Date.now());
+    if (age > 5_000) await unlink(breaker).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    return undefined;
+  });
+  if (!h) return;
+  try {
+    if ((await readFile(file, 'utf8').catch(() => '')).trim() === held) await unlink(file).catch(() => undefined);
+  } finally {
+    await h.close();
+    await unlink(breaker).catch(() => undefined);
+  }
+}
+
+/** Whether a process with this pid runs on this host (EPERM: it runs, as another user). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the lock of one cache clone (an O_EXCL file holding pid and host), waiting while another
+ * live run holds it; a lock whose process is gone (same host), or another host's older than
+ * LOCK_WAIT_MS, is stale and removed.
+ */
+async function lockClone(gitDir: string, onWait: (holder: string) => void): Promise<() => Promise<void>> {
+  const file = join(gitDir, CACHE_LOCK);
+  const me = `${process.pid} ${hostname()}\n`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let told = false;
+  for (;;) {
+    try {
+      const h = await open(file, 'wx');
+      await h.writeFile(me, 'utf8');
+      await h.close();
+      return async () => { await unlink(file).catch(() => undefined); };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const held = (await readFile(file, 'utf8').catch(() => '')).trim();
+    const [pid, host] = held.split(' ');
+    const age = Date.now() - ((await lstat(file).catch(() => undefined))?.mtimeMs ?? Date.now());
+    // Stale: its process is gone (this host), or it is another host's (e.g. from a restored CI
+    // cache, its pid cannot be checked) and older than any run may wait.
+    const here = host === hostname();
+    if ((here && pid && /^\d+$/.test(pid) && !isAlive(Number(pid))) || (!here && age > LOCK_WAIT_MS)) {
+      await breakStaleLock(file, held);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new JoinkeyError(`the cache clone ${gitDir} is locked by another joinkey run (${held || 'unknown'}) for more than ${LOCK_WAIT_MS / 60_000} minutes; if no joinkey runs, delete ${file}`);
+    }
+    if (!told) { onWait(held || 'unknown'); told = true; }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 export interface BotIdentity {
   readonly name: string;
@@ -42,17 +199,30 @@ export class RepoCache {
     readonly dir: string,
     readonly url: string,
     private readonly redact: Redactor,
+    /** Releases the clone's lock; call once, when done with the clone. */
+    readonly close: () => Promise<void>,
   ) {}
 
-  /** Creates or reuses the cache clone in `dir` with `url` as its origin. */
-  static async open(gitFor: GitFactory, dir: string, url: string, redact: Redactor): Promise<RepoCache> {
-    await mkdir(dir, { recursive: true });
-    const cache = new RepoCache(gitFor(dir), dir, url, redact);
-    const isRepo = await cache.git.raw(['rev-parse', '--git-dir']).then((d) => d.trim() === '.git', () => false);
-    if (!isRepo) await cache.run('init', ['init', '--quiet']);
-    const remotes = (await cache.run('remote', ['remote'])).split('\n').map((s) => s.trim());
-    if (remotes.includes('origin')) await cache.run('remote set-url', ['remote', 'set-url', 'origin', url]);
-    else await cache.run('remote add', ['remote', 'add', 'origin', url]);
+  /**
+   * Creates (in an absent or empty dir) or reuses (a clone joinkey marked as its own) the cache
+   * clone in `dir` with `url` as its origin, and locks it until close(). Any other directory is
+   * refused untouched. The caller claims the cache root first (claimCacheRoot).
+   */
+  static async open(gitFor: GitFactory, dir: string, url: string, redact: Redactor, onWait: (holder: string) => void = () => undefined): Promise<RepoCache> {
+    await claimClone(gitFor, dir, redact);
+    const git = gitFor(dir);
+    const release = await lockClone(join(dir, '.git'), onWait);
+    const cache = new RepoCache(git, dir, url, redact, release);
+    try {
+      const top = await git.raw(['rev-parse', '--git-dir']).then((d) => d.trim(), () => '');
+      if (top !== '.git') throw new JoinkeyError(`the cache clone ${dir} is not a git repository of its own; delete ${dir} and publish again`);
+      const remotes = (await cache.run('remote', ['remote'])).split('\n').map((s) => s.trim());
+      if (remotes.includes('origin')) await cache.run('remote set-url', ['remote', 'set-url', 'origin', url]);
+      else await cache.run('remote add', ['remote', 'add', 'origin', url]);
+    } catch (e) {
+      await release();
+      throw e;
+    }
     return cache;
   }
 
@@ -116,23 +286,43 @@ export class RepoCache {
     }
   }
 
-  /** Whether the remote bot branch is exactly a base commit plus one commit by the bot. */
+  /**
+   * Whether the remote bot branch is exactly a base commit plus one commit joinkey made. joinkey
+   * recognises its commit by recomputing it: the bot commit is reproducible (botCommitObject), so
+   * a tip that is not byte for byte what joinkey makes for its parent, tree and message (amended,
+   * rebased, re-signed, re-committed, or any commit on top) is someone else's work.
+   */
   async inspectBotBranch(baseSha: string, botSha: string | undefined, identity: BotIdentity): Promise<BotBranchState> {
     if (!botSha) return { kind: 'absent' };
-    const raw = await this.run('cat-file', ['cat-file', 'commit', botSha]);
-    const { headers, message } = parseCommit(raw);
+    const raw = await this.catCommit(botSha);
+    const { headers, message } = parseCommit(raw.toString('utf8'));
     const parents = headers.filter(([k]) => k === 'parent').map(([, v]) => v);
+    const tree = headers.find(([k]) => k === 'tree')?.[1] ?? '';
     const author = headers.find(([k]) => k === 'author')?.[1] ?? '';
+    const committer = headers.find(([k]) => k === 'committer')?.[1] ?? '';
     const email = /<([^>]*)>/.exec(author)?.[1] ?? '';
+    const tip = botSha.slice(0, 12);
     const isBot = email === identity.email && message.split('\n').some((l) => l.trim() === BOT_TRAILER);
-    if (!isBot) return { kind: 'foreign', sha: botSha, reason: `its tip ${botSha.slice(0, 12)} was not made by joinkey (author ${email || 'unknown'})` };
-    if (parents.length !== 1) return { kind: 'foreign', sha: botSha, reason: `its tip ${botSha.slice(0, 12)} is a merge commit` };
+    if (!isBot) return { kind: 'foreign', sha: botSha, reason: `its tip ${tip} was not made by joinkey (author ${email || 'unknown'})` };
+    if (parents.length !== 1) return { kind: 'foreign', sha: botSha, reason: `its tip ${tip} ${parents.length ? 'is a merge commit' : 'has no parent'}` };
     const parent = parents[0]!;
-    if (parent !== baseSha && !(await this.isAncestor(parent, baseSha))) {
-      return { kind: 'foreign', sha: botSha, reason: `the joinkey commit ${botSha.slice(0, 12)} sits on ${parent.slice(0, 12)}, which is not in the base branch (someone rebased or added commits under it)` };
+    const expected = botCommitObject(tree, parent, messageBytes(raw), identity, committerTime(await this.catCommit(parent)));
+    if (!expected.equals(raw)) {
+      const by = /^(.*?) </.exec(committer)?.[1] ?? 'unknown';
+      return { kind: 'foreign', sha: botSha, reason: `its tip ${tip} carries joinkey's author but is not the commit joinkey made (it was amended, rebased, re-signed or re-committed; committer ${by})` };
     }
-    const tree = (await this.run('rev-parse', ['rev-parse', `${botSha}^{tree}`])).trim();
+    if (parent !== baseSha && !(await this.isAncestor(parent, baseSha))) {
+      return { kind: 'foreign', sha: botSha, reason: `the joinkey commit ${tip} sits on ${parent.slice(0, 12)}, which is not in the base branch (someone rebased or added commits under it)` };
+    }
     return { kind: 'bot', sha: botSha, tree, parent };
+  }
+
+  private async catCommit(sha: string): Promise<Buffer> {
+    try {
+      return await this.git.binaryCatFile(['commit', sha]) as Buffer;
+    } catch (e) {
+      throw new JoinkeyError(`git cat-file failed for ${this.redact(this.url)}: ${firstLines(this.redact(errorText(e)))}`);
+    }
   }
 
   /** Builds base + the plan as a tree object in the cache clone and returns its id. */
@@ -140,9 +330,7 @@ export class RepoCache {
     await this.run('read-tree', ['read-tree', baseSha]);
     const writes = [...plan.adds, ...plan.changes];
     if (writes.length) {
-      const tmp = join(this.dir, '.git', 'joinkey-blobs');
-      await rm(tmp, { recursive: true, force: true });
-      await mkdir(tmp, { recursive: true });
+      const tmp = await this.scratchDir();
       try {
         const files = writes.map((_, i) => join(tmp, String(i)));
         await Promise.all(writes.map((w, i) => writeFile(files[i]!, w.after ?? '', 'utf8')));
@@ -166,18 +354,40 @@ export class RepoCache {
     return (await this.run('write-tree', ['write-tree'])).trim();
   }
 
-  /** The bot commit: `tree` on top of base, authored and committed by the bot identity. */
+  /** The bot commit: `tree` on top of base, as botCommitObject makes it (reproducible, unsigned). */
   async commitTree(tree: string, baseSha: string, message: string, identity: BotIdentity): Promise<string> {
-    return (await this.run('commit-tree', [
-      '-c', `user.name=${identity.name}`, '-c', `user.email=${identity.email}`,
-      'commit-tree', '--no-gpg-sign', tree, '-p', baseSha, '-m', message,
-    ])).trim();
+    const body = botCommitObject(tree, baseSha, Buffer.from(message.endsWith('\n') ? message : `${message}\n`, 'utf8'), identity, committerTime(await this.catCommit(baseSha)));
+    const tmp = await this.scratchDir();
+    try {
+      const file = join(tmp, 'commit');
+      await writeFile(file, body);
+      return (await this.run('hash-object', ['hash-object', '-t', 'commit', '-w', '--', file])).trim();
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** A fresh scratch dir inside .git, for files handed to git plumbing. */
+  private async scratchDir(): Promise<string> {
+    const tmp = join(this.dir, '.git', `joinkey-tmp-${process.pid}`);
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    return tmp;
+  }
+
+  /** Deletes the bot branch on the remote, with a lease on the tip this run saw. */
+  async deleteBotBranch(bot: string, expectedSha: string): Promise<void> {
+    await this.push(bot, `:refs/heads/${bot}`, expectedSha);
   }
 
   /** Pushes `commit` to the bot branch only, with a lease on the tip this run saw (or on its absence). */
   async pushBotBranch(commit: string, bot: string, expectedSha: string | undefined): Promise<void> {
+    await this.push(bot, `${commit}:refs/heads/${bot}`, expectedSha);
+  }
+
+  private async push(bot: string, refspec: string, expectedSha: string | undefined): Promise<void> {
     try {
-      await this.git.raw(['push', '--quiet', '--porcelain', `--force-with-lease=refs/heads/${bot}:${expectedSha ?? ''}`, 'origin', `${commit}:refs/heads/${bot}`]);
+      await this.git.raw(['push', '--quiet', '--porcelain', `--force-with-lease=refs/heads/${bot}:${expectedSha ?? ''}`, 'origin', refspec]);
     } catch (e) {
       const msg = this.redact(errorText(e));
       if (/stale info|fetch first|rejected/i.test(msg)) {
@@ -222,6 +432,30 @@ export async function configCommit(git: SimpleGit, file: string): Promise<string
   if (!/^[0-9a-f]{40,64}$/.test(head)) return 'uncommitted';
   const dirty = await git.raw(['--no-optional-locks', 'status', '--porcelain', '--', file]).then((s) => s.trim() !== '', () => false);
   return dirty ? `${head} (with uncommitted changes to apps.yaml)` : head;
+}
+
+/**
+ * The bytes of the bot commit object for a parent, tree and message: the bot identity as author
+ * and committer, both dated at the parent's commit time in UTC, no signature. The same input
+ * always gives the same commit, so joinkey can tell its own commit from any other by recomputing it.
+ */
+export function botCommitObject(tree: string, parent: string, message: Buffer, identity: BotIdentity, time: number): Buffer {
+  if (/[<>\n]/.test(identity.name + identity.email)) throw new JoinkeyError(`the bot identity ${JSON.stringify(identity)} has a character git does not allow in a name or email`);
+  const who = `${identity.name} <${identity.email}> ${time} +0000`;
+  return Buffer.concat([Buffer.from(`tree ${tree}\nparent ${parent}\nauthor ${who}\ncommitter ${who}\n\n`, 'utf8'), message]);
+}
+
+/** The committer timestamp (seconds) of a raw commit object. */
+function committerTime(raw: Buffer): number {
+  const { headers } = parseCommit(raw.toString('utf8'));
+  const m = / (\d+) [+-]\d{4}$/.exec(headers.find(([k]) => k === 'committer')?.[1] ?? '');
+  return m ? Number(m[1]) : 0;
+}
+
+/** The message bytes of a raw commit object (after the first blank line). */
+function messageBytes(raw: Buffer): Buffer {
+  const blank = raw.indexOf('\n\n');
+  return blank < 0 ? Buffer.alloc(0) : raw.subarray(blank + 2);
 }
 
 function parseCommit(raw: string): { headers: [string, string][]; message: string } {

@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JoinkeyError } from '../errors';
-import { ensurePullRequest, type EnsuredPullRequest, type GiteaClient } from '../gitea';
+import { closeOpenPullRequest, ensurePullRequest, type EnsuredPullRequest, type GiteaClient } from '../gitea';
 import type { Model } from '../model/model';
 import { DOCS_REPO, OWNERSHIP_FILE, type FileTree } from '../render/files';
-import { BOT_IDENTITY, RepoCache, type BotIdentity, type GitFactory } from './git';
-import { hasChanges, pathsToRead, planRepo, withOwnershipFile, type Conflict, type RepoPlan } from './plan';
-import type { Redactor } from './redact';
+import type { Redactor } from '../util/redact';
+import { BOT_IDENTITY, claimCacheRoot, RepoCache, type BotIdentity, type GitFactory } from './git';
+import { hasChanges, pathsToRead, planRepo, repoUrlProblem, withOwnershipFile, type Conflict, type RepoPlan } from './plan';
 import { commitMessage, pullRequestText, summarizePlan, type PlanSummary } from './summary';
 
 /**
@@ -50,7 +50,7 @@ export type RepoStatus =
   | 'pushed'
   /** The remote bot branch already holds exactly this tree: nothing pushed. */
   | 'up-to-date'
-  /** The base branch already holds every generated file: nothing to publish. */
+  /** The base branch already holds every generated file: nothing to publish (a stale bot branch is deleted, its PR closed). */
   | 'no-changes'
   /** Dry run: would push. */
   | 'would-push'
@@ -74,6 +74,8 @@ export interface RepoResult {
   readonly reason?: string;
   readonly giteaRepo?: string;
   readonly pr?: EnsuredPullRequest;
+  /** With 'no-changes': the open bot branch proposed nothing the base lacks and was deleted (or would be, in a dry run). */
+  readonly staleBranchDeleted?: boolean;
   /** The PR step failed (the push, if any, stands). */
   readonly prError?: string;
   readonly warnings: readonly string[];
@@ -84,6 +86,16 @@ export interface PublishReport {
   readonly repos: readonly RepoResult[];
   /** False when any repo was refused, stopped or failed, or any PR step failed. */
   readonly ok: boolean;
+}
+
+/** Refuses repo urls with credentials in them, naming every such repo (before anything is fetched). */
+export function checkRepoUrls(model: Model, ids: readonly string[], redact: Redactor): void {
+  const problems = ids.flatMap((id) => {
+    const repo = model.repos.find((r) => r.id === id)!;
+    const problem = repoUrlProblem(repo.url);
+    return problem ? [`repos.${id}.url (${redact(repo.url)}) ${problem}`] : [];
+  });
+  if (problems.length) throw new JoinkeyError(problems.join('\n'));
 }
 
 /** The repos to publish, factory (the central postgres repo) first, the rest sorted. */
@@ -114,12 +126,14 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
   const bot = options.botBranch ?? DEFAULT_BOT_BRANCH;
   const identity = options.identity ?? BOT_IDENTITY;
   const order = publishOrder(model, options.repos);
+  checkRepoUrls(model, order, options.redact);
   const progress = options.progress ?? (() => undefined);
   const factoryId = model.central.postgres.repo;
   const workDir = options.dryRun ? await mkdtemp(join(tmpdir(), 'joinkey-dry-run-')) : options.cacheDir;
   const results: RepoResult[] = [];
   let factoryResult: RepoResult | undefined;
   try {
+    await claimCacheRoot(workDir);
     for (const id of order) {
       const repo = model.repos.find((r) => r.id === id)!;
       const rendered = withOwnershipFile(id, tree.get(id) ?? new Map<string, string>());
@@ -151,16 +165,17 @@ async function publishRepo(
   const warnings: string[] = [];
   let stage: 'git' | 'pr' = 'git';
   let partial: RepoResult | undefined;
+  let cache: RepoCache | undefined;
   try {
     say(`fetching ${base} and ${bot} from ${repo.url}`, true);
-    const cache = await RepoCache.open(options.git, dir, repo.url, redact);
+    cache = await RepoCache.open(options.git, dir, repo.url, redact, (holder) => say(`waiting for another joinkey run using ${dir} (${holder})`));
     const heads = await cache.fetch(base, bot);
     const baseTree = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own), OWNERSHIP_FILE);
     const plan = planRepo(repo.id, baseTree, rendered);
     warnings.push(...plan.warnings);
     const summary = summarizePlan(model, plan);
     if (plan.conflicts.length) {
-      say(`refused: ${plan.conflicts.length} generated path${plan.conflicts.length === 1 ? '' : 's'} taken by files joinkey does not own`);
+      say(`refused: ${plan.conflicts.length} generated path${plan.conflicts.length === 1 ? '' : 's'} taken by files joinkey does not own or that were edited by hand`);
       return { ...common, status: 'refused', plan, summary, conflicts: plan.conflicts, reason: plan.conflicts.map((c) => `${c.path} ${c.reason}`).join('; '), warnings };
     }
     const botState = await cache.inspectBotBranch(heads.baseSha, heads.botSha, options.identity);
@@ -169,22 +184,33 @@ async function publishRepo(
       say(`stopped: ${reason}`);
       return { ...common, status: 'stopped', plan, summary, reason, warnings };
     }
-    // An open (unmerged) bot branch from an earlier run proposes files joinkey no longer renders:
-    // it is rebuilt (base + one commit, here with no file changes) so that merging it cannot bring
-    // them back. Only with no bot branch, or one already merged, is there nothing to publish.
-    const openBot = botState.kind === 'bot' && botState.sha !== heads.baseSha && !(await cache.isMerged(botState.sha, heads.baseSha));
-    if (!hasChanges(plan) && !openBot) {
-      say(`${base} already holds every generated file; nothing to publish`);
-      return { ...common, status: 'no-changes', plan, summary, warnings };
+    // Decided from the base tree alone: when it holds every rendered file and nothing is to be
+    // deleted, there is nothing to publish, however the bot branch was merged (squash, merge
+    // commit, left in place). An open bot branch then proposes only stale files: it is deleted so
+    // merging it cannot bring them back, and its PR (an empty diff) is closed.
+    if (!hasChanges(plan)) {
+      const stale = botState.kind === 'bot' && !(await cache.isMerged(botState.sha, heads.baseSha));
+      if (stale && !options.dryRun) await cache.deleteBotBranch(bot, botState.sha);
+      say(`${base} already holds every generated file; nothing to publish${stale ? `; ${options.dryRun ? 'would delete' : 'deleted'} the stale ${bot}` : ''}`);
+      partial = { ...common, status: 'no-changes', plan, summary, ...(stale ? { staleBranchDeleted: true } : {}), warnings };
+      if (!options.gitea) return partial;
+      stage = 'pr';
+      const { owner, name } = giteaRepoOf(repo);
+      partial = { ...partial, giteaRepo: `${owner}/${name}` };
+      const closed = await closeOpenPullRequest(options.gitea.client, { owner, repo: name, base, head: bot }, { dryRun: !!options.dryRun });
+      if (closed) say(prLine(closed));
+      return closed ? { ...partial, pr: closed } : partial;
     }
     say('building the bot commit', true);
     const treeId = await cache.buildTree(heads.baseSha, plan);
     let status: RepoStatus;
     let commit: string | undefined;
-    if (botState.kind === 'bot' && botState.tree === treeId) {
+    // Up to date only when the bot commit sits on the current base with this tree: after a
+    // merge left the branch in place and the base moved on, the commit is rebuilt on the base.
+    if (botState.kind === 'bot' && botState.tree === treeId && botState.parent === heads.baseSha) {
       status = 'up-to-date';
       commit = botState.sha;
-      say(`${bot} already holds this tree (${botState.sha.slice(0, 12)}); no commit, no push`);
+      say(`${bot} already holds this tree on ${base} (${botState.sha.slice(0, 12)}); no commit, no push`);
     } else if (options.dryRun) {
       status = 'would-push';
       say(`would push one commit to ${bot}`);
@@ -211,7 +237,7 @@ async function publishRepo(
     const text = pullRequestText(model, repo.id, base, bot, summary, note);
     say(`${options.dryRun ? 'checking' : 'ensuring'} the pull request ${bot} -> ${base} in ${owner}/${name}`, true);
     const pr = await ensurePullRequest(options.gitea.client, {
-      owner, repo: name, base, head: bot, title: text.title, body: text.body, hash: text.hash, labels: options.gitea.labels ?? [],
+      owner, repo: name, base, head: bot, title: redact(text.title), body: redact(text.body), hash: text.hash, labels: options.gitea.labels ?? [],
     }, { dryRun: !!options.dryRun });
     warnings.push(...pr.warnings);
     say(prLine(pr));
@@ -224,6 +250,8 @@ async function publishRepo(
     }
     say(`failed: ${reason}`);
     return { ...common, status: 'failed', reason, warnings };
+  } finally {
+    await cache?.close();
   }
 }
 
@@ -235,5 +263,7 @@ export function prLine(pr: EnsuredPullRequest): string {
     case 'unchanged': return `PR ${ref} is up to date`;
     case 'would-create': return 'would create a PR';
     case 'would-update': return `would update PR ${ref}`;
+    case 'closed': return `closed PR ${ref} (its diff against the base is empty)`;
+    case 'would-close': return `would close PR ${ref} (its diff against the base is empty)`;
   }
 }

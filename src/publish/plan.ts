@@ -66,13 +66,15 @@ export function withOwnershipFile(repoId: string, rendered: ReadonlyMap<string, 
 const REGULAR = new Set(['100644', '100755']);
 
 /**
- * Decides the change set for one repo.
+ * Decides the change set for one repo, from the base branch alone (whatever the bot branch holds
+ * or whether it still exists), with the ownership rule of src/ownership.ts.
  * - A rendered path that does not exist in base is added.
- * - One that exists is changed only when joinkey owns it (it carries the marker, or the base
- *   ownership list names it); otherwise it is a conflict. So is a rendered path that is a
- *   directory, a symlink or submodule, or lies below a file, in base.
- * - A path the base ownership list names that is no longer rendered is deleted when it still
- *   carries the marker; one that lost its marker was edited by hand and is kept, with a warning.
+ * - One that exists is changed only when it is 'owned' (listed with its hash and its marker line
+ *   intact). An 'edited' one (listed, but changed by hand since) and an 'unowned' one (not listed,
+ *   even when it quotes the marker) are conflicts: never overwritten, never reverted silently. So
+ *   is a rendered path that is a directory, a symlink or submodule, or lies below a file, in base.
+ * - A listed path that is no longer rendered is deleted when owned; an edited one is kept, with a
+ *   warning.
  * - Nothing else in the repo is touched.
  */
 export function planRepo(repoId: string, base: BaseTree, renderedFiles: ReadonlyMap<string, string>): RepoPlan {
@@ -118,7 +120,7 @@ export function planRepo(repoId: string, base: BaseTree, renderedFiles: Readonly
     if (ownership === 'owned') {
       changes.push({ path, before, after, mode });
     } else if (ownership === 'edited') {
-      conflicts.push({ path, reason: `was written by joinkey but edited by hand since (its content differs from what ${OWNERSHIP_FILE} recorded); move the edit into apps.yaml, then restore or delete the file in the base branch` });
+      conflicts.push({ path, reason: `was written by joinkey but edited by hand since (its content or marker line differs from what ${OWNERSHIP_FILE} recorded); joinkey will not revert the edit. Move the edit into apps.yaml, then restore the generated file (npx joinkey synth) or delete it in the base branch` });
     } else {
       conflicts.push({ path, reason: `exists in the base branch and was not written by joinkey (${OWNERSHIP_FILE} does not list it); move or delete it by hand, or point the app elsewhere` });
     }
@@ -157,4 +159,18 @@ function directoriesOf(paths: Iterable<string>): Set<string> {
   const dirs = new Set<string>();
   for (const p of paths) for (const d of ancestorsOf(p)) dirs.add(d);
   return dirs;
+}
+
+/**
+ * Why a repo url may not be used, or undefined: credentials in it (`https://user:pass@`,
+ * `https://token@`, `ssh://user:pass@`) would be stored in the cache clone's .git/config and show
+ * up in git's messages.
+ */
+export function repoUrlProblem(url: string): string | undefined {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)@/i.exec(url);
+  if (!m) return undefined;
+  const [, scheme, userinfo] = m;
+  if (!userinfo!.includes(':') && !/^https?$/i.test(scheme!)) return undefined; // ssh://git@host: a user name, no secret
+  return 'has credentials in it (user:password@ or token@), which would be stored in the cache clone\'s .git/config; '
+    + 'remove them from the url and give git the credentials another way: a credential helper (git config --global credential.helper store, or your OS keychain), GIT_ASKPASS, or an ssh url with an ssh key';
 }

@@ -1,5 +1,21 @@
-import type { PublishReport, RepoResult } from './index';
+import type { Redactor } from '../util/redact';
+import type { ProgressEvent, PublishReport, RepoResult } from './index';
 import { prLine } from './index';
+
+/** Progress lines on stderr; on a TTY a long step's line is replaced by the next one. */
+export function progressWriter(stream: { write(s: string): unknown; readonly isTTY?: boolean }, redact: Redactor): (e: ProgressEvent) => void {
+  const tty = !!stream.isTTY;
+  let transient = false;
+  return (e) => {
+    const line = redact(`${e.repo}: ${e.message}`);
+    if (tty) {
+      stream.write(`${transient ? '\r\x1b[K' : ''}${line}${e.step ? '' : '\n'}`);
+      transient = !!e.step;
+    } else {
+      stream.write(`${line}\n`);
+    }
+  };
+}
 
 /** Pure: the text `joinkey publish` prints after the run (the plan, with --dry-run). */
 export function formatReport(report: PublishReport): string {
@@ -8,7 +24,7 @@ export function formatReport(report: PublishReport): string {
   out.push(report.dryRun ? 'Dry run: nothing was written, pushed or opened.' : 'Summary:');
   if (!report.dryRun) {
     const w = Math.max(...report.repos.map((r) => r.repoId.length), 4);
-    for (const r of report.repos) out.push(`  ${r.repoId.padEnd(w)}  ${statusWord(r)}${r.pr ? `; ${prLine(r.pr)}` : ''}${r.prError ? '; PR FAILED' : ''}`);
+    for (const r of report.repos) out.push(`  ${r.repoId.padEnd(w)}  ${statusWord(r, false)}${r.pr ? `; ${prLine(r.pr)}` : ''}${r.prError ? '; PR FAILED' : ''}`);
     const pushed = report.repos.filter((r) => r.status === 'pushed').map((r) => r.repoId);
     const prs = report.repos.filter((r) => r.pr && (r.pr.action === 'created' || r.pr.action === 'updated'));
     out.push(`Pushed: ${pushed.length ? pushed.join(', ') : 'none'}.`);
@@ -18,13 +34,13 @@ export function formatReport(report: PublishReport): string {
   return `${out.join('\n')}\n`;
 }
 
-function statusWord(r: RepoResult): string {
+function statusWord(r: RepoResult, dryRun: boolean): string {
   switch (r.status) {
     case 'pushed': return `pushed ${r.branch} (${r.commit?.slice(0, 12)})`;
     case 'up-to-date': return `${r.branch} already up to date, nothing pushed`;
-    case 'no-changes': return `${r.base} already holds the generated files, nothing pushed`;
+    case 'no-changes': return `${r.base} already holds the generated files, nothing pushed${r.staleBranchDeleted ? `; the stale ${r.branch} ${dryRun ? 'would be' : 'was'} deleted` : ''}`;
     case 'would-push': return `would push one commit to ${r.branch}`;
-    case 'refused': return 'REFUSED (hand-written files at generated paths), nothing pushed';
+    case 'refused': return 'REFUSED (files joinkey does not own, or edited by hand, at generated paths), nothing pushed';
     case 'stopped': return `STOPPED (${r.branch} has commits not made by joinkey), nothing pushed`;
     case 'failed': return 'FAILED, nothing pushed';
   }
@@ -32,7 +48,7 @@ function statusWord(r: RepoResult): string {
 
 function repoSection(r: RepoResult, dryRun: boolean): string[] {
   const lines = [`${r.repoId}: ${r.base} -> ${r.branch} (${r.url})`];
-  lines.push(`  ${statusWord(r)}`);
+  lines.push(`  ${statusWord(r, dryRun)}`);
   if (r.reason && r.status !== 'refused') lines.push(`  ${r.reason}`);
   for (const c of r.conflicts ?? []) lines.push(`  conflict: ${c.path} ${c.reason}`);
   if (r.plan && (dryRun || r.status !== 'refused')) {

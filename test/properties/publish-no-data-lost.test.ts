@@ -9,7 +9,7 @@ import { checkModel } from '../../src/rules';
 import { loadModel } from '../../src/model';
 import { BOT_IDENTITY, BOT_TRAILER } from '../../src/publish/git';
 import { renderTree } from '../../src/render';
-import { MARKER, OWNERSHIP_FILE } from '../../src/render/files';
+import { markerLine, MARKER, OWNERSHIP_FILE } from '../../src/render/files';
 import {
   appsDoc, dnsLabel, PG_RESERVED, printYaml, RESERVED_VAULT, secretKey, VSO_ROLE, type AppsDoc, type AppSpec, type SecretSpec,
 } from '../support/arbitraries';
@@ -23,7 +23,8 @@ import { PROPERTY_RUNS, propertyParams } from '../support/params';
 // into base in between, THEN on the remote repos:
 // - the base branch is never moved by publish;
 // - every hand-written file is byte-identical (same mode and blob) on base and on the bot branch;
-// - a repo where a generated path collides with a hand-written file is refused (exit 1, the
+// - a repo where a generated path collides with a hand-written file (also one that quotes the
+//   marker, and a generated file a human edited on base after a merge) is refused (exit 1, the
 //   message names the path) and its bot branch does not move;
 // - the bot branch is base + exactly one joinkey commit (or, when nothing is left to publish,
 //   absent or already merged into base);
@@ -71,13 +72,15 @@ function lsTree(bare: string, sha: string): Tree {
   return tree;
 }
 
-/** The paths of an ownership file at a blob, or [] when absent or not a list. */
+/** The paths of an ownership file in a tree, or [] when absent or not a list. */
 function ownedAt(bare: string, tree: Tree | undefined): string[] {
   const e = tree?.get(OWNERSHIP_FILE);
   if (!e) return [];
   try {
+    // Version 2 maps paths to hashes; version 1 was an array of paths.
     const files = JSON.parse(gitText(bare, ['cat-file', 'blob', e.sha]))?.files;
-    return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [];
+    if (Array.isArray(files)) return files.filter((f): f is string => typeof f === 'string');
+    return files && typeof files === 'object' ? Object.keys(files) : [];
   } catch {
     return [];
   }
@@ -142,8 +145,8 @@ const editArb = fc.record({
   dir: fc.tuple(fc.constantFrom(...REPO_MANIFEST_DIRS), fc.constantFrom(...MANIFEST_LEAVES), fc.boolean()),
   /** After this step's publish: a human fast-forwards base to the bot branch. */
   merge: fc.boolean(),
-  /** ... and then commits a new hand-written file next to a generated one. */
-  handAfterMerge: fc.option(fc.record({ pick: fc.nat(), name: fc.stringMatching(/^[A-Za-z0-9_.-]{1,8}$/) }), { nil: undefined }),
+  /** ... and then commits a new hand-written file next to a generated one, or edits a generated one. */
+  handAfterMerge: fc.option(fc.record({ pick: fc.nat(), name: fc.stringMatching(/^[A-Za-z0-9_.-]{1,8}$/), edit: fc.constantFrom('none', 'none', 'append', 'unmark') }), { nil: undefined }),
   freshCache: fc.boolean(),
 });
 type Edit = typeof editArb extends fc.Arbitrary<infer T> ? T : never;
@@ -272,7 +275,9 @@ const contentArb = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 60 }).map((s) => Buffer.from(s, 'utf8')),
   fc.uint8Array({ maxLength: 48 }).map((a) => Buffer.from(a)),
   fc.constantFrom('# hand-written\n', 'terraform {}\n', 'apiVersion: v1\nkind: ConfigMap\n', '').map((s) => Buffer.from(s)),
-).filter((b) => !b.toString('utf8').includes(MARKER));
+  // Quoting the marker does not make a file joinkey's: only the ownership list does.
+  fc.constantFrom(`# ${MARKER}\n`, `${markerLine('x.gen.tf')}\nterraform {}\n`, `${markerLine('x.md')}\n`).map((s) => Buffer.from(s)),
+);
 const modeArb = fc.constantFrom<Mode>('100644', '100644', '100644', '100755', '120000');
 // Upper case: never an app name, repo dir or generated file name, so never a generated path.
 const handName = fc.stringMatching(/^[A-Za-z0-9_.-]{0,8}$/).map((s) => `HAND-${s}`);
@@ -316,7 +321,7 @@ function handFiles(spec: HandSpec, repoIds: readonly string[], rendered: Readonl
 
 const BOT = 'joinkey/sync';
 const renderedOf = (doc: AppsDoc): Map<string, ReadonlyMap<string, string>> => new Map(renderTree(loadModel('apps.yaml', printYaml(doc)).model));
-const stats = { runs: 0, publishes: 0, refusals: 0, pushes: 0, merges: 0, deletesSeen: 0, skippedEdits: 0, collisions: 0, publishMs: 0 };
+const stats = { runs: 0, publishes: 0, refusals: 0, pushes: 0, merges: 0, handEdits: 0, deletesSeen: 0, skippedEdits: 0, collisions: 0, publishMs: 0 };
 
 async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits: readonly Edit[], spec: HandSpec): Promise<void> {
   fx = await makeFixture([]);
@@ -423,7 +428,8 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
       // The tip holds exactly the rendered files ...
       for (const [p, content] of files) expect(tipTree.get(p), `${id}:${p} on the bot branch\n${ctx}`).toEqual({ mode: '100644', sha: blobSha(content) });
       // ... none of the files joinkey owned and no longer generates ...
-      const gone = [...previouslyOwned].filter((p) => !files.has(p));
+      // (a generated file a human edited is hand-written now, and kept).
+      const gone = [...previouslyOwned].filter((p) => !files.has(p) && !handHere.some((h) => h.path === p));
       expect(gone.filter((p) => tipTree.has(p)), `${id}: previously owned, no longer generated\n${ctx}`).toEqual([]);
       stats.deletesSeen += gone.filter((p) => baseTree.has(p)).length;
       // ... and differs from base only at rendered or previously owned paths.
@@ -442,7 +448,7 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
         const base = baseOf(id);
         const baseSha = h.get(`refs/heads/${base}`)!;
         const bot = h.get(`refs/heads/${BOT}`);
-        if (!bot || bot === baseSha) continue;
+        if (!bot || isAncestorCommit(bare(id), bot, baseSha)) continue;
         git(bare(id), ['update-ref', `refs/heads/${base}`, bot, baseSha]);
         stats.merges++;
         if (edit.handAfterMerge) {
@@ -450,10 +456,17 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
           const target = generated[edit.handAfterMerge.pick % generated.length]!;
           const dir = posix.dirname(target);
           const path = `${dir === '.' ? '' : `${dir}/`}HAND-merged-${edit.handAfterMerge.name}`;
-          const file: HandFile = { repo: id, path, mode: '100644', content: Buffer.from(`written after merge ${step}\n`) };
-          if (!hand.some((x) => x.repo === id && clash(x.path, path))) {
+          const generatedContent = gitText(bare(id), ['show', `${bot}:${target}`]);
+          const file: HandFile = edit.handAfterMerge.edit === 'none' || target === OWNERSHIP_FILE
+            ? { repo: id, path, mode: '100644', content: Buffer.from(`written after merge ${step}\n`) }
+            : {
+              repo: id, path: target, mode: '100644',
+              content: Buffer.from(edit.handAfterMerge.edit === 'append' ? `${generatedContent}# edited by hand after merge ${step}\n` : generatedContent.split('\n').slice(1).join('\n')),
+            };
+          if (!hand.some((x) => x.repo === id && clash(x.path, file.path))) {
             humanCommit(bare(id), base, bot, [file], 'a hand-written file next to generated ones');
             hand.push(file);
+            if (file.path === target) stats.handEdits++;
           }
         }
       }

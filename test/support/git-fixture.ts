@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { CliIo } from '../../src/cli';
 
 /** Real bare repos in a temp dir, seeded with a README on main, plus helpers to look inside them. */
@@ -82,6 +83,23 @@ export async function makeFixture(ids: readonly string[], template?: Fixture): P
   return { root, home, env, bare, git, humanClone, heads, show, ls, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
+/**
+ * For a test file: seeds the bare repos of `ids` once (beforeAll) and returns a function that
+ * gives each test a fresh copy of them, removed after the test (afterEach).
+ */
+export function freshFixtures(ids: readonly string[]): () => Promise<Fixture> {
+  let template: Fixture | undefined;
+  const made: Fixture[] = [];
+  beforeAll(async () => { template = await makeFixture(ids); });
+  afterAll(() => template?.cleanup());
+  afterEach(() => { for (const f of made.splice(0)) f.cleanup(); });
+  return async () => {
+    const f = await makeFixture(ids, template);
+    made.push(f);
+    return f;
+  };
+}
+
 export interface CapturedIo extends CliIo {
   out(): string;
   err(): string;
@@ -98,4 +116,29 @@ export function captureIo(cwd: string, env: Record<string, string | undefined>):
     out: () => out,
     err: () => err,
   };
+}
+
+/** The apps of the publish integration tests, by name: their apps.yaml entries. */
+export const TEST_APPS = {
+  webapp: '{}',
+  cms: '{ repo: cms, manifests: chart/templates, iac: iac, database: false, secrets: { cloudflared: { serviceAccount: cloudflared } }, serviceAccounts: [cloudflared] }',
+  plausible: '{ repo: tools, namespace: tools, manifests: plausible/resources, iac: plausible/iac, database: { restart: [Deployment/plausible], urlEnv: DATABASE_URL }, secrets: { config: { generate: [SECRET_KEY_BASE] } } }',
+  crowdsec: '{ repo: tools, namespace: tools, manifests: crowdsec/templates, iac: crowdsec/iac, database: { restart: [Deployment/crowdsec-lapi] } }',
+} as const;
+export type TestApp = keyof typeof TEST_APPS;
+
+/** apps.yaml for the fixture's bare repos (tools holds vault, factory postgres), with `extra` top-level lines. */
+export function testAppsYaml(fx: Fixture, repos: readonly string[], apps: readonly TestApp[], extra: readonly string[] = []): string {
+  return [
+    'version: 1',
+    ...extra,
+    'repos:',
+    ...repos.map((id) => `  ${id}: { url: ${fx.bare(id)}, branch: main }`),
+    'central:',
+    '  vault: { repo: tools, dir: hashicorp-vault/iac }',
+    '  postgres: { repo: factory, dir: postgres/iac }',
+    'apps:',
+    ...apps.map((a) => `  ${a}: ${TEST_APPS[a]}`),
+    '',
+  ].join('\n');
 }
