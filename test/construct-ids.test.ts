@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { loadModel, loadUncheckedModel } from '../src/model';
+import { loadUncheckedModel } from '../src/model';
 import { constructId } from '../src/model/names';
 import { renderTree } from '../src/render';
 import { HEAD } from './helpers/check';
