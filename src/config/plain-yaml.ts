@@ -9,8 +9,13 @@
  * tabs, control characters, ...), and the caller then parses with `yaml` as before. Whatever it
  * accepts, `yaml` (YAML 1.2 core schema, strict, unique keys) reads without error or warning into
  * a deep-equal value; test/config-plain-yaml.test.ts checks that property on generated documents.
- * So the data, and every error message and position, are the same on both paths.
+ * So the data, and every error message and position, are the same on both paths. Like the
+ * loader's `yaml` path (documentData in source.ts), it builds mappings without a prototype, so
+ * `__proto__` is a name like any other, and it leaves keys that are not strings and nesting
+ * deeper than MAX_NESTING to that path, which reports them.
  */
+
+import { MAX_NESTING } from './source';
 
 type Value = string | number | boolean | null | Value[] | { [k: string]: Value };
 
@@ -27,15 +32,13 @@ const ALLOWED_TEXT = /^[\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00
 const KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const FLOW_KEY = /([A-Za-z_][A-Za-z0-9_-]*): +/y;
 const BLOCK_KEY = /([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)/y;
-const NON_STRING_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', '__proto__']);
+const NON_STRING_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
 /**
  * Anything the core schema reads as a number (its int, octal, hex, float and exp rules), widened
  * to digit strings with '_', ':' or a base prefix that YAML 1.1 readers take for numbers.
  */
 const NUMBER_LIKE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$|^[-+]?[0-9][0-9_.:]*$|^0[bBoOxX]/;
 const SAFE_INT = /^(?:0|[1-9][0-9]{0,14})$/;
-/** Deeper nesting is left to `yaml` (which copes), so this reader's recursion stays shallow. */
-const MAX_FLOW_DEPTH = 64;
 const MAX_INDENT = 512;
 /** YAML indicator characters a plain scalar may not start with (we accept none of them). */
 const INDICATORS = '-?:,[]{}#&*!|>\'"%@`~';
@@ -58,7 +61,7 @@ export function parsePlainYaml(text: string): { [k: string]: Value } | undefined
   if (lines.length === 0 || indents[0] !== 0) return undefined;
   try {
     const reader = new Reader(lines, indents);
-    const doc = reader.blockMapping(0);
+    const doc = reader.blockMapping(0, 1);
     if (reader.i !== lines.length) return undefined;
     return doc;
   } catch (e) {
@@ -71,9 +74,10 @@ class Reader {
   i = 0;
   constructor(private readonly lines: readonly string[], private readonly indents: readonly number[]) {}
 
-  blockMapping(indent: number): { [k: string]: Value } {
-    if (indent > MAX_INDENT) bail();
-    const map: { [k: string]: Value } = {};
+  /** The block mapping at `indent`, the `depth`th collection from the top. */
+  blockMapping(indent: number, depth: number): { [k: string]: Value } {
+    if (indent > MAX_INDENT || depth > MAX_NESTING) bail();
+    const map = emptyMap();
     const { lines, indents } = this;
     while (this.i < lines.length) {
       const lineIndent = indents[this.i]!;
@@ -85,27 +89,28 @@ class Reader {
       if (!m) bail();
       const key = m[1]!;
       checkKey(key);
-      if (Object.prototype.hasOwnProperty.call(map, key)) bail();
+      if (map[key] !== undefined) bail();
       const rest = skipSpaces(line, BLOCK_KEY.lastIndex);
       this.i++;
       if (rest === line.length || line.charCodeAt(rest) === 35 /* # */) {
         const nextIndent = indents[this.i];
         if (nextIndent !== undefined && nextIndent > indent) {
-          map[key] = isSeqItem(lines[this.i]!, nextIndent) ? this.blockSequence(nextIndent) : this.blockMapping(nextIndent);
+          map[key] = isSeqItem(lines[this.i]!, nextIndent) ? this.blockSequence(nextIndent, depth + 1) : this.blockMapping(nextIndent, depth + 1);
         } else if (nextIndent === indent && isSeqItem(lines[this.i]!, nextIndent)) {
           bail();
         } else {
           map[key] = null;
         }
       } else {
-        map[key] = inlineValue(line, rest, false);
+        map[key] = inlineValue(line, rest, false, depth + 1);
         this.noContinuation(indent);
       }
     }
     return map;
   }
 
-  blockSequence(indent: number): Value[] {
+  blockSequence(indent: number, depth: number): Value[] {
+    if (depth > MAX_NESTING) bail();
     const seq: Value[] = [];
     const { lines, indents } = this;
     while (this.i < lines.length) {
@@ -116,7 +121,7 @@ class Reader {
       const rest = skipSpaces(line, indent + 1);
       if (rest === line.length || line.charCodeAt(rest) === 35 /* # */) bail();
       this.i++;
-      seq.push(inlineValue(line, rest, true));
+      seq.push(inlineValue(line, rest, true, depth + 1));
       this.noContinuation(indent);
     }
     return seq;
@@ -129,13 +134,13 @@ class Reader {
   }
 }
 
-/** The one-line value starting at `pos` and running to the end of `s` (bar a comment). */
-function inlineValue(s: string, pos: number, inSeq: boolean): Value {
+/** The one-line value starting at `pos` and running to the end of `s` (bar a comment); a collection there is the `depth`th. */
+function inlineValue(s: string, pos: number, inSeq: boolean, depth: number): Value {
   const c = s[pos]!;
   let value: Value;
   let end: number;
   if (c === '[' || c === '{') {
-    const flow = new FlowReader(s, pos);
+    const flow = new FlowReader(s, pos, depth - 1);
     value = flow.collection();
     end = flow.pos;
   } else if (c === '"' || c === "'") {
@@ -181,11 +186,11 @@ function quoted(s: string, pos: number): [string, number] {
 }
 
 class FlowReader {
-  private depth = 0;
-  constructor(private readonly s: string, public pos: number) {}
+  /** `depth`: the collections around the one at `pos`. */
+  constructor(private readonly s: string, public pos: number, private depth: number) {}
 
   collection(): Value {
-    if (++this.depth > MAX_FLOW_DEPTH) bail();
+    if (++this.depth > MAX_NESTING) bail();
     const value = this.s[this.pos] === '[' ? this.sequence() : this.mapping();
     this.depth--;
     return value;
@@ -204,7 +209,7 @@ class FlowReader {
   }
 
   private mapping(): { [k: string]: Value } {
-    const map: { [k: string]: Value } = {};
+    const map = emptyMap();
     this.pos = skipSpaces(this.s, this.pos + 1);
     if (this.s[this.pos] === '}') { this.pos++; return map; }
     for (;;) {
@@ -213,7 +218,7 @@ class FlowReader {
       if (!m) bail();
       const key = m[1]!;
       checkKey(key);
-      if (Object.prototype.hasOwnProperty.call(map, key)) bail();
+      if (map[key] !== undefined) bail();
       this.pos += m[0].length;
       map[key] = this.item('}');
       if (this.s[this.pos] === '}') { this.pos++; return map; }
@@ -268,6 +273,11 @@ function plainScalar(text: string): Value {
 
 function checkKey(key: string): void {
   if (key.length > 1000 || !KEY.test(key) || NON_STRING_WORDS.has(key)) bail();
+}
+
+/** A mapping without a prototype: `__proto__` and `constructor` are keys like any other. */
+function emptyMap(): { [k: string]: Value } {
+  return Object.create(null) as { [k: string]: Value };
 }
 
 function isSeqItem(line: string, indent: number): boolean {
