@@ -135,7 +135,7 @@ function readWithYaml(source: YamlSource): unknown {
   const diagnostics = source.structureProblems();
   if (diagnostics.length) throw new InputError(diagnostics);
   for (const e of [...source.doc.errors, ...source.doc.warnings]) {
-    diagnostics.push(source.diagnostic(e.pos[0], yamlErrorMessage(e.code, e.message)));
+    diagnostics.push(source.diagnostic(e.pos[0], yamlErrorMessage(e.code, e.message, source.text[e.pos[0]])));
   }
   if (diagnostics.length) throw new InputError(dedupe(diagnostics));
 
@@ -149,17 +149,19 @@ function readWithYaml(source: YamlSource): unknown {
   return documentData(source);
 }
 
-function yamlErrorMessage(code: string, message: string): string {
+function yamlErrorMessage(code: string, message: string, at: string | undefined): string {
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
   switch (code) {
+    // `yaml` cannot read a bracketed key after the first key of a block mapping.
+    case 'IMPOSSIBLE': if (at === '[' || at === '{') return `the key here is a ${at === '[' ? 'list' : 'mapping'}, not a name; keys in apps.yaml are names, e.g. web:`; break;
     case 'DUPLICATE_KEY': return `${first}: a key appears twice in the same mapping; remove or merge one of them`;
     case 'TAB_AS_INDENT': return `${first}: YAML indents with spaces only; replace the tab with spaces`;
     case 'BAD_INDENT':
     case 'MISSING_CHAR':
     case 'UNEXPECTED_TOKEN': return `YAML syntax error: ${first}; check the indentation and punctuation on this line`;
     case 'TAG_RESOLVE_FAILED': return `${first}; apps.yaml uses plain YAML values only, remove the tag`;
-    default: return `YAML error: ${first}`;
   }
+  return `YAML error: ${first}`;
 }
 
 function zodProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {

@@ -32,8 +32,14 @@ export const yamlLib = (() => {
  */
 export const MAX_NESTING = 64;
 
-/** The options `yaml` composes apps.yaml with: YAML 1.2 core schema, strict, unique keys. */
-export const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true, strict: true, version: '1.2' } as const;
+/**
+ * The options `yaml` composes apps.yaml with: YAML 1.2 core schema, strict, unique keys. Only
+ * string keys can be duplicates: `007:` and `7:` are each reported as not a name (documentData).
+ */
+export const YAML_OPTIONS = {
+  prettyErrors: false, strict: true, version: '1.2',
+  uniqueKeys: (a: unknown, b: unknown) => { const { isScalar } = yamlLib(); return isScalar(a) && isScalar(b) && typeof a.value === 'string' && a.value === b.value; },
+} as const;
 
 interface Parsed {
   readonly lineCounter: LineCounter;
@@ -178,13 +184,16 @@ export function documentData(source: YamlSource): unknown {
   const expanding = new Set<Node>();
   let aliased = 0;
   let aliasDepth = 0;
+  /** The outermost alias being expanded: where a problem inside the expansion is reported. */
+  let aliasAt = 0;
   let tooDeep = false;
 
   const keyOf = (pair: { key: unknown }, at: number): string | undefined => {
     const written = pair.key as Node | null;
     const node = isAlias(written) ? anchors.get(written.source) : written;
     if (isScalar(node) && typeof node.value === 'string') return node.value;
-    const offset = written ? keyStart(source.text, written) : at;
+    const empty = !written || written.range?.[0] === written.range?.[1];
+    const offset = empty ? source.text.indexOf(':', nodeStart(written) ?? at) : keyStart(source.text, written);
     problems.push(source.diagnostic(offset, nonStringKeyMessage(source.text, written, offset, node)));
     return undefined;
   };
@@ -192,22 +201,22 @@ export function documentData(source: YamlSource): unknown {
   const data = (node: Node | null, depth: number, at: number): Data => {
     if (node === null) return null;
     if (aliasDepth > 0 && ++aliased > MAX_ALIASED_VALUES) {
-      if (aliased === MAX_ALIASED_VALUES + 1) problem(node, at, `aliases expand to more than ${MAX_ALIASED_VALUES} values, far more than an apps.yaml holds; write the values out instead of nesting aliases`);
+      if (aliased === MAX_ALIASED_VALUES + 1) problem(null, aliasAt, `aliases expand to more than ${MAX_ALIASED_VALUES} values, far more than an apps.yaml holds; write the values out instead of nesting aliases`);
       return null;
     }
     if (isAlias(node)) {
       const target = anchors.get(node.source);
       if (!target) { problem(node, at, `alias *${node.source} has no anchor &${node.source} before it; define the anchor first or write the value out`); return null; }
       if (expanding.has(target)) { problem(node, at, `alias *${node.source} refers to a value that contains it, so it never ends; remove the alias`); return null; }
-      aliasDepth++;
-      const value = data(target, depth, nodeStart(node) ?? at);
+      if (aliasDepth++ === 0) aliasAt = nodeStart(node) ?? at;
+      const value = data(target, depth, aliasAt);
       aliasDepth--;
       return value;
     }
     if (aliasDepth === 0 && node.anchor) anchors.set(node.anchor, node);
     if (isScalar(node)) return node.value as Data;
     if (depth > MAX_NESTING) {
-      if (!tooDeep) problem(node, at, NESTED_TOO_DEEPLY);
+      if (!tooDeep) problems.push(source.diagnostic(aliasDepth > 0 ? aliasAt : nodeStart(node) ?? at, aliasDepth > 0 ? `${NESTED_TOO_DEEPLY} (here through aliases)` : NESTED_TOO_DEEPLY));
       tooDeep = true;
       return null;
     }
@@ -250,9 +259,8 @@ function keyStart(text: string, key: Node): number {
 /** Why a mapping key is not a name, and how to write it as one. */
 function nonStringKeyMessage(text: string, written: Node | null, offset: number, resolved: Node | null | undefined): string {
   const { isAlias, isMap, isScalar, isSeq } = yamlLib();
-  const end = written?.range?.[1] ?? offset;
-  if (end === offset) return 'this mapping entry has no key; write the name before the ":"';
-  const source = text.slice(offset, end).split(/\r?\n/)[0]!;
+  if (!written || written.range?.[0] === written.range?.[1]) return 'this mapping entry has no key; write the name before the ":"';
+  const source = text.slice(offset, written.range![1]).split(/\r?\n/)[0]!;
   if (isAlias(written) && !resolved) return `the key ${shown(source)} is an alias without an anchor &${written.source} before it; write the name out`;
   if (isSeq(resolved) || isMap(resolved)) return `the key ${shown(source)} is a ${isSeq(resolved) ? 'list' : 'mapping'}, not a name; keys in apps.yaml are names, e.g. web:`;
   const v = isScalar(resolved) ? resolved.value : undefined;
