@@ -3,7 +3,7 @@ import { compareDiagnostics, InputError, type Diagnostic } from '../errors';
 import { AppsFileSchema, shown, type AppsFile } from './schema';
 import { parsePlainYaml } from './plain-yaml';
 import { crossFieldProblems } from './rules';
-import { documentData, formatPath, yamlLib, YamlSource, type Path, type Problem } from './source';
+import { collectionKeyMessage, documentData, formatPath, yamlLib, YamlSource, type Path, type Problem } from './source';
 import { editDistance } from '../util/edit-distance';
 
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -153,7 +153,7 @@ function yamlErrorMessage(code: string, message: string, at: string | undefined)
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
   switch (code) {
     // `yaml` cannot read a bracketed key after the first key of a block mapping.
-    case 'IMPOSSIBLE': if (at === '[' || at === '{') return `the key here is a ${at === '[' ? 'list' : 'mapping'}, not a name; keys in apps.yaml are names, e.g. web:`; break;
+    case 'IMPOSSIBLE': if (at === '[' || at === '{') return collectionKeyMessage(at); break;
     case 'DUPLICATE_KEY': return `${first}: a key appears twice in the same mapping; remove or merge one of them`;
     case 'TAB_AS_INDENT': return `${first}: YAML indents with spaces only; replace the tab with spaces`;
     case 'BAD_INDENT':

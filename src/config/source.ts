@@ -247,6 +247,11 @@ export function documentData(source: YamlSource): unknown {
   return value;
 }
 
+/** The message for a key written as a flow collection, opened by `bracket`. */
+export function collectionKeyMessage(bracket: '[' | '{'): string {
+  return `the key here is a ${bracket === '[' ? 'list' : 'mapping'}, not a name; keys in apps.yaml are names, e.g. web:`;
+}
+
 /** Where a key starts, including its tag (`!!binary x:` starts at the "!"). */
 function keyStart(text: string, key: Node): number {
   const start = nodeStart(key) ?? 0;
@@ -262,7 +267,7 @@ function nonStringKeyMessage(text: string, written: Node | null, offset: number,
   if (!written || written.range?.[0] === written.range?.[1]) return 'this mapping entry has no key; write the name before the ":"';
   const source = text.slice(offset, written.range![1]).split(/\r?\n/)[0]!;
   if (isAlias(written) && !resolved) return `the key ${shown(source)} is an alias without an anchor &${written.source} before it; write the name out`;
-  if (isSeq(resolved) || isMap(resolved)) return `the key ${shown(source)} is a ${isSeq(resolved) ? 'list' : 'mapping'}, not a name; keys in apps.yaml are names, e.g. web:`;
+  if (isSeq(resolved) || isMap(resolved)) return collectionKeyMessage(isSeq(resolved) ? '[' : '{');
   const v = isScalar(resolved) ? resolved.value : undefined;
   const name = JSON.stringify(source.replace(/^!\S*\s+/, '').replace(/^(["'])(.*)\1$/, '$2'));
   if (v !== null && typeof v !== 'number' && typeof v !== 'boolean') return `the key ${shown(source)} has a tag that makes it something other than a string; remove the tag and quote the name, e.g. ${name}:`;
