@@ -36,11 +36,12 @@ export function renderAppManifests(model: Model, app: AppModel): RenderedFile[] 
   if (!target) return [];
   const files: RenderedFile[] = [];
   if (target.files.vso) {
-    const docs = chartDocuments((scope) => new VsoChart(scope, app.name, model, app));
+    // Each chart has an App of its own, so its id is a constant: an app name such as "constructor" would collide with the construct tree's own keys.
+    const docs = chartDocuments((scope) => new VsoChart(scope, 'vso', model, app));
     files.push(manifestFile(target.repo, target.files.vso, docs));
   }
   if (target.files.initContainerPatch) {
-    const docs = chartDocuments((scope) => new InitContainerPatchChart(scope, `${app.name}-init`, model, app));
+    const docs = chartDocuments((scope) => new InitContainerPatchChart(scope, 'init-container-patch', model, app));
     files.push(manifestFile(target.repo, target.files.initContainerPatch, docs));
   }
   return files;

@@ -318,6 +318,28 @@ export function appsDoc(opts: DocOptions = {}): fc.Arbitrary<AppsDoc> {
   });
 }
 
+/** The names of Object.prototype, which a plain object inherits: each must stay an ordinary name. */
+export const PROTOTYPE_NAMES: readonly string[] = Object.getOwnPropertyNames(Object.prototype).sort();
+
+/**
+ * A valid doc that also uses the names of Object.prototype the schema accepts: an app, a repo (the
+ * app's target) and a secret named "constructor", and a consumer "__proto__" (which Vault may
+ * hold, unlike a DNS label), sometimes with service account "constructor".
+ */
+export function docWithPrototypeNames(opts: DocOptions = {}): fc.Arbitrary<AppsDoc> {
+  return fc.tuple(appsDoc(opts), fc.boolean(), fc.boolean()).map(([doc, inRepo, withSa]) => {
+    const apps = Object.entries(doc.apps).filter(([n]) => !'constructor'.startsWith(n) && !n.startsWith('constructor'));
+    const consumers = Object.entries(doc.consumers ?? {}).filter(([n]) => !n.startsWith('constructor') && n !== '__proto__');
+    const reads = ['constructor/constructor'];
+    return {
+      ...doc,
+      repos: inRepo ? { ...doc.repos, constructor: { url: 'ssh://git@gitea.example/org/constructor.git' } } : doc.repos,
+      apps: Object.fromEntries([...apps, ['constructor', { repo: inRepo ? 'constructor' : 'tools', database: false, secrets: { constructor: { keys: ['K'] } } }]]),
+      consumers: Object.fromEntries([...consumers, ['__proto__', { serviceAccount: withSa ? 'constructor' : 'a', namespace: 'b', reads }]]),
+    };
+  });
+}
+
 /** A doc plus one more app whose name is prefix-free with respect to the doc (for locality). */
 export function docWithExtraApp(opts: DocOptions = {}): fc.Arbitrary<{ doc: AppsDoc; name: string; app: AppSpec }> {
   return appsDoc(opts).chain((doc) => {
