@@ -39,7 +39,7 @@ function readConfigBytes(full: string, file: string): Buffer {
 
 /** What each errno of open/read means for the user. */
 const READ_FAILURES: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file (or a symbolic link to a missing file)',
+  ENOENT: 'no such file',
   EISDIR: 'it is a directory',
   ENOTDIR: 'a part of the path is a file, not a directory',
   EACCES: 'permission denied; check the permissions of the file and its directories',

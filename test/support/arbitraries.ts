@@ -334,7 +334,7 @@ export function docWithPrototypeNames(opts: DocOptions = {}): fc.Arbitrary<AppsD
     return {
       ...doc,
       repos: inRepo ? { ...doc.repos, constructor: { url: 'ssh://git@gitea.example/org/constructor.git' } } : doc.repos,
-      apps: Object.fromEntries([...apps, ['constructor', { repo: inRepo ? 'constructor' : 'tools', database: false, secrets: { constructor: { keys: ['K'] } } }]]),
+      apps: Object.fromEntries([...apps, ['constructor', { repo: inRepo ? 'constructor' : Object.keys(doc.repos)[0]!, database: false, secrets: { constructor: { keys: ['K'] } } }]]),
       consumers: Object.fromEntries([...consumers, ['__proto__', { serviceAccount: withSa ? 'constructor' : 'a', namespace: 'b', reads }]]),
     };
   });
