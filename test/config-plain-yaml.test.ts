@@ -7,7 +7,7 @@ import { appsYaml } from '../bench/gen';
 import { parsePlainYaml } from '../src/config/plain-yaml';
 import { documentData, YAML_OPTIONS, YamlSource } from '../src/config/source';
 
-// GIVEN any text, WHEN the fast plain-subset reader accepts it, THEN `yaml` (the options the
+// GIVEN any text, WHEN the fast reader (js-yaml, plain-yaml.ts) accepts it, THEN `yaml` (the options the
 // loader uses) reads it without error or warning into a deep-equal value, and so does the loader's
 // `yaml` path (documentData: no prototypes, string keys only). The reader may refuse
 // anything (the loader then falls back to `yaml`), but the apps.yaml files people write must not
@@ -99,29 +99,43 @@ describe('parsePlainYaml', () => {
   });
 
   it.each([
-    ['an anchor', 'a: &x 1\nb: *x\n'],
-    ['a tag', 'a: !!str 1\n'],
     ['a block scalar', 'a: |\n  x\n'],
     ['a multi-line plain scalar', 'a: x\n  y\n'],
-    ['a duplicate key', 'a: 1\na: 2\n'],
-    ['a tab', 'a:\n\tb: 1\n'],
     ['a float', 'a: 1.5\n'],
     ['an escape', 'a: "x\\ny"\n'],
     ['a document marker', '---\na: 1\n'],
     ['a mapping in a sequence', 'a:\n  - b: 1\n'],
     ['a flow collection over two lines', 'a: [1,\n  2]\n'],
+    ['quoted keys', '"a": 1\n\'b\': 2\n'],
+    ['an explicit key', '? a\n: 1\n'],
+    ...Object.getOwnPropertyNames(Object.prototype).map((name): [string, string] => [`the key ${name}`, `${name}: 1\nb: { ${name}: [x] }\n`]),
+  ])('reads %s exactly as yaml does', (_what, text) => {
+    expect(expectSameAsYaml(text)).toBe(true);
+  });
+
+  it.each([
+    ['a duplicate key', 'a: 1\na: 2\n'],
+    ['a tab', 'a:\n\tb: 1\n'],
     ['a scalar document', 'hello\n'],
     ['an empty document', '# nothing\n'],
-    ...['0x1f', '007', '1e3', '0o17', '.inf', 'true', 'null', '~', '12', '-1', '1.5', '!!binary aGVsbG8=', '!!int "x"', '[a]', '{a: b}', '? a', '"a"', "'a'"].flatMap((k): [string, string][] => [
+    ['an alias of a collection', 'a: &x [1]\nb: *x\n'],
+    ['an alias of a scalar', 'a: &x 1\nb: *x\n'],
+    ['an anchor yaml rejects', '&a{}'],
+    ['an anchor ending in ":"', 'a:\n  - [ {&constructor: web} ]\n'],
+    ['a tag', 'a: !!str 1\n'],
+    ...['0x1f', '007', '1e3', '0o17', '.inf', '-.Inf', '.nan', 'true', 'False', 'null', 'NULL', '~', '12', '-1', '+1', '1.5', '!!binary aGVsbG8=', '!!int "x"', '[a]', '{a: b}', '? [c]'].flatMap((k): [string, string][] => [
       [`the key ${k} at the top`, `${k}: 1\n`],
       [`the key ${k} nested`, `a:\n  b: 1\n  ${k}: 2\n`],
       [`the key ${k} in a flow mapping`, `a: { b: 1, ${k}: 2 }\n`],
     ]),
+    ['an empty key', 'a: 1\n: 2\n'],
     ['nesting past MAX_NESTING (block)', Array.from({ length: 65 }, (_, i) => `${' '.repeat(i)}k:`).join('\n') + ' x\n'],
     ['nesting past MAX_NESTING (flow)', `a: ${'['.repeat(64)}${']'.repeat(64)}\n`],
     ['two documents', 'a: 1\n---\nb: 2\n'],
+    ['a document after "..."', 'a: 1\n...\nb: 2\n'],
     ['CRLF line ends', 'a: 1\r\nb: 2\r\n'],
     ['a byte order mark', '\ufeffa: 1\n'],
+    ['a NUL byte', 'a: "\u0000"\n'],
   ])('refuses %s, leaving it to yaml', (_what, text) => {
     expect(parsePlainYaml(text)).toBeUndefined();
   });
