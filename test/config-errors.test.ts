@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostic, InputError } from '../src/errors';
-import { loadModel } from '../src/model';
+import { diagnosticsOf } from './support/diagnostics';
 
 // GIVEN an apps.yaml with one kind of mistake, WHEN it is loaded, THEN every problem is reported
 // at once, each as FILE:LINE:COL with the exact message that says how to fix it.
@@ -133,15 +132,6 @@ const expected: Record<string, string[]> = {
   ]
 };
 
-function diagnosticsOf(text: string): string[] {
-  try {
-    loadModel('apps.yaml', text);
-  } catch (e) {
-    if (e instanceof InputError) return e.diagnostics.map(formatDiagnostic);
-    throw e;
-  }
-  return [];
-}
 
 describe('apps.yaml input errors', () => {
   for (const [name, text] of Object.entries(cases)) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parsePlainYaml } from '../src/config/plain-yaml';
 import { documentData, MAX_NESTING, YamlSource } from '../src/config/source';
-import { formatDiagnostic, InputError } from '../src/errors';
 import { loadModel } from '../src/model';
+import { diagnosticsOf } from './support/diagnostics';
 import { renderTree } from '../src/render';
 
 // GIVEN a mapping key that YAML 1.2's core schema does not read as a string, or a name of
@@ -12,15 +12,6 @@ import { renderTree } from '../src/render';
 
 const REPOS = '  tools: { url: ssh://git@h/o/tools.git }\n  factory: { url: ssh://git@h/o/factory.git }\n';
 
-function diagnosticsOf(text: string): string[] {
-  try {
-    loadModel('apps.yaml', text);
-  } catch (e) {
-    if (e instanceof InputError) return e.diagnostics.map(formatDiagnostic);
-    throw e;
-  }
-  return [];
-}
 
 /** The line and column of the first occurrence of `needle` at or after line `fromLine`. */
 function positionOf(text: string, needle: string, fromLine = 1): string {

@@ -65,8 +65,8 @@ function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
 
 /**
  * Parses and validates apps.yaml text. Pure: the caller reads the file. Throws one InputError that
- * holds every problem, each at its line and column. Files in the plain subset of YAML that people
- * write are read by the fast reader; `yaml` parses the rest, and positions every problem.
+ * holds every problem, each at its line and column. Files that are fine as YAML are read by the
+ * fast path (js-yaml, plain-yaml.ts); `yaml` parses the rest, and positions every problem.
  */
 export function loadAppsYaml(file: string, text: string): LoadedConfig {
   if (text.length > MAX_INPUT_BYTES) throw inputTooLarge(file);
@@ -128,8 +128,8 @@ function ownProtoKeyIssues(schema: z.core.$ZodType, value: unknown, path: Proper
 }
 
 /**
- * The data of a file outside the fast reader's plain subset, through `yaml`: every syntax error
- * and warning, positioned.
+ * The data of a file the fast path left alone, through `yaml`: every syntax error and warning,
+ * nesting too deep, a second document, keys that are not strings, aliases, each positioned.
  */
 function readWithYaml(source: YamlSource): unknown {
   const diagnostics = source.structureProblems();
