@@ -159,9 +159,22 @@ function yamlErrorMessage(code: string, message: string, at: string | undefined)
     case 'BAD_INDENT':
     case 'MISSING_CHAR':
     case 'UNEXPECTED_TOKEN': return `YAML syntax error: ${first}; check the indentation and punctuation on this line`;
-    case 'TAG_RESOLVE_FAILED': return `${first}; apps.yaml uses plain YAML values only, remove the tag`;
+    case 'TAG_RESOLVE_FAILED':
+    case 'BAD_COLLECTION_TYPE':
+    case 'MULTIPLE_TAGS': return `${first}; apps.yaml uses plain YAML values only, remove the tag`;
+    case 'BAD_ALIAS':
+    case 'ALIAS_PROPS':
+    case 'MULTIPLE_ANCHORS':
+    case 'BAD_PROP_ORDER': return `YAML error: ${first}; apps.yaml needs no anchors or aliases: write the value out, or quote it if "&", "*" or "!" is part of the text`;
+    case 'BAD_DQ_ESCAPE': return `YAML error: ${first}; in double quotes write \\n, \\t, \\", \\\\ or \\uXXXX, or use single quotes`;
+    case 'BAD_SCALAR_START': return `YAML error: ${first}; quote the value, e.g. "${at ?? ''}..."`;
+    case 'MULTILINE_IMPLICIT_KEY':
+    case 'BLOCK_AS_IMPLICIT_KEY':
+    case 'KEY_OVER_1024_CHARS': return `YAML error: ${first}; a key is a name on one line followed by ": ", so check for a missing ":" or a line break inside a value`;
+    case 'BLOCK_IN_FLOW': return `YAML error: ${first}; inside [ ] and { } write plain values, or use block style with "- " and "key: " lines`;
+    case 'BAD_DIRECTIVE': return `YAML error: ${first}; remove the "%" line, apps.yaml needs no directives`;
   }
-  return `YAML error: ${first}`;
+  return `YAML error: ${first}; check the syntax on this line`;
 }
 
 function zodProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
