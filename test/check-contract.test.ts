@@ -89,7 +89,7 @@ describe('contract with the target repos', () => {
     ].join('\n');
     const findings = await checkContract(model, treeWithApplications(tfvars), reader(goodRepos));
     expect(located(APPS_YAML, findings)).toEqual([
-      '29:5 error contract-undeclared: tools:hashicorp-vault/iac/applications.gen.auto.tfvars sets applications.cms.ops_policies, but variable "applications" in tools:hashicorp-vault/iac/variables.tf declares no attribute "ops_policies" (declared: policies, service_account_names, service_account_namespaces); OpenTofu drops undeclared object attributes silently, so the value never arrives (did you mean "policies"?); make the declaration and the emitted attribute agree',
+      '30:5 error contract-undeclared: tools:hashicorp-vault/iac/applications.gen.auto.tfvars sets applications.cms.ops_policies, but variable "applications" in tools:hashicorp-vault/iac/variables.tf declares no attribute "ops_policies" (declared: policies, service_account_names, service_account_namespaces); OpenTofu drops undeclared object attributes silently, so the value never arrives (did you mean "policies"?); make the declaration and the emitted attribute agree',
     ]);
   });
 
@@ -133,14 +133,14 @@ describe('contract with the target repos', () => {
     writeFileSync(join(r0.dir, 'apps.yaml'), APPS_YAML);
     const r = await cli(['check', '--repos-dir', repos], { 'apps.yaml': APPS_YAML });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("apps.yaml:19:3: contract-hand-written: central.postgres: factory:postgres/iac/databases.gen.auto.tfvars exists in the target repo and .joinkey/files.json does not list it, so it is hand-written and publish would refuse to overwrite it;");
+    expect(r.stderr).toContain("apps.yaml:20:3: contract-hand-written: central.postgres: factory:postgres/iac/databases.gen.auto.tfvars exists in the target repo and .joinkey/files.json does not list it, so it is hand-written and publish would refuse to overwrite it;");
   });
 
   test('GIVEN the module revocation never drops the role THEN pg-revocation-drop-role warns (pitfall 15)', async () => {
     const main = 'resource "vault_database_secret_backend_role" "role" {\n  name = var.name\n  backend = "postgres"\n  db_name = "postgres"\n  creation_statements = ["CREATE ROLE \\"{{name}}\\" WITH LOGIN"]\n  revocation_statements = ["REASSIGN OWNED BY \\"{{name}}\\" TO ${var.name}_role", "REVOKE ALL ON DATABASE ${var.name} FROM \\"{{name}}\\""]\n}\n';
     const findings = await checkContract(model, renderTree(model), reader({ ...goodRepos, 'tools:hashicorp-vault/iac/modules/app_roles/main.tf': main }));
     expect(located(APPS_YAML, findings)).toEqual([
-      `10:3 warning pg-revocation-drop-role: the app_roles module's revocation_statements (tools:hashicorp-vault/iac/modules/app_roles/main.tf) never DROP ROLE, so every expired lease leaves its ephemeral Postgres role behind; append DROP ROLE IF EXISTS "{{name}}"; after REVOKE ALL ON DATABASE`,
+      `11:3 warning pg-revocation-drop-role: the app_roles module's revocation_statements (tools:hashicorp-vault/iac/modules/app_roles/main.tf) never DROP ROLE, so every expired lease leaves its ephemeral Postgres role behind; append DROP ROLE IF EXISTS "{{name}}"; after REVOKE ALL ON DATABASE`,
     ]);
     const fixed = main.replace('FROM \\"{{name}}\\""]', 'FROM \\"{{name}}\\"", "DROP ROLE IF EXISTS \\"{{name}}\\""]');
     expect(await checkContract(model, renderTree(model), reader({ ...goodRepos, 'tools:hashicorp-vault/iac/modules/app_roles/main.tf': fixed }))).toEqual([]);

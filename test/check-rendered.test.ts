@@ -29,7 +29,7 @@ describe('ordering: factory output carries every database app', () => {
     const { model } = load(APPS_YAML);
     const tree = replaceFile(renderTree(model), 'factory', model.central.postgres.databasesFile, (s) => s.replace(/\n  "erp" = \{[^}]*\}/, ''));
     expect(located(APPS_YAML, await checkRendered(model, tree))).toEqual([
-      '23:3 error ordering: app "erp" has a database, but factory:postgres/iac/databases.gen.auto.tfvars has no entry creating role "erp_role" and database "erp"; the Vault dynamic role\'s GRANT erp_role fails without it, so factory\'s output must carry it and be applied first; this is a joinkey bug, please report it',
+      '24:3 error ordering: app "erp" has a database, but factory:postgres/iac/databases.gen.auto.tfvars has no entry creating role "erp_role" and database "erp"; the Vault dynamic role\'s GRANT erp_role fails without it, so factory\'s output must carry it and be applied first; this is a joinkey bug, please report it',
     ]);
   });
 });

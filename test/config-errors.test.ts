@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostic, InputError } from '../src/errors';
-import { loadModel } from '../src/model';
+import { diagnosticsOf } from './support/diagnostics';
 
 // GIVEN an apps.yaml with one kind of mistake, WHEN it is loaded, THEN every problem is reported
 // at once, each as FILE:LINE:COL with the exact message that says how to fix it.
@@ -133,15 +132,6 @@ const expected: Record<string, string[]> = {
   ]
 };
 
-function diagnosticsOf(text: string): string[] {
-  try {
-    loadModel('apps.yaml', text);
-  } catch (e) {
-    if (e instanceof InputError) return e.diagnostics.map(formatDiagnostic);
-    throw e;
-  }
-  return [];
-}
 
 describe('apps.yaml input errors', () => {
   for (const [name, text] of Object.entries(cases)) {
@@ -221,5 +211,19 @@ describe('repo ids', () => {
     expect(diagnosticsOf(base + `  docs: { url: x }\napps: {}\n`)).toEqual([
       'apps.yaml:5:3: repos.docs: repo id "docs" is reserved: synth writes the generated docs to OUT/docs/, and they are never published; rename the repo id',
     ]);
+  });
+});
+
+describe('YAML syntax errors say how to fix them', () => {
+  it.each([
+    ['a bad escape', 'a: "\\q"\n', 'apps.yaml:1:5: YAML error: Invalid escape sequence \\q; in double quotes write \\n, \\t, \\", \\\\ or \\uXXXX, or use single quotes'],
+    ['a reserved first character', 'a: @x\n', 'apps.yaml:1:4: YAML error: Plain value cannot start with reserved character @; quote the value, e.g. "@..."'],
+    ['a backquote', 'a: `x`\n', 'apps.yaml:1:4: YAML error: Plain value cannot start with reserved character `; quote the value, e.g. "`..."'],
+    ['two anchors', 'a: &x &y 1\n', 'apps.yaml:1:7: YAML error: A node can have at most one anchor; apps.yaml needs no anchors or aliases: write the value out, or quote it if "&", "*" or "!" is part of the text'],
+    ['an empty alias', 'a: *\n', 'apps.yaml:1:4: YAML error: Alias cannot be an empty string; apps.yaml needs no anchors or aliases: write the value out, or quote it if "&", "*" or "!" is part of the text'],
+    ['two tags', 'a: !!str !!int 1\n', 'apps.yaml:1:10: A node can have at most one tag; apps.yaml uses plain YAML values only, remove the tag'],
+    ['a key over two lines', 'a b\nc: 1\n', 'apps.yaml:1:1: YAML error: Implicit keys need to be on a single line; a key is a name on one line followed by ": ", so check for a missing ":" or a line break inside a value'],
+  ])('%s', (_what, text, message) => {
+    expect(diagnosticsOf(text)).toContain(message);
   });
 });

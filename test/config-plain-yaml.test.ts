@@ -5,14 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { appsYaml } from '../bench/gen';
 import { parsePlainYaml } from '../src/config/plain-yaml';
+import { documentData, YAML_OPTIONS, YamlSource } from '../src/config/source';
 
-// GIVEN any text, WHEN the fast plain-subset reader accepts it, THEN `yaml` (the options the
-// loader uses) reads it without error or warning into a deep-equal value. The reader may refuse
+// GIVEN any text, WHEN the fast reader (js-yaml, plain-yaml.ts) accepts it, THEN `yaml` (the options the
+// loader uses) reads it without error or warning into a deep-equal value, and so does the loader's
+// `yaml` path (documentData: no prototypes, string keys only). The reader may refuse
 // anything (the loader then falls back to `yaml`), but the apps.yaml files people write must not
 // be refused, or the fast path would never be taken.
 
 const runs = Number(process.env.JOINKEY_PROPERTY_RUNS ?? 300);
-const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true, strict: true, version: '1.2' } as const;
 
 function expectSameAsYaml(text: string): boolean {
   const fast = parsePlainYaml(text);
@@ -22,16 +23,25 @@ function expectSameAsYaml(text: string): boolean {
   expect(doc.warnings.map((e) => e.message), text).toEqual([]);
   // JSON text compares types, values and key order (toStrictEqual trips over a key "constructor").
   expect(JSON.stringify(fast), text).toBe(JSON.stringify(doc.toJS()));
+  expect(JSON.stringify(fast), text).toBe(JSON.stringify(documentData(new YamlSource('apps.yaml', text))));
+  expect(withoutPrototypes(fast), text).toBe(true);
   return true;
+}
+
+/** Every mapping in the value has no prototype, so `__proto__` is an ordinary key. */
+function withoutPrototypes(value: unknown): boolean {
+  if (Array.isArray(value)) return value.every(withoutPrototypes);
+  if (typeof value !== 'object' || value === null) return true;
+  return Object.getPrototypeOf(value) === null && Object.values(value).every(withoutPrototypes);
 }
 
 /** Characters that mean something to YAML somewhere, plus ordinary ones. */
 const TRICKY = [...'aZ_09-.:#,[]{}\'"\\/~!&*|>%@`? \té\u00a0\u2028\ufeff\r'];
 const tricky = fc.string({ unit: fc.constantFrom(...TRICKY), maxLength: 8 });
 const ODD = ['yes', 'no', 'on', 'off', 'y', 'n', 'null', 'Null', '~', 'true', 'FALSE', '0', '00', '007', '0o17', '0x1F', '1e3', '1.5', '.5', '-1', '+1', '.inf', '-.Inf', '.nan',
-  '1_000', '30s', '1.2.3', '12345678901234567890', 'a: b', 'a:b', 'a #b', 'a#b', '- a', '-a', '? a', 'ssh://git@h/o.git', '__proto__', 'constructor', "it's", 'say "hi"', 'a, b', '[a]', '{a}', ''];
+  '1_000', '30s', '1.2.3', '12345678901234567890', 'a: b', 'a:b', 'a #b', 'a#b', '- a', '-a', '? a', 'ssh://git@h/o.git', ...Object.getOwnPropertyNames(Object.prototype), "it's", 'say "hi"', 'a, b', '[a]', '{a}', ''];
 const word = fc.oneof({ weight: 3, arbitrary: fc.constantFrom('web', 'app00001', 'tools', 'kvv2', 'a_b', 'x-y', 'URL', '30s', 'a b') }, fc.constantFrom(...ODD), tricky);
-const key = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('version', 'repos', 'apps', 'url', 'branch', 'web', 'restart', 'a', 'b', 'c') }, word);
+const key = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('version', 'repos', 'apps', 'url', 'branch', 'web', 'restart', 'a', 'b', 'c') }, word, fc.constantFrom(...Object.getOwnPropertyNames(Object.prototype)));
 
 /** A scalar as YAML text: plain, single- or double-quoted. */
 const scalarText = fc.tuple(word, fc.constantFrom('plain', 'plain', 'single', 'double')).map(([w, style]) =>
@@ -89,19 +99,43 @@ describe('parsePlainYaml', () => {
   });
 
   it.each([
-    ['an anchor', 'a: &x 1\nb: *x\n'],
-    ['a tag', 'a: !!str 1\n'],
     ['a block scalar', 'a: |\n  x\n'],
     ['a multi-line plain scalar', 'a: x\n  y\n'],
-    ['a duplicate key', 'a: 1\na: 2\n'],
-    ['a tab', 'a:\n\tb: 1\n'],
     ['a float', 'a: 1.5\n'],
     ['an escape', 'a: "x\\ny"\n'],
     ['a document marker', '---\na: 1\n'],
     ['a mapping in a sequence', 'a:\n  - b: 1\n'],
     ['a flow collection over two lines', 'a: [1,\n  2]\n'],
+    ['quoted keys', '"a": 1\n\'b\': 2\n'],
+    ['an explicit key', '? a\n: 1\n'],
+    ...Object.getOwnPropertyNames(Object.prototype).map((name): [string, string] => [`the key ${name}`, `${name}: 1\nb: { ${name}: [x] }\n`]),
+  ])('reads %s exactly as yaml does', (_what, text) => {
+    expect(expectSameAsYaml(text)).toBe(true);
+  });
+
+  it.each([
+    ['a duplicate key', 'a: 1\na: 2\n'],
+    ['a tab', 'a:\n\tb: 1\n'],
     ['a scalar document', 'hello\n'],
     ['an empty document', '# nothing\n'],
+    ['an alias of a collection', 'a: &x [1]\nb: *x\n'],
+    ['an alias of a scalar', 'a: &x 1\nb: *x\n'],
+    ['an anchor yaml rejects', '&a{}'],
+    ['an anchor ending in ":"', 'a:\n  - [ {&constructor: web} ]\n'],
+    ['a tag', 'a: !!str 1\n'],
+    ...['0x1f', '007', '1e3', '0o17', '.inf', '-.Inf', '.nan', 'true', 'False', 'null', 'NULL', '~', '12', '-1', '+1', '1.5', '!!binary aGVsbG8=', '!!int "x"', '[a]', '{a: b}', '? [c]'].flatMap((k): [string, string][] => [
+      [`the key ${k} at the top`, `${k}: 1\n`],
+      [`the key ${k} nested`, `a:\n  b: 1\n  ${k}: 2\n`],
+      [`the key ${k} in a flow mapping`, `a: { b: 1, ${k}: 2 }\n`],
+    ]),
+    ['an empty key', 'a: 1\n: 2\n'],
+    ['nesting past MAX_NESTING (block)', Array.from({ length: 65 }, (_, i) => `${' '.repeat(i)}k:`).join('\n') + ' x\n'],
+    ['nesting past MAX_NESTING (flow)', `a: ${'['.repeat(64)}${']'.repeat(64)}\n`],
+    ['two documents', 'a: 1\n---\nb: 2\n'],
+    ['a document after "..."', 'a: 1\n...\nb: 2\n'],
+    ['CRLF line ends', 'a: 1\r\nb: 2\r\n'],
+    ['a byte order mark', '\ufeffa: 1\n'],
+    ['a NUL byte', 'a: "\u0000"\n'],
   ])('refuses %s, leaving it to yaml', (_what, text) => {
     expect(parsePlainYaml(text)).toBeUndefined();
   });

@@ -6,7 +6,7 @@ import { loadUncheckedModel } from '../src/model';
 import { constructId } from '../src/model/names';
 import { renderTree } from '../src/render';
 import { HEAD } from './helpers/check';
-import { dbAppName, dnsLabel, PROTOTYPE_NAMES } from './support/arbitraries';
+import { dbAppName, dnsLabel, PROTOTYPE_LABELS } from './support/arbitraries';
 
 /**
  * Issue 13.12: cdk8s construct ids. constructs turns "/" in an id into "--" and keeps children
@@ -102,7 +102,7 @@ describe('the property generators reach these names', () => {
   it('GIVEN the name arbitraries every property uses THEN they produce names with "--" and prototype names, all valid labels', () => {
     const labels = fc.sample(dnsLabel(), { numRuns: 2000, seed: 7 });
     expect(labels.filter((n) => n.includes('--')).length).toBeGreaterThan(50);
-    expect(labels.filter((n) => (PROTOTYPE_NAMES as readonly string[]).includes(n)).length).toBeGreaterThan(50);
+    expect(labels.filter((n) => (PROTOTYPE_LABELS as readonly string[]).includes(n)).length).toBeGreaterThan(50);
     for (const n of labels) expect(n).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
     const short = fc.sample(dnsLabel(20), { numRuns: 500, seed: 8 });
     expect(short.some((n) => n.includes('--'))).toBe(true);

@@ -1,24 +1,41 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatDiagnosticWithSource, JoinkeyError } from '../errors';
+import { decodeAppsYaml, inputTooLarge, MAX_INPUT_BYTES } from '../config/load';
+import { formatDiagnosticWithSource, InputError, JoinkeyError } from '../errors';
+import { errnoWords } from '../util/errno';
 import { loadModel, type LoadedModel } from '../model';
 
 export const DEFAULT_CONFIG = 'apps.yaml';
 
 /** Reads and resolves the apps.yaml named by --config (relative to cwd). */
 export function readModel(cwd: string, config: string | undefined): LoadedModel & { file: string } {
+  if (config === '') throw new JoinkeyError('--config is empty; pass --config <path to apps.yaml>, or leave it out to read apps.yaml');
   const file = config ?? DEFAULT_CONFIG;
-  const full = path.resolve(cwd, file);
-  let text: string;
-  try {
-    text = fs.readFileSync(full, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? (e as Error).message;
-    throw new JoinkeyError(`cannot read ${file}: ${why}; pass --config <path to apps.yaml>`);
-  }
+  const text = decodeAppsYaml(file, readConfigBytes(path.resolve(cwd, file), file));
   return { ...loadModel(file, text), file };
 }
+
+/** The bytes of a regular file, or a JoinkeyError that says in words why it cannot be read. */
+function readConfigBytes(full: string, file: string): Buffer {
+  const refuse = (why: string) => new JoinkeyError(`cannot read ${file}: ${why}; pass --config <path to apps.yaml>`);
+  let fd: number | undefined;
+  try {
+    // Non-blocking, so a FIFO is refused below instead of waiting forever for a writer.
+    fd = fs.openSync(full, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw refuse(errnoWords('EISDIR')!);
+    if (!stat.isFile()) throw refuse('it is not a regular file but a FIFO, socket or device');
+    if (stat.size > MAX_INPUT_BYTES) throw inputTooLarge(file);
+    return fs.readFileSync(fd);
+  } catch (e) {
+    if (e instanceof JoinkeyError || e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw refuse(errnoWords(code) ?? `the system refused to read it (error ${code ?? (e as Error).name})`);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 
 /**
  * readModel, whose rule layer (src/rules) refuses the run on errors, plus its warnings printed:

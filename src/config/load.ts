@@ -1,10 +1,10 @@
-import type * as z from 'zod';
+import * as z from 'zod';
 import { compareDiagnostics, InputError, type Diagnostic } from '../errors';
 import { AppsFileSchema, shown, type AppsFile } from './schema';
 import { parsePlainYaml } from './plain-yaml';
 import { ruleProblemsDespiteShape } from '../rules/salvage';
 import { shapeRule } from '../rules/shape';
-import { formatPath, yamlLib, YamlSource, type Path, type Problem } from './source';
+import { collectionKeyMessage, documentData, formatPath, yamlLib, YamlSource, type Path, type Problem } from './source';
 import { editDistance } from '../util/edit-distance';
 
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -14,41 +14,134 @@ export interface LoadedConfig {
   readonly source: YamlSource;
 }
 
+/** The error for a file over MAX_INPUT_BYTES. */
+export function inputTooLarge(file: string): InputError {
+  return new InputError([{ file, line: 1, col: 1, severity: 'error', message: `the file is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB; split it or check that it is the right file` }]);
+}
+
+/**
+ * The text of apps.yaml bytes: UTF-8, a leading byte order mark dropped. Anything else (UTF-16,
+ * Latin-1, a binary file) is an error at the first byte that is not UTF-8, instead of text with
+ * U+FFFD in it.
+ */
+export function decodeAppsYaml(file: string, bytes: Uint8Array): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new InputError([{ file, line: 1, col: 1, severity: 'error', message: 'the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8' }]);
+  }
+  const bad = firstInvalidUtf8(bytes);
+  if (bad === undefined) return new TextDecoder('utf-8').decode(bytes);
+  const before = new TextDecoder('utf-8').decode(bytes.subarray(0, bad)).replace(/^\ufeff/, '');
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const line = (before.match(/\n/g)?.length ?? 0) + 1;
+  const lineEnd = bytes.indexOf(0x0a, bad);
+  const shownLine = before.slice(lineStart) + new TextDecoder('utf-8').decode(bytes.subarray(bad, lineEnd < 0 ? bytes.length : lineEnd)).replace(/\r$/, '');
+  const byte = bytes[bad]!.toString(16).toUpperCase().padStart(2, '0');
+  return fail({ file, line, col: before.length - lineStart + 1, severity: 'error', sourceLine: shownLine,
+    message: `the file is not UTF-8: byte 0x${byte} here starts no UTF-8 character; save the file as UTF-8 (it may be Latin-1 or UTF-16, or not a text file)` });
+}
+
+function fail(d: Diagnostic): never {
+  throw new InputError([d]);
+}
+
+/** The offset of the first byte that is not part of a well-formed UTF-8 sequence (RFC 3629), or undefined. */
+function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i]!;
+    if (b < 0x80) { i++; continue; }
+    // Lead byte: sequence length and the allowed range of the second byte (no overlongs, surrogates or > U+10FFFF).
+    const [n, lo, hi] = b >= 0xc2 && b <= 0xdf ? [2, 0x80, 0xbf] : b === 0xe0 ? [3, 0xa0, 0xbf] : b === 0xed ? [3, 0x80, 0x9f]
+      : b >= 0xe1 && b <= 0xef ? [3, 0x80, 0xbf] : b === 0xf0 ? [4, 0x90, 0xbf] : b >= 0xf1 && b <= 0xf3 ? [4, 0x80, 0xbf] : b === 0xf4 ? [4, 0x80, 0x8f] : [0, 0, 0];
+    if (n === 0) return i;
+    const second = bytes[i + 1];
+    if (second === undefined || second < lo || second > hi) return i;
+    for (let k = 2; k < n; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < 0x80 || c > 0xbf) return i;
+    }
+    i += n;
+  }
+  return undefined;
+}
+
 /**
  * Parses and validates apps.yaml text. Pure: the caller reads the file. Throws one InputError that
- * holds every problem, each at its line and column. Files in the plain subset of YAML that people
- * write are read by the fast reader; `yaml` parses the rest, and positions every problem.
+ * holds every problem, each at its line and column. Files that are fine as YAML are read by the
+ * fast path (js-yaml, plain-yaml.ts); `yaml` parses the rest, and positions every problem.
  */
 export function loadAppsYaml(file: string, text: string): LoadedConfig {
-  if (text.length > MAX_INPUT_BYTES) {
-    throw new InputError([{ file, line: 1, col: 1, severity: 'error', message: `the file is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB; split it or check that it is the right file` }]);
-  }
+  if (text.length > MAX_INPUT_BYTES) throw inputTooLarge(file);
   const nul = text.indexOf('\u0000');
   if (nul >= 0) {
     const source = new YamlSource(file, text.slice(0, nul));
     throw new InputError([source.diagnostic(nul, 'the file holds a NUL byte, so it is not a YAML text file; check that it is the right file')]);
+  }
+  const cr = /\r(?!\n)/.exec(text);
+  if (cr) {
+    const source = new YamlSource(file, text.slice(0, cr.index));
+    throw new InputError([source.diagnostic(cr.index, 'a carriage return (CR) ends a line here without a line feed; save the file with LF or CRLF line ends')]);
   }
   const source = new YamlSource(file, text);
   const raw = parsePlainYaml(text) ?? readWithYaml(source);
   const parsed = AppsFileSchema.safeParse(raw);
   // Shape only; the rules run on the resolved model (src/rules). When the shape is wrong, the rules
   // still run on what can be salvaged, so that one run reports every problem.
-  const problems: Problem[] = parsed.success ? [] : [
-    ...parsed.error.issues.flatMap((i) => zodProblems(i, raw).map((p) => ({ ...p, ...shapeRule(i) }))),
-    ...ruleProblemsDespiteShape(raw, parsed.error.issues),
+  const issues = [...(parsed.success ? [] : parsed.error.issues), ...ownProtoKeyIssues(AppsFileSchema, raw, [])];
+  const problems: Problem[] = issues.length === 0 ? [] : [
+    ...issues.flatMap((i) => zodProblems(i, raw).map((p) => ({ ...p, ...shapeRule(i) }))),
+    ...ruleProblemsDespiteShape(raw, issues),
   ];
   if (problems.length) throw new InputError(dedupe(problems.map((p) => source.at(p))));
-  return { config: parsed.data as AppsFile, source };
+  // The validated input itself, not zod's copy: zod builds records as plain objects and drops a
+  // `__proto__` entry, where the readers' mappings have no prototype. The schema has no defaults or
+  // transforms (test/config-schema.test.ts), so the two are otherwise deep-equal.
+  return { config: raw as AppsFile, source };
 }
 
 /**
- * The data of a file outside the fast reader's plain subset, through `yaml`: every syntax error
- * and warning, positioned.
+ * The issues of every `__proto__` entry of a record, which zod's z.record skips without a word:
+ * its key and value are checked like any other entry's, with the same schemas.
+ */
+function ownProtoKeyIssues(schema: z.core.$ZodType, value: unknown, path: PropertyKey[]): z.core.$ZodIssue[] {
+  const def = schema._zod.def as z.core.$ZodTypeDef & Record<string, unknown>;
+  if (typeof value !== 'object' || value === null) return [];
+  switch (def.type) {
+    case 'optional':
+    case 'nullable':
+      return ownProtoKeyIssues(def.innerType as z.core.$ZodType, value, path);
+    case 'union':
+      return (def.options as z.core.$ZodType[]).flatMap((option) => (option._zod.def.type === 'object' ? ownProtoKeyIssues(option, value, path) : []));
+    case 'array':
+      return Array.isArray(value) ? value.flatMap((item, i) => ownProtoKeyIssues(def.element as z.core.$ZodType, item, [...path, i])) : [];
+    case 'object':
+      return Object.entries(def.shape as Record<string, z.core.$ZodType>).flatMap(([k, s]) => (Object.hasOwn(value, k) ? ownProtoKeyIssues(s, (value as Record<string, unknown>)[k], [...path, k]) : []));
+    case 'record': {
+      const keyType = def.keyType as z.core.$ZodType;
+      const valueType = def.valueType as z.core.$ZodType;
+      const own: z.core.$ZodIssue[] = [];
+      if (Object.hasOwn(value, '__proto__')) {
+        const at = [...path, '__proto__'];
+        const key = z.safeParse(keyType, '__proto__');
+        if (!key.success) own.push({ code: 'invalid_key', origin: 'record', issues: key.error.issues, input: '__proto__', path: at, message: key.error.issues[0]?.message ?? '' } as z.core.$ZodIssue);
+        const entry = z.safeParse(valueType, (value as Record<string, unknown>).__proto__);
+        if (!entry.success) own.push(...entry.error.issues.map((i) => ({ ...i, path: [...at, ...i.path] })));
+      }
+      return [...own, ...Object.entries(value).flatMap(([k, v]) => ownProtoKeyIssues(valueType, v, [...path, k]))];
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * The data of a file the fast path left alone, through `yaml`: every syntax error and warning,
+ * nesting too deep, a second document, keys that are not strings, aliases, each positioned.
  */
 function readWithYaml(source: YamlSource): unknown {
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics = source.structureProblems();
+  if (diagnostics.length) throw new InputError(diagnostics);
   for (const e of [...source.doc.errors, ...source.doc.warnings]) {
-    diagnostics.push(source.diagnostic(e.pos[0], yamlErrorMessage(e.code, e.message)));
+    diagnostics.push(source.diagnostic(e.pos[0], yamlErrorMessage(e.code, e.message, source.text[e.pos[0]])));
   }
   if (diagnostics.length) throw new InputError(dedupe(diagnostics));
 
@@ -59,24 +152,35 @@ function readWithYaml(source: YamlSource): unknown {
     throw new InputError([source.diagnostic(source.doc.contents.range?.[0] ?? 0, 'apps.yaml must be a mapping with version, repos and apps, e.g. "version: 1"')]);
   }
 
-  try {
-    return source.doc.toJS({ maxAliasCount: 1000 });
-  } catch (e) {
-    throw new InputError([source.diagnostic(0, `the YAML cannot be read as data (${(e as Error).message}); remove excessive or circular aliases`)]);
-  }
+  return documentData(source);
 }
 
-function yamlErrorMessage(code: string, message: string): string {
+function yamlErrorMessage(code: string, message: string, at: string | undefined): string {
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
   switch (code) {
+    // `yaml` cannot read a bracketed key after the first key of a block mapping.
+    case 'IMPOSSIBLE': if (at === '[' || at === '{') return collectionKeyMessage(at); break;
     case 'DUPLICATE_KEY': return `${first}: a key appears twice in the same mapping; remove or merge one of them`;
     case 'TAB_AS_INDENT': return `${first}: YAML indents with spaces only; replace the tab with spaces`;
     case 'BAD_INDENT':
     case 'MISSING_CHAR':
     case 'UNEXPECTED_TOKEN': return `YAML syntax error: ${first}; check the indentation and punctuation on this line`;
-    case 'TAG_RESOLVE_FAILED': return `${first}; apps.yaml uses plain YAML values only, remove the tag`;
-    default: return `YAML error: ${first}`;
+    case 'TAG_RESOLVE_FAILED':
+    case 'BAD_COLLECTION_TYPE':
+    case 'MULTIPLE_TAGS': return `${first}; apps.yaml uses plain YAML values only, remove the tag`;
+    case 'BAD_ALIAS':
+    case 'ALIAS_PROPS':
+    case 'MULTIPLE_ANCHORS':
+    case 'BAD_PROP_ORDER': return `YAML error: ${first}; apps.yaml needs no anchors or aliases: write the value out, or quote it if "&", "*" or "!" is part of the text`;
+    case 'BAD_DQ_ESCAPE': return `YAML error: ${first}; in double quotes write \\n, \\t, \\", \\\\ or \\uXXXX, or use single quotes`;
+    case 'BAD_SCALAR_START': return `YAML error: ${first}; quote the value, e.g. "${at ?? ''}..."`;
+    case 'MULTILINE_IMPLICIT_KEY':
+    case 'BLOCK_AS_IMPLICIT_KEY':
+    case 'KEY_OVER_1024_CHARS': return `YAML error: ${first}; a key is a name on one line followed by ": ", so check for a missing ":" or a line break inside a value`;
+    case 'BLOCK_IN_FLOW': return `YAML error: ${first}; inside [ ] and { } write plain values, or use block style with "- " and "key: " lines`;
+    case 'BAD_DIRECTIVE': return `YAML error: ${first}; remove the "%" line, apps.yaml needs no directives`;
   }
+  return `YAML error: ${first}; check the syntax on this line`;
 }
 
 function zodProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
@@ -113,7 +217,7 @@ function requiredHint(path: Path): string {
     namespace: 'add namespace: <name>',
     reads: 'add reads: [<app>/<path>/*]',
   };
-  return hints[key] ?? `add ${key}: to ${formatPath(path.slice(0, -1)).replace(/: $/, '') || 'the top level'}`;
+  return (Object.hasOwn(hints, key) ? hints[key] : undefined) ?? `add ${key}: to ${formatPath(path.slice(0, -1)).replace(/: $/, '') || 'the top level'}`;
 }
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {

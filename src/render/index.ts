@@ -46,6 +46,7 @@ export function renderAppManifests(model: Model, app: AppModel): RenderedFile[] 
   if (!target) return [];
   const files: RenderedFile[] = [];
   if (target.files.vso) {
+    // Each chart has an App of its own, so its id is a constant: an app name such as "constructor" would collide with the construct tree's own keys.
     const docs = chartDocuments((scope) => new VsoChart(scope, 'vso', model, app));
     files.push(manifestFile(app, target.repo, target.files.vso, [...app.origin, 'manifests'], docs));
   }

@@ -2,10 +2,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { parseDocument } from 'yaml';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePlainYaml } from '../../src/config/plain-yaml';
-import { appsDoc, formatArb, printYaml } from '../support/arbitraries';
+import { documentData, YamlSource } from '../../src/config/source';
+import { loadModel } from '../../src/model';
+import { appsDoc, docWithPrototypeNames, formatArb, printYaml } from '../support/arbitraries';
 import { expectedDir, leftovers, outcomeProblems, readDir, runCli, tempDir } from '../support/cli-run';
 import { mutate, mutationArb, WHOLE_FILES } from '../support/mutations';
 import { propertyParams } from '../support/params';
@@ -32,7 +34,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 let n = 0;
 /** Runs synth on `content` into a fresh copy of the previous output (or no output dir); returns the problems. */
-async function synthProblems(content: string | Buffer, withPrevious: boolean): Promise<string[]> {
+async function synthProblems(content: string | Buffer, withPrevious: boolean, mustSucceed = false): Promise<string[]> {
   const dir = path.join(work, `run-${n++}`);
   fs.mkdirSync(dir);
   try {
@@ -43,8 +45,10 @@ async function synthProblems(content: string | Buffer, withPrevious: boolean): P
     const r = await runCli(['synth', '--config', 'in.yaml', '--out', 'out'], dir);
     const problems = outcomeProblems(r, 'in.yaml');
     const after = readDir(out);
+    if (mustSucceed && r.code !== 0) problems.push(`exit ${r.code} for a valid file`);
     if (r.code === 0) {
       if (JSON.stringify(after) !== JSON.stringify(expectedDir('in.yaml', content.toString()))) problems.push('exit 0 but the output dir is not exactly the rendered tree');
+      problems.push(...vanishedNames(content.toString()));
     } else if (JSON.stringify(after) !== JSON.stringify(before)) {
       problems.push('a failed run changed the output dir');
     }
@@ -56,6 +60,26 @@ async function synthProblems(content: string | Buffer, withPrevious: boolean): P
   }
 }
 
+/**
+ * Names under repos, apps, secrets and consumers that `yaml` reads in the text but the model of a
+ * successful load lacks: a name (`__proto__`, `constructor`, ...) must be rendered or reported,
+ * never dropped.
+ */
+function vanishedNames(text: string): string[] {
+  const doc = parseDocument(text, { version: '1.2' });
+  const keys = (node: unknown): string[] => (isMap(node) ? node.items.flatMap((p) => (isScalar(p.key) ? [String(p.key.value)] : [])) : []);
+  const { model } = loadModel('in.yaml', text);
+  const missing = (where: string, inText: string[], inModel: string[]) => inText.filter((n) => !inModel.includes(n)).map((n) => `${where}${JSON.stringify(n)} vanished from the model`);
+  const apps = doc.get('apps');
+  return [
+    ...missing('repos.', keys(doc.get('repos')), model.repos.map((r) => r.id)),
+    ...missing('apps.', keys(apps), model.apps.map((a) => a.name)),
+    ...missing('consumers.', keys(doc.get('consumers')), model.consumers.map((c) => c.name)),
+    ...keys(apps).flatMap((name) => missing(`apps.${name}.secrets.`, keys(isMap(apps) ? (apps.get(name) as { get?: (k: string) => unknown } | undefined)?.get?.('secrets') : undefined),
+      model.apps.find((a) => a.name === name)?.secrets.map((s) => s.name) ?? [])),
+  ];
+}
+
 /** The fast reader, when it accepts a text, must read it exactly as `yaml` does, without error. */
 function fastReaderProblems(text: string): string[] {
   const fast = parsePlainYaml(text);
@@ -63,7 +87,9 @@ function fastReaderProblems(text: string): string[] {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, strict: true, version: '1.2' });
   if (doc.errors.length || doc.warnings.length) return [`the fast reader accepted text that yaml rejects: ${[...doc.errors, ...doc.warnings][0]!.message}`];
   const slow = JSON.stringify(doc.toJS());
-  return JSON.stringify(fast) === slow ? [] : [`the fast reader read ${JSON.stringify(fast).slice(0, 300)} where yaml reads ${slow.slice(0, 300)}`];
+  if (JSON.stringify(fast) !== slow) return [`the fast reader read ${JSON.stringify(fast).slice(0, 300)} where yaml reads ${slow.slice(0, 300)}`];
+  const loaderSlow = JSON.stringify(documentData(new YamlSource('in.yaml', text)));
+  return JSON.stringify(fast) === loaderSlow ? [] : [`the fast reader read ${JSON.stringify(fast).slice(0, 300)} where the loader's yaml path reads ${loaderSlow.slice(0, 300)}`];
 }
 
 describe('property 5: bad input never crashes', () => {
@@ -83,6 +109,14 @@ describe('property 5: bad input never crashes', () => {
       const problems = [...fastReaderProblems(text), ...(await synthProblems(text, true))];
       expect(problems, text.slice(0, 3000)).toEqual([]);
     }), propertyParams(51, 1));
+  });
+
+  it('names of Object.prototype (an app, repo and secret "constructor", a consumer "__proto__") are rendered like any other', async () => {
+    await fc.assert(fc.asyncProperty(docWithPrototypeNames({ maxApps: 2 }), formatArb, async (doc, fmt) => {
+      const text = printYaml(doc, fmt);
+      const problems = [...fastReaderProblems(text), ...(await synthProblems(text, false, true))];
+      expect(problems, text.slice(0, 3000)).toEqual([]);
+    }), propertyParams(52, 0.3));
   });
 
   it.each(Object.keys(WHOLE_FILES))('a file that is %s ends in exit 1 with a positioned message', async (name) => {

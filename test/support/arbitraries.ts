@@ -89,7 +89,7 @@ const plainDnsLabel = (max: number): fc.Arbitrary<string> =>
  * Valid names that are also properties of every JavaScript object: a naive lookup table (cdk8s
  * keeps construct children in a plain object) finds them before anything is added.
  */
-export const PROTOTYPE_NAMES = ['constructor', 'prototype', 'tostring', 'valueof', 'hasownproperty', 'isprototypeof', 'tolocalestring'] as const;
+export const PROTOTYPE_LABELS = ['constructor', 'prototype', 'tostring', 'valueof', 'hasownproperty', 'isprototypeof', 'tolocalestring'] as const;
 
 /**
  * A DNS-1123 label: 1 to 63 lowercase alphanumerics or '-', alphanumeric at both ends. Over-weights
@@ -99,7 +99,7 @@ export const dnsLabel = (max = 63): fc.Arbitrary<string> => {
   const half = Math.floor((max - 2) / 2);
   const special = [
     ...(half >= 9 ? [fc.tuple(plainDnsLabel(half), plainDnsLabel(half)).map(([a, b]) => `${a}--${b}`)] : []),
-    ...(PROTOTYPE_NAMES.some((n) => n.length <= max) ? [fc.constantFrom(...PROTOTYPE_NAMES.filter((n) => n.length <= max))] : []),
+    ...(PROTOTYPE_LABELS.some((n) => n.length <= max) ? [fc.constantFrom(...PROTOTYPE_LABELS.filter((n) => n.length <= max))] : []),
   ];
   return special.length ? fc.oneof({ weight: 8, arbitrary: plainDnsLabel(max) }, ...special.map((arbitrary) => ({ weight: 1, arbitrary }))) : plainDnsLabel(max);
 };
@@ -111,7 +111,7 @@ export const dnsLabel = (max = 63): fc.Arbitrary<string> => {
  */
 export const dbAppName: fc.Arbitrary<string> = fc.oneof(
   { weight: 9, arbitrary: sized(LOWER, LOWER + DIGITS, LOWER + DIGITS, lengths(58, [58])) },
-  { weight: 1, arbitrary: fc.constantFrom(...PROTOTYPE_NAMES) },
+  { weight: 1, arbitrary: fc.constantFrom(...PROTOTYPE_LABELS) },
 ).filter((n) => !PG_RESERVED.has(n));
 
 /** A plain PostgreSQL identifier for database.name. */
@@ -129,7 +129,8 @@ const KV_HEAD = LOWER + LOWER.toUpperCase() + DIGITS + '_';
 export const kvSegment: fc.Arbitrary<string> = fc.tuple(str(KV_HEAD, 1, 1), str(KV_HEAD + '.-', 0, 10)).map(([a, b]) => a + b);
 export const kvPath: fc.Arbitrary<string> = fc.array(kvSegment, { minLength: 1, maxLength: 3 }).map((s) => s.join('/'));
 export const repoDir: fc.Arbitrary<string> = kvPath;
-export const secretKey: fc.Arbitrary<string> = str(LOWER.toUpperCase() + LOWER + DIGITS + '_.-', 1, 20);
+/** A Kubernetes Secret data key (IsConfigMapKey): not ".", nor starting with "..". */
+export const secretKey: fc.Arbitrary<string> = str(LOWER.toUpperCase() + LOWER + DIGITS + '_.-', 1, 20).filter((k) => k !== '.' && !k.startsWith('..'));
 const envName: fc.Arbitrary<string> = fc.tuple(str(LOWER.toUpperCase() + '_', 1, 1), str(LOWER.toUpperCase() + DIGITS + '_', 0, 20)).map(([a, b]) => a + b);
 const objectName: fc.Arbitrary<string> = fc.oneof(dnsLabel(20), fc.tuple(dnsLabel(10), dnsLabel(10)).map(([a, b]) => `${a}.${b}`));
 const restartTarget = fc.tuple(fc.constantFrom('Deployment', 'DaemonSet', 'StatefulSet', 'argo.Rollout'), objectName).map(([k, n]) => `${k}/${n}`);
@@ -335,6 +336,28 @@ export function appsDoc(opts: DocOptions = {}): fc.Arbitrary<AppsDoc> {
       apps: Object.fromEntries(r.seeds.map((s, i) => [s.name, x.apps[i]!])),
       consumers: x.consumers,
     }));
+  });
+}
+
+/** The names of Object.prototype, which a plain object inherits: each must stay an ordinary name. */
+export const PROTOTYPE_NAMES: readonly string[] = Object.getOwnPropertyNames(Object.prototype).sort();
+
+/**
+ * A valid doc that also uses the names of Object.prototype the schema accepts: an app, a repo (the
+ * app's target) and a secret named "constructor", and a consumer "__proto__" (which Vault may
+ * hold, unlike a DNS label), sometimes with service account "constructor".
+ */
+export function docWithPrototypeNames(opts: DocOptions = {}): fc.Arbitrary<AppsDoc> {
+  return fc.tuple(appsDoc(opts), fc.boolean(), fc.boolean()).map(([doc, inRepo, withSa]) => {
+    const apps = Object.entries(doc.apps).filter(([n]) => !'constructor'.startsWith(n) && !n.startsWith('constructor'));
+    const consumers = Object.entries(doc.consumers ?? {}).filter(([n]) => !n.startsWith('constructor') && n !== '__proto__');
+    const reads = ['constructor/constructor'];
+    return {
+      ...doc,
+      repos: inRepo ? { ...doc.repos, constructor: { url: 'ssh://git@gitea.example/org/constructor.git' } } : doc.repos,
+      apps: Object.fromEntries([...apps, ['constructor', { repo: inRepo ? 'constructor' : Object.keys(doc.repos)[0]!, database: false, secrets: { constructor: { keys: ['K'] } } }]]),
+      consumers: Object.fromEntries([...consumers, ['__proto__', { serviceAccount: withSa ? 'constructor' : 'a', namespace: 'b', reads }]]),
+    };
   });
 }
 

@@ -17,8 +17,18 @@ export const ODD_SCALARS: readonly string[] = [
   `"${'x'.repeat(70_000)}"`, 'x'.repeat(5000), '\u00a0', '\ufeff', 'Ω≈ç√∫', '😀', '"😀"', '\u202e', 'k8s://a b c',
 ];
 
-/** Odd scalars that can stand in for a key without holding a line break. */
-export const ODD_KEYS: readonly string[] = ODD_SCALARS.filter((s) => !/\\n|\n|\\u2028|\\u0085|^[|>]/.test(s));
+/** Keys that YAML 1.2's core schema reads as something other than a string. */
+export const NON_STRING_KEYS: readonly string[] = [
+  '0x1f', '007', '1e3', '0o17', '.inf', '-.Inf', '.NaN', 'true', 'False', 'null', 'NULL', '~', '12', '-1', '+1', '1.5', '0',
+  '!!binary aGVsbG8=', '!!int "x"', '!!float 1', '!!null ""', '[a]', '{a: b}', '? [c]', '*a', '',
+];
+
+/** Odd scalars that can stand in for a key without holding a line break, keys that are not strings, and the names of Object.prototype. */
+export const ODD_KEYS: readonly string[] = [
+  ...ODD_SCALARS.filter((s) => !/\\n|\n|\\u2028|\\u0085|^[|>]/.test(s)),
+  ...NON_STRING_KEYS,
+  ...Object.getOwnPropertyNames(Object.prototype),
+];
 
 export type Mutation =
   | { kind: 'delete'; line: number }
@@ -123,5 +133,14 @@ export const WHOLE_FILES: Readonly<Record<string, string | Buffer>> = {
   'huge-string': `version: 1\nrepos: {}\napps:\n  web: { namespace: "${'n'.repeat(3_000_000)}" }\n`,
   'many-errors': `version: 1\nrepos: {}\napps:\n${Array.from({ length: 2000 }, (_, i) => `  App_${i}: { nope: 1 }`).join('\n')}\n`,
   'proto-keys': 'version: 1\nrepos: { __proto__: { url: x }, constructor: { url: y } }\napps: { __proto__: {}, toString: {} }\n',
+  'non-string-keys': 'version: 1\nrepos: { 0x1f: { url: x } }\napps:\n  007: {}\n  1e3: {}\n  null: {}\n  ~: {}\n  !!binary aGVsbG8=: {}\n',
+  'deep-flow-100k': `version: 1\napps: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`,
+  'deep-block-sequence': `version: 1\napps:\n  ${'- '.repeat(50_000)}x\n`,
+  'deep-explicit-keys': `version: 1\n${'? '.repeat(20_000)}x\n`,
+  'deep-aliases': `version: 1\na: &a ${'['.repeat(40)}x${']'.repeat(40)}\nb: &b ${'['.repeat(40)}*a${']'.repeat(40)}\napps: *b\n`,
+  'circular-alias': 'version: 1\napps: &a { web: *a }\n',
+  'three-documents': 'version: 1\n---\napps: {}\n---\nrepos: {}\n',
+  'latin-1': Buffer.from('version: 1\napps:\n  caf\xe9: {}\n', 'latin1'),
+  'utf16-be': Buffer.from('\ufeffversion: 1\n', 'utf16le').swap16(),
   'crlf-tab': 'version: 1\r\n\trepos: {}\r\n',
 };
