@@ -214,6 +214,8 @@ async function inventoryModule(repo: string, dir: string, paths: readonly string
     if (c.forEach) calls[i] = { ...c, keys: forEachKeys(await evaluate(parser, c.args.for_each, scope)) };
   }
 
+  const bySource = <T extends TofuBlock>(list: T[]) => list.sort((a, b) => (a.at.path < b.at.path ? -1 : a.at.path > b.at.path ? 1 : a.at.line - b.at.line || a.at.col - b.at.col));
+  [backends, requiredProviders, providers, calls, resources, refactors].forEach((l) => bySource(l as TofuBlock[]));
   return {
     repo,
     dir,
