@@ -239,3 +239,27 @@ describe('live identities', () => {
     ]);
   });
 });
+
+describe('batched parsing', () => {
+  test('GIVEN every .tf and .tfvars file of the fixture and of the render THEN a batch gives what one call per file gives', async () => {
+    const { readReposDir } = await import('../src/inventory/load');
+    const { join } = await import('node:path');
+    const { readFileSync } = await import('node:fs');
+    const { loadModel } = await import('../src/model');
+    const { renderTree } = await import('../src/render');
+    const rendered = renderTree(loadModel('apps.yaml', readFileSync(join(__dirname, '..', 'apps.yaml'), 'utf8')).model);
+    const trees = [...readReposDir(join(__dirname, 'fixtures', 'platform'), ['tools', 'factory', 'cms']), ...rendered];
+    const all = trees.flatMap(([repo, fs]) => [...fs].filter(([p]) => p.endsWith('.tf') || p.endsWith('.tfvars')).map(([p, content]) => ({ file: `${repo}/${p}`, content })));
+    expect(all.length).toBeGreaterThanOrEqual(25);
+    // more than one batch, with a file that is no HCL alone but would balance inside a wrapper
+    const many = [...all, ...all, ...all, ...all, ...all];
+    const withBad = [...many.slice(0, 3), { file: 'bad.tf', content: '}\nresource "x" "y" {\n' }, ...many.slice(3)];
+    const batched = await parser.parseAll(withBad);
+    for (const [i, f] of withBad.entries()) {
+      const alone = await parser.parse(f.file, f.content).catch((e: Error) => e);
+      if (alone instanceof Error) expect((batched[i] as Error).message).toBe(alone.message);
+      else expect(batched[i]).toEqual(alone);
+    }
+    expect(batched[3]).toBeInstanceOf(Error);
+  });
+});

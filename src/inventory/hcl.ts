@@ -11,6 +11,8 @@ import { getExpressionAst, parse } from '@cdktn/hcl2json';
 export interface HclParser {
   /** hcl2json's JSON form of a file; throws with hcl's message (`file:line,col-col: summary; detail`). */
   parse(file: string, content: string): Promise<Record<string, unknown>>;
+  /** parse() of many files, in order; a file that does not parse gives its Error. */
+  parseAll(files: readonly { readonly file: string; readonly content: string }[]): Promise<(Record<string, unknown> | Error)[]>;
   /** The syntax tree of one expression as hcl2json gives it (`${...}` form), or null. */
   expression(expr: string): Promise<ExprNode | null>;
 }
@@ -26,6 +28,7 @@ export function hcl2jsonParser(): HclParser {
   const trees = new Map<string, Promise<ExprNode | null>>();
   return {
     parse: (file, content) => parse(file, content),
+    parseAll: (files) => parseBatched(files),
     expression: (expr) => {
       let t = trees.get(expr);
       if (!t) {
@@ -36,6 +39,37 @@ export function hcl2jsonParser(): HclParser {
       return t;
     },
   };
+}
+
+/** Files per hcl2json call: each call costs about a millisecond and a half whatever its size. */
+const BATCH = 100;
+const BATCH_BLOCK = 'jk_inventory_file';
+
+/**
+ * Many files in few calls: each file's text becomes the body of a block `jk_inventory_file_<i> { ... }`
+ * of one document (a block body is the same grammar as a file body), and its JSON is that block's
+ * body. A batch with any error is parsed again file by file, so every error is the file's own.
+ * test/inventory-tofu.test.ts checks that both ways give the same JSON.
+ */
+async function parseBatched(files: readonly { readonly file: string; readonly content: string }[]): Promise<(Record<string, unknown> | Error)[]> {
+  const out: (Record<string, unknown> | Error)[] = [];
+  const one = (f: { file: string; content: string }) => parse(f.file, f.content).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+  for (let start = 0; start < files.length; start += BATCH) {
+    const batch = files.slice(start, start + BATCH);
+    let merged: Record<string, unknown> | undefined;
+    if (batch.length > 1) {
+      const text = batch.map((f, i) => `${BATCH_BLOCK}_${i} {\n${f.content}\n}\n`).join('');
+      merged = await parse('batch.tf', text).catch(() => undefined);
+      // a file that is not HCL on its own could still balance with its neighbours: then each is parsed alone
+      const keys = merged ? Object.keys(merged) : [];
+      if (keys.length !== batch.length || !batch.every((_, i) => Array.isArray(merged![`${BATCH_BLOCK}_${i}`]) && (merged![`${BATCH_BLOCK}_${i}`] as unknown[]).length === 1)) merged = undefined;
+    }
+    for (const [i, f] of batch.entries()) {
+      const body = merged?.[`${BATCH_BLOCK}_${i}`];
+      out.push(Array.isArray(body) && body.length === 1 && typeof body[0] === 'object' ? (body[0] as Record<string, unknown>) : await one(f));
+    }
+  }
+  return out;
 }
 
 export const UNKNOWN: unique symbol = Symbol('unknown');

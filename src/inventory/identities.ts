@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../model/defaults';
 import { appPolicyName, ciRoleName, k8sAuthRoleName, opsGroupName, opsPolicyName } from '../model/names';
 import { evaluate, UNKNOWN, type EvalScope, type HclParser } from './hcl';
-import { effectiveValues } from './tofu';
+import { moduleScope } from './tofu';
 import type { IdentityKind, LiveIdentity, TofuModule, Unreadable } from './types';
 
 /**
@@ -64,8 +64,7 @@ const keyed = (address: string, key: string | undefined): string => (key === und
 export async function moduleIdentities(m: TofuModule, parser: HclParser): Promise<{ identities: LiveIdentity[]; unreadable: Unreadable[] }> {
   const identities: LiveIdentity[] = [];
   const unreadable: Unreadable[] = [];
-  const vars = effectiveValues(m.variables, m.settings);
-  const resources = new Map(m.resources.filter((r) => r.mode === 'managed').map((r) => [`${r.type}.${r.name}`, r.body]));
+  const { vars, resources } = moduleScope(m);
   const forEachOrigin = (expr: unknown): string | undefined => {
     const v = typeof expr === 'string' ? /^\$\{var\.([A-Za-z0-9_-]+)\}$/.exec(expr)?.[1] : undefined;
     const setting = v ? m.settings.get(v)?.at(-1) : undefined;

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { startsWithMarker } from '../ownership';
-import { evaluate, forEachKeys, hclErrorPosition, type HclParser } from './hcl';
+import { evaluate, forEachKeys, hclErrorPosition, type EvalScope, type HclParser } from './hcl';
 import type { Location, TofuBackend, TofuBlock, TofuModule, TofuModuleCall, TofuProvider, TofuRefactor, TofuResource, Unreadable, VariableSetting } from './types';
 
 /**
@@ -74,13 +74,17 @@ export async function inventoryRepoTofu(repo: string, files: ReadonlyMap<string,
     byDir.set(dir, list);
   }
   const out: RepoTofu = { modules: [], unreadable: [] };
+  const dirs = [...byDir.keys()].sort().filter((d) => byDir.get(d)!.some((p) => p.endsWith('.tf')));
+  // one batch of parser calls for the repo: .tf and HCL tfvars files of every module
+  const toParse = dirs.flatMap((d) => byDir.get(d)!.filter((p) => p.endsWith('.tf') || p.endsWith('.tfvars')));
+  const results = await parser.parseAll(toParse.map((p) => ({ file: posix.basename(p), content: files.get(p)! })));
+  const parsedFiles = new Map(toParse.map((p, i) => [p, results[i]!]));
   const localSources = new Set<string>();
-  for (const dir of [...byDir.keys()].sort()) {
+  for (const dir of dirs) {
     const paths = byDir.get(dir)!.sort();
-    if (!paths.some((p) => p.endsWith('.tf'))) continue;
-    const m = await inventoryModule(repo, dir, paths, files, parser, out.unreadable);
+    const m = inventoryModuleFiles(repo, dir, paths, files, parsedFiles, out.unreadable);
     for (const call of m.modules) if (call.source?.startsWith('./') || call.source?.startsWith('../')) localSources.add(posix.normalize(posix.join(dir, call.source)));
-    out.modules.push(m);
+    out.modules.push(await withForEachKeys(m, parser));
   }
   for (let i = 0; i < out.modules.length; i++) {
     const m = out.modules[i]!;
@@ -89,16 +93,17 @@ export async function inventoryRepoTofu(repo: string, files: ReadonlyMap<string,
   return out;
 }
 
-async function inventoryModule(repo: string, dir: string, paths: readonly string[], files: ReadonlyMap<string, string>, parser: HclParser, unreadable: Unreadable[]): Promise<TofuModule> {
+type Parsed = ReadonlyMap<string, Record<string, unknown> | Error>;
+
+function inventoryModuleFiles(repo: string, dir: string, paths: readonly string[], files: ReadonlyMap<string, string>, parsedFiles: Parsed, unreadable: Unreadable[]): TofuModule {
   const parsed: ParsedFile[] = [];
   for (const path of paths.filter((p) => p.endsWith('.tf'))) {
     const text = files.get(path)!;
-    try {
-      parsed.push({ path, text, doc: await parser.parse(posix.basename(path), text), generated: startsWithMarker(path, text) });
-    } catch (e) {
-      const p = hclErrorPosition((e as Error).message);
+    const doc = parsedFiles.get(path)!;
+    if (doc instanceof Error) {
+      const p = hclErrorPosition(doc.message);
       unreadable.push({ at: { repo, path, line: p.line, col: p.col }, reason: `not valid HCL: ${p.summary}` });
-    }
+    } else parsed.push({ path, text, doc, generated: startsWithMarker(path, text) });
   }
   for (const path of paths.filter((p) => p.endsWith('.tf.json'))) unreadable.push({ at: { repo, path, line: 1, col: 1 }, reason: 'JSON-syntax configuration is not read' });
 
@@ -109,7 +114,6 @@ async function inventoryModule(repo: string, dir: string, paths: readonly string
   const resources: TofuResource[] = [];
   const refactors: TofuRefactor[] = [];
   const variables = new Map<string, { at: Location; default?: unknown }>();
-  const resourceBodies = new Map<string, Body>();
 
   for (const f of parsed) {
     /** Positions for the n bodies of one header, in source order. */
@@ -158,7 +162,6 @@ async function inventoryModule(repo: string, dir: string, paths: readonly string
           const spots = place(mode, [type, name], bs.length);
           bs.forEach((b, i) => {
             const address = `${mode === 'data' ? 'data.' : ''}${type}.${name}`;
-            if (mode === 'resource' && !resourceBodies.has(`${type}.${name}`)) resourceBodies.set(`${type}.${name}`, b);
             resources.push({ ...base, address, mode: mode === 'data' ? 'data' : 'managed', type, name, forEach: b.for_each !== undefined, count: b.count !== undefined, body: b, ...spots[i]! });
           });
         }
@@ -186,7 +189,8 @@ async function inventoryModule(repo: string, dir: string, paths: readonly string
     const json = name.endsWith('.json');
     let values: Body;
     try {
-      const v: unknown = json ? JSON.parse(text) : await parser.parse(name, text);
+      const v: unknown = json ? JSON.parse(text) : parsedFiles.get(path);
+      if (v instanceof Error) throw v;
       if (!isBody(v)) throw new Error('not an object of variable values');
       values = v;
     } catch (e) {
@@ -200,18 +204,6 @@ async function inventoryModule(repo: string, dir: string, paths: readonly string
       list.push({ name: varName, value, generated: startsWithMarker(path, text), exact: offset !== undefined, at: { repo, path, ...(offset !== undefined ? lineColAt(text, offset) : { line: 1, col: 1 }) } });
       settings.set(varName, list);
     }
-  }
-
-  // for_each keys where they are known
-  const vars = effectiveValues(variables, settings);
-  const scope = { vars, resources: resourceBodies };
-  for (let i = 0; i < resources.length; i++) {
-    const r = resources[i]!;
-    if (r.forEach) resources[i] = { ...r, keys: forEachKeys(await evaluate(parser, r.body.for_each, scope)) };
-  }
-  for (let i = 0; i < calls.length; i++) {
-    const c = calls[i]!;
-    if (c.forEach) calls[i] = { ...c, keys: forEachKeys(await evaluate(parser, c.args.for_each, scope)) };
   }
 
   const bySource = <T extends TofuBlock>(list: T[]) => list.sort((a, b) => (a.at.path < b.at.path ? -1 : a.at.path > b.at.path ? 1 : a.at.line - b.at.line || a.at.col - b.at.col));
@@ -230,6 +222,23 @@ async function inventoryModule(repo: string, dir: string, paths: readonly string
     variables,
     settings,
   };
+}
+
+/** for_each keys where they are known: literal maps and sets, variables with a known value. */
+async function withForEachKeys(m: TofuModule, parser: HclParser): Promise<TofuModule> {
+  const scope = moduleScope(m);
+  const resources: TofuResource[] = [];
+  for (const r of m.resources) resources.push(r.forEach ? { ...r, keys: forEachKeys(await evaluate(parser, r.body.for_each, scope)) } : r);
+  const modules: TofuModuleCall[] = [];
+  for (const c of m.modules) modules.push(c.forEach ? { ...c, keys: forEachKeys(await evaluate(parser, c.args.for_each, scope)) } : c);
+  return { ...m, resources, modules };
+}
+
+/** What expressions of a module can refer to: its variables' values and its resources' bodies (the first of a duplicate address). */
+export function moduleScope(m: Pick<TofuModule, 'variables' | 'settings' | 'resources'>): EvalScope {
+  const resources = new Map<string, Readonly<Record<string, unknown>>>();
+  for (const r of m.resources) if (r.mode === 'managed' && !resources.has(`${r.type}.${r.name}`)) resources.set(`${r.type}.${r.name}`, r.body);
+  return { vars: effectiveValues(m.variables, m.settings), resources };
 }
 
 /** Each variable's value as tofu would take it from files: the last setting, else the default. */
