@@ -133,6 +133,10 @@ describe('the platform with the generated files of the bundled apps.yaml', () =>
     expect(destination.message).toContain('vso.gen.yaml is not listed in tools/plausible/resources/kustomization.yaml');
   });
 
+  test('THEN every conflict is one the render brings', () => {
+    expect(findLiveConflicts(merged).every((f) => f.generated)).toBe(true);
+  });
+
   test('THEN publish can name, per repo, the files it must refuse', () => {
     expect(conflictFilesByRepo(findLiveConflicts(merged))).toEqual(new Map([
       ['cms', ['iac/app_roles.gen.tf', 'iac/backend.gen.tf', 'iac/main.tf']],

@@ -140,7 +140,7 @@ describe('kustomize and the repo as a whole', () => {
     expect(kube.objects.map((o) => [o.name, o.unlistedBeside])).toEqual([['a', undefined], ['b', 'd/kustomization.yaml']]);
   });
 
-  test('GIVEN two files declaring one object, or two VSO objects with one destination THEN conflicts with both positions', () => {
+  test('GIVEN two files declaring one object, or two VSO objects with one destination THEN conflicts with both positions', async () => {
     const vss = (name: string, dest: string) => `apiVersion: secrets.hashicorp.com/v1beta1\nkind: VaultStaticSecret\nmetadata: {name: ${name}, namespace: n}\nspec: {mount: kvv2, path: a/b, destination: {name: ${dest}, create: true}}\n`;
     const repo = files({
       'a.yaml': vss('one', 'secret-a'),
@@ -157,6 +157,10 @@ describe('kustomize and the repo as a whole', () => {
     expect(findings[0]!.message).toContain('remove that object from r/a.yaml:3:18 (joinkey now generates it in r/b.yml)');
     expect(findings[1]!.message).toContain('both write Secret n/secret-a');
     expect(findings[1]!.message).toContain('remove one of the two');
+    expect(findings.map((f) => f.generated)).toEqual([true, false]);
+    const { conflictFilesByRepo } = await import('../src/inventory');
+    expect(conflictFilesByRepo(findings)).toEqual(new Map([['r', ['a.yaml', 'b.yml']]]));
+    expect(conflictFilesByRepo(findings, true)).toEqual(new Map([['r', ['a.yaml', 'b.yml', 'c.yaml']]]));
   });
 
   test('GIVEN the same name in different namespaces, groups or kinds THEN no conflict', () => {

@@ -16,6 +16,8 @@ export interface RelatedLocation {
 export interface LiveFinding extends Diagnostic {
   readonly rule: LiveRule;
   readonly related: RelatedLocation;
+  /** One side is a generated file: the conflict comes with joinkey's render (else it was in the repos already). */
+  readonly generated: boolean;
 }
 
 /** Every rule id, with what it finds. */
@@ -61,7 +63,7 @@ function remedy(here: Side, there: Side, what: string): string {
 }
 
 function finding(rule: LiveRule, here: Side, there: Side, message: string, severity: 'error' | 'warning' = 'error'): LiveFinding {
-  return { file: fileOf(here.at), line: here.at.line, col: here.at.col, rule, severity, message, related: rel(there.at) };
+  return { file: fileOf(here.at), line: here.at.line, col: here.at.col, rule, severity, message, related: rel(there.at), generated: here.generated || there.generated };
 }
 
 /** Pairs each later member of a group with its first member (sorted by position). */
@@ -192,11 +194,15 @@ export function findLiveConflicts(inv: Inventory): LiveFinding[] {
   return out.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.rule.localeCompare(b.rule) || a.message.localeCompare(b.message));
 }
 
-/** The files of each repo that take part in a conflict (for publish to refuse that repo, naming them). */
-export function conflictFilesByRepo(findings: readonly LiveFinding[]): Map<string, string[]> {
+/**
+ * The files of each repo that take part in an error conflict, for publish to refuse that repo
+ * naming them. Only conflicts that come with the render count unless `all` is set: a duplicate
+ * the repos already held is check's to report, not a reason to hold back an unrelated change.
+ */
+export function conflictFilesByRepo(findings: readonly LiveFinding[], all = false): Map<string, string[]> {
   const byRepo = new Map<string, Set<string>>();
   for (const f of findings) {
-    if (f.severity !== 'error') continue;
+    if (f.severity !== 'error' || (!all && !f.generated)) continue;
     for (const file of [f.file, f.related.file]) {
       const slash = file.indexOf('/');
       const repo = file.slice(0, slash);
