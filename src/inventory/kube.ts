@@ -1,5 +1,6 @@
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { hasPlaceholder, maskTemplate, placeholderIndices, type MaskedTemplate } from './template';
+import { lineColAt } from './text';
 import type { Location, Unreadable, VsoSpec } from './types';
 
 /**
@@ -60,20 +61,10 @@ export function readManifest(repo: string, path: string, content: string): Manif
   }
   const masked = maskTemplate(content);
   if (masked.problem) {
-    const lc = lineCol(content, masked.problem.offset);
+    const lc = lineColAt(content, masked.problem.offset);
     return { objects: [], other: [], unreadable: [{ at: { repo, path, ...lc }, reason: `Go template: ${masked.problem.reason}` }] };
   }
   return readYaml(repo, path, masked.text, masked, content);
-}
-
-function lineCol(text: string, offset: number): { line: number; col: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, col: offset - lineStart + 1 };
 }
 
 function readYaml(repo: string, path: string, text: string, masked: MaskedTemplate | undefined, source = text): ManifestRead {
@@ -83,7 +74,7 @@ function readYaml(repo: string, path: string, text: string, masked: MaskedTempla
   const other: ManifestRead['other'][number][] = [];
   const unreadable: Unreadable[] = [];
   const where = (offset: number): Location => ({ repo, path, ...counter.linePos(offset) });
-  const blockLines = (masked?.blocks ?? []).map((b) => ({ ...b, first: lineCol(source, b.start).line, last: lineCol(source, b.end).line }));
+  const blockLines = (masked?.blocks ?? []).map((b) => ({ ...b, first: lineColAt(source, b.start).line, last: lineColAt(source, b.end).line }));
   const docList: Document.Parsed[] = Array.isArray(docs) ? docs : [docs as unknown as Document.Parsed];
 
   docList.forEach((doc, docIndex) => {

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { startsWithMarker } from '../ownership';
 import { evaluate, forEachKeys, hclErrorPosition, type EvalScope, type HclParser } from './hcl';
+import { lineColAt } from './text';
 import type { Location, TofuBackend, TofuBlock, TofuModule, TofuModuleCall, TofuProvider, TofuRefactor, TofuResource, Unreadable, VariableSetting } from './types';
 
 /**
@@ -42,16 +43,6 @@ function attributeOffset(text: string, name: string, json: boolean): number | un
   const min = Math.min(...hits.map((h) => h.indent));
   const top = hits.filter((h) => h.indent === min);
   return top.length === 1 ? top[0]!.offset : undefined;
-}
-
-function lineColAt(text: string, offset: number): { line: number; col: number } {
-  let line = 1;
-  let start = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    start = i + 1;
-  }
-  return { line, col: offset - start + 1 };
 }
 
 const stripRef = (v: unknown): string | undefined => (typeof v === 'string' ? v.replace(/^\$\{([\s\S]*)\}$/, '$1') : undefined);
