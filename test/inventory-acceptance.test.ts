@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { conflictFilesByRepo, findLiveConflicts, hcl2jsonParser, inventoryRepos, overlayTrees, type Inventory, type LiveFinding } from '../src/inventory';
+import { conflictFilesByRepo, findLiveConflicts, hcl2jsonParser, inventoryRepos, overlayTrees, publishedTrees, type Inventory, type LiveFinding } from '../src/inventory';
 import { readReposDir } from '../src/inventory/load';
 import { loadModel } from '../src/model';
 import { renderTree } from '../src/render';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const trees = readReposDir(FIXTURE, REPOS);
   const { model } = loadModel('apps.yaml', readFileSync(join(__dirname, '..', 'apps.yaml'), 'utf8'));
   alone = await inventoryRepos(trees, { parser });
-  merged = await inventoryRepos(overlayTrees(trees, renderTree(model)), { parser });
+  merged = await inventoryRepos(publishedTrees(trees, renderTree(model)), { parser });
 }, 60_000);
 
 describe('the hand-written platform alone', () => {
@@ -154,5 +154,29 @@ describe('the platform with the generated files of the bundled apps.yaml', () =>
   test('THEN the render alone (no hand-written files) has no conflict either', async () => {
     const { model } = loadModel('apps.yaml', readFileSync(join(__dirname, '..', 'apps.yaml'), 'utf8'));
     expect(findLiveConflicts(await inventoryRepos(renderTree(model), { parser }))).toEqual([]);
+  });
+});
+
+describe('the repos as publish will leave them', () => {
+  test('GIVEN a checkout holding an earlier render THEN the files joinkey owns are replaced, not counted twice', async () => {
+    const { model } = loadModel('apps.yaml', readFileSync(join(__dirname, '..', 'apps.yaml'), 'utf8'));
+    const render = renderTree(model);
+    // the earlier render named the VaultAuth differently: as published, only the new one remains
+    const earlier = new Map([...render].map(([repo, files]) => [repo, new Map(files)]));
+    const tools = earlier.get('tools')!;
+    const old = tools.get('plausible/resources/vso.gen.yaml')!;
+    tools.set('plausible/resources/old.gen.yaml', old);
+    const { ownershipContent, contentHash } = await import('../src/ownership');
+    tools.set('.joinkey/files.json', ownershipContent([...tools].filter(([p]) => p !== '.joinkey/files.json').map(([path, c]) => ({ path, hash: contentHash(c) }))));
+    // a generated file edited by hand since stays, as publish leaves it
+    tools.set('crowdsec/templates/vso.gen.yaml', `${tools.get('crowdsec/templates/vso.gen.yaml')!}# edited\n`);
+    const published = publishedTrees(earlier, render);
+    expect(published.has('docs')).toBe(false);
+    expect(published.get('tools')!.has('plausible/resources/old.gen.yaml')).toBe(false);
+    expect(published.get('tools')!.get('crowdsec/templates/vso.gen.yaml')).toBe(render.get('tools')!.get('crowdsec/templates/vso.gen.yaml'));
+    expect(findLiveConflicts(await inventoryRepos(published, { parser }))).toEqual([]);
+    // overlaying without dropping the owned files would count the old one twice
+    const naive = findLiveConflicts(await inventoryRepos(overlayTrees(earlier, render), { parser }));
+    expect(naive.map((f) => f.rule)).toContain('live-duplicate-object');
   });
 });

@@ -1,3 +1,5 @@
+import { OWNERSHIP_FILE, ownershipOf, parseOwnership } from '../ownership';
+import { DOCS_REPO } from '../render/files';
 import { hcl2jsonParser, type HclParser } from './hcl';
 import { moduleIdentities } from './identities';
 import { inventoryRepoKube } from './kustomize';
@@ -49,6 +51,22 @@ export function overlayTrees(base: RepoTrees, over: RepoTrees): RepoTrees {
     out.set(repo, target);
   }
   return out;
+}
+
+/**
+ * The repos as they will be once the render is published: each checkout without the files joinkey
+ * owns there (listed in its ownership list, marker and hash intact: publish replaces or deletes
+ * exactly those), with the render on top. Files edited by hand since joinkey wrote them stay, as
+ * publish leaves them. The docs pseudo-repo is never published and is left out.
+ */
+export function publishedTrees(checkouts: RepoTrees, render: RepoTrees): RepoTrees {
+  const kept = new Map<string, Map<string, string>>();
+  for (const [repo, files] of checkouts) {
+    if (repo === DOCS_REPO) continue;
+    const list = parseOwnership(files.get(OWNERSHIP_FILE));
+    kept.set(repo, new Map([...files].filter(([path, content]) => path !== OWNERSHIP_FILE && ownershipOf(path, content, list) !== 'owned')));
+  }
+  return overlayTrees(kept, new Map([...render].filter(([repo]) => repo !== DOCS_REPO)));
 }
 
 export { hcl2jsonParser, type HclParser } from './hcl';
