@@ -62,7 +62,7 @@ describe('the hand-written platform alone', () => {
     expect(auth.vso).toMatchObject({ serviceAccount: 'crowdsec', mount: 'kubernetes', method: 'kubernetes' });
     expect(auth.vso?.kubernetesRole).toBeUndefined();
     expect(alone.patches).toEqual([
-      { at: { repo: 'tools', path: 'plausible/add-initcontainer.yaml', line: 6, col: 9 }, kustomization: 'plausible/kustomization.yaml', type: 'strategic-merge', target: { group: 'apps', kind: 'Deployment', name: 'plausible', namespace: undefined } },
+      { at: { repo: 'tools', path: 'plausible/add-initcontainer.yaml', line: 6, col: 9 }, kustomization: 'plausible/kustomization.yaml', type: 'strategic-merge', target: { group: 'apps', kind: 'Deployment', name: 'plausible', namespace: 'tools' } },
     ]);
   });
 

@@ -119,6 +119,8 @@ describe.skipIf(!kubectl)('kustomize semantics against kubectl kustomize', () =>
       const kube = inventoryRepoKube('r', readRepoDir(dir));
       expect(kube.patches).toHaveLength(t.patches);
       expect(kube.patches.every((p) => p.patches !== undefined)).toBe(true);
+      // a patched object is built into the kustomization's namespace, as kustomize's output shows
+      for (const p of kube.patches) expect(built).toContain(`apps/v1 ${p.target.kind} ${p.target.namespace}/${p.target.name}`);
     });
   }
 

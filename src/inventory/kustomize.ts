@@ -215,7 +215,8 @@ export function inventoryRepoKube(repo: string, files: ReadonlyMap<string, strin
           at: t.at,
           kustomization: k.path,
           type: p.type,
-          target: { ...t.target, namespace: match && !CLUSTER_SCOPED.has(match.o.kind) ? override ?? match.ns : t.target.namespace },
+          // the patched object ends up in the kustomization's namespace, like everything it builds
+          target: { ...t.target, namespace: t.target.kind !== undefined && CLUSTER_SCOPED.has(t.target.kind) ? undefined : override ?? (match ? match.ns : t.target.namespace) },
           patches: match?.o.at,
         });
       }
