@@ -100,6 +100,31 @@ describe('Go/Helm templates', () => {
     expect(readManifest('r', 'c/templates/u.yaml', '{{ if .a }}\na: b\n').unreadable[0]!.reason).toBe('Go template: "{{ if .a }}" has no "{{ end }}"');
   });
 
+  test('GIVEN an output action that renders list items THEN the object is read, the fields it could set unknown', () => {
+    const deploy = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: web',
+      '  labels:',
+      '    {{- include "labels" . | nindent 4 }}',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: web',
+      '          env:',
+      '            {{- include "env" . | nindent 12 }}',
+      '            - name: A',
+      '              value: b',
+      '',
+    ].join('\n');
+    expect(summary('c/templates/d.yaml', deploy)).toEqual([{ kind: 'Deployment', name: 'web', namespace: undefined, line: 4, col: 9, unknown: [] }]);
+    // a list-item action at the level of metadata's keys could set the name: unknown
+    const shallow = deploy.replace('    {{- include "labels" . | nindent 4 }}', '  {{- include "meta" . | nindent 2 }}');
+    expect(summary('c/templates/d.yaml', shallow)[0]).toMatchObject({ name: undefined, unknown: ['metadata.name', 'metadata.namespace'] });
+  });
+
   test('GIVEN a template that is no YAML once masked THEN it is unreadable, not guessed', () => {
     const r = readManifest('r', 'c/templates/x.yaml', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\n    {{ .Values.bad }}: [\n');
     expect(r.objects).toEqual([]);

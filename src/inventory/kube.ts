@@ -64,8 +64,15 @@ export function readManifest(repo: string, path: string, content: string): Manif
     const lc = lineColAt(content, masked.problem.offset);
     return { objects: [], other: [], unreadable: [{ at: { repo, path, ...lc }, reason: `Go template: ${masked.problem.reason}` }] };
   }
-  return readYaml(repo, path, masked.text, masked, content);
+  const read = readYaml(repo, path, masked.text, masked, content);
+  if (!read.unreadable.some((u) => u.reason.startsWith(NOT_YAML_MASKED))) return read;
+  // an output action that renders list items is no mapping key: blank those lines and read conservatively
+  const blanked = maskTemplate(content, 'blank');
+  const retry = readYaml(repo, path, blanked.text, blanked, content);
+  return retry.unreadable.some((u) => u.reason.startsWith(NOT_YAML_MASKED)) ? read : retry;
 }
+
+const NOT_YAML_MASKED = 'is not YAML once its template actions are masked';
 
 function readYaml(repo: string, path: string, text: string, masked: MaskedTemplate | undefined, source = text): ManifestRead {
   const counter = new LineCounter();
@@ -80,7 +87,7 @@ function readYaml(repo: string, path: string, text: string, masked: MaskedTempla
   docList.forEach((doc, docIndex) => {
     if (doc.errors.length) {
       const e = doc.errors[0]!;
-      const what = masked ? 'is not YAML once its template actions are masked' : 'is not valid YAML';
+      const what = masked ? NOT_YAML_MASKED : 'is not valid YAML';
       unreadable.push({ at: where(e.pos[0]), reason: `${what}: ${e.message.split('\n')[0]}` });
       return;
     }
@@ -102,21 +109,33 @@ function readYaml(repo: string, path: string, text: string, masked: MaskedTempla
       const l = counter.linePos(node.range?.[0] ?? 0).line;
       return inner.some((b) => b.first < l && l < b.last);
     };
+    // blanked output lines of this document: they may add keys at their indentation, or below an empty key
+    const injected = (masked?.injections ?? []).filter((i) => i.line >= firstLine - 1 && i.line <= lastLine + 1);
     const field = (...keys: string[]): FieldState => {
       let node: unknown = contents;
+      let indent = 0;
+      const absent: FieldState = injected.length ? { state: 'unknown' } : { state: 'absent' };
       for (const key of keys) {
-        if (!isMap(node)) return { state: 'absent' };
+        if (!isMap(node)) return absent;
         if (node.items.some((p) => isScalar(p.key) && typeof p.key.value === 'string' && hasPlaceholder(p.key.value))) return { state: 'unknown' };
         const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
-        if (!pair) return { state: 'absent' };
+        if (!pair) {
+          // an injection at this mapping's key indentation (or less) could add the key
+          const first = node.items[0]?.key as Node | undefined;
+          const keyIndent = first ? counter.linePos(first.range?.[0] ?? 0).col - 1 : 0;
+          return injected.some((i) => i.indent <= keyIndent) ? { state: 'unknown' } : { state: 'absent' };
+        }
+        indent = counter.linePos((pair.key as Node).range?.[0] ?? 0).col - 1;
         node = pair.value;
         if (node && insideInner(node as Node)) return { state: 'unknown' };
       }
+      if (injected.some((i) => i.indent <= indent)) return { state: 'unknown' };
       if (isScalar(node)) {
         if (typeof node.value === 'string' && hasPlaceholder(node.value)) return { state: 'unknown' };
+        if (node.value === null) return absent;
         return { state: 'known', value: node.value, node };
       }
-      if (node === null || node === undefined) return { state: 'absent' };
+      if (node === null || node === undefined) return absent;
       return { state: 'known', value: (node as Node).toJSON(), node: node as Node };
     };
     const unknown: string[] = [];

@@ -33,7 +33,16 @@ export interface MaskedTemplate {
   readonly blocks: readonly ControlBlock[];
   /** Why the actions could not be delimited (an unclosed `{{` or an unbalanced `end`). */
   readonly problem?: { readonly offset: number; readonly reason: string };
+  /** Lines (1-based) blanked in 'blank' mode that held an output action, and the indentation it renders at. */
+  readonly injections: readonly { readonly line: number; readonly indent: number }[];
 }
+
+/**
+ * How a line holding only an output action is masked: as a placeholder key (precise: its mapping
+ * gets an unknown key), or, where that is no YAML (the action renders list items), blanked and
+ * listed in `injections` for the reader to treat conservatively.
+ */
+export type OutputLines = 'placeholder-key' | 'blank';
 
 const PLACEHOLDER = /_jk(\d+)_/;
 const OPENERS = new Set(['if', 'with', 'range', 'define', 'block']);
@@ -89,11 +98,12 @@ function keywordOf(body: string): string {
   return /^[a-z]+/.exec(body)?.[0] ?? '';
 }
 
-export function maskTemplate(source: string): MaskedTemplate {
+export function maskTemplate(source: string, outputLines: OutputLines = 'placeholder-key'): MaskedTemplate {
+  const injections: { line: number; indent: number }[] = [];
   const actions: TemplateAction[] = [];
   for (let i = source.indexOf('{{'); i >= 0; i = source.indexOf('{{', i)) {
     const end = actionEnd(source, i);
-    if (end < 0) return { text: source, actions, blocks: [], problem: { offset: i, reason: 'a "{{" is never closed by "}}"' } };
+    if (end < 0) return { text: source, actions, blocks: [], injections, problem: { offset: i, reason: 'a "{{" is never closed by "}}"' } };
     actions.push({ start: i, end, body: actionBody(source.slice(i, end)) });
     i = end;
   }
@@ -106,11 +116,11 @@ export function maskTemplate(source: string): MaskedTemplate {
     if (OPENERS.has(kw)) open.push({ keyword: kw as ControlBlock['keyword'], text: a.body, start: a.start });
     else if (kw === 'end') {
       const o = open.pop();
-      if (!o) return { text: source, actions, blocks, problem: { offset: a.start, reason: 'an "{{ end }}" closes no block' } };
+      if (!o) return { text: source, actions, blocks, injections, problem: { offset: a.start, reason: 'an "{{ end }}" closes no block' } };
       blocks.push({ ...o, end: a.end });
     }
   }
-  if (open.length) return { text: source, actions, blocks, problem: { offset: open[open.length - 1]!.start, reason: `"{{ ${open[open.length - 1]!.text} }}" has no "{{ end }}"` } };
+  if (open.length) return { text: source, actions, blocks, injections, problem: { offset: open[open.length - 1]!.start, reason: `"{{ ${open[open.length - 1]!.text} }}" has no "{{ end }}"` } };
 
   // rewrite, line by line, keeping newlines where they are
   let out = '';
@@ -142,7 +152,10 @@ export function maskTemplate(source: string): MaskedTemplate {
         const a = outputs[0]!;
         const indentArg = /\b(?:n?indent)\s+(\d+)\s*$/.exec(a.body);
         const indent = indentArg ? Number(indentArg[1]) : a.start - pos;
-        out += `${' '.repeat(indent)}_jk${actions.indexOf(a)}_: ~${newlines(region)}`;
+        if (outputLines === 'blank') {
+          injections.push({ line: out.split('\n').length, indent });
+          out += newlines(region);
+        } else out += `${' '.repeat(indent)}_jk${actions.indexOf(a)}_: ~${newlines(region)}`;
       } else {
         out += newlines(region);
       }
@@ -159,5 +172,5 @@ export function maskTemplate(source: string): MaskedTemplate {
     pos = spanEnd < source.length ? spanEnd + 1 : spanEnd;
     if (spanEnd < source.length) out += '\n';
   }
-  return { text: out, actions, blocks };
+  return { text: out, actions, blocks, injections };
 }
