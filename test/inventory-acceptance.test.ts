@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { conflictFilesByRepo, findLiveConflicts, hcl2jsonParser, inventoryRepos, overlayTrees, publishedTrees, type Inventory, type LiveFinding } from '../src/inventory';
+import { conflictFilesByRepo, findLiveConflicts, hcl2jsonParser, inventoryRepos, liveConflicts, overlayTrees, publishedTrees, type Inventory, type LiveFinding } from '../src/inventory';
 import { readReposDir } from '../src/inventory/load';
 import { loadModel } from '../src/model';
 import { renderTree } from '../src/render';
@@ -133,8 +133,11 @@ describe('the platform with the generated files of the bundled apps.yaml', () =>
     expect(destination.message).toContain('vso.gen.yaml is not listed in tools/plausible/resources/kustomization.yaml');
   });
 
-  test('THEN every conflict is one the render brings', () => {
+  test('THEN every conflict is one the render brings, and liveConflicts gives the same in one call', async () => {
     expect(findLiveConflicts(merged).every((f) => f.generated)).toBe(true);
+    const { model } = loadModel('apps.yaml', readFileSync(join(__dirname, '..', 'apps.yaml'), 'utf8'));
+    const { findings } = await liveConflicts(readReposDir(FIXTURE, REPOS), renderTree(model), { parser });
+    expect(findings).toEqual(findLiveConflicts(merged));
   });
 
   test('THEN publish can name, per repo, the files it must refuse', () => {

@@ -1,5 +1,6 @@
 import { OWNERSHIP_FILE, ownershipOf, parseOwnership } from '../ownership';
 import { DOCS_REPO } from '../render/files';
+import { findLiveConflicts, type LiveFinding } from './conflicts';
 import { hcl2jsonParser, type HclParser } from './hcl';
 import { moduleIdentities } from './identities';
 import { inventoryRepoKube } from './kustomize';
@@ -67,6 +68,15 @@ export function publishedTrees(checkouts: RepoTrees, render: RepoTrees): RepoTre
     kept.set(repo, new Map([...files].filter(([path, content]) => path !== OWNERSHIP_FILE && ownershipOf(path, content, list) !== 'owned')));
   }
   return overlayTrees(kept, new Map([...render].filter(([repo]) => repo !== DOCS_REPO)));
+}
+
+/**
+ * What check --repos-dir, diff and publish need in one call: the inventory of the repos as publish
+ * would leave them, and its conflicts (`finding.generated`: the render brings it).
+ */
+export async function liveConflicts(checkouts: RepoTrees, render: RepoTrees, options: InventoryOptions = {}): Promise<{ inventory: Inventory; findings: LiveFinding[] }> {
+  const inventory = await inventoryRepos(publishedTrees(checkouts, render), options);
+  return { inventory, findings: findLiveConflicts(inventory) };
 }
 
 export { hcl2jsonParser, type HclParser } from './hcl';
