@@ -188,6 +188,25 @@ describe('kustomize and the repo as a whole', () => {
     expect(conflictFilesByRepo(findings, true)).toEqual(new Map([['r', ['a.yaml', 'b.yml', 'c.yaml']]]));
   });
 
+  test('GIVEN one object in two kustomize builds (overlays) THEN a warning; in one build THEN an error', () => {
+    const cmIn = (ns: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ${ns}}\n`;
+    const overlays = inventoryRepoKube('r', files({
+      'overlays/dev/kustomization.yaml': 'resources: [c.yaml]\n',
+      'overlays/dev/c.yaml': cmIn('tools'),
+      'overlays/prod/kustomization.yaml': 'resources: [c.yaml]\n',
+      'overlays/prod/c.yaml': cmIn('tools'),
+      'one/kustomization.yaml': 'resources: [a.yaml, b.yaml]\n',
+      'one/a.yaml': cmIn('one'),
+      'one/b.yaml': cmIn('one'),
+    }));
+    const f = findLiveConflicts({ ...overlays, modules: [], identities: [] });
+    expect(f.map((x) => [x.file, x.related.file, x.severity])).toEqual([
+      ['r/one/b.yaml', 'r/one/a.yaml', 'error'],
+      ['r/overlays/prod/c.yaml', 'r/overlays/dev/c.yaml', 'warning'],
+    ]);
+    expect(f[1]!.message).toContain('built by two kustomizations, r/overlays/prod/kustomization.yaml and r/overlays/dev/kustomization.yaml');
+  });
+
   test('GIVEN the same name in different namespaces, groups or kinds THEN no conflict', () => {
     const obj = (apiVersion: string, kind: string, ns: string) => `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: x, namespace: ${ns}}\n`;
     const kube = inventoryRepoKube('r', files({

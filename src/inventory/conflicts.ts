@@ -100,7 +100,11 @@ function kubeConflicts(objects: readonly KubeObject[]): LiveFinding[] {
     for (const [first, other] of pairs(group)) {
       if (fileOf(first.at) === fileOf(other.at) && first.at.line === other.at.line) continue;
       const [here, there] = orient(first, other);
-      out.push(finding('live-duplicate-object', here, there, `${objectId(here)} is also declared at ${where(there.at)}; ${remedy(here, there, 'that object')}${note(here)}${note(there)}`));
+      // two kustomize builds (say overlays/dev and overlays/prod) may go to two clusters
+      const roots = [here.kustomizations[0], there.kustomizations[0]];
+      const separate = roots[0] !== undefined && roots[1] !== undefined && roots[0] !== roots[1];
+      const builds = separate ? ` (built by two kustomizations, ${here.at.repo}/${roots[0]} and ${there.at.repo}/${roots[1]}: a conflict when both are applied to one cluster)` : '';
+      out.push(finding('live-duplicate-object', here, there, `${objectId(here)} is also declared at ${where(there.at)}; ${remedy(here, there, 'that object')}${note(here)}${note(there)}${builds}`, separate ? 'warning' : 'error'));
     }
   }
   // an object whose namespace is the applier's collides with a same-named one when applied there
