@@ -188,6 +188,18 @@ describe('kustomize and the repo as a whole', () => {
     expect(conflictFilesByRepo(findings, true)).toEqual(new Map([['r', ['a.yaml', 'b.yml', 'c.yaml']]]));
   });
 
+  test('GIVEN a VSO object in the applier\'s namespace writing a Secret another one writes THEN a warning at both', () => {
+    const vss = (name: string, ns: string | undefined, dest: string) => `apiVersion: secrets.hashicorp.com/v1beta1\nkind: VaultStaticSecret\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ''}spec: {mount: kvv2, path: a/b, destination: {name: ${dest}, create: true}}\n`;
+    const kube = inventoryRepoKube('r', files({
+      'chart/templates/a.yaml': vss('a', undefined, 'shared'),
+      'b.yaml': vss('b', 'tools', 'shared'),
+      'c.yaml': vss('c', 'tools', 'other'),
+    }));
+    const f = findLiveConflicts({ ...kube, modules: [], identities: [] });
+    expect(f.map((x) => [x.rule, x.file, x.related.file, x.severity])).toEqual([['live-duplicate-destination', 'r/chart/templates/a.yaml', 'r/b.yaml', 'warning']]);
+    expect(f[0]!.message).toContain('writes Secret shared, as secrets.hashicorp.com/VaultStaticSecret tools/b at r/b.yaml:4:9 does in tools');
+  });
+
   test('GIVEN one object in two kustomize builds (overlays) THEN a warning; in one build THEN an error', () => {
     const cmIn = (ns: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ${ns}}\n`;
     const overlays = inventoryRepoKube('r', files({

@@ -127,6 +127,17 @@ function kubeConflicts(objects: readonly KubeObject[]): LiveFinding[] {
       out.push(finding('live-duplicate-destination', here, there, `${objectId(here)} and ${objectId(there)} (${where(there.at)}) both write Secret ${here.namespace}/${here.vso!.destination!.name}: VSO lets only one owner sync it; ${remedy(here, there, `${objectId(there)}`)}${note(here)}${note(there)}`));
     }
   }
+  // a VSO object in the applier's namespace writes the same Secret once applied there
+  const floatingWriters = named.filter((o) => o.namespaceSource === 'apply' && o.vso?.destination?.name !== undefined && !o.unknown.includes('spec.destination.name'));
+  for (const f of floatingWriters) {
+    for (const o of [...writers, ...floatingWriters]) {
+      if (o === f || o.vso!.destination!.name !== f.vso!.destination!.name || fileOf(o.at) === fileOf(f.at)) continue;
+      if (o.kind === f.kind && o.group === f.group && o.name === f.name) continue; // the same object: reported above
+      if (o.namespaceSource === 'apply' && compareLoc(o.at, f.at) < 0) continue;
+      const [here, there] = orient(f, o);
+      out.push(finding('live-duplicate-destination', here, there, `${objectId(f)} at ${where(f.at)} takes the namespace it is applied in and writes Secret ${f.vso!.destination!.name}, as ${objectId(o)} at ${where(o.at)} does${o.namespace ? ` in ${o.namespace}` : ''}: applied there, VSO lets only one owner sync it; ${remedy(here, there, objectId(there))}${note(here)}${note(there)}`, 'warning'));
+    }
+  }
   return out;
 }
 

@@ -27,14 +27,12 @@ export interface ManifestObject {
   readonly conditions: readonly string[];
   readonly unknown: readonly string[];
   readonly vso?: VsoSpec;
-  /** The document as JS data (placeholders left in), for patch targets. */
-  readonly data: Readonly<Record<string, unknown>>;
 }
 
 export interface ManifestRead {
   readonly objects: readonly ManifestObject[];
   /** Documents that are YAML but no Kubernetes object (values files, Chart.yaml, lists of patches). */
-  readonly other: readonly { readonly docIndex: number; readonly data: unknown; readonly at: Location }[];
+  readonly other: readonly { readonly docIndex: number; readonly at: Location }[];
   readonly unreadable: readonly Unreadable[];
 }
 
@@ -157,7 +155,7 @@ function readYaml(repo: string, path: string, text: string, masked: MaskedTempla
       return;
     }
     if (apiVersionF.state !== 'known' || kindF.state !== 'known' || typeof apiVersionF.value !== 'string' || typeof kindF.value !== 'string') {
-      other.push({ docIndex, data: contents.toJSON(), at: where(start) });
+      other.push({ docIndex, at: where(start) });
       return;
     }
     const apiVersion = apiVersionF.value;
@@ -206,7 +204,6 @@ function readYaml(repo: string, path: string, text: string, masked: MaskedTempla
       conditions: enclosing.map((b) => b.text),
       unknown: [...new Set(unknown)],
       vso,
-      data: contents.toJSON() as Record<string, unknown>,
     });
   });
   return { objects, other, unreadable };
