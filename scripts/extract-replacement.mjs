@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { serialize, sortKeys } from './extract-provider-schemas.mjs';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const sourceDir = resolve(root, '..', 'shared', 'tofu');
@@ -53,19 +54,6 @@ export function extractReplacement(replacement, schemas) {
     providers: schemas.source ?? {},
     resources,
   });
-}
-
-export function sortKeys(value) {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (!value || typeof value !== 'object') return value;
-  const out = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key]);
-  return out;
-}
-
-/** The committed file's exact text. */
-export function serialize(extract) {
-  return `${JSON.stringify(extract, null, 2)}\n`;
 }
 
 export function render(dir = sourceDir) {

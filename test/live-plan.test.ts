@@ -90,6 +90,20 @@ describe('planLiveChanges: generated secrets rotate', () => {
     expect(plan.effects.map(isStateful)).toEqual([true, true, true]);
   });
 
+  test('GIVEN a rotated secret inside a module call THEN only readers in the same module instance update; a postgresql_role reader gets ALTER ROLE', () => {
+    const at = { repo: 'factory', module: 'postgres/iac' };
+    const pw = (prefix: string, length: number): LiveResource => ({ ...at, address: `${prefix}random_password.pw`, type: 'random_password', args: { length } });
+    const user = (prefix: string): LiveResource => ({ ...at, address: `${prefix}postgresql_role.user`, type: 'postgresql_role', args: { name: 'u', login: true, password: '${random_password.pw.result}' } });
+    const before = [pw('module.a.', 32), user('module.a.'), pw('module.b.', 32), user('module.b.'), user('')];
+    const after = [pw('module.a.', 40), user('module.a.'), pw('module.b.', 32), user('module.b.'), user('')];
+    const plan = planLiveChanges(before, after);
+    expect(summary(plan.effects)).toEqual([
+      'rotate factory/postgres/iac module.a.random_password.pw [length]',
+      'update factory/postgres/iac module.a.postgresql_role.user [rotation of module.a.random_password.pw]',
+    ]);
+    expect(plan.effects[1]!.dataEffect).toBe('ALTER ROLE ... PASSWORD with the new value of module.a.random_password.pw');
+  });
+
   test('GIVEN a keepers counter bumped THEN rotate; a null-only keepers edit THEN an update that is not stateful', () => {
     const k = (keepers: unknown): LiveResource => ({ ...secret('config', 'SECRET_KEY_BASE'), args: { length: 64, keepers } });
     expect(planLiveChanges([k({ rotation: '0' })], [k({ rotation: '1' })]).effects.map((e) => `${e.effect} ${e.causes}`)).toEqual(['rotate keepers']);

@@ -55,7 +55,11 @@ export function planLiveChanges(before: readonly LiveResource[], after: readonly
   const afterIdx = indexUnique(after, 'after', notes);
   const isDeployed = deployedCheck(new Set(options.deployedApps ?? after.flatMap((r) => (r.app === undefined ? [] : [r.app]))));
   const movesByRoot = new Map<string, Moved[]>();
-  for (const m of moved) movesByRoot.set(rootOf(m), [...(movesByRoot.get(rootOf(m)) ?? []), m]);
+  for (const m of moved) {
+    const list = movesByRoot.get(rootOf(m));
+    if (list) list.push(m);
+    else movesByRoot.set(rootOf(m), [m]);
+  }
 
   const effects = new Map<string, TofuLiveEffect>();
   const base = (r: LiveResource) => ({ object: 'tofu' as const, repo: r.repo ?? '', module: r.module ?? '', type: r.type, ...(r.app !== undefined ? { app: r.app } : {}), appDeployed: isDeployed(r.app) });
@@ -130,18 +134,21 @@ export function planLiveChanges(before: readonly LiveResource[], after: readonly
 
   // A rotated secret changes the data of every resource of its module that reads it
   // (replacement.json random_password.destroy_effect).
-  const readers = new Map<string, { key: string; resource: LiveResource; text: string }[]>();
+  const readers = new Map<string, { key: string; resource: LiveResource }[]>();
   if (rotated.length > 0) {
     for (const [key, r] of sortedEntries(afterIdx)) {
-      const at = `${rootOf(r)}\u0000${modulePrefix(r.address, r.type)}`;
-      readers.set(at, [...(readers.get(at) ?? []), { key, resource: r, text: JSON.stringify(r.args) }]);
+      for (const m of JSON.stringify(r.args).matchAll(SECRET_REFERENCE)) {
+        const at = `${rootOf(r)}\u0000${modulePrefix(r.address, r.type)}${m[1]}`;
+        const list = readers.get(at);
+        if (!list) readers.set(at, [{ key, resource: r }]);
+        else if (list.at(-1)!.key !== key) list.push({ key, resource: r });
+      }
     }
   }
   for (const secret of rotated) {
-    const reference = new RegExp(`(^|[^\\w.-])${escapeRegExp(localReference(secret.address, secret.type))}(?![\\w-])`);
     const cause = `rotation of ${secret.address}`;
-    for (const { key, resource: r, text } of readers.get(`${rootOf(secret)}\u0000${modulePrefix(secret.address, secret.type)}`) ?? []) {
-      if (r === secret || !reference.test(text)) continue;
+    for (const { key, resource: r } of readers.get(`${rootOf(secret)}\u0000${modulePrefix(secret.address, secret.type)}${localReference(secret.address, secret.type)}`) ?? []) {
+      if (r === secret) continue;
       const existing = effects.get(key);
       if (existing && (existing.effect === 'create' || existing.effect === 'destroy')) continue;
       if (existing) {
@@ -155,7 +162,8 @@ export function planLiveChanges(before: readonly LiveResource[], after: readonly
   return { effects: orderLiveEffects([...effects.values()]), suggestions: refactor.suggestions, notes };
 }
 
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A reference to a generated secret in an argument's text (`random_password.<name>`, as hcl2json keeps expressions). */
+const SECRET_REFERENCE = /(?:^|[^\w.-])(random_password\.[A-Za-z_][\w-]*)(?![\w-])/g;
 
 /** The group and kind of a Kubernetes object: its identity does not depend on the API version. */
 export function kubeIdentity(o: Pick<KubeObject, 'apiVersion' | 'kind' | 'namespace' | 'name'>): string {

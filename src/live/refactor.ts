@@ -111,7 +111,12 @@ export function importId(type: string, args: Args): string | undefined {
 function pairUnique<T>(a: T[], b: T[], by: (x: T) => string): { pairs: [T, T][]; restA: T[]; restB: T[] } {
   const count = (xs: T[]) => {
     const m = new Map<string, T[]>();
-    for (const x of xs) m.set(by(x), [...(m.get(by(x)) ?? []), x]);
+    for (const x of xs) {
+      const k = by(x);
+      const list = m.get(k);
+      if (list) list.push(x);
+      else m.set(k, [x]);
+    }
     return m;
   };
   const ma = count(a);
@@ -164,7 +169,12 @@ const byAddress = (x: LiveResource, y: LiveResource) => {
 export function suggestRefactoring(gone: readonly LiveResource[], come: readonly LiveResource[], stillDeclared: ReadonlySet<string>): RefactorPlan {
   const group = (rs: readonly LiveResource[], key: (r: LiveResource) => string) => {
     const m = new Map<string, LiveResource[]>();
-    for (const r of [...rs].sort(byAddress)) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
+    for (const r of [...rs].sort(byAddress)) {
+      const k = key(r);
+      const list = m.get(k);
+      if (list) list.push(r);
+      else m.set(k, [r]);
+    }
     return m;
   };
   const suggestions: RefactorSuggestion[] = [];
