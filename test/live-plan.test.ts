@@ -177,6 +177,14 @@ describe('planLiveChanges: moved blocks', () => {
     expect(plan.notes[0]).toMatch(/Moved object still exists/);
   });
 
+  test('GIVEN a moved block onto an address the base branch already holds THEN it is ignored with a note, and both old objects keep their own effect', () => {
+    const x = { ...db('webapp'), address: 'postgresql_database.x' };
+    const y = { ...db('webapp'), address: 'postgresql_database.y' };
+    const plan = planLiveChanges([x, y], [y], [{ ...factory, from: 'postgresql_database.x', to: 'postgresql_database.y' }]);
+    expect(plan.effects.map((e) => `${e.effect} ${e.address}`)).toEqual(['destroy postgresql_database.x']);
+    expect(plan.notes).toEqual(['factory/postgres/iac: moved block to postgresql_database.y is ignored, because the base branch already holds an object there (OpenTofu refuses to move onto it)']);
+  });
+
   test('movedAddress: instance, resource, module call and chains', () => {
     expect(movedAddress('a.b["k"]', [{ from: 'a.b["k"]', to: 'a.c["k"]' }])).toBe('a.c["k"]');
     expect(movedAddress('a.b["k"]', [{ from: 'a.b', to: 'a.c' }])).toBe('a.c["k"]');

@@ -122,6 +122,36 @@ describe('property: the change plan classifies every address, and never calls a 
     );
   });
 
+  test('GIVEN arbitrary moved blocks, valid or not THEN no address gets two effects and every removed address is accounted for once', () => {
+    const moveArb = fc.record({ module: fc.constantFrom('a/iac', 'b/iac'), pick: fc.nat(), target: fc.nat(), whole: fc.boolean() });
+    fc.assert(
+      fc.property(editArb, fc.array(moveArb, { maxLength: 4 }), ({ before, after }, picks) => {
+        const addresses = [...before, ...after];
+        const moved: Moved[] = addresses.length === 0 ? [] : picks.map((p) => {
+          const from = addresses[p.pick % addresses.length]!;
+          const to = addresses[p.target % addresses.length]!;
+          const strip = (a: string) => (p.whole ? a.replace(/\[[^\]]*\]$/, '') : a);
+          return { repo: 'tools', module: p.module, from: strip(from.address), to: strip(to.address) };
+        });
+        const plan = planLiveChanges(before, after, moved);
+        const byKey = effectsByKey(plan.effects);
+        for (const list of byKey.values()) expect(list).toHaveLength(1);
+        const movedFrom = new Map<string, number>();
+        for (const e of plan.effects) if (e.object === 'tofu' && e.movedFrom) movedFrom.set(keyOf({ ...e, address: e.movedFrom }), (movedFrom.get(keyOf({ ...e, address: e.movedFrom })) ?? 0) + 1);
+        const a = new Set(after.map(keyOf));
+        for (const r of before) {
+          if (a.has(keyOf(r))) continue;
+          const own = byKey.has(keyOf(r)) ? 1 : 0;
+          expect(own + (movedFrom.get(keyOf(r)) ?? 0)).toBe(1);
+          if (own === 1 && ALWAYS_STATEFUL.has(r.type)) expect(isStateful(byKey.get(keyOf(r))![0]!)).toBe(true);
+        }
+        const b = new Set(before.map(keyOf));
+        for (const k of a) if (!b.has(k)) expect(byKey.has(k)).toBe(true);
+      }),
+      propertyParams(905),
+    );
+  });
+
   test('GIVEN generated Kubernetes objects THEN each added, removed or changed identity has exactly one effect', () => {
     const objArb: fc.Arbitrary<KubeObject> = fc.record({
       apiVersion: fc.constantFrom('secrets.hashicorp.com/v1beta1', 'v1'),

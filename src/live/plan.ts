@@ -71,6 +71,9 @@ export function planLiveChanges(before: readonly LiveResource[], after: readonly
     if (target !== b.address && afterIdx.has(keyOf(b, b.address))) {
       notes.push(`${rootOf(b)}: moved block from ${b.address} is ignored, because ${b.address} is still declared (OpenTofu refuses it: "Moved object still exists", internal/refactoring/move_validate.go L96)`);
       target = b.address;
+    } else if (target !== b.address && beforeIdx.has(keyOf(b, target))) {
+      notes.push(`${rootOf(b)}: moved block to ${target} is ignored, because the base branch already holds an object there (OpenTofu refuses to move onto it)`);
+      target = b.address;
     }
     const movedFrom = target !== b.address ? { movedFrom: b.address } : {};
     const a = afterIdx.get(keyOf(b, target));
