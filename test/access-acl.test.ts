@@ -115,7 +115,7 @@ describe('the same path in several policies: union, and deny wins', () => {
     expect(capabilitiesFor(p, 'kvv2/data/app/x')).toEqual({ capabilities: ['read', 'list'], denied: false, rule: { pattern: 'kvv2/data/app/*', policies: ['a', 'b'] } });
   });
   test('GIVEN deny in either policy, first or last, THEN only deny remains', () => {
-    for (const p of [{ a: [one('x/*', 'read')], b: [one('x/*', 'deny')] }, { a: [one('x/*', 'deny')], b: [one('x/*', 'read', 'sudo')] }, { a: [one('x/*', 'read', 'deny')] }]) {
+    for (const p of <Policies[]>[{ a: [one('x/*', 'read')], b: [one('x/*', 'deny')] }, { a: [one('x/*', 'deny')], b: [one('x/*', 'read', 'sudo')] }, { a: [one('x/*', 'read', 'deny')] }]) {
       expect(capabilitiesFor(p, 'x/y')).toMatchObject({ capabilities: [], denied: true });
     }
   });
