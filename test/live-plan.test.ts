@@ -198,6 +198,34 @@ describe('planLiveChanges: moved blocks', () => {
   });
 });
 
+describe('planLiveChanges: removed and import blocks', () => {
+  test('GIVEN a removed block with destroy = false or unset THEN the objects it reaches are forgotten, not destroyed, and not stateful', () => {
+    for (const destroy of [false, undefined]) {
+      const plan = planLiveChanges([db('webapp'), db('erp'), role('webapp')], [db('erp')], [], { removed: [{ ...factory, from: 'postgresql_database.db', ...(destroy === undefined ? {} : { destroy }) }] });
+      expect(plan.effects.map((e) => `${e.effect} ${e.address} ${isStateful(e)}`)).toEqual([
+        'destroy postgresql_role.app_role["webapp"] true',
+        'forget postgresql_database.db["webapp"] false',
+      ]);
+      expect(plan.effects[1]!.dataEffect).toBe('none: OpenTofu drops it from state; the live object stays, no longer managed here');
+    }
+  });
+  test('GIVEN removed with destroy = true, or in another root module, or of another resource THEN the destroy stands', () => {
+    for (const removed of [{ ...factory, from: 'postgresql_database.db', destroy: true }, { repo: 'factory', module: 'other', from: 'postgresql_database.db' }, { ...factory, from: 'postgresql_database.d' }]) {
+      expect(planLiveChanges([db('webapp')], [], [], { removed: [removed] }).effects.map((e) => e.effect)).toEqual(['destroy']);
+    }
+  });
+  test('GIVEN a removed module call THEN everything under it is forgotten', () => {
+    const inModule = { ...db('webapp'), address: 'module.pg["a"].postgresql_database.db' };
+    expect(planLiveChanges([inModule], [], [], { removed: [{ ...factory, from: 'module.pg' }] }).effects.map((e) => e.effect)).toEqual(['forget']);
+  });
+  test('GIVEN an import block for a new address THEN it is an import, not a create, and no refactoring is suggested for it', () => {
+    const policy = (module: string): LiveResource => ({ repo: 'tools', module, address: 'vault_policy.webapp', type: 'vault_policy', args: { name: 'webapp', policy: 'p' } });
+    const plan = planLiveChanges([policy('old')], [policy('new')], [], { removed: [{ repo: 'tools', module: 'old', from: 'vault_policy.webapp', destroy: false }], imports: [{ repo: 'tools', module: 'new', to: 'vault_policy.webapp' }] });
+    expect(plan.effects.map((e) => `${e.effect} ${e.module}`)).toEqual(['import new', 'forget old']);
+    expect(plan.suggestions).toEqual([]);
+  });
+});
+
 describe('planLiveChanges: refactoring suggestions', () => {
   test('GIVEN a resource moved into a module call THEN a moved block is suggested', () => {
     const plan = planLiveChanges([db('webapp')], [{ ...db('webapp'), address: 'module.pg.postgresql_database.db["webapp"]' }]);

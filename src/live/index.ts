@@ -6,4 +6,4 @@ export { suggestRefactoring, movedBlock, removedBlock, importBlock, importId } f
 export type { RefactorSuggestion, MovedSuggestion, RemovedImportSuggestion } from './refactor';
 export { renderLiveEffects } from './table';
 export { destroyDataEffect } from './data-effects';
-export type { LiveResource, Moved, KubeObject, LiveEffect, TofuLiveEffect, KubeLiveEffect, LiveEffectKind } from './types';
+export type { LiveResource, Moved, Removed, Import, KubeObject, LiveEffect, TofuLiveEffect, KubeLiveEffect, LiveEffectKind } from './types';

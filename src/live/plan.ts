@@ -1,8 +1,8 @@
-import { localReference, modulePrefix, movedAddress, withoutKey } from './address';
+import { coveredBy, localReference, modulePrefix, movedAddress, withoutKey } from './address';
 import { breakingUpdate, destroyDataEffect, destroyIsStateful, rotationDataEffect } from './data-effects';
 import { suggestRefactoring, rootOf, type RefactorSuggestion } from './refactor';
 import { effectOfChange, replacementTable, type ReplacementTable } from './replacement';
-import type { KubeLiveEffect, KubeObject, LiveEffect, LiveResource, Moved, TofuLiveEffect } from './types';
+import type { Import, KubeLiveEffect, KubeObject, LiveEffect, LiveResource, Moved, Removed, TofuLiveEffect } from './types';
 
 /**
  * The change plan in terms of live objects: between what the target branch declares (`before`)
@@ -21,6 +21,10 @@ export interface LivePlanOptions {
    */
   readonly deployedApps?: Iterable<string>;
   readonly table?: ReplacementTable;
+  /** The `removed` blocks of the new render: a removed object is forgotten, not destroyed, unless destroy = true. */
+  readonly removed?: readonly Removed[];
+  /** The `import` blocks of the new render: an imported address adopts the live object instead of creating one. */
+  readonly imports?: readonly Import[];
 }
 
 export interface LivePlan {
@@ -107,7 +111,9 @@ export function planLiveChanges(before: readonly LiveResource[], after: readonly
 
   const come = sortedEntries(afterIdx).filter(([k]) => !matchedAfter.has(k)).map(([, r]) => r);
   const declared = new Set(after.map((r) => keyOf(r, withoutKey(r.address))));
-  const refactor = suggestRefactoring(gone, come, declared);
+  const forgotten = (r: LiveResource) => (options.removed ?? []).find((m) => rootOf(m) === rootOf(r) && m.destroy !== true && coveredBy(r.address, m.from));
+  const imported = new Set((options.imports ?? []).map((i: Import) => keyOf(i, i.to)));
+  const refactor = suggestRefactoring(gone.filter((r) => !forgotten(r)), come.filter((r) => !imported.has(keyOf(r, r.address))), declared);
   notes.push(...refactor.ambiguous);
   const pairedWith = new Map<string, { to: string; hcl: string }>();
   for (const s of refactor.suggestions) {
@@ -118,6 +124,11 @@ export function planLiveChanges(before: readonly LiveResource[], after: readonly
   const rotated: LiveResource[] = [];
   const pairTargets = new Set([...pairedWith.values()].map((p) => p.to));
   for (const b of gone) {
+    const removal = forgotten(b);
+    if (removal) {
+      effects.set(keyOf(b, b.address), { ...base(b), address: b.address, effect: 'forget', causes: [`removed block from ${removal.from}`], dataEffect: 'none: OpenTofu drops it from state; the live object stays, no longer managed here' });
+      continue;
+    }
     const pair = pairedWith.get(keyOf(b, b.address));
     const rotates = b.type === 'random_password' && pair !== undefined;
     effects.set(keyOf(b, b.address), {
@@ -130,6 +141,10 @@ export function planLiveChanges(before: readonly LiveResource[], after: readonly
     });
   }
   for (const a of come) {
+    if (imported.has(keyOf(a, a.address))) {
+      effects.set(keyOf(a, a.address), { ...base(a), address: a.address, effect: 'import', causes: ['import block'], dataEffect: 'none: adopts the live object; the next plan updates it to this configuration' });
+      continue;
+    }
     effects.set(keyOf(a, a.address), { ...base(a), address: a.address, effect: 'create', causes: ['newly declared'], dataEffect: '' });
     if (a.type === 'random_password' && pairTargets.has(`${rootOf(a)} ${a.address}`)) rotated.push(a);
   }
@@ -256,16 +271,18 @@ export function isStateful(effect: LiveEffect): boolean {
     case 'update':
       return effect.rotation !== undefined;
     case 'create':
+    case 'import':
     case 'move':
+    case 'forget':
       return false;
   }
 }
 
-const RANK: Readonly<Record<LiveEffect['effect'], number>> = { destroy: 0, rotate: 1, replace: 2, create: 3, update: 4, move: 5 };
+const RANK: Readonly<Record<LiveEffect['effect'], number>> = { destroy: 0, rotate: 1, replace: 2, create: 3, import: 4, update: 5, move: 6, forget: 7 };
 
 const where = (e: LiveEffect) => (e.object === 'tofu' ? `${e.repo}\u0000${e.module}\u0000${e.address}` : `${e.repo}\u0000\u0000${e.identity}`);
 
-/** Destroys, rotations, replaces, then creates, updates and moves; by repo, root module and address within each. */
+/** Destroys, rotations, replaces, then creates, imports, updates, moves and forgets; by repo, root module and address within each. */
 export function orderLiveEffects<E extends LiveEffect>(effects: readonly E[]): E[] {
   return [...effects].sort((x, y) => RANK[x.effect] - RANK[y.effect] || (where(x) < where(y) ? -1 : where(x) > where(y) ? 1 : 0));
 }

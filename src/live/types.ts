@@ -21,6 +21,25 @@ export interface Moved {
   readonly repo?: string;
 }
 
+/**
+ * A `removed` block (OpenTofu v1.7.0+): `from` is a resource or module address without instance
+ * keys (resources/syntax.mdx L144). `destroy` is its lifecycle.destroy (v1.10.0+); unset forgets
+ * the object, like false (configs/removed.go L30-33, L103-111).
+ */
+export interface Removed {
+  readonly from: string;
+  readonly destroy?: boolean;
+  readonly module?: string;
+  readonly repo?: string;
+}
+
+/** An `import` block of a root module: `to` is a static instance address. */
+export interface Import {
+  readonly to: string;
+  readonly module?: string;
+  readonly repo?: string;
+}
+
 /** A Kubernetes object as a repo's manifests declare it. */
 export interface KubeObject {
   readonly apiVersion: string;
@@ -38,7 +57,12 @@ export interface KubeObject {
   readonly app?: string;
 }
 
-export type LiveEffectKind = 'destroy' | 'rotate' | 'replace' | 'create' | 'update' | 'move';
+/**
+ * `move`: a moved block carries it to a new address, nothing changes live; `forget`: a `removed`
+ * block with destroy = false (or unset) drops it from state and leaves the live object alone;
+ * `import`: an `import` block adopts the live object instead of creating one.
+ */
+export type LiveEffectKind = 'destroy' | 'rotate' | 'replace' | 'create' | 'import' | 'update' | 'move' | 'forget';
 
 interface LiveEffectBase {
   readonly effect: LiveEffectKind;
