@@ -1,3 +1,4 @@
+import { markdownCode as code } from '../live/markdown';
 import { accessDiff, pathsOfPolicies, type AccessChange, type Policies, type PolicyRule } from './acl';
 
 /**
@@ -98,7 +99,6 @@ export function accessReview(before: AccessState, after: AccessState): SubjectAc
   return out;
 }
 
-const code = (s: string) => `\`${s.replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
 
 /** The "## Access changes" section: one row per subject and path. */
 export function renderAccessReview(review: readonly SubjectAccessChange[]): string {

@@ -1,3 +1,4 @@
+import { markdownCell as cell, markdownCode as code } from './markdown';
 import { isStateful, orderLiveEffects } from './plan';
 import type { RefactorSuggestion } from './refactor';
 import type { LiveEffect } from './types';
@@ -6,17 +7,6 @@ import type { LiveEffect } from './types';
  * The "## Live effects" section a PR body opens with: one row per effect, destroys, rotations,
  * replaces, then creates, updates and moves (issue 9 part 4). Pure: markdown text out.
  */
-
-/** A markdown code span that survives any content: backticks get a longer fence, pipes and newlines are escaped. */
-function code(text: string): string {
-  const flat = text.replace(/\r?\n/g, ' ');
-  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = longest > 0 ? ' ' : '';
-  return `${fence}${pad}${flat.replace(/\|/g, '\\|')}${pad}${fence}`;
-}
-
-const cell = (text: string) => text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
 
 function objectCell(e: LiveEffect): string {
   if (e.object === 'tofu') return `${code(e.type)} in ${code(`${e.repo}/${e.module}`)}`;
