@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JoinkeyError } from '../errors';
-import { packageRoot } from '../tofu-gen/package-root';
+import { packageRoot } from '../util/package-root';
 
 /**
  * Which argument changes force a replacement, per resource type, from the providers' own source.
