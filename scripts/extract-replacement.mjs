@@ -8,10 +8,10 @@
 // is Optional+Computed (unset keeps the value in state) and whether it is a set (order is no change).
 // Deterministic: sorted keys (argument lists keep the source's order), 2-space JSON, trailing newline.
 // Usage: node scripts/extract-replacement.mjs [--check]
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { serialize, sortKeys } from './extract-provider-schemas.mjs';
+import { fileURLToPath } from 'node:url';
+import { isMain, serialize, sortKeys, writeOrCheck } from './extract-lib.mjs';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const sourceDir = resolve(root, '..', 'shared', 'tofu');
@@ -61,18 +61,4 @@ export function render(dir = sourceDir) {
   return serialize(extractReplacement(read('replacement.json'), read('provider-schemas.json')));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const text = render();
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try { current = readFileSync(outFile, 'utf8'); } catch { /* missing counts as stale */ }
-    if (current !== text) {
-      process.stderr.write(`${outFile} is stale; run node scripts/extract-replacement.mjs\n`);
-      process.exit(1);
-    }
-  } else {
-    mkdirSync(dirname(outFile), { recursive: true });
-    writeFileSync(outFile, text);
-    process.stdout.write(`wrote ${outFile}\n`);
-  }
-}
+if (isMain(import.meta.url)) writeOrCheck(outFile, render(), 'scripts/extract-replacement.mjs');
