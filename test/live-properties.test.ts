@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { policyPathMatches } from '../src/access/acl';
-import { globMatches } from '../src/check/glob';
+import { globMatches } from '../src/util/vault-glob';
 import { isStateful, planKubeChanges, planLiveChanges } from '../src/live/plan';
 import { effectOfChange } from '../src/live/replacement';
 import type { KubeObject, LiveEffect, LiveResource, Moved } from '../src/live/types';
@@ -191,7 +191,7 @@ describe('property: the change plan classifies every address, and never calls a 
   });
 });
 
-describe('property: the ACL evaluator and check/glob.ts agree on which paths a pattern matches', () => {
+describe('property: the ACL evaluator and util/vault-glob.ts agree on which paths a pattern matches', () => {
   test('GIVEN patterns of literal, + and trailing * segments and paths of non-empty segments THEN policyPathMatches equals globMatches', () => {
     const segment = fc.constantFrom('a', 'ab', 'b', '+', 'a+');
     const patternArb = fc.tuple(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.constantFrom('', '*', '/*')).map(([s, tail]) => `${s.join('/')}${tail}`).filter((p) => !p.includes('+*'));

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliIo } from '../cli';
+import type { CliIo } from '../cli-io';
 import { runChecks, type RepoReader } from '../check';
 import { compareDiagnostics, formatFinding, InputError, JoinkeyError, type Diagnostic } from '../errors';
 import { readModel } from './common';
