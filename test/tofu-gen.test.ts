@@ -559,7 +559,7 @@ describe('template lint', () => {
     // The raw text agrees: every {{...}} is a block tag, else, a comment, or an hcl helper call.
     const tags = [...text.matchAll(/\{\{~?([^}]*?)~?\}\}/g)].map((m) => m[1]!.trim());
     for (const tag of tags) {
-      expect(tag, `{{${tag}}} in ${name}`).toMatch(/^(#(each|if|unless|with) |\/(each|if|unless|with)$|else$|!|(hcl|hclList|hclNumber|hclIdent) [A-Za-z_.]+$)/);
+      expect(tag, `{{${tag}}} in ${name}`).toMatch(new RegExp(`^(#(each|if|unless|with) |\\/(each|if|unless|with)$|else$|!|(${Object.keys(HCL_HELPERS).join('|')}) [A-Za-z_.]+$)`));
     }
     expect(text).not.toContain('{{{');
   });

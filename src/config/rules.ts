@@ -1,5 +1,6 @@
 import { isDns1123Label, KV_SEGMENT, pgIdentifierProblem, pgRoleName, PG_IDENTIFIER_MAX_BYTES } from '../model/names';
 import { DEFAULTS } from '../model/defaults';
+import { CHARACTER_CLASSES } from '../model/generated';
 import type { Problem } from './source';
 import { DOCS_REPO } from '../render/files';
 
@@ -82,7 +83,7 @@ export function crossFieldProblems(raw: unknown): Problem[] {
     const boundNamespaces = new Set([app, namespace, ...strings(a.namespaces)]);
     for (const [name, rawSecret] of Object.entries(record(a.secrets))) {
       const s = record(rawSecret);
-      const sat = (...rest: string[]) => at('secrets', name, ...rest);
+      const sat = (...rest: (string | number)[]) => at('secrets', name, ...rest);
       if (typeof s.serviceAccount === 'string' && !boundSas.has(s.serviceAccount)) {
         problems.push({ path: sat('serviceAccount'), message: `service account "${s.serviceAccount}" is not bound to Vault role "${app}" (bound: ${[...boundSas].join(', ')}); add it to apps.${app}.serviceAccounts` });
       }
@@ -97,6 +98,14 @@ export function crossFieldProblems(raw: unknown): Problem[] {
       }
       if (s.generate !== undefined && a.repo === undefined) {
         problems.push({ path: sat('generate'), at: 'key', message: `generated keys are written by the app's own IaC, but the app has no repo; add repo: <id> and iac: <dir>` });
+      }
+      if (Array.isArray(s.generate)) {
+        const secretLength = typeof s.length === 'number' ? s.length : DEFAULTS.generatedLength;
+        s.generate.forEach((item, i) => {
+          if (!isRecord(item) || Object.keys(item).length !== 1) return;
+          const [key, options] = Object.entries(item)[0]!;
+          for (const p of generateOptionProblems(key, record(options), secretLength)) problems.push({ ...p, path: sat('generate', i, key, ...p.path) });
+        });
       }
     }
   }
@@ -162,6 +171,33 @@ export function consumerReadProblem(read: string, apps: ReadonlySet<string>): st
     }
   }
   return undefined;
+}
+
+/**
+ * The rules between the options of one generated key (`secretLength` is the secret's `length` or
+ * the default), as random_password and CreateString apply them: length >= the sum of the
+ * minimums (the provider's own validator), no minimum on a class that is off (CreateString would
+ * still draw it), overrideSpecial only with special, and at least one class left on.
+ */
+export function generateOptionProblems(key: string, o: Rec, secretLength: number): Problem[] {
+  const problems: Problem[] = [];
+  const length = typeof o.length === 'number' ? o.length : secretLength;
+  const mins = CHARACTER_CLASSES.filter((c) => typeof o[c.min] === 'number' && (o[c.min] as number) > 0);
+  const total = mins.reduce((sum, c) => sum + (o[c.min] as number), 0);
+  if (total > length) {
+    const terms = mins.map((c) => `${c.min} ${o[c.min] as number}`).join(' + ');
+    problems.push({ path: typeof o.length === 'number' ? ['length'] : [], at: 'key', message: `${key}: ${terms} = ${total} characters, more than its length ${length}; random_password needs length >= the sum of the minimums, so raise length or lower a minimum` });
+  }
+  for (const c of mins) {
+    if (o[c.switch] === false) problems.push({ path: [c.min], at: 'key', message: `${key}: ${c.min} asks for ${c.name} characters, but ${c.switch} is false (random_password would add them anyway); remove ${c.min} or set ${c.switch}: true` });
+  }
+  if (o.overrideSpecial !== undefined && o.special === false) {
+    problems.push({ path: ['overrideSpecial'], at: 'key', message: `${key}: overrideSpecial lists the special characters to use, but special is false, so none are used; remove overrideSpecial or set special: true` });
+  }
+  if (CHARACTER_CLASSES.every((c) => o[c.switch] === false)) {
+    problems.push({ path: [], at: 'key', message: `${key}: special, upper, lower and numeric are all false, so random_password has no characters to choose from; set at least one to true` });
+  }
+  return problems;
 }
 
 /** Policy and role names Vault or VSO own: an app or consumer of that name would overwrite them. */
