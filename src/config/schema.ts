@@ -141,7 +141,8 @@ export const GenerateOptionsSchema = z.strictObject({
   minNumeric: wholeNumber('minNumeric', 0, PASSWORD_LENGTH_MAX).optional(),
   minSpecial: wholeNumber('minSpecial', 0, PASSWORD_LENGTH_MAX).optional(),
   overrideSpecial: z.string({ error: 'overrideSpecial must be a string of special characters, e.g. "!#%*-_=+"' })
-    .regex(OVERRIDE_SPECIAL, { error: (i) => `overrideSpecial ${shown(i.input)} may only hold ASCII punctuation (no letters, digits, spaces or non-ASCII: the provider picks characters byte by byte), e.g. "!#%*-_=+"` }).optional(),
+    .min(1, { error: 'overrideSpecial is empty; remove it to use the provider\'s own special characters' })
+    .refine((x) => x === '' || OVERRIDE_SPECIAL.test(x), { error: (i) => `overrideSpecial ${shown(i.input)} may only hold ASCII punctuation (no letters, digits, spaces or non-ASCII: the provider picks characters byte by byte), e.g. "!#%*-_=+"` }).optional(),
   rotation: wholeNumber('rotation', 0, Number.MAX_SAFE_INTEGER).optional(),
 }, { error: `generated key options must be a mapping of ${GENERATE_OPTIONS.join(', ')}, e.g. { length: 32 }` });
 
@@ -149,7 +150,7 @@ export const GenerateOptionsSchema = z.strictObject({
 const generateItem = z.union([
   secretKey,
   z.record(secretKey, GenerateOptionsSchema)
-    .refine((m) => Object.keys(m).length === 1, { error: (i) => `a generate item with options names exactly one key, e.g. - TOTP_VAULT_KEY: { length: 32 }; this one names ${Object.keys(i.input as object).length}` }),
+    .refine((m) => Object.keys(m).length === 1, { error: (i) => `a generate item with options names one key, but this one names ${Object.keys(i.input as object).length}; give each key its own item, e.g. - TOTP_VAULT_KEY: { length: 32 }` }),
 ], { error: 'a generate item is a key name, or a key with its options, e.g. - SECRET_KEY_BASE or - TOTP_VAULT_KEY: { length: 32 }' });
 
 export type GenerateItem = z.infer<typeof generateItem>;

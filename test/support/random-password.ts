@@ -35,9 +35,16 @@ export function instanceArguments(resource: Body, key: string): InstanceArgument
     const ref = typeof value === 'string' ? /^\$\{each\.value\.([a-z_]+)\}$/.exec(value) : null;
     const v = ref ? entry?.[ref[1]!] : value;
     if (ref && (entry === undefined || !(ref[1]! in entry))) throw new Error(`each.value.${ref[1]} is not in the for_each entry of ${key}`);
-    if (v !== null && v !== undefined) out[name] = v;
+    if (v !== null && v !== undefined) out[name] = literal(v);
   }
   return out;
+}
+
+/** hcl2json writes a literal `${` / `%{` in Terraform's JSON syntax, `$${` / `%%{`: back to the string itself. */
+function literal(v: unknown): unknown {
+  if (typeof v === 'string') return v.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literal(x)]));
+  return v;
 }
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
