@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from '@cdktn/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../src/model';
@@ -6,6 +8,7 @@ import type { Model, SecretModel } from '../src/model/model';
 import { markerLine } from '../src/render/files';
 import { renderAppTofu } from '../src/tofu-gen';
 import { loadProviderSchemas, validateRenderedFiles } from '../src/validate/hcl';
+import { packageRoot } from '../src/util/package-root';
 import { instanceArguments } from './support/random-password';
 
 // GIVEN generate: items that are plain key names or { KEY: { options } }, WHEN apps.yaml is
@@ -204,5 +207,23 @@ describe('which edits rotate a generated key', () => {
     expect(effectiveArguments({ length: 5, special: false })).toEqual({
       length: 5, special: false, upper: true, lower: true, numeric: true, min_upper: 0, min_lower: 0, min_numeric: 0, min_special: 0, override_special: null,
     });
+  });
+});
+
+describe('the README\'s "Generated secrets" example', () => {
+  const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
+  const example = /### Generated secrets[^]*?```yaml\n([^]*?)```/.exec(readme)?.[1];
+
+  it('loads, and renders what the README says of each key', async () => {
+    expect(example).toBeDefined();
+    const m = model(example!);
+    const config = m.apps[0]!.secrets[0]!;
+    expect(config.generated.map((k) => [k.name, k.password, k.rotation])).toEqual([
+      ['API_TOKEN', { length: 40, special: false, minNumeric: 4 }, 1],
+      ['SECRET_KEY_BASE', { length: 64, special: true }, 0],
+      ['TOTP_VAULT_KEY', { length: 32, special: true }, 0],
+    ]);
+    const doc = await parse('secrets.gen.tf', secretsFile(m)) as { resource: { random_password: { config: [Record<string, unknown>] } } };
+    expect(instanceArguments(doc.resource.random_password.config[0], 'API_TOKEN')).toEqual({ length: 40, special: false, min_numeric: 4, keepers: { rotation: '1' } });
   });
 });
