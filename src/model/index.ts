@@ -19,3 +19,4 @@ export function loadModel(file: string, text: string): LoadedModel {
 }
 
 export type { Model } from './model';
+export { rotationsAcknowledged, secretRotations, type KeyRotation } from './generated';
