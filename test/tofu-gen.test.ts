@@ -8,7 +8,7 @@ import { consumerResourceLabel, secretResourceLabel } from '../src/model/names';
 import { markerLine, type RenderedFile } from '../src/render/files';
 import { BLOCK_HELPERS, COMPILE_OPTIONS, createEngine, HCL_HELPERS, readTemplates } from '../src/tofu-gen/engine';
 import { TofuGenError } from '../src/tofu-gen/errors';
-import { alignAttributes, hclEscape, hclList, hclNumber, hclString, resourceLabel } from '../src/tofu-gen/hcl';
+import { alignAttributes, hclEscape, hclList, hclNumber, hclString, hclValue, resourceLabel } from '../src/tofu-gen/hcl';
 import { renderAppTofu, renderCentralTofu } from '../src/tofu-gen';
 import { TEMPLATES_DIR, templatesDir } from '../src/tofu-gen/package-root';
 import { packageRoot } from '../src/util/package-root';
@@ -387,6 +387,16 @@ describe('HCL value writers', () => {
   it('refuses a lone surrogate, which has no HCL spelling', () => {
     expect(() => hclString('a\uD800b')).toThrow(TofuGenError);
     expect(hclString('\uD83C\uDF89')).toBe('"🎉"');
+  });
+
+  it('writes literal values: numbers, booleans, escaped strings, null and flat string maps', () => {
+    expect([hclValue(32), hclValue(false), hclValue(true), hclValue(null)]).toEqual(['32', 'false', 'true', 'null']);
+    expect(hclValue('!${"%{')).toBe('"!$${\\"%%{"');
+    expect(hclValue({ rotation: '2' })).toBe('{ rotation = "2" }');
+    expect(hclValue({ 'a.b': 'x', c_d: 'y"' })).toBe('{ "a.b" = "x", c_d = "y\\"" }');
+    expect(hclValue({})).toBe('{}');
+    expect(() => hclValue(1.5)).toThrow(TofuGenError);
+    expect(() => hclValue([] as never)).toThrow(TofuGenError);
   });
 
   it('writes lists, numbers and labels', () => {
