@@ -108,7 +108,14 @@ export function renderAppTofu(model: Model, app: AppModel): RenderedFile[] {
  * for_each stays `toset([...keys])`. Either way the instance addresses are
  * `random_password.<label>["<KEY>"]`, so per-key options never move a password to a new address.
  */
-function passwordView(keys: readonly GeneratedKeyModel[]): { perKey: { key: string; values: { argument: string; value: HclValue }[] }[] | false; arguments: { argument: string; perKey: boolean; value: HclValue }[] } {
+interface PasswordView {
+  /** The for_each map, one entry per key with the arguments that differ; false for `toset([...keys])`. */
+  readonly perKey: readonly { readonly key: string; readonly values: readonly { readonly argument: string; readonly value: HclValue }[] }[] | false;
+  /** Every argument some key sets, in the provider's order: a literal `value`, or read from `each.value`. */
+  readonly arguments: readonly { readonly argument: string; readonly perKey: boolean; readonly value: HclValue }[];
+}
+
+function passwordView(keys: readonly GeneratedKeyModel[]): PasswordView {
   const columns = [
     ...PASSWORD_ARGUMENTS.map((a) => ({ argument: a.argument, values: keys.map((k): HclValue => k.password[a.option] ?? null) })),
     { argument: 'keepers', values: keys.map((k): HclValue => keepersOf(k) ?? null) },
