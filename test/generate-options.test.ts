@@ -227,3 +227,15 @@ describe('the README\'s "Generated secrets" example', () => {
     expect(instanceArguments(doc.resource.random_password.config[0], 'API_TOKEN')).toEqual({ length: 40, special: false, min_numeric: 4, keepers: { rotation: '1' } });
   });
 });
+
+describe('the bundled apps.yaml against the one before per-key options', () => {
+  it('rotates TOTP_VAULT_KEY (64 -> 32 characters), acknowledged by its rotation 1, and leaves SECRET_KEY_BASE alone', () => {
+    const now = readFileSync(join(packageRoot(), 'apps.yaml'), 'utf8');
+    const before = now.replace(/        generate:\n(          .*\n)+/, '        generate: [SECRET_KEY_BASE, TOTP_VAULT_KEY]\n');
+    expect(before).not.toBe(now);
+    const config = (text: string) => loadModel('apps.yaml', text).model.apps.find((a) => a.name === 'plausible')!.secrets.find((s) => s.name === 'config')!;
+    expect(config(before).generated.map((k) => k.password.length)).toEqual([64, 64]);
+    expect(secretRotations(config(before), config(now))).toEqual([{ key: 'TOTP_VAULT_KEY', changed: ['keepers', 'length'], acknowledged: true }]);
+    expect(rotationsAcknowledged(config(before), config(now))).toBe(true);
+  });
+});

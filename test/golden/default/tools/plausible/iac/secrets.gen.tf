@@ -4,11 +4,12 @@
 
 resource "random_password" "config" {
   for_each = {
-    "SECRET_KEY_BASE" = { length = 64 }
-    "TOTP_VAULT_KEY"  = { length = 32 }
+    "SECRET_KEY_BASE" = { length = 64, keepers = null }
+    "TOTP_VAULT_KEY"  = { length = 32, keepers = { rotation = "1" } }
   }
   length  = each.value.length
   special = true
+  keepers = each.value.keepers
 }
 
 resource "vault_kv_secret_v2" "config" {
