@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, InputError } from '../src/errors';
 import { loadModel } from '../src/model';
+import { WEB_SECRETS_HEAD } from './support/secrets-yaml';
 
 // GIVEN a generate: item with a bad option, WHEN apps.yaml is loaded, THEN each problem is
 // reported at the option (or the key) as FILE:LINE:COL, saying what random_password needs.
 
-const head = `version: 1
-repos:
-  tools: { url: ssh://git@h/o/tools.git }
-  factory: { url: ssh://git@h/o/factory.git }
-apps:
-  web:
-    repo: tools
-    secrets:
-      config:
+const head = `${WEB_SECRETS_HEAD}      config:
         generate:
 `;
 /** Line 11 onwards: the generate items, each on its own line, indented under generate:. */

@@ -3,29 +3,22 @@ import { join } from 'node:path';
 import { parse } from '@cdktn/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../src/model';
-import { effectiveArguments, keepersOf, PASSWORD_ARGUMENTS, rotationsAcknowledged, secretRotations } from '../src/model/generated';
+import { GenerateOptionsSchema } from '../src/config/schema';
+import { effectiveArguments, GENERATE_OPTIONS, keepersOf, PASSWORD_ARGUMENTS, rotationsAcknowledged, secretRotations } from '../src/model/generated';
 import type { Model, SecretModel } from '../src/model/model';
 import { markerLine } from '../src/render/files';
 import { renderAppTofu } from '../src/tofu-gen';
 import { loadProviderSchemas, validateRenderedFiles } from '../src/validate/hcl';
 import { packageRoot } from '../src/util/package-root';
 import { instanceArguments } from './support/random-password';
+import { WEB_SECRETS_HEAD } from './support/secrets-yaml';
 
 // GIVEN generate: items that are plain key names or { KEY: { options } }, WHEN apps.yaml is
 // resolved and rendered, THEN each key's random_password gets exactly its own arguments and
 // keepers, at the same instance address, and the model says which edits rotate a password.
 
-const head = `version: 1
-repos:
-  tools: { url: ssh://git@h/o/tools.git }
-  factory: { url: ssh://git@h/o/factory.git }
-apps:
-  web:
-    repo: tools
-    secrets:
-`;
 /** An app "web" whose secrets are the given YAML, indented under secrets:. */
-const model = (secrets: string): Model => loadModel('apps.yaml', head + secrets.replace(/^/gm, '      ')).model;
+const model = (secrets: string): Model => loadModel('apps.yaml', WEB_SECRETS_HEAD + secrets.replace(/^/gm, '      ')).model;
 const secret = (secrets: string, name = 'config'): SecretModel => model(secrets).apps[0]!.secrets.find((s) => s.name === name)!;
 const secretsFile = (m: Model): string => renderAppTofu(m, m.apps[0]!).find((f) => f.path.endsWith('secrets.gen.tf'))!.content;
 const randomPassword = (text: string): string => {
@@ -34,6 +27,11 @@ const randomPassword = (text: string): string => {
 };
 
 describe('resolving generate items', () => {
+  it('the schema takes exactly the options the argument table maps, plus rotation', () => {
+    expect(Object.keys(GenerateOptionsSchema.shape).sort()).toEqual([...GENERATE_OPTIONS].sort());
+    expect(GENERATE_OPTIONS).toEqual([...PASSWORD_ARGUMENTS.map((a) => a.option), 'rotation']);
+  });
+
   it('a plain name takes the secret\'s length (or 64) and special = true; options override per key; rotation defaults to 0', () => {
     const s = secret(`config:
   length: 40
