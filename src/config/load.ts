@@ -4,6 +4,7 @@ import { AppsFileSchema, shown, type AppsFile } from './schema';
 import { parsePlainYaml } from './plain-yaml';
 import { collectionKeyMessage, documentData, formatPath, yamlLib, YamlSource, type Path, type Problem } from './source';
 import { editDistance } from '../util/edit-distance';
+import { GENERATE_OPTIONS } from '../model/generated';
 
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
@@ -254,6 +255,7 @@ const ALLOWED_KEYS: ReadonlyArray<[RegExp, readonly string[]]> = [
   [/^apps\.[^.]+$/, ['repo', 'manifests', 'iac', 'namespace', 'namespaces', 'serviceAccounts', 'opsPolicies', 'database', 'secrets', 'writes']],
   [/^apps\.[^.]+\.database$/, ['name', 'restart', 'urlEnv', 'urlContainer']],
   [/^apps\.[^.]+\.secrets\.[^.]+$/, ['serviceAccount', 'namespace', 'keys', 'generate', 'length']],
+  [/^apps\.[^.]+\.secrets\.[^.]+\.generate\.\d+\..+$/, GENERATE_OPTIONS],
   [/^consumers\.[^.]+$/, ['serviceAccount', 'namespace', 'reads']],
 ];
 

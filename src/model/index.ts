@@ -41,3 +41,4 @@ export function loadUncheckedModel(file: string, text: string): { readonly model
 }
 
 export type { Model } from './model';
+export { rotationsAcknowledged, secretRotations, type KeyRotation } from './generated';
