@@ -10,7 +10,7 @@ import type { RenderedFile } from '../src/render/files';
 import { TofuGenError } from '../src/tofu-gen/errors';
 import { hclString } from '../src/tofu-gen/hcl';
 import { renderAppTofu, renderCentralTofu } from '../src/tofu-gen';
-import { packageRoot } from '../src/tofu-gen/package-root';
+import { packageRoot } from '../src/util/package-root';
 import {
   formatHclProblem, loadProviderSchemas, validateHcl, validateParsed, validateRenderedFiles, type ProviderSchemas,
 } from '../src/validate/hcl';

@@ -1,9 +1,11 @@
 import type { Diagnostic } from '../errors';
 import type { Model } from '../model/model';
-import { renderTree } from '../render';
+import { renderFiles } from '../render';
 import type { FileTree } from '../render/files';
-import { validateHcl } from '../validate/hcl';
+import { hclProblems, loadProviderSchemas } from '../validate/hcl';
 import { ManifestValidator } from '../validate/manifests';
+import { HclThread } from '../validate/hcl-parse';
+import { ParsedTree, parseRender } from '../validate/parsed-tree';
 import { checkContract, fileOrigins, type RepoReader } from './contract';
 import { compareFindings, finding, type Finding, type RuleId } from './finding';
 import { checkRendered } from './rendered';
@@ -29,29 +31,41 @@ export interface CheckOptions {
  * target repos. Findings are sorted; warnings never make it fail.
  */
 export async function runChecks(model: Model, options: CheckOptions = {}): Promise<Finding[]> {
-  const findings = checkModel(model);
-  if (findings.some((f) => f.severity === 'error')) return findings;
-  const tree = options.tree ?? renderTree(model);
-  findings.push(...(await checkRendered(model, tree)));
-  if (options.schemas !== false) findings.push(...(await schemaFindings(model, tree)));
-  if (options.repos) findings.push(...(await checkContract(model, tree, options.repos)));
-  return findings.sort(compareFindings);
+  // HCL is parsed on a worker thread, which starts now and then parses while this thread renders.
+  const hcl = new HclThread();
+  try {
+    const findings = checkModel(model);
+    if (findings.some((f) => f.severity === 'error')) return findings;
+    const { tree, parsed } = options.tree
+      ? { tree: options.tree, parsed: await ParsedTree.of(options.tree, hcl.parse) }
+      : await parseRender(renderFiles(model), hcl.parse);
+    findings.push(...(await checkRendered(model, tree, parsed)));
+    if (options.schemas !== false) findings.push(...(await schemaFindings(model, tree, parsed)));
+    if (options.repos) findings.push(...(await checkContract(model, tree, options.repos)));
+    return findings.sort(compareFindings);
+  } finally {
+    void hcl.close();
+  }
 }
 
-/** The CRD schema and provider schema validators, run on every generated file. */
-export async function schemaFindings(model: Model, tree: FileTree): Promise<Finding[]> {
+/** The CRD schema and provider schema validators, run on every generated file (each schema loaded once). */
+export async function schemaFindings(model: Model, tree: FileTree, parsed?: ParsedTree): Promise<Finding[]> {
+  parsed ??= await ParsedTree.of(tree);
   const origins = fileOrigins(model);
   const manifests = new ManifestValidator();
+  const providers = loadProviderSchemas();
   const out: Finding[] = [];
   for (const [repo, files] of tree) {
-    for (const [path, content] of files) {
+    for (const path of files.keys()) {
       const origin = origins.get(`${repo}:${path}`) ?? [];
-      if (/\.ya?ml$/.test(path)) {
-        for (const p of manifests.validateText(`${repo}:${path}`, content)) {
+      const docs = parsed.yaml(repo, path);
+      const hcl = parsed.hcl(repo, path);
+      if (docs) {
+        for (const p of manifests.validateDocuments(`${repo}:${path}`, docs)) {
           out.push(finding('crd-schema', origin, `${p.object} in ${p.file}: ${p.message}; this is a joinkey bug, please report it`, { at: 'key' }));
         }
-      } else if (path.endsWith('.tf') || path.endsWith('.tfvars')) {
-        for (const p of await validateHcl(`${repo}:${path}`, content)) {
+      } else if (hcl) {
+        for (const p of hclProblems(`${repo}:${path}`, hcl, providers)) {
           const where = [p.address, p.argument].filter(Boolean).join(' ');
           out.push(finding('provider-schema', origin, `${p.file}${where ? ` ${where}` : ''}: ${p.message}; this is a joinkey bug, please report it`, { at: 'key' }));
         }

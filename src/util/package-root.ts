@@ -1,0 +1,18 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/**
+ * The directory holding joinkey's package.json, found by walking up from `from`. Works from src/
+ * (vitest runs the TypeScript directly) and from the compiled build/src/, which tsc does not copy
+ * non-TypeScript files into: templates and schema extracts are read from the package root.
+ * A leaf module, so that every layer (tofu-gen, validate) can use it without importing another.
+ */
+export function packageRoot(from: string = __dirname): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`internal: cannot find joinkey's package.json above ${from}`);
+    dir = up;
+  }
+  return dir;
+}
