@@ -4,7 +4,7 @@ import { renderFiles } from '../render';
 import type { FileTree } from '../render/files';
 import { hclProblems, loadProviderSchemas } from '../validate/hcl';
 import { ManifestValidator } from '../validate/manifests';
-import { HclThread } from '../validate/hcl-parse';
+import { HclThread, type HclParser } from '../validate/hcl-parse';
 import { ParsedTree, parseRender } from '../validate/parsed-tree';
 import { checkContract, fileOrigins, type RepoReader } from './contract';
 import { compareFindings, finding, type Finding, type RuleId } from './finding';
@@ -23,6 +23,8 @@ export interface CheckOptions {
   readonly repos?: RepoReader;
   /** Validate manifests and HCL against the VSO CRD and provider schemas (slow to start); default true. */
   readonly schemas?: boolean;
+  /** Parses the rendered HCL; default: an HclThread started by runChecks (pass one started earlier to hide its start-up). */
+  readonly hcl?: HclParser;
 }
 
 /**
@@ -31,44 +33,46 @@ export interface CheckOptions {
  * target repos. Findings are sorted; warnings never make it fail.
  */
 export async function runChecks(model: Model, options: CheckOptions = {}): Promise<Finding[]> {
-  // HCL is parsed on a worker thread, which starts now and then parses while this thread renders.
-  const hcl = new HclThread();
+  // HCL is parsed on a worker thread, which parses while this thread renders and checks the manifests.
+  const thread = options.hcl ? undefined : new HclThread();
+  const hcl = options.hcl ?? thread!.parse;
   try {
     const findings = checkModel(model);
     if (findings.some((f) => f.severity === 'error')) return findings;
-    const { tree, parsed } = options.tree
-      ? { tree: options.tree, parsed: await ParsedTree.of(options.tree, hcl.parse) }
-      : await parseRender(renderFiles(model), hcl.parse);
-    findings.push(...(await checkRendered(model, tree, parsed)));
-    if (options.schemas !== false) findings.push(...(await schemaFindings(model, tree, parsed)));
+    const { tree, parsed } = options.tree ? { tree: options.tree, parsed: ParsedTree.of(options.tree, hcl) } : parseRender(renderFiles(model), hcl);
+    const [rendered, schemas] = await Promise.all([checkRendered(model, tree, parsed), options.schemas === false ? [] : schemaFindings(model, tree, parsed)]);
+    findings.push(...rendered, ...schemas);
     if (options.repos) findings.push(...(await checkContract(model, tree, options.repos)));
     return findings.sort(compareFindings);
   } finally {
-    void hcl.close();
+    void thread?.close();
   }
 }
 
 /** The CRD schema and provider schema validators, run on every generated file (each schema loaded once). */
-export async function schemaFindings(model: Model, tree: FileTree, parsed?: ParsedTree): Promise<Finding[]> {
-  parsed ??= await ParsedTree.of(tree);
+export async function schemaFindings(model: Model, tree: FileTree, parsed: ParsedTree = ParsedTree.of(tree)): Promise<Finding[]> {
   const origins = fileOrigins(model);
   const manifests = new ManifestValidator();
   const providers = loadProviderSchemas();
   const out: Finding[] = [];
+  const originOf = (repo: string, path: string) => origins.get(`${repo}:${path}`) ?? [];
+  // The manifests first: they are parsed already, while the HCL may still be parsing.
   for (const [repo, files] of tree) {
     for (const path of files.keys()) {
-      const origin = origins.get(`${repo}:${path}`) ?? [];
       const docs = parsed.yaml(repo, path);
+      if (!docs) continue;
+      for (const p of manifests.validateDocuments(`${repo}:${path}`, docs)) {
+        out.push(finding('crd-schema', originOf(repo, path), `${p.object} in ${p.file}: ${p.message}; this is a joinkey bug, please report it`, { at: 'key' }));
+      }
+    }
+  }
+  for (const [repo, files] of tree) {
+    for (const path of files.keys()) {
       const hcl = parsed.hcl(repo, path);
-      if (docs) {
-        for (const p of manifests.validateDocuments(`${repo}:${path}`, docs)) {
-          out.push(finding('crd-schema', origin, `${p.object} in ${p.file}: ${p.message}; this is a joinkey bug, please report it`, { at: 'key' }));
-        }
-      } else if (hcl) {
-        for (const p of hclProblems(`${repo}:${path}`, hcl, providers)) {
-          const where = [p.address, p.argument].filter(Boolean).join(' ');
-          out.push(finding('provider-schema', origin, `${p.file}${where ? ` ${where}` : ''}: ${p.message}; this is a joinkey bug, please report it`, { at: 'key' }));
-        }
+      if (!hcl) continue;
+      for (const p of hclProblems(`${repo}:${path}`, await hcl, providers)) {
+        const where = [p.address, p.argument].filter(Boolean).join(' ');
+        out.push(finding('provider-schema', originOf(repo, path), `${p.file}${where ? ` ${where}` : ''}: ${p.message}; this is a joinkey bug, please report it`, { at: 'key' }));
       }
     }
   }

@@ -13,17 +13,30 @@ import { finding, type Finding } from './finding';
  * Kubernetes auth role options. Pure; async only because the HCL parser is. `parsed` is the tree's
  * files parsed (shared with the schema checks); parsed here when absent.
  */
-export async function checkRendered(model: Model, tree: FileTree, parsed?: ParsedTree): Promise<Finding[]> {
-  parsed ??= await ParsedTree.of(tree);
+export async function checkRendered(model: Model, tree: FileTree, parsed: ParsedTree = ParsedTree.of(tree)): Promise<Finding[]> {
   const out: Finding[] = [];
   const origins = fileOrigins(model);
   const originOf = (repo: string, path: string): PathSegment[] => origins.get(`${repo}:${path}`) ?? [];
+
+  // The manifests first: they are parsed already, while the HCL may still be parsing.
+  for (const [repo, files] of tree) {
+    if (repo === DOCS_REPO) continue;
+    for (const [path, content] of files) {
+      const origin = originOf(repo, path);
+      // pitfall 10: Helm consumes "{{" in every file under templates/
+      if (path.split('/').slice(0, -1).includes('templates') && content.replace(/\{\{"\{\{"\}\}/g, '').includes('{{')) {
+        out.push(finding('helm-template-braces', origin, `${repo}:${path} lies in a Helm templates/ dir and holds "{{", which Helm would evaluate; escape it as {{"{{"}} or move the manifests out of templates/`, { at: 'key' }));
+      }
+      const docs = parsed.yaml(repo, path);
+      if (docs) out.push(...manifestFindings(model, repo, path, docs, origin));
+    }
+  }
 
   // 5. ordering: every database app has its role and database in factory's output
   const pg = model.central.postgres;
   const dbApps = model.apps.filter((a) => a.database);
   if (dbApps.length) {
-    const databases = parsed.hcl(pg.repo, pg.databasesFile)?.body;
+    const databases = (await parsed.hcl(pg.repo, pg.databasesFile))?.body;
     for (const app of dbApps) {
       const db = app.database!;
       const entry = databases ? findEntry(databases, app.name) : undefined;
@@ -36,16 +49,10 @@ export async function checkRendered(model: Model, tree: FileTree, parsed?: Parse
 
   for (const [repo, files] of tree) {
     if (repo === DOCS_REPO) continue;
-    for (const [path, content] of files) {
-      const origin = originOf(repo, path);
-      // pitfall 10: Helm consumes "{{" in every file under templates/
-      if (path.split('/').slice(0, -1).includes('templates') && content.replace(/\{\{"\{\{"\}\}/g, '').includes('{{')) {
-        out.push(finding('helm-template-braces', origin, `${repo}:${path} lies in a Helm templates/ dir and holds "{{", which Helm would evaluate; escape it as {{"{{"}} or move the manifests out of templates/`, { at: 'key' }));
-      }
-      const docs = parsed.yaml(repo, path);
-      if (docs) out.push(...manifestFindings(model, repo, path, docs, origin));
-      const hcl = parsed.hcl(repo, path)?.body;
-      if (hcl && path.endsWith('.tf')) out.push(...hclFindings(repo, path, hcl, origin));
+    for (const path of files.keys()) {
+      if (!path.endsWith('.tf')) continue;
+      const hcl = (await parsed.hcl(repo, path))?.body;
+      if (hcl) out.push(...hclFindings(repo, path, hcl, originOf(repo, path)));
     }
   }
   return out;

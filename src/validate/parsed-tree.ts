@@ -4,22 +4,23 @@ import { parseYamlDocs, type YamlDoc } from './yaml-docs';
 
 /**
  * Every HCL and YAML file of a render, parsed once, for all the checks that read the output back
- * (check/rendered.ts, the schema validators): HCL through hcl2json in batches, YAML through
- * parseYamlDocs. Files are named `<repo>:<path>` in parser messages.
+ * (check/rendered.ts, the schema validators): YAML through parseYamlDocs, at once; HCL through
+ * hcl2json in batches, as promises, so that the YAML checks can run while the HCL is still being
+ * parsed on another thread. Files are named `<repo>:<path>` in parser messages.
  */
 export class ParsedTree {
   constructor(
-    private readonly hclFiles: ReadonlyMap<string, HclParse>,
+    private readonly hclFiles: ReadonlyMap<string, Promise<HclParse>>,
     private readonly yamlFiles: ReadonlyMap<string, readonly YamlDoc[]>,
   ) {}
 
   /** Parses the files of a tree. */
-  static async of(tree: FileTree, parser: HclParser = inlineParser): Promise<ParsedTree> {
-    return (await parseRender(filesOf(tree), parser)).parsed;
+  static of(tree: FileTree, parser: HclParser = inlineParser): ParsedTree {
+    return parseRender(filesOf(tree), parser).parsed;
   }
 
-  /** The parse of an HCL file (`.tf`, `.tfvars`) of the tree; undefined for any other file. */
-  hcl(repo: string, path: string): HclParse | undefined {
+  /** The parse of an HCL file (`.tf`, `.tfvars`) of the tree, when it is done; undefined for any other file. */
+  hcl(repo: string, path: string): Promise<HclParse> | undefined {
     return this.hclFiles.get(`${repo}:${path}`);
   }
 
@@ -34,21 +35,25 @@ export class ParsedTree {
  * `parser` at once, so with a parser on another thread (HclThread) the parsing overlaps the
  * rendering that produces the next files.
  */
-export async function parseRender(files: Iterable<RenderedFile>, parser: HclParser = inlineParser): Promise<{ tree: FileTree; parsed: ParsedTree }> {
+export function parseRender(files: Iterable<RenderedFile>, parser: HclParser = inlineParser): { tree: FileTree; parsed: ParsedTree } {
   const all: RenderedFile[] = [];
   const yaml = new Map<string, readonly YamlDoc[]>();
-  const batches: Promise<HclParse[]>[] = [];
-  const keys: string[] = [];
+  const hcl = new Map<string, Promise<HclParse>>();
   let batch: HclSource[] = [];
   const flush = () => {
-    if (batch.length) batches.push(parseHclBatch(batch, parser));
+    if (batch.length === 0) return;
+    const parsed = parseHclBatch(batch, parser);
+    batch.forEach((s, i) => {
+      const one = parsed.then((ps) => ps[i]!);
+      one.catch(() => undefined); // a failed thread is reported by whoever awaits the file, never as an unhandled rejection
+      hcl.set(s.name, one);
+    });
     batch = [];
   };
   for (const f of files) {
     all.push(f);
     const key = `${f.repo}:${f.path}`;
     if (isHclPath(f.path)) {
-      keys.push(key);
       batch.push({ name: key, content: f.content });
       if (batch.length >= HCL_BATCH) flush();
     } else if (isYamlPath(f.path)) {
@@ -56,9 +61,7 @@ export async function parseRender(files: Iterable<RenderedFile>, parser: HclPars
     }
   }
   flush();
-  const tree = treeFromFiles(all);
-  const parsed = (await Promise.all(batches)).flat();
-  return { tree, parsed: new ParsedTree(new Map(keys.map((k, i) => [k, parsed[i]!])), yaml) };
+  return { tree: treeFromFiles(all), parsed: new ParsedTree(hcl, yaml) };
 }
 
 function* filesOf(tree: FileTree): Iterable<RenderedFile> {
