@@ -58,3 +58,32 @@ describe.each(SCENARIOS)('%s', (scenario) => {
     expect(findings.map((f) => f.message).join('\n')).toMatch(says);
   });
 });
+
+describe('the contract (--repos-dir) shares the parse', () => {
+  const { model } = load(text('apps.yaml'));
+  const tree = renderTree(model);
+  const repos: Record<string, string> = {
+    'tools:hashicorp-vault/iac/variables.tf': 'variable "applications" {\n  type = any\n}\n',
+    'tools:hashicorp-vault/iac/modules/app_roles/variables.tf': ['name', 'service_account_names', 'service_account_namespaces', 'database', 'disable_database', 'policies']
+      .map((v) => `variable "${v}" {\n  type    = any\n  default = null\n}\n`).join(''),
+    'factory:postgres/iac/variables.tf': 'variable "applications" {\n  type = any\n}\n',
+  };
+  const read = (files: Record<string, string>) => (repo: string, path: string) => files[`${repo}:${path}`];
+  const contract = (findings: Awaited<ReturnType<typeof runChecks>>) => findings.filter((f) => f.rule.startsWith('contract-')).map((f) => `${f.rule}: ${f.message}`);
+
+  test('GIVEN target repos that declare everything THEN the contract holds', async () => {
+    expect(contract(await runChecks(model, { tree, repos: read(repos) }))).toEqual([]);
+  });
+
+  test('GIVEN a rendered app_roles file that does not parse THEN contract-unreadable names it, next to the provider-schema finding', async () => {
+    const broken = edit(tree, (_, p) => p.endsWith('app_roles.gen.tf'), (s) => s.replace('module "app_roles" {', 'module "app_roles" {{'));
+    const findings = await runChecks(model, { tree: broken.tree, repos: read(repos) });
+    expect(contract(findings)).toEqual([expect.stringMatching(new RegExp(`^contract-unreadable: ${broken.file.replace(/[.]/g, '\\.')} does not parse as HCL \\(.+\\); fix the file in the target repo$`))]);
+    expect(findings.filter((f) => f.rule === 'provider-schema').map((f) => f.message)).toEqual([expect.stringContaining(`${broken.file}: does not parse as HCL`)]);
+  });
+
+  test('GIVEN a target repo variables.tf that does not parse THEN contract-unreadable names that file', async () => {
+    const findings = await runChecks(model, { tree, repos: read({ ...repos, 'factory:postgres/iac/variables.tf': 'variable "applications" {\n' }) });
+    expect(contract(findings)).toEqual([expect.stringMatching(/^contract-unreadable: factory:postgres\/iac\/variables\.tf does not parse as HCL \(.*factory_postgres_iac_variables\.tf:1,25-26: Unclosed configuration block.*\); fix the file in the target repo$/)]);
+  });
+});

@@ -42,7 +42,7 @@ export async function runChecks(model: Model, options: CheckOptions = {}): Promi
     const { tree, parsed } = options.tree ? { tree: options.tree, parsed: ParsedTree.of(options.tree, hcl) } : parseRender(renderFiles(model), hcl);
     const [rendered, schemas] = await Promise.all([checkRendered(model, tree, parsed), options.schemas === false ? [] : schemaFindings(model, tree, parsed)]);
     findings.push(...rendered, ...schemas);
-    if (options.repos) findings.push(...(await checkContract(model, tree, options.repos)));
+    if (options.repos) findings.push(...(await checkContract(model, tree, options.repos, { parsed, parser: hcl })));
     return findings.sort(compareFindings);
   } finally {
     void thread?.close();
