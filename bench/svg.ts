@@ -74,9 +74,9 @@ export interface Ratio {
 /** One bar per ratio on a log axis, a black tick at its goal; green when met, red when not, grey without a goal. */
 export function ratioSvg(ratios: readonly Ratio[]): string {
   const row = 26;
-  const left = 430;
+  const left = 540;
   const right = 90;
-  const width = 960;
+  const width = 1080;
   const top = 30;
   const height = top + row * ratios.length + 40;
   const values = ratios.flatMap((r) => [r.a / r.b, ...(r.goal === undefined ? [] : [r.goal])]).filter((v) => v > 0 && Number.isFinite(v));
