@@ -330,7 +330,7 @@ function main(): void {
     fs.rmSync(path.join(WORK, `baseline-${n}.yaml`), { force: true });
     fitPoints.push([n, r.wall]);
   }
-  const fit = fitPoints.length >= 2 && results.some((r) => !r.baseline) ? powerFit(fitPoints) : undefined;
+  const fit = FIT_SIZES.length && fitPoints.length >= 2 && results.some((r) => !r.baseline) ? powerFit(fitPoints) : undefined; // only through 2,000 and 4,000: 100 and 1,000 predict far too little
   for (const r of results) if (!r.baseline && fit && !NO_BASELINE) r.baselineExtrapolated = fit.at(r.apps);
 
   const rs = ratios(results, def);
