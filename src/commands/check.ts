@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli-io';
 import { runChecks, type RepoReader } from '../check';
 import { compareDiagnostics, formatFinding, InputError, JoinkeyError, type Diagnostic } from '../errors';
+import { HclThread } from '../validate/hcl-parse';
 import { readModel } from './common';
 
 const HELP = `Usage: joinkey check [--config apps.yaml] [--repos-dir DIR] [--format text|json]
@@ -32,16 +33,19 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (format !== 'text' && format !== 'json') throw new JoinkeyError(`--format must be text or json, not "${format}"`);
 
   let diagnostics: Diagnostic[];
+  const hcl = new HclThread(); // starts HCL's WebAssembly parser on a thread now, while apps.yaml is read
   try {
     const { model, source } = readModel(io.cwd, values.config);
     const reposDir = values['repos-dir'] === undefined ? undefined : path.resolve(io.cwd, values['repos-dir']);
     if (reposDir !== undefined && !isDir(reposDir)) throw new JoinkeyError(`--repos-dir ${values['repos-dir']} is not a directory; pass the dir that holds the checkouts as <dir>/<repo id>`);
-    const findings = await runChecks(model, reposDir === undefined ? {} : { repos: repoReader(reposDir) });
+    const findings = await runChecks(model, { hcl: hcl.parse, ...(reposDir === undefined ? {} : { repos: repoReader(reposDir) }) });
     diagnostics = findings.map((f) => source.at(f));
   } catch (e) {
     // the shape's errors (rule "input") and the rule layer's, each with its rule id
     if (!(e instanceof InputError)) throw e;
     diagnostics = [...e.diagnostics, ...e.warnings].map((d) => ({ ...d, rule: d.rule ?? 'input' }));
+  } finally {
+    void hcl.close();
   }
   diagnostics.sort(compareDiagnostics);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
