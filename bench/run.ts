@@ -75,7 +75,7 @@ function run(cmd: string, argv: string[], opts: { cwd?: string; env?: NodeJS.Pro
     maxBuffer: 64 * 1024 * 1024,
   });
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
-  const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  const timedOut = r.error !== undefined && 'code' in r.error && r.error.code === 'ETIMEDOUT';
   if (!timedOut && r.status !== 0 && !(r.status === 2 && argv.includes('--check'))) {
     throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status}: ${r.stderr?.toString().slice(-2000)}`);
   }
@@ -155,7 +155,7 @@ function touchedFiles(before: ReadonlyMap<string, string>, after: ReadonlyMap<st
 
 /** apps.yaml of n apps with app00000 edited (another namespace and one more secret key). */
 function oneAppEdited(text: string): string {
-  const edited = text.replace(/(\n  app00000:\n    repo: tools\n    namespace: )ns0\n/, '$1ns-edited\n').replace(/(\n  app00000:[^]*?config: \{ generate: \[SECRET_KEY)\]/, '$1, SECOND_KEY]');
+  const edited = text.replace(/(\n {2}app00000:\n {4}repo: tools\n {4}namespace: )ns0\n/, '$1ns-edited\n').replace(/(\n {2}app00000:[^]*?config: \{ generate: \[SECRET_KEY)\]/, '$1, SECOND_KEY]');
   if (edited === text || !edited.includes('ns-edited') || !edited.includes('SECOND_KEY')) throw new Error('bench: could not edit app00000 in the generated apps.yaml');
   return edited;
 }

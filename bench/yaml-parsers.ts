@@ -21,14 +21,14 @@ const text = appsYaml(apps);
 
 const readers: Record<string, () => unknown> = {
   'parsePlainYaml (the fast path: js-yaml 5 CORE, own map tag)': () => parsePlainYaml(text),
-  'JSON.parse of the same data (a floor)': () => JSON.parse(json),
-  'js-yaml 5 load, CORE_SCHEMA': () => jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA }),
-  'js-yaml 5 load, JSON_SCHEMA': () => jsYaml.load(text, { schema: jsYaml.JSON_SCHEMA }),
-  'yaml parse, core, uniqueKeys, keepSourceTokens false': () => yaml.parse(text, { schema: 'core', uniqueKeys: true, keepSourceTokens: false, version: '1.2' }),
-  'yaml parse, core, uniqueKeys false': () => yaml.parse(text, { schema: 'core', uniqueKeys: false, version: '1.2' }),
+  'JSON.parse of the same data (a floor)': (): unknown => JSON.parse(json) as unknown,
+  'js-yaml 5 load, CORE_SCHEMA': (): unknown => jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA }),
+  'js-yaml 5 load, JSON_SCHEMA': (): unknown => jsYaml.load(text, { schema: jsYaml.JSON_SCHEMA }),
+  'yaml parse, core, uniqueKeys, keepSourceTokens false': (): unknown => yaml.parse(text, { schema: 'core', uniqueKeys: true, keepSourceTokens: false, version: '1.2' }) as unknown,
+  'yaml parse, core, uniqueKeys false': (): unknown => yaml.parse(text, { schema: 'core', uniqueKeys: false, version: '1.2' }) as unknown,
   'yaml Parser only (CST, no data)': () => [...new yaml.Parser().parse(text)].length,
   'yaml Parser + Composer (Document, no data)': () => [...new yaml.Composer(YAML_OPTIONS).compose(new yaml.Parser().parse(text))].length,
-  'yaml parseDocument + toJS': () => yaml.parseDocument(text, YAML_OPTIONS).toJS(),
+  'yaml parseDocument + toJS': (): unknown => yaml.parseDocument(text, YAML_OPTIONS).toJS() as unknown,
   "joinkey's yaml path (YamlSource + documentData)": () => documentData(new YamlSource('apps.yaml', text)),
   'readAppsYaml, whole (fast path + zod)': () => readAppsYaml('apps.yaml', text).raw,
 };

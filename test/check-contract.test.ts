@@ -62,7 +62,7 @@ const goodRepos = {
 /** The rendered tree with the central applications map replaced by `text`. */
 function treeWithApplications(text: string) {
   const tree = renderTree(model);
-  const tools = new Map(tree.get('tools')!);
+  const tools = new Map(tree.get('tools'));
   tools.set(model.central.vault.applicationsFile, text);
   return new Map([...tree, ['tools', tools]]);
 }
@@ -96,7 +96,7 @@ describe('contract with the target repos', () => {
   test('GIVEN a required attribute and a wrong type THEN contract-required and contract-type name them', async () => {
     const vars = { ...goodRepos, 'factory:postgres/iac/variables.tf': 'variable "applications" {\n  type = map(object({ role = string, database = string, owner = string, port = number }))\n}\n' };
     const tree = renderTree(model);
-    const factory = new Map(tree.get('factory')!);
+    const factory = new Map(tree.get('factory'));
     factory.set(model.central.postgres.databasesFile, `${markerLine('x.tfvars')}\napplications = {\n  erp = { role = "erp_role", database = "erp", owner = "x", port = "five" }\n}\n`);
     const findings = await checkContract(model, new Map([...tree, ['factory', factory]]), reader(vars));
     expect(findings.map((f) => `${f.rule} ${f.path.join('.')}: ${f.message}`)).toEqual([

@@ -67,7 +67,7 @@ describe('sa-namespace: Vault checks service account AND namespace', () => {
     const { model } = load(yaml);
     const tree = renderTree(model);
     expect(await checkRendered(model, tree)).toEqual([]);
-    const cms = new Map(tree.get('cms')!);
+    const cms = new Map(tree.get('cms'));
     const vso = model.apps[0]!.target!.files.vso!;
     cms.set(vso, cms.get(vso)!.replace('serviceAccount: cloudflared', 'serviceAccount: default'));
     const findings = await checkRendered(model, new Map([...tree, ['cms', cms]]));

@@ -23,7 +23,7 @@ import { propertyParams } from './support/params';
 const root = path.resolve(__dirname, '..');
 const SCHEMA_COMMENT = '# yaml-language-server: $schema=./schemas/apps-yaml.schema.json';
 const ajv = new Ajv({ allErrors: true, strict: true });
-const validate = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_FILE as string, 'utf8')) as object);
+const validate = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8')) as object);
 
 /** The data of apps.yaml text, as the loader reads it (mappings without a prototype). */
 function dataOf(text: string): unknown {
@@ -44,7 +44,7 @@ const VALID_FILES: Record<string, () => string> = {
 
 describe('schemas/apps-yaml.schema.json', () => {
   it('is what scripts/gen-apps-schema.mjs generates from src/config/schema.ts now', () => {
-    expect(fs.readFileSync(SCHEMA_FILE as string, 'utf8')).toBe((appsYamlSchemaText as (zod: typeof z, schema: unknown) => string)(z, AppsFileSchema));
+    expect(fs.readFileSync(SCHEMA_FILE, 'utf8')).toBe((appsYamlSchemaText as (zod: typeof z, schema: unknown) => string)(z, AppsFileSchema));
   });
 
   it('is named on the first line of the bundled apps.yaml and of the README example', () => {

@@ -229,7 +229,7 @@ describe('the README\'s "Generated secrets" example', () => {
 describe('the bundled apps.yaml against the one before per-key options', () => {
   it('rotates TOTP_VAULT_KEY (64 -> 32 characters), acknowledged by its rotation 1, and leaves SECRET_KEY_BASE alone', () => {
     const now = readFileSync(join(packageRoot(), 'apps.yaml'), 'utf8');
-    const before = now.replace(/        generate:\n(          .*\n)+/, '        generate: [SECRET_KEY_BASE, TOTP_VAULT_KEY]\n');
+    const before = now.replace(/ {8}generate:\n( {10}.*\n)+/, '        generate: [SECRET_KEY_BASE, TOTP_VAULT_KEY]\n');
     expect(before).not.toBe(now);
     const config = (text: string) => loadModel('apps.yaml', text).model.apps.find((a) => a.name === 'plausible')!.secrets.find((s) => s.name === 'config')!;
     expect(config(before).generated.map((k) => k.password.length)).toEqual([64, 64]);

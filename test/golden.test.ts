@@ -58,7 +58,7 @@ describe('determinism', () => {
       .replace('opsPolicies: [billing_extra, audit]', 'opsPolicies: [audit, billing_extra]')
       .replace('reads: [billing/stripe, billing/+/keys, docs/search*]', 'reads: [docs/search*, billing/stripe, billing/+/keys]');
     const apps = reordered.slice(reordered.indexOf('apps:\n'), reordered.indexOf('consumers:'));
-    const blocks = apps.slice('apps:\n'.length).split(/\n(?=  [a-z])/).map((b) => b.replace(/\n*$/, '\n'));
+    const blocks = apps.slice('apps:\n'.length).split(/\n(?= {2}[a-z])/).map((b) => b.replace(/\n*$/, '\n'));
     const swapped = reordered.replace(apps, `apps:\n${[...blocks].reverse().join('')}`);
     expect(swapped).not.toBe(text);
     const a = renderTree(loadModel('x.yaml', text).model);

@@ -25,7 +25,7 @@ const find = (objs: Obj[], kind: string, name: string): Obj => {
   if (!o) throw new Error(`no ${kind} ${name}`);
   return o;
 };
-const hcl = async (repo: string, p: string): Promise<Record<string, any>> => parseHcl(`${repo}/${p}`, file(repo, p)) as Promise<Record<string, any>>;
+const hcl = async (repo: string, p: string): Promise<Record<string, any>> => parseHcl(`${repo}/${p}`, file(repo, p));
 
 describe('worked example: Plausible (tools namespace)', () => {
   const vso = objects('tools', 'plausible/resources/vso.gen.yaml');

@@ -62,8 +62,8 @@ describe('rendered HCL against the provider schemas', () => {
           for (const name of Object.keys(byName as Json)) seen.push(`${f.repo}:${section === 'data' ? 'data.' : ''}${type}.${name}`);
         }
       }
-      for (const name of Object.keys((doc.provider ?? {}) as Json)) seen.push(`${f.repo}:provider.${name}`);
-      for (const name of Object.keys((doc.module ?? {}) as Json)) seen.push(`${f.repo}:module.${name}`);
+      for (const name of Object.keys((doc.provider ?? {}))) seen.push(`${f.repo}:provider.${name}`);
+      for (const name of Object.keys((doc.module ?? {}))) seen.push(`${f.repo}:module.${name}`);
     }
     expect(seen.sort()).toEqual([
       'cms:module.app_roles',
@@ -88,8 +88,8 @@ describe('rendered HCL against the provider schemas', () => {
         let required: string[] = [];
         for (const f of renderAppTofu(model, app)) {
           const doc = await parseHcl(f.path, f.content);
-          for (const section of ['resource', 'data'] as const) for (const type of Object.keys((doc[section] ?? {}) as Json)) used.add(type.split('_')[0]!);
-          for (const name of Object.keys((doc.provider ?? {}) as Json)) used.add(name);
+          for (const section of ['resource', 'data'] as const) for (const type of Object.keys((doc[section] ?? {}))) used.add(type.split('_')[0]!);
+          for (const name of Object.keys((doc.provider ?? {}))) used.add(name);
           for (const t of (doc.terraform ?? []) as Json[]) for (const rp of (t.required_providers ?? []) as Json[]) required = Object.keys(rp).sort();
         }
         expect(required, app.name).toEqual([...used].sort());

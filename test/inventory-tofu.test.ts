@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { findLiveConflicts, hcl2jsonParser, inventoryRepos } from '../src/inventory';
 import { inventoryRepoTofu, tfvarsOrder } from '../src/inventory/tofu';
@@ -243,8 +245,6 @@ describe('live identities', () => {
 describe('batched parsing', () => {
   test('GIVEN every .tf and .tfvars file of the fixture and of the render THEN a batch gives what one call per file gives', async () => {
     const { readReposDir } = await import('../src/inventory/load');
-    const { join } = await import('node:path');
-    const { readFileSync } = await import('node:fs');
     const { loadModel } = await import('../src/model');
     const { renderTree } = await import('../src/render');
     const rendered = renderTree(loadModel('apps.yaml', readFileSync(join(__dirname, '..', 'apps.yaml'), 'utf8')).model);

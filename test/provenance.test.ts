@@ -19,7 +19,7 @@ import { propertyParams } from './support/params';
  * parsers (yaml, HashiCorp's hcl), so the provenance cannot drift from what is written.
  */
 
-type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type J = Record<string, any>;
 const root = path.resolve(__dirname, '..');
 const SCENARIOS = ['apps.yaml', 'test/scenarios/non-defaults.yaml', 'test/scenarios/minimal.yaml'];
 const renderScenario = (file: string) => {

@@ -180,7 +180,7 @@ describe('concurrent publishes on one cache', () => {
     const { f, cwd, cli } = await setup();
     expect((await cli('publish', '--no-pr', '--repos', 'tools')).code).toBe(0);
     const lock = join(cwd, '.joinkey-cache', 'tools', '.git', 'joinkey.lock');
-    const dead = spawnSync('true').pid!;
+    const dead = spawnSync('true').pid;
     writeFileSync(lock, `${dead} ${hostname()}\n`);
     writeFileSync(join(cwd, 'apps.yaml'), testAppsYaml(f, REPOS, ['webapp', 'plausible', 'crowdsec']));
     const r = await cli('publish', '--no-pr', '--repos', 'tools');

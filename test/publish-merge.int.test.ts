@@ -97,7 +97,7 @@ describe.skipIf(!HAS_SPEC)('after a squash-merge', () => {
 
 describe('after a merge that left the bot branch in place', () => {
   it.each([
-    ['a generated file deleted on main', async (h: Awaited<ReturnType<Awaited<ReturnType<typeof setup>>['human']>>) => { rmSync(join(h.dir, FILE)); }],
+    ['a generated file deleted on main', (h: Awaited<ReturnType<Awaited<ReturnType<typeof setup>>['human']>>) => { rmSync(join(h.dir, FILE)); return Promise.resolve(); }],
     ['the merge reverted on main', async (h: Awaited<ReturnType<Awaited<ReturnType<typeof setup>>['human']>>) => { await h.sh('revert', '--no-edit', '-m', '1', 'HEAD'); }],
   ])('GIVEN %s WHEN publishing the same input THEN the bot commit is rebuilt on the current main, not reported up to date', async (_what, drift) => {
     const { f, publish, heads, human } = await setup();

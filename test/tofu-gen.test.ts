@@ -366,7 +366,7 @@ consumers:
     const text = readFileSync(join(root, 'test', 'scenarios', 'non-defaults.yaml'), 'utf8');
     const [head, rest] = text.split('apps:\n');
     const [apps, consumers] = rest!.split('consumers:\n');
-    const blocks = apps!.split(/\n(?=  [a-z])/).map((b) => b.replace(/\n?$/, '\n'));
+    const blocks = apps!.split(/\n(?= {2}[a-z])/).map((b) => b.replace(/\n?$/, '\n'));
     const reordered = `${head}consumers:\n${consumers}apps:\n${[...blocks].reverse().join('')}`;
     expect(reordered).not.toBe(text);
     expect(renderAll(load(reordered))).toEqual(renderAll(scenario('non-defaults')));
@@ -497,7 +497,7 @@ describe('the template engine', () => {
 
   it('reads the templates once, up front: rendering reads nothing and knows only the templates it was given', () => {
     const reads: string[] = [];
-    const sources = new Proxy({ a: '{{hcl x}}', b: 'n = {{hclNumber n}}' } as Record<string, string>, {
+    const sources = new Proxy({ a: '{{hcl x}}', b: 'n = {{hclNumber n}}' }, {
       get: (target, key) => { reads.push(String(key)); return target[key as string]; },
     });
     const engine = createEngine(sources);

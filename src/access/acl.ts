@@ -55,6 +55,9 @@ export interface PolicyRule {
 /** Policy name -> its `path "<p>" { capabilities = [...] }` rules. */
 export type Policies = ReadonlyMap<string, readonly PolicyRule[]> | Readonly<Record<string, readonly PolicyRule[]>>;
 
+/** Narrows Policies to its Map form (instanceof alone narrows to Map<any, any>). */
+export const isPolicyMap = (p: Policies): p is ReadonlyMap<string, readonly PolicyRule[]> => p instanceof Map;
+
 export class AclError extends Error {
   constructor(message: string) {
     super(message);
@@ -108,7 +111,7 @@ function parsePath(written: string): Pick<CompiledRule, 'pattern' | 'path' | 'ki
 }
 
 const entries = (policies: Policies): [string, readonly PolicyRule[]][] =>
-  (policies instanceof Map ? [...policies.entries()] : Object.entries(policies)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  (isPolicyMap(policies) ? [...policies.entries()] : Object.entries(policies)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** The policies compiled once, for evaluating many paths. */
 export class Acl {

@@ -1,5 +1,5 @@
 import { markdownCode as code } from '../live/markdown';
-import { accessDiff, pathsOfPolicies, type AccessChange, type Policies, type PolicyRule } from './acl';
+import { accessDiff, isPolicyMap, pathsOfPolicies, type AccessChange, type Policies, type PolicyRule } from './acl';
 
 /**
  * Access review (issue 9 part 5): for each identity that can log in to Vault, each
@@ -71,7 +71,7 @@ export interface SubjectAccessChange {
 }
 
 const rulesOf = (policies: Policies, name: string): readonly PolicyRule[] | undefined =>
-  policies instanceof Map ? policies.get(name) : (policies as Readonly<Record<string, readonly PolicyRule[]>>)[name];
+  isPolicyMap(policies) ? policies.get(name) : policies[name];
 
 function policiesOf(state: AccessState, subject: string): Record<string, readonly PolicyRule[]> {
   const out: Record<string, readonly PolicyRule[]> = {};

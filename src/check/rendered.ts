@@ -59,16 +59,35 @@ export async function checkRendered(model: Model, tree: FileTree, parsed: Parsed
   return out;
 }
 
+/** The fields of a rendered VSO object the checks read; parsed data, so every leaf is unknown. */
+interface VsoDoc {
+  readonly kind?: unknown;
+  readonly metadata?: { readonly namespace?: unknown; readonly name?: unknown };
+  readonly spec?: {
+    readonly destination?: { readonly create?: unknown };
+    readonly refreshAfter?: unknown;
+    readonly hmacSecretData?: unknown;
+    readonly revoke?: unknown;
+    readonly renewalPercent?: unknown;
+    readonly allowedNamespaces?: unknown;
+    readonly role?: unknown;
+    readonly kubernetes?: { readonly role?: unknown; readonly serviceAccount?: unknown; readonly audiences?: unknown };
+  };
+}
+
+/** A scalar of parsed data as text, '' for anything else. */
+const text = (x: unknown): string => (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? String(x) : '');
+
 function manifestFindings(model: Model, repo: string, path: string, docs: readonly YamlDoc[], origin: PathSegment[]): Finding[] {
   const out: Finding[] = [];
   const where = `${repo}:${path}`;
   for (const doc of docs) {
     if (doc.error !== undefined) continue; // the CRD schema check reports unparsable YAML
-    const obj = doc.value as Record<string, any> | null;
+    const obj = doc.value as VsoDoc | null;
     if (!obj || typeof obj !== 'object') continue;
-    const kind = String(obj.kind ?? '');
-    const name = `${kind} ${obj.metadata?.namespace ?? '?'}/${obj.metadata?.name ?? '?'}`;
-    const spec = (obj.spec ?? {}) as Record<string, any>;
+    const kind = text(obj.kind);
+    const name = `${kind} ${text(obj.metadata?.namespace) || '?'}/${text(obj.metadata?.name) || '?'}`;
+    const spec = obj.spec ?? {};
     if (kind === 'VaultStaticSecret' || kind === 'VaultDynamicSecret') {
       if (spec.destination?.create !== true) {
         out.push(finding('vso-destination-create', origin, `${name} in ${where} does not set destination.create: true, so VSO never creates the Secret and only logs at Info; this is a joinkey bug, please report it`, { at: 'key' }));
@@ -95,10 +114,10 @@ function manifestFindings(model: Model, repo: string, path: string, docs: readon
       if (Array.isArray(allowed) && allowed.includes('*')) {
         out.push(finding('vso-allowed-namespaces', origin, `${name} in ${where} allows every namespace ("*"), so any namespace can use its Vault role; drop allowedNamespaces`, { at: 'key' }));
       }
-      const role = String(spec.kubernetes?.role ?? spec.role ?? '');
+      const role = text(spec.kubernetes?.role ?? spec.role);
       const app = model.apps.find((a) => a.vault.authRole === role);
-      const sa = String(spec.kubernetes?.serviceAccount ?? '');
-      const ns = String(obj.metadata?.namespace ?? '');
+      const sa = text(spec.kubernetes?.serviceAccount);
+      const ns = text(obj.metadata?.namespace);
       const audiences: unknown = spec.kubernetes?.audiences;
       if (!app) {
         out.push(finding('sa-namespace', origin, `${name} in ${where} logs in with Vault role "${role}", which no app declares; this is a joinkey bug, please report it`, { at: 'key' }));
@@ -119,7 +138,7 @@ function manifestFindings(model: Model, repo: string, path: string, docs: readon
 }
 
 /** `json` is the file parsed; HCL that does not parse is reported by the provider schema check. */
-function hclFindings(repo: string, path: string, json: Record<string, any>, origin: PathSegment[]): Finding[] {
+function hclFindings(repo: string, path: string, json: { readonly resource?: { readonly vault_kubernetes_auth_backend_role?: unknown } }, origin: PathSegment[]): Finding[] {
   const out: Finding[] = [];
   const roles = (json.resource?.vault_kubernetes_auth_backend_role ?? {}) as Record<string, Record<string, unknown>[]>;
   for (const [label, blocks] of Object.entries(roles)) {

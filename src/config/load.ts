@@ -130,7 +130,7 @@ function ownProtoKeyIssues(schema: z.core.$ZodType, value: unknown, path: Proper
       if (Object.hasOwn(value, '__proto__')) {
         const at = [...path, '__proto__'];
         const key = z.safeParse(keyType, '__proto__');
-        if (!key.success) own.push({ code: 'invalid_key', origin: 'record', issues: key.error.issues, input: '__proto__', path: at, message: key.error.issues[0]?.message ?? '' } as z.core.$ZodIssue);
+        if (!key.success) own.push({ code: 'invalid_key', origin: 'record', issues: key.error.issues, input: '__proto__', path: at, message: key.error.issues[0]?.message ?? '' });
         const entry = z.safeParse(valueType, (value as Record<string, unknown>).__proto__);
         if (!entry.success) own.push(...entry.error.issues.map((i) => ({ ...i, path: [...at, ...i.path] })));
       }
@@ -202,7 +202,7 @@ function zodProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
       // `database: { ... }` with a mistake inside: report the mapping branch's own problems.
       const value = valueAt(raw, path);
       const branch = isPlainObject(value) ? issue.errors.find((errs) => errs.some((e) => e.path.length > 0 || e.code !== 'invalid_type')) : undefined;
-      if (branch) return branch.flatMap((inner) => zodProblems({ ...inner, path: [...path, ...inner.path] } as z.core.$ZodIssue, raw));
+      if (branch) return branch.flatMap((inner) => zodProblems({ ...inner, path: [...path, ...inner.path] }, raw));
       return [{ path, message: issue.message }];
     }
     default:

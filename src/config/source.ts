@@ -23,6 +23,8 @@ export interface Problem {
  */
 export const yamlLib = (() => {
   let lib: typeof YamlLib | undefined;
+  // Loaded on first use: the fast path never needs `yaml`, and it is slow to load.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (): typeof YamlLib => (lib ??= require('yaml') as typeof YamlLib);
 })();
 
@@ -224,12 +226,12 @@ export function documentData(source: YamlSource): unknown {
     expanding.add(node);
     let value: Data;
     if (isMap(node)) {
-      const map: Record<string, Data> = Object.create(null);
+      const map = Object.create(null) as Record<string, Data>;
       for (const pair of node.items) {
         const key = keyOf(pair, start);
         // Alias keys were resolved by keyOf; a plain key's anchor is recorded here.
         if (!isAlias(pair.key) && aliasDepth === 0 && (pair.key as Node | null)?.anchor) anchors.set((pair.key as Node).anchor!, pair.key as Node);
-        const v = data(pair.value as Node | null, depth + 1, nodeStart(pair.key as Node | null) ?? start);
+        const v = data(pair.value as Node | null, depth + 1, nodeStart(pair.key) ?? start);
         if (key !== undefined) map[key] = v;
       }
       value = map;
@@ -242,7 +244,7 @@ export function documentData(source: YamlSource): unknown {
     return value;
   };
 
-  const value = data(source.doc.contents as Node | null, 1, 0);
+  const value = data(source.doc.contents, 1, 0);
   if (problems.length) throw new InputError(problems);
   return value;
 }

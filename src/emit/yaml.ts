@@ -54,14 +54,13 @@ function orderedKeys(obj: { readonly [k: string]: unknown }, top: boolean): stri
 function isEmptyContainer(v: YamlValue): boolean {
   if (Array.isArray(v)) return v.length === 0;
   if (typeof v !== 'object' || v === null) return false;
-  for (const k in v) if ((v as Record<string, unknown>)[k] !== undefined) return false;
-  return true;
+  return Object.values(v as Record<string, unknown>).every((x) => x === undefined);
 }
 
 function inline(v: YamlValue): string {
   if (Array.isArray(v)) return '[]';
   if (typeof v === 'object' && v !== null) return '{}';
-  return scalar(v as string | number | boolean | null);
+  return scalar(v);
 }
 
 /** Indentation strings, by width. */

@@ -89,7 +89,7 @@ export function giteaTokenProblem(token: string): string | undefined {
   const at = [...token].findIndex((c) => !/[\x21-\x7e]/.test(c));
   if (at < 0) return undefined;
   const c = [...token][at]!;
-  const what = /\s/.test(c) ? (c === '\n' || c === '\r' ? 'a line break' : 'a space') : /[\x00-\x1f\x7f]/.test(c) ? 'a control character' : 'a character outside printable ASCII';
+  const what = /\s/.test(c) ? (c === '\n' || c === '\r' ? 'a line break' : 'a space') : /\p{Cc}/u.test(c) ? 'a control character' : 'a character outside printable ASCII';
   return `GITEA_TOKEN has ${what} at character ${at + 1} of ${[...token].length}; a Gitea token is printable ASCII without spaces. Copy it again without surrounding whitespace or line breaks (e.g. GITEA_TOKEN="$(tr -d '[:space:]' < token-file)")`;
 }
 

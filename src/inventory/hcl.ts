@@ -195,7 +195,7 @@ function indexKey(segment: string): string | undefined {
 /** The keys of a for_each value: a map's keys or a set's strings. */
 export function forEachKeys(v: Value): readonly string[] | undefined {
   if (v === UNKNOWN || v === null) return undefined;
-  if (Array.isArray(v)) return v.every((x) => typeof x === 'string') ? [...(v as string[])].sort() : undefined;
+  if (Array.isArray(v)) return v.every((x) => typeof x === 'string') ? [...(v)].sort() : undefined;
   if (typeof v === 'object') return Object.keys(v).sort();
   return undefined;
 }

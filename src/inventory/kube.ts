@@ -80,7 +80,7 @@ function readYaml(repo: string, path: string, text: string, masked: MaskedTempla
   const unreadable: Unreadable[] = [];
   const where = (offset: number): Location => ({ repo, path, ...counter.linePos(offset) });
   const blockLines = (masked?.blocks ?? []).map((b) => ({ ...b, first: lineColAt(source, b.start).line, last: lineColAt(source, b.end).line }));
-  const docList: Document.Parsed[] = Array.isArray(docs) ? docs : [docs as unknown as Document.Parsed];
+  const docList: Document.Parsed[] = Array.isArray(docs) ? docs : [docs];
 
   docList.forEach((doc, docIndex) => {
     if (doc.errors.length) {

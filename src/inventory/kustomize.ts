@@ -54,7 +54,7 @@ function readKustomization(repo: string, path: string, content: string): Kustomi
   const get = (key: string): unknown => root.items.find((p) => isScalar(p.key) && p.key.value === key)?.value;
   const list = (key: string): { node: Node; value: unknown }[] => {
     const v = get(key);
-    return isSeq(v) ? v.items.map((n) => ({ node: n as Node, value: (n as Node).toJSON() })) : [];
+    return isSeq(v) ? v.items.map((n) => ({ node: n as Node, value: (n as Node).toJSON() as unknown })) : [];
   };
   const unreadable: Unreadable[] = [];
   const resources: Entry[] = [];
@@ -82,10 +82,10 @@ function readKustomization(repo: string, path: string, content: string): Kustomi
     }
   }
   for (const key of ['helmCharts', 'helmChartInflationGenerator']) {
-    if (get(key) !== undefined) unreadable.push({ at: at(root.items.find((p) => isScalar(p.key) && p.key.value === key)?.key as Node), reason: `${key}: the chart's objects are rendered by Helm at build time (kustomize --enable-helm); they are not read` });
+    if (get(key) !== undefined) unreadable.push({ at: at(root.items.find((p) => isScalar(p.key) && p.key.value === key)?.key), reason: `${key}: the chart's objects are rendered by Helm at build time (kustomize --enable-helm); they are not read` });
   }
   for (const key of ['configMapGenerator', 'secretGenerator', 'generators', 'transformers']) {
-    if (get(key) !== undefined) unreadable.push({ at: at(root.items.find((p) => isScalar(p.key) && p.key.value === key)?.key as Node), reason: `${key}: what it generates or changes is not read` });
+    if (get(key) !== undefined) unreadable.push({ at: at(root.items.find((p) => isScalar(p.key) && p.key.value === key)?.key), reason: `${key}: what it generates or changes is not read` });
   }
   const ns = get('namespace');
   return { path, dir, namespace: isScalar(ns) && typeof ns.value === 'string' ? ns.value : undefined, resources, patches, unreadable };

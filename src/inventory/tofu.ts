@@ -198,7 +198,7 @@ function inventoryModuleFiles(repo: string, dir: string, paths: readonly string[
   }
 
   const bySource = <T extends TofuBlock>(list: T[]) => list.sort((a, b) => (a.at.path < b.at.path ? -1 : a.at.path > b.at.path ? 1 : a.at.line - b.at.line || a.at.col - b.at.col));
-  [backends, requiredProviders, providers, calls, resources, refactors].forEach((l) => bySource(l as TofuBlock[]));
+  [backends, requiredProviders, providers, calls, resources, refactors].forEach((l) => bySource(l));
   return {
     repo,
     dir,

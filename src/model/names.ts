@@ -233,7 +233,7 @@ export function branchNameProblem(name: string): string | undefined {
   if (name.startsWith('-')) return 'it starts with "-", which git reads as an option';
   // eslint-disable-next-line no-control-regex
   const bad = /[\u0000-\u0020\u007f~^:?*[\\]/.exec(name);
-  if (bad) return `it holds ${bad[0] === ' ' ? 'a space' : /[\u0000-\u001f\u007f]/.test(bad[0]) ? 'a control character' : `"${bad[0]}"`}`;
+  if (bad) return `it holds ${bad[0] === ' ' ? 'a space' : /\p{Cc}/u.test(bad[0]) ? 'a control character' : `"${bad[0]}"`}`;
   if (name.includes('..')) return 'it holds ".."';
   if (name.includes('@{')) return 'it holds "@{"';
   if (name.startsWith('/') || name.endsWith('/') || name.includes('//')) return 'it has an empty "/"-separated component';

@@ -348,8 +348,8 @@ function scanRepo(
       if (!list.files.has(p) && !accepted.has(rel)) refuse(rel, 'was not written by joinkey');
       const content = readRegular(path.join(out, ...rel.split('/')));
       if (content === undefined) refuse(rel, 'could not be read');
-      const hash = contentHash(content!);
-      const verdict = ownershipOf(p, content!, list, accepted.get(rel), hash);
+      const hash = contentHash(content);
+      const verdict = ownershipOf(p, content, list, accepted.get(rel), hash);
       if (verdict === 'edited') refuse(rel, `was edited by hand since joinkey wrote it (it differs from what ${repo}/${OWNERSHIP_FILE} recorded); move the change into apps.yaml, then delete the file`);
       if (verdict === 'unowned') refuse(rel, 'was not written by joinkey');
       owned.set(rel, hash);

@@ -48,7 +48,7 @@ export function treeFromFiles(files: Iterable<RenderedFile>): FileTree {
   const repos = new Map<string, Map<string, string>>();
   for (const f of files) {
     let repo = repos.get(f.repo);
-    if (!repo) repos.set(f.repo, (repo = new Map()));
+    if (!repo) repos.set(f.repo, (repo = new Map<string, string>()));
     if (repo.has(f.path)) throw new Error(`internal: ${f.repo}/${f.path} rendered twice`);
     repo.set(f.path, f.content);
   }

@@ -67,7 +67,7 @@ export function finding(rule: RuleId, path: readonly PathSegment[], message: str
 
 /** Line breaks and control characters as JSON escapes, so a message is one line. */
 function oneLine(message: string): string {
-  return message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => (c < ' ' ? JSON.stringify(c).slice(1, -1) : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return message.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => (c < ' ' ? JSON.stringify(c).slice(1, -1) : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** The finding positioned in apps.yaml; the message keeps no path prefix, the position says where. */

@@ -19,7 +19,7 @@ export function platformFindings(model: Model): Finding[] {
     }
     const patch = app.target?.files.initContainerPatch;
     if (patch && patch.split('/').slice(0, -1).includes('templates')) {
-      out.push(finding('helm-template-patch', [...app.origin, 'manifests'], `the init-container patch ${app.target!.repo}:${patch} (a partial Deployment for kustomize) would lie in a Helm templates/ dir, where Helm applies every file as a whole manifest and the partial Deployment fails; move manifests so that its parent dir is not under templates/, e.g. manifests: ${app.name}/resources`, { at: 'key' }));
+      out.push(finding('helm-template-patch', [...app.origin, 'manifests'], `the init-container patch ${app.target.repo}:${patch} (a partial Deployment for kustomize) would lie in a Helm templates/ dir, where Helm applies every file as a whole manifest and the partial Deployment fails; move manifests so that its parent dir is not under templates/, e.g. manifests: ${app.name}/resources`, { at: 'key' }));
     }
   }
   for (const repo of model.repos) {

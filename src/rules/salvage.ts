@@ -59,7 +59,7 @@ function drop(data: Rec, issue: z.core.$ZodIssue, dropped: Path[]): boolean {
     // keep the repo declared, so that apps naming it are not reported as naming an undeclared repo
     const id = path[1]!;
     const repos = data.repos as Rec;
-    const repo = isRecord(repos[id]) ? repos[id] as Rec : {};
+    const repo = isRecord(repos[id]) ? repos[id] : {};
     if (path.length === 2 && issue.code === 'invalid_key') delete repos[id];
     else repos[id] = { ...repo, url: path[2] === 'url' || repo.url === undefined ? `invalid-url-of-${String(id)}` : repo.url, ...(path[2] === 'branch' ? { branch: undefined } : {}), ...(path[2] === 'gitea' ? { gitea: undefined } : {}) };
     cleanUndefined(repos[id]);

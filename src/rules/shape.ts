@@ -12,7 +12,7 @@ export function shapeRule(issue: z.core.$ZodIssue): { rule?: RuleId } {
 }
 
 function ruleOf(issue: z.core.$ZodIssue): RuleId | undefined {
-  if (issue.code === 'invalid_key') return issue.issues[0] ? ruleOf(issue.issues[0] as z.core.$ZodIssue) : undefined;
+  if (issue.code === 'invalid_key') return issue.issues[0] ? ruleOf(issue.issues[0]) : undefined;
   if (issue.code === 'invalid_format' && issue.pattern === String(DNS1123_LABEL)) return 'name-dns1123';
   if (issue.code === 'too_big' && issue.origin === 'string' && issue.maximum === DNS1123_LABEL_MAX) return 'name-dns1123';
   return undefined;

@@ -60,13 +60,13 @@ export class ManifestValidator {
   }
 
   validateObject(file: string, obj: Record<string, unknown>): ManifestProblem[] {
-    const kind = String(obj.kind ?? '');
+    const kind = typeof obj.kind === 'string' ? obj.kind : '';
     const meta = (obj.metadata ?? {}) as Record<string, unknown>;
-    const object = `${kind}/${String(meta.name ?? '?')}`;
+    const object = `${kind}/${typeof meta.name === 'string' ? meta.name : '?'}`;
     const problems: ManifestProblem[] = [];
     const bad = (message: string) => problems.push({ file, object, message });
     nameProblems(meta, obj).forEach(bad);
-    const apiVersion = String(obj.apiVersion ?? '');
+    const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
     if (apiVersion.startsWith(`${VSO_GROUP}/`)) {
       const crd = this.crd(kind);
       if (!crd) bad(`no CRD schema for kind ${kind}`);

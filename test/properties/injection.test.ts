@@ -45,7 +45,7 @@ const PLACES: Record<string, (v: string) => AppsDoc> = {
 const BASELINE: Record<string, string> = { overrideSpecial: '~', overrideSpecialPerKey: '~' };
 
 function base(top: Partial<AppsDoc>, web: AppsDoc['apps'][string] = {}): AppsDoc {
-  return { version: 1, repos: { tools: { url: 'ssh://x/t.git' }, factory: { url: 'ssh://x/f.git' } }, ...top, apps: { web: { repo: 'tools', manifests: 'chart/templates', secrets: { s: {} }, ...web } } } as AppsDoc;
+  return { version: 1, repos: { tools: { url: 'ssh://x/t.git' }, factory: { url: 'ssh://x/f.git' } }, ...top, apps: { web: { repo: 'tools', manifests: 'chart/templates', secrets: { s: {} }, ...web } } };
 }
 
 const strings = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.flatMap(strings) : v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => [k, ...strings(x)]) : []);

@@ -12,7 +12,7 @@ import { propertyParams } from '../support/params';
 // backend, the factory entry and the inventory agree with the contract's table (apps-yaml.md). The
 // expectations are written here from the table and checked on the parsed output; the namer is not used.
 
-type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type J = Record<string, any>;
 const first = (v: unknown): J => (Array.isArray(v) ? v[0] : v) as J;
 beforeAll(async () => { await parseHcl('warmup.tf', 'a = 1\n'); });
 

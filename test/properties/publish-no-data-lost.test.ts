@@ -485,7 +485,7 @@ describe('property 7: no data lost, publish', () => {
       fc.array(editArb, { minLength: 2, maxLength: 4 }), handArb,
       scenario,
     ), { ...propertyParams(72, 0.125), endOnFailure: !!process.env.JOINKEY_NO_SHRINK });
-    // eslint-disable-next-line no-console
+     
     console.log(`publish no-data-lost: ${JSON.stringify(stats)} in ${Date.now() - started} ms (JOINKEY_PROPERTY_RUNS=${PROPERTY_RUNS})`);
   }, Math.max(120_000, PROPERTY_RUNS * 15_000));
 });

@@ -39,7 +39,7 @@ describe('the generators themselves', () => {
       try {
         loadUncheckedModel('apps.yaml', text);
       } catch (e) {
-        throw new Error(`${(e as Error).message}\n--- input ---\n${text}`);
+        throw new Error(`${(e as Error).message}\n--- input ---\n${text}`, { cause: e });
       }
     }), propertyParams(2, 2));
   });

@@ -136,7 +136,6 @@ export const secretKey: fc.Arbitrary<string> = str(LOWER.toUpperCase() + LOWER +
 const envName: fc.Arbitrary<string> = fc.tuple(str(LOWER.toUpperCase() + '_', 1, 1), str(LOWER.toUpperCase() + DIGITS + '_', 0, 20)).map(([a, b]) => a + b);
 const objectName: fc.Arbitrary<string> = fc.oneof(dnsLabel(20), fc.tuple(dnsLabel(10), dnsLabel(10)).map(([a, b]) => `${a}.${b}`));
 const restartTarget = fc.tuple(fc.constantFrom('Deployment', 'DaemonSet', 'StatefulSet', 'argo.Rollout'), objectName).map(([k, n]) => `${k}/${n}`);
-const workloadTarget = fc.tuple(fc.constantFrom('Deployment', 'DaemonSet', 'StatefulSet'), objectName).map(([k, n]) => `${k}/${n}`);
 
 const uniq = <T>(arb: fc.Arbitrary<T>, max: number, min = 0) => fc.uniqueArray(arb, { minLength: min, maxLength: max });
 const maybe = <T>(arb: fc.Arbitrary<T>, freq = 2) => fc.option(arb, { nil: undefined, freq });
@@ -287,7 +286,7 @@ function appArb(seed: AppSeed, repoIds: readonly string[], loose: boolean): fc.A
       if (k.setNs) spec.namespace = boundNs[k.ns % boundNs.length]!;
       if (k.kind === 'keys') spec.keys = k.keys;
       if (k.kind === 'generate' && app.repo !== undefined) {
-        spec.generate = k.keys.map((key, j) => (k.options[j] ? { [key]: k.options[j]! } : key));
+        spec.generate = k.keys.map((key, j) => (k.options[j] ? { [key]: k.options[j] } : key));
         if (k.length !== undefined) spec.length = k.length;
       }
       secrets[s] = spec;
@@ -488,7 +487,7 @@ export function printYaml(doc: Data | AppsDoc, fmt: Format = DEFAULT_FORMAT): st
     if (typeof v !== 'string') return String(v);
     const r = rand();
     if (r < 0.6 && plainOk(v, flow)) return v;
-    if (r < 0.8 && !/[\n\r\t\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(v)) return `'${v.replace(/'/g, "''")}'`;
+    if (r < 0.8 && !/[\p{Cc}\u2028\u2029\ufeff]/u.test(v)) return `'${v.replace(/'/g, "''")}'`;
     return JSON.stringify(v).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   };
   const key = (k: string, flow: boolean) => scalar(k, flow);

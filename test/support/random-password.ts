@@ -63,7 +63,7 @@ export function characterSet(args: InstanceArguments): string {
 export function drawPassword(args: InstanceArguments): string {
   const special = typeof args.override_special === 'string' && args.override_special !== '' ? args.override_special : SPECIAL;
   const pick = (set: string, n: number) => Array.from({ length: n }, () => set[randomInt(set.length)]!);
-  const min = (name: string) => (typeof args[name] === 'number' ? (args[name] as number) : 0);
+  const min = (name: string) => (typeof args[name] === 'number' ? (args[name]) : 0);
   const chars = [...pick(NUMERIC, min('min_numeric')), ...pick(LOWER, min('min_lower')), ...pick(UPPER, min('min_upper')), ...pick(special, min('min_special'))];
   chars.push(...pick(characterSet(args), (args.length as number) - chars.length));
   for (let i = chars.length - 1; i > 0; i--) {
