@@ -8,6 +8,7 @@ import { readReposDir } from '../src/inventory/load';
 import { loadModel } from '../src/model';
 import { renderTree } from '../src/render';
 import { captureIo } from './support/git-fixture';
+import { BUNDLED_APPS_YAML, HAND_WRITTEN_SIDE, PLATFORM_FIXTURE, PLATFORM_REPOS } from './support/platform';
 
 /**
  * `joinkey check --repos-dir` wired to the live inventory (issue 9, part 2): on the guidebook's
@@ -16,25 +17,9 @@ import { captureIo } from './support/git-fixture';
  * hand-written side removed, or with apps that collide with nothing, the live rules are quiet.
  */
 
-const FIXTURE = join(__dirname, 'fixtures', 'platform');
-const BUNDLED = join(__dirname, '..', 'apps.yaml');
-const REPOS = ['tools', 'factory', 'cms'];
-
-/** The hand-written side of every conflict of the bundled apps.yaml on the fixture, per file. */
-export const HAND_WRITTEN_SIDE = [
-  'cms/iac/main.tf',
-  'factory/postgres/iac/terraform.tfvars',
-  'tools/crowdsec/iac/main.tf',
-  'tools/crowdsec/templates/vaultauth.yaml',
-  'tools/crowdsec/templates/vaultdynamicsecret.yaml',
-  'tools/hashicorp-vault/iac/factory_auth.tf',
-  'tools/hashicorp-vault/iac/terraform.tfvars',
-  'tools/plausible/iac/main.tf',
-  'tools/plausible/resources/geoipsecret.yaml',
-  'tools/plausible/resources/vaultauth.yaml',
-  'tools/plausible/resources/vaultdynamicsecret.yaml',
-  'tools/plausible/resources/vaultsecret.yaml',
-];
+const FIXTURE = PLATFORM_FIXTURE;
+const BUNDLED = BUNDLED_APPS_YAML;
+const REPOS = [...PLATFORM_REPOS];
 
 let root: string;
 let expected: LiveFinding[];
