@@ -10,23 +10,33 @@
 const TIERS = [
   { cli: '^src/cli\\.ts$' },
   { commands: '^src/commands/' },
-  // What consumes the rendered file set: publish (git), gitea (PRs), check, output (the writer).
-  { publish: '^src/publish/', gitea: '^src/gitea/', check: '^src/check/', output: '^src/output/' },
+  // What consumes the rendered file set: publish (git), check, output (the writer).
+  { publish: '^src/publish/', check: '^src/check/', output: '^src/output/' },
+  // Adapters and views they use: the Gitea PR client, the Vault access review.
+  { gitea: '^src/gitea/', access: '^src/access/' },
+  // The live change plan (what an apply would do), built on the inventory.
+  { live: '^src/live/' },
+  // The objects a repo's files declare, generated and hand-written alike.
+  { inventory: '^src/inventory/' },
   // Assembles the file set from the renderers.
-  { render: '^src/render/(?!files\\.ts$)' },
+  { render: '^src/render/(?!(files|provenance)\\.ts$)' },
   // One kind of file each (VSO manifests, OpenTofu, YAML text, docs), and the schema validators.
   { charts: '^src/charts/', 'tofu-gen': '^src/tofu-gen/', emit: '^src/emit/', docs: '^src/docs/', validate: '^src/validate/' },
   // The join-key view of one app: what explain prints, docs and PR bodies show.
   { explain: '^src/explain/' },
-  // The file set's types and constants (paths, the marker, the ownership file).
-  { 'file-set': '^src/render/files\\.ts$' },
-  // The resolved model (load + resolve).
-  { model: '^src/model/(?!(names|defaults)\\.ts$)' },
-  // apps.yaml: schema, cross-field rules, YAML positions.
+  // The file set's types and provenance.
+  { 'file-set': '^src/render/(files|provenance)\\.ts$' },
+  // load -> resolve -> validate, in one call (model/index.ts).
+  { 'model-entry': '^src/model/index\\.ts$' },
+  // The rule layer: one validation pass over the resolved model.
+  { rules: '^src/rules/' },
+  // The resolved model (resolve).
+  { model: '^src/model/(?!(index|names|defaults)\\.ts$)' },
+  // apps.yaml: schema, shape, YAML positions.
   { config: '^src/config/' },
-  // Leaves, usable by every layer: errors, small utilities, the namer and the defaults (the load
-  // rules enforce the namer's limits, so config needs them too).
-  { leaf: '^src/(errors\\.ts$|util/|model/names\\.ts$|model/defaults\\.ts$)' },
+  // Leaves, usable by every layer: errors, the CLI io type, small utilities, the markers and
+  // ownership rule, the namer and the defaults (the shape rules enforce the namer's limits).
+  { leaf: '^src/(errors\\.ts$|cli-io\\.ts$|ownership\\.ts$|util/|model/names\\.ts$|model/defaults\\.ts$)' },
 ];
 
 const layerRules = TIERS.flatMap((tier, t) =>

@@ -1,4 +1,4 @@
-/** A small log-log line chart as SVG text, for bench/scaling.svg. */
+/** Small SVG charts for the bench: a log-log line chart (bench/scaling.svg) and ratio bars against their goals (bench/ratios.svg). */
 
 export interface Series {
   readonly name: string;
@@ -58,4 +58,56 @@ function label(v: number): string {
 
 function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+}
+
+/** One measured ratio a / b, with its goal (at most `goal` x) when it has one. */
+export interface Ratio {
+  readonly name: string;
+  /** Where it was measured, e.g. "1,000 apps". */
+  readonly at: string;
+  readonly a: number;
+  readonly b: number;
+  readonly goal?: number;
+  readonly note?: string;
+}
+
+/** One bar per ratio on a log axis, a black tick at its goal; green when met, red when not, grey without a goal. */
+export function ratioSvg(ratios: readonly Ratio[]): string {
+  const row = 26;
+  const left = 540;
+  const right = 90;
+  const width = 1080;
+  const top = 30;
+  const height = top + row * ratios.length + 40;
+  const values = ratios.flatMap((r) => [r.a / r.b, ...(r.goal === undefined ? [] : [r.goal])]).filter((v) => v > 0 && Number.isFinite(v));
+  const [d0, d1] = decades(Math.min(0.5, ...values), Math.max(2, ...values));
+  const px = (v: number) => left + ((Math.log10(v) - d0) / (d1 - d0)) * (width - left - right);
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+  ];
+  for (let d = d0; d <= d1; d++) {
+    const x = px(10 ** d).toFixed(1);
+    out.push(`<line x1="${x}" y1="${top - 6}" x2="${x}" y2="${height - 34}" stroke="#ddd"/>`, `<text x="${x}" y="${height - 20}" text-anchor="middle">${label(10 ** d)}x</text>`);
+  }
+  const one = px(1).toFixed(1);
+  out.push(`<line x1="${one}" y1="${top - 6}" x2="${one}" y2="${height - 34}" stroke="#999"/>`);
+  out.push(`<text x="${left}" y="${height - 6}">ratio (log); black tick: the goal (at most)</text>`);
+  ratios.forEach((r, i) => {
+    const v = r.a / r.b;
+    const y = top + i * row;
+    const color = r.goal === undefined ? '#7f7f7f' : v <= r.goal ? '#2ca02c' : '#d62728';
+    const x0 = px(10 ** d0);
+    out.push(`<text x="${left - 8}" y="${y + 9}" text-anchor="end" dominant-baseline="middle">${escape(r.name)}</text>`);
+    if (Number.isFinite(v) && v > 0) {
+      out.push(`<rect x="${x0.toFixed(1)}" y="${y}" width="${Math.max(1, px(v) - x0).toFixed(1)}" height="18" fill="${color}"/>`);
+      out.push(`<text x="${(Math.max(px(v), r.goal === undefined ? 0 : px(r.goal)) + 6).toFixed(1)}" y="${y + 9}" dominant-baseline="middle">${v.toFixed(2)}x</text>`);
+    }
+    if (r.goal !== undefined) {
+      const g = px(r.goal).toFixed(1);
+      out.push(`<line x1="${g}" y1="${y - 3}" x2="${g}" y2="${y + 21}" stroke="black" stroke-width="2"/>`);
+    }
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
 }

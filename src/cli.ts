@@ -2,16 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDiagnosticWithSource, InputError, InternalError, JoinkeyError } from './errors';
 import { packageRoot } from './util/package-root';
+import type { CliIo, Command } from './cli-io';
 
-/** What a command may touch: the only place argv, env, cwd and the streams come in. */
-export interface CliIo {
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly stdout: { write(s: string): unknown; isTTY?: boolean };
-  readonly stderr: { write(s: string): unknown; isTTY?: boolean };
-}
-
-export type Command = (args: string[], io: CliIo) => Promise<number>;
+export type { CliIo, Command } from './cli-io';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   synth: { summary: 'render apps.yaml into OUT/<repo>/<path> (default dist/)', load: async () => (await import('./commands/synth')).run },

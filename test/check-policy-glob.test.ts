@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { checkModel } from '../src/check';
-import { globIntersects, globMatches, ResourceIndex } from '../src/check/glob';
+import { globIntersects, globMatches, ResourceIndex } from '../src/util/vault-glob';
 import { cli, HEAD, load, located } from './helpers/check';
 
 describe("Vault's glob semantics", () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadModel } from '../src/model';
 import { renderTree } from '../src/render';
+import { base64encode, characterSet, decode64, drawPassword, forEachKeys, instanceArguments } from './support/random-password';
 
 /**
  * The guidebook's worked examples (../shared/seed/secrets-and-vso.md), checked fact by fact on
@@ -66,7 +67,7 @@ describe('worked example: Plausible (tools namespace)', () => {
 
   it('IaC: SECRET_KEY_BASE and TOTP_VAULT_KEY from random_password, base64-encoded, written to kvv2/plausible/config; state prefix tools/plausible/main', async () => {
     const secrets = await hcl('tools', 'plausible/iac/secrets.gen.tf');
-    expect(secrets.resource.random_password.config[0].for_each).toBe('${toset(["SECRET_KEY_BASE", "TOTP_VAULT_KEY"])}');
+    expect(forEachKeys(secrets.resource.random_password.config[0])).toEqual(['SECRET_KEY_BASE', 'TOTP_VAULT_KEY']);
     const kv = secrets.resource.vault_kv_secret_v2.config[0];
     expect(kv).toMatchObject({ mount: 'kvv2', name: 'plausible/config' });
     expect(kv.data_json).toMatch(/base64encode\(password\.result\)/);
@@ -76,6 +77,46 @@ describe('worked example: Plausible (tools namespace)', () => {
     expect(backend.provider.vault[0].auth_login_jwt[0]).toEqual({ mount: 'gitea_jwt', role: 'gitea_cicd_plausible' });
     const roles = await hcl('tools', 'plausible/iac/app_roles.gen.tf');
     expect(roles.module.app_roles[0]).toMatchObject({ name: 'plausible', service_account_namespaces: ['tools'], database: 'plausible' });
+  });
+});
+
+describe('Plausible boots with the generated kvv2/plausible/config (its config/runtime.exs)', () => {
+  // VSO copies each kv string into the Secret, so Plausible's env values are the kv values.
+  /** runtime.exs: Base.decode64 of TOTP_VAULT_KEY must succeed and give exactly 32 bytes. */
+  const acceptsTotpVaultKey = (value: string) => decode64(value)?.length === 32;
+  /** runtime.exs: SECRET_KEY_BASE must be at least 64 bytes. */
+  const acceptsSecretKeyBase = (value: string) => Buffer.byteLength(value, 'utf8') >= 64;
+  const password = async () => (await hcl('tools', 'plausible/iac/secrets.gen.tf')).resource.random_password.config[0];
+  const samples = (args: Record<string, unknown>, n = 200) => Array.from({ length: n }, () => base64encode(drawPassword(args)));
+
+  it('the Plausible checks are the real ones: `openssl rand -base64 32` passes, 31 or 33 bytes and bad base64 do not', () => {
+    const openssl = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 37 + 11) % 256)).toString('base64');
+    expect(acceptsTotpVaultKey(openssl(32))).toBe(true);
+    expect([openssl(31), openssl(33), `openssl${openssl(32)}`, openssl(32).replace(/=$/, '')].map(acceptsTotpVaultKey)).toEqual([false, false, false, false]);
+  });
+
+  it('kv holds base64encode(result) of each key\'s own random_password instance', async () => {
+    const kv = (await hcl('tools', 'plausible/iac/secrets.gen.tf')).resource.vault_kv_secret_v2.config[0];
+    expect(kv).toMatchObject({ mount: 'kvv2', name: 'plausible/config' });
+    expect(kv.data_json).toBe('${jsonencode({\n    for key, password in random_password.config : key => base64encode(password.result)\n  })}');
+  });
+
+  it('TOTP_VAULT_KEY: 32 characters from an ASCII set, so its base64 always decodes to exactly 32 bytes', async () => {
+    const args = instanceArguments(await password(), 'TOTP_VAULT_KEY');
+    expect(args.length).toBe(32);
+    expect([...characterSet(args)].every((c) => c.charCodeAt(0) < 0x80)).toBe(true);
+    expect(samples(args).every(acceptsTotpVaultKey)).toBe(true);
+  });
+
+  it('the 64-character password joinkey rendered before, or any other length, would stop Plausible from booting', async () => {
+    const args = instanceArguments(await password(), 'TOTP_VAULT_KEY');
+    for (const length of [64, 31, 33, 44]) expect(samples({ ...args, length }, 20).some(acceptsTotpVaultKey), `length ${length}`).toBe(false);
+  });
+
+  it('SECRET_KEY_BASE: 64 characters, so at least 64 bytes (88 once base64-encoded)', async () => {
+    const args = instanceArguments(await password(), 'SECRET_KEY_BASE');
+    expect(args).toEqual({ length: 64, special: true });
+    expect(samples(args).every((v) => acceptsSecretKeyBase(v) && decode64(v)!.length === 64)).toBe(true);
   });
 });
 

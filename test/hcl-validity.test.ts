@@ -114,7 +114,7 @@ describe('rendered HCL against the provider schemas', () => {
     const f = renderAll(models['apps.yaml']!).find((x) => x.path === 'plausible/iac/secrets.gen.tf')!;
     const doc = await parseHcl(f.path, f.content);
     expect(doc.resource).toEqual({
-      random_password: { config: [{ for_each: '${toset(["SECRET_KEY_BASE", "TOTP_VAULT_KEY"])}', length: 64, special: true }] },
+      random_password: { config: [{ for_each: { SECRET_KEY_BASE: { length: 64, keepers: null }, TOTP_VAULT_KEY: { length: 32, keepers: { rotation: '1' } } }, length: '${each.value.length}', special: true, keepers: '${each.value.keepers}' }] },
       vault_kv_secret_v2: {
         config: [{
           mount: 'kvv2',

@@ -8,7 +8,7 @@ import { consumerResourceLabel, secretResourceLabel } from '../src/model/names';
 import { markerLine, type RenderedFile } from '../src/render/files';
 import { BLOCK_HELPERS, COMPILE_OPTIONS, createEngine, HCL_HELPERS, readTemplates } from '../src/tofu-gen/engine';
 import { TofuGenError } from '../src/tofu-gen/errors';
-import { alignAttributes, hclEscape, hclList, hclNumber, hclString, resourceLabel } from '../src/tofu-gen/hcl';
+import { alignAttributes, hclEscape, hclList, hclNumber, hclString, hclValue, resourceLabel } from '../src/tofu-gen/hcl';
 import { renderAppTofu, renderCentralTofu } from '../src/tofu-gen';
 import { TEMPLATES_DIR, templatesDir } from '../src/tofu-gen/package-root';
 import { packageRoot } from '../src/util/package-root';
@@ -196,9 +196,13 @@ provider "vault" {
 # vault_kv_secret_v2. No secret value is written in this file.
 
 resource "random_password" "config" {
-  for_each = toset(["SECRET_KEY_BASE", "TOTP_VAULT_KEY"])
-  length   = 64
-  special  = true
+  for_each = {
+    "SECRET_KEY_BASE" = { length = 64, keepers = null }
+    "TOTP_VAULT_KEY"  = { length = 32, keepers = { rotation = "1" } }
+  }
+  length  = each.value.length
+  special = true
+  keepers = each.value.keepers
 }
 
 resource "vault_kv_secret_v2" "config" {
@@ -386,6 +390,16 @@ describe('HCL value writers', () => {
     expect(hclString('\uD83C\uDF89')).toBe('"🎉"');
   });
 
+  it('writes literal values: numbers, booleans, escaped strings, null and flat string maps', () => {
+    expect([hclValue(32), hclValue(false), hclValue(true), hclValue(null)]).toEqual(['32', 'false', 'true', 'null']);
+    expect(hclValue('!${"%{')).toBe('"!$${\\"%%{"');
+    expect(hclValue({ rotation: '2' })).toBe('{ rotation = "2" }');
+    expect(hclValue({ 'a.b': 'x', c_d: 'y"' })).toBe('{ "a.b" = "x", c_d = "y\\"" }');
+    expect(hclValue({})).toBe('{}');
+    expect(() => hclValue(1.5)).toThrow(TofuGenError);
+    expect(() => hclValue([] as never)).toThrow(TofuGenError);
+  });
+
   it('writes lists, numbers and labels', () => {
     expect(hclList([])).toBe('[]');
     expect(hclList(['read', 'li"st'])).toBe('["read", "li\\"st"]');
@@ -559,7 +573,7 @@ describe('template lint', () => {
     // The raw text agrees: every {{...}} is a block tag, else, a comment, or an hcl helper call.
     const tags = [...text.matchAll(/\{\{~?([^}]*?)~?\}\}/g)].map((m) => m[1]!.trim());
     for (const tag of tags) {
-      expect(tag, `{{${tag}}} in ${name}`).toMatch(/^(#(each|if|unless|with) |\/(each|if|unless|with)$|else$|!|(hcl|hclList|hclNumber|hclIdent) [A-Za-z_.]+$)/);
+      expect(tag, `{{${tag}}} in ${name}`).toMatch(new RegExp(`^(#(each|if|unless|with) |\\/(each|if|unless|with)$|else$|!|(${Object.keys(HCL_HELPERS).join('|')}) [A-Za-z_.]+$)`));
     }
     expect(text).not.toContain('{{{');
   });

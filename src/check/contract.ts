@@ -1,4 +1,3 @@
-import { parse as parseHcl } from '@cdktn/hcl2json';
 import type { PathSegment } from '../config/source';
 import { APP_ROLES_MODULE } from '../model/defaults';
 import type { AppModel, Model } from '../model/model';
@@ -8,6 +7,8 @@ import { finding, type Finding } from '../rules/finding';
 import { fileTargets } from '../rules/files';
 import { parseHclType, typeMismatches, typeText, type HclType, type TypeMismatch } from './hcl-types';
 import { editDistance } from '../util/edit-distance';
+import { inlineParser, parseHcl, type HclParse, type HclParser } from '../validate/hcl-parse';
+import type { ParsedTree } from '../validate/parsed-tree';
 
 /**
  * The contract with the target repos (`--repos-dir`): their hand-written variables.tf must declare
@@ -34,9 +35,24 @@ const MODULE_META = new Set(['source', 'version', 'providers', 'count', 'for_eac
 
 interface Variable { readonly type: HclType; readonly required: boolean }
 
-export async function checkContract(model: Model, tree: FileTree, read: RepoReader): Promise<Finding[]> {
+/** How check/index.ts shares its parsing: the rendered files parsed already, and its HCL parser for the target repos' files. */
+export interface ContractParsing {
+  readonly parsed?: ParsedTree;
+  readonly parser?: HclParser;
+}
+
+export async function checkContract(model: Model, tree: FileTree, read: RepoReader, parsing: ContractParsing = {}): Promise<Finding[]> {
   const out: Finding[] = [];
   const origins = fileOrigins(model);
+  const parser = parsing.parser ?? inlineParser;
+  /** A file of the target repos, or a rendered one (`repo` given: taken from `parsing.parsed` when there). */
+  const parseOrFinding = async (where: string, text: string, origin: PathSegment[], sink: Finding[], rendered?: { repo: string; path: string }): Promise<Record<string, unknown> | undefined> => {
+    const known = rendered && parsing.parsed?.hcl(rendered.repo, rendered.path);
+    const result: HclParse = known ? await known : await parseHcl({ name: where.replace(/[^A-Za-z0-9_.-]/g, '_'), content: text }, parser);
+    if (result.body) return result.body;
+    sink.push(finding('contract-unreadable', origin, `${where} does not parse as HCL (${result.error.split('\n')[0]}); fix the file in the target repo`, { at: 'key' }));
+    return undefined;
+  };
 
   // hand-written files where joinkey writes
   for (const [repo, files] of tree) {
@@ -63,9 +79,9 @@ export async function checkContract(model: Model, tree: FileTree, read: RepoRead
     const rendered = tree.get(c.repo)?.get(c.file);
     if (rendered === undefined) continue;
     const varsPath = `${c.dir}/variables.tf`;
-    const vars = await readVariables(read, c.repo, varsPath, c.origin, out);
+    const vars = await readVariables(read, c.repo, varsPath, c.origin, out, parseOrFinding);
     if (!vars) continue;
-    const values = await parseOrFinding(`${c.repo}:${c.file}`, rendered, c.origin, out);
+    const values = await parseOrFinding(`${c.repo}:${c.file}`, rendered, c.origin, out, { repo: c.repo, path: c.file });
     if (!values) continue;
     for (const [name, value] of Object.entries(values)) {
       const v = vars.get(name);
@@ -83,12 +99,12 @@ export async function checkContract(model: Model, tree: FileTree, read: RepoRead
   const appsWithIac = model.apps.filter((a) => a.target && tree.get(a.target.repo)?.has(a.target.files.appRoles));
   if (appsWithIac.length) {
     const varsPath = `${mod.dir}/variables.tf`;
-    const vars = await readVariables(read, mod.repo, varsPath, ['vault', 'appRolesModule'], out);
+    const vars = await readVariables(read, mod.repo, varsPath, ['vault', 'appRolesModule'], out, parseOrFinding);
     if (vars) {
       for (const app of appsWithIac) {
         const file = app.target!.files.appRoles;
         const where = `${app.target!.repo}:${file}`;
-        const parsed = await parseOrFinding(where, tree.get(app.target!.repo)!.get(file)!, [...app.origin], out);
+        const parsed = await parseOrFinding(where, tree.get(app.target!.repo)!.get(file)!, [...app.origin], out, { repo: app.target!.repo, path: file });
         const blocks = (parsed?.module ?? {}) as Record<string, Record<string, unknown>[]>;
         for (const [label, list] of Object.entries(blocks)) {
           for (const block of list) {
@@ -137,7 +153,9 @@ export function appRolesModuleLocation(model: Model): { repo: string; dir: strin
   return APP_ROLES_MODULE;
 }
 
-async function readVariables(read: RepoReader, repo: string, path: string, origin: PathSegment[], out: Finding[]): Promise<Map<string, Variable> | undefined> {
+type ParseOrFinding = (where: string, text: string, origin: PathSegment[], out: Finding[]) => Promise<Record<string, unknown> | undefined>;
+
+async function readVariables(read: RepoReader, repo: string, path: string, origin: PathSegment[], out: Finding[], parseOrFinding: ParseOrFinding): Promise<Map<string, Variable> | undefined> {
   const text = read(repo, path);
   if (text === undefined) {
     out.push(finding('contract-undeclared', origin, `${repo}:${path} does not exist in the target repo, so nothing declares the variables joinkey sets; check --repos-dir (it must hold ${repo}/) and the dir in apps.yaml`, { at: 'key' }));
@@ -159,15 +177,6 @@ async function readVariables(read: RepoReader, repo: string, path: string, origi
     vars.set(name, { type, required: !('default' in block) });
   }
   return vars;
-}
-
-async function parseOrFinding(where: string, text: string, origin: PathSegment[], out: Finding[]): Promise<Record<string, unknown> | undefined> {
-  try {
-    return (await parseHcl(where.replace(/[^A-Za-z0-9_.-]/g, '_'), text)) as Record<string, unknown>;
-  } catch (e) {
-    out.push(finding('contract-unreadable', origin, `${where} does not parse as HCL (${String((e as Error).message ?? e).split('\n')[0]}); fix the file in the target repo`, { at: 'key' }));
-    return undefined;
-  }
 }
 
 function mismatchFinding(model: Model, m: TypeMismatch, ctx: { kind: 'variable' | 'argument'; name: string; where: string; declaredIn: string; app?: AppModel }): Finding {

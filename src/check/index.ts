@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { compareDiagnostics, type Diagnostic } from '../errors';
-import { liveConflicts, type HclParser, type RepoTrees } from '../inventory';
+import { liveConflicts, type HclParser as InventoryParser, type RepoTrees } from '../inventory';
 import { fileOf } from '../inventory/conflicts';
 import type { Model } from '../model/model';
-import { renderTree } from '../render';
+import { renderFiles } from '../render';
 import type { FileTree } from '../render/files';
-import { validateHcl } from '../validate/hcl';
+import { hclProblems, loadProviderSchemas } from '../validate/hcl';
 import { ManifestValidator } from '../validate/manifests';
+import { HclThread, type HclParser } from '../validate/hcl-parse';
+import { ParsedTree, parseRender } from '../validate/parsed-tree';
 import { checkContract, fileOrigins, type RepoReader } from './contract';
 import { checkModel, compareFindings, finding, type Finding } from '../rules';
 import { checkRendered } from './rendered';
@@ -23,6 +25,8 @@ export interface CheckOptions {
   readonly repos?: RepoReader;
   /** Validate manifests and HCL against the VSO CRD and provider schemas (slow to start); default true. */
   readonly schemas?: boolean;
+  /** Parses the rendered HCL; default: an HclThread started by runChecks (pass one started earlier to hide its start-up). */
+  readonly hcl?: HclParser;
 }
 
 /**
@@ -31,32 +35,46 @@ export interface CheckOptions {
  * target repos. Findings are sorted; warnings never make it fail.
  */
 export async function runChecks(model: Model, options: CheckOptions = {}): Promise<Finding[]> {
-  const findings = checkModel(model);
-  if (findings.some((f) => f.severity === 'error')) return findings;
-  const tree = options.tree ?? renderTree(model);
-  findings.push(...(await checkRendered(model, tree)));
-  if (options.schemas !== false) findings.push(...(await schemaFindings(model, tree)));
-  if (options.repos) findings.push(...(await checkContract(model, tree, options.repos)));
-  return findings.sort(compareFindings);
+  // HCL is parsed on a worker thread, which parses while this thread renders and checks the manifests.
+  const thread = options.hcl ? undefined : new HclThread();
+  const hcl = options.hcl ?? thread!.parse;
+  try {
+    const findings = checkModel(model);
+    if (findings.some((f) => f.severity === 'error')) return findings;
+    const { tree, parsed } = options.tree ? { tree: options.tree, parsed: ParsedTree.of(options.tree, hcl) } : parseRender(renderFiles(model), hcl);
+    const [rendered, schemas] = await Promise.all([checkRendered(model, tree, parsed), options.schemas === false ? [] : schemaFindings(model, tree, parsed)]);
+    findings.push(...rendered, ...schemas);
+    if (options.repos) findings.push(...(await checkContract(model, tree, options.repos, { parsed, parser: hcl })));
+    return findings.sort(compareFindings);
+  } finally {
+    void thread?.close();
+  }
 }
 
-/** The CRD schema and provider schema validators, run on every generated file. */
-export async function schemaFindings(model: Model, tree: FileTree): Promise<Finding[]> {
+/** The CRD schema and provider schema validators, run on every generated file (each schema loaded once). */
+export async function schemaFindings(model: Model, tree: FileTree, parsed: ParsedTree = ParsedTree.of(tree)): Promise<Finding[]> {
   const origins = fileOrigins(model);
   const manifests = new ManifestValidator();
+  const providers = loadProviderSchemas();
   const out: Finding[] = [];
+  const originOf = (repo: string, path: string) => origins.get(`${repo}:${path}`) ?? [];
+  // The manifests first: they are parsed already, while the HCL may still be parsing.
   for (const [repo, files] of tree) {
-    for (const [path, content] of files) {
-      const origin = origins.get(`${repo}:${path}`) ?? [];
-      if (/\.ya?ml$/.test(path)) {
-        for (const p of manifests.validateText(`${repo}:${path}`, content)) {
-          out.push(finding('crd-schema', origin, `${p.object} in ${p.file}: ${p.message}; this is a joinkey bug, please report it`, { at: 'key' }));
-        }
-      } else if (path.endsWith('.tf') || path.endsWith('.tfvars')) {
-        for (const p of await validateHcl(`${repo}:${path}`, content)) {
-          const where = [p.address, p.argument].filter(Boolean).join(' ');
-          out.push(finding('provider-schema', origin, `${p.file}${where ? ` ${where}` : ''}: ${p.message}; this is a joinkey bug, please report it`, { at: 'key' }));
-        }
+    for (const path of files.keys()) {
+      const docs = parsed.yaml(repo, path);
+      if (!docs) continue;
+      for (const p of manifests.validateDocuments(`${repo}:${path}`, docs)) {
+        out.push(finding('crd-schema', originOf(repo, path), `${p.object} in ${p.file}: ${p.message}; this is a joinkey bug, please report it`, { at: 'key' }));
+      }
+    }
+  }
+  for (const [repo, files] of tree) {
+    for (const path of files.keys()) {
+      const hcl = parsed.hcl(repo, path);
+      if (!hcl) continue;
+      for (const p of hclProblems(`${repo}:${path}`, await hcl, providers)) {
+        const where = [p.address, p.argument].filter(Boolean).join(' ');
+        out.push(finding('provider-schema', originOf(repo, path), `${p.file}${where ? ` ${where}` : ''}: ${p.message}; this is a joinkey bug, please report it`, { at: 'key' }));
       }
     }
   }
@@ -72,7 +90,7 @@ export const LIVE_UNREADABLE_RULE = 'live-unreadable';
  * already held included, each with its other side as `related`; and what the inventory could not
  * read, as `live-unreadable` warnings. Files are `repo/path`; sorted.
  */
-export async function checkLive(tree: FileTree, checkouts: RepoTrees, parser: HclParser): Promise<Diagnostic[]> {
+export async function checkLive(tree: FileTree, checkouts: RepoTrees, parser: InventoryParser): Promise<Diagnostic[]> {
   const { inventory, findings } = await liveConflicts(checkouts, tree, { parser });
   const unreadable: Diagnostic[] = inventory.unreadable.map((u) => ({
     file: fileOf(u.at),

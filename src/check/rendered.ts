@@ -1,8 +1,8 @@
-import { parse as parseHcl } from '@cdktn/hcl2json';
-import { parseAllDocuments } from 'yaml';
 import type { PathSegment } from '../config/source';
 import type { Model } from '../model/model';
 import { DOCS_REPO, type FileTree } from '../render/files';
+import { ParsedTree } from '../validate/parsed-tree';
+import type { YamlDoc } from '../validate/yaml-docs';
 import { fileOrigins } from './contract';
 import { finding, type Finding } from '../rules/finding';
 import { bindingProblem } from '../rules/invariants';
@@ -11,22 +11,36 @@ import { bindingProblem } from '../rules/invariants';
  * Invariants of the rendered output itself, read back from the file tree the way the target repos
  * will see it: the factory ordering, the VSO pitfalls that the CRD schemas cannot express, the
  * service account AND namespace binding of every rendered VaultAuth, Helm's "{{", and deprecated
- * Kubernetes auth role options. Pure; async only because the HCL parser is.
+ * Kubernetes auth role options. Pure; async only because the HCL parser is. `parsed` is the tree's
+ * files parsed (shared with the schema checks); parsed here when absent.
  */
-export async function checkRendered(model: Model, tree: FileTree): Promise<Finding[]> {
+export async function checkRendered(model: Model, tree: FileTree, parsed: ParsedTree = ParsedTree.of(tree)): Promise<Finding[]> {
   const out: Finding[] = [];
   const origins = fileOrigins(model);
   const originOf = (repo: string, path: string): PathSegment[] => origins.get(`${repo}:${path}`) ?? [];
+
+  // The manifests first: they are parsed already, while the HCL may still be parsing.
+  for (const [repo, files] of tree) {
+    if (repo === DOCS_REPO) continue;
+    for (const [path, content] of files) {
+      const origin = originOf(repo, path);
+      // pitfall 10: Helm consumes "{{" in every file under templates/
+      if (path.split('/').slice(0, -1).includes('templates') && content.replace(/\{\{"\{\{"\}\}/g, '').includes('{{')) {
+        out.push(finding('helm-template-braces', origin, `${repo}:${path} lies in a Helm templates/ dir and holds "{{", which Helm would evaluate; escape it as {{"{{"}} or move the manifests out of templates/`, { at: 'key' }));
+      }
+      const docs = parsed.yaml(repo, path);
+      if (docs) out.push(...manifestFindings(model, repo, path, docs, origin));
+    }
+  }
 
   // 5. ordering: every database app has its role and database in factory's output
   const pg = model.central.postgres;
   const dbApps = model.apps.filter((a) => a.database);
   if (dbApps.length) {
-    const text = tree.get(pg.repo)?.get(pg.databasesFile);
-    const parsed = text === undefined ? undefined : await parseHcl('databases.tfvars', text).catch(() => undefined) as Record<string, unknown> | undefined;
+    const databases = (await parsed.hcl(pg.repo, pg.databasesFile))?.body;
     for (const app of dbApps) {
       const db = app.database!;
-      const entry = parsed ? findEntry(parsed, app.name) : undefined;
+      const entry = databases ? findEntry(databases, app.name) : undefined;
       const strings = entry === undefined ? [] : allStrings(entry);
       if (!strings.includes(db.role) || !strings.includes(db.name)) {
         out.push(finding('ordering', [...app.origin, 'database'], `app "${app.name}" has a database, but ${pg.repo}:${pg.databasesFile} has no entry creating role "${db.role}" and database "${db.name}"; the Vault dynamic role's GRANT ${db.role} fails without it, so factory's output must carry it and be applied first; this is a joinkey bug, please report it`, { at: 'key' }));
@@ -36,25 +50,21 @@ export async function checkRendered(model: Model, tree: FileTree): Promise<Findi
 
   for (const [repo, files] of tree) {
     if (repo === DOCS_REPO) continue;
-    for (const [path, content] of files) {
-      const origin = originOf(repo, path);
-      // pitfall 10: Helm consumes "{{" in every file under templates/
-      if (path.split('/').slice(0, -1).includes('templates') && content.replace(/\{\{"\{\{"\}\}/g, '').includes('{{')) {
-        out.push(finding('helm-template-braces', origin, `${repo}:${path} lies in a Helm templates/ dir and holds "{{", which Helm would evaluate; escape it as {{"{{"}} or move the manifests out of templates/`, { at: 'key' }));
-      }
-      if (/\.ya?ml$/.test(path)) out.push(...manifestFindings(model, repo, path, content, origin));
-      if (/\.tf$/.test(path)) out.push(...(await hclFindings(repo, path, content, origin)));
+    for (const path of files.keys()) {
+      if (!path.endsWith('.tf')) continue;
+      const hcl = (await parsed.hcl(repo, path))?.body;
+      if (hcl) out.push(...hclFindings(repo, path, hcl, originOf(repo, path)));
     }
   }
   return out;
 }
 
-function manifestFindings(model: Model, repo: string, path: string, text: string, origin: PathSegment[]): Finding[] {
+function manifestFindings(model: Model, repo: string, path: string, docs: readonly YamlDoc[], origin: PathSegment[]): Finding[] {
   const out: Finding[] = [];
   const where = `${repo}:${path}`;
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length) continue; // the CRD schema check reports unparsable YAML
-    const obj = doc.toJS() as Record<string, any> | null;
+  for (const doc of docs) {
+    if (doc.error !== undefined) continue; // the CRD schema check reports unparsable YAML
+    const obj = doc.value as Record<string, any> | null;
     if (!obj || typeof obj !== 'object') continue;
     const kind = String(obj.kind ?? '');
     const name = `${kind} ${obj.metadata?.namespace ?? '?'}/${obj.metadata?.name ?? '?'}`;
@@ -108,13 +118,8 @@ function manifestFindings(model: Model, repo: string, path: string, text: string
   return out;
 }
 
-async function hclFindings(repo: string, path: string, text: string, origin: PathSegment[]): Promise<Finding[]> {
-  let json: Record<string, any>;
-  try {
-    json = (await parseHcl(path.replace(/[^A-Za-z0-9_.-]/g, '_'), text)) as Record<string, any>;
-  } catch {
-    return []; // the provider schema check reports HCL that does not parse
-  }
+/** `json` is the file parsed; HCL that does not parse is reported by the provider schema check. */
+function hclFindings(repo: string, path: string, json: Record<string, any>, origin: PathSegment[]): Finding[] {
   const out: Finding[] = [];
   const roles = (json.resource?.vault_kubernetes_auth_backend_role ?? {}) as Record<string, Record<string, unknown>[]>;
   for (const [label, blocks] of Object.entries(roles)) {

@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliIo } from '../cli';
-import { checkLive, runChecks, underReposDir, type RepoReader } from '../check';
+import type { CliIo } from '../cli-io';
+import { checkLive, checkModel, runChecks, underReposDir, type RepoReader } from '../check';
 import { compareDiagnostics, formatFinding, InputError, JoinkeyError, type Diagnostic } from '../errors';
 import { hcl2jsonParser } from '../inventory';
 import { readReposDir } from '../inventory/load';
 import { renderTree } from '../render';
+import { HclThread } from '../validate/hcl-parse';
 import { readModel } from './common';
 
 const HELP = `Usage: joinkey check [--config apps.yaml] [--repos-dir DIR] [--format text|json]
@@ -45,22 +46,26 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (format !== 'text' && format !== 'json') throw new JoinkeyError(`--format must be text or json, not "${format}"`);
 
   let diagnostics: Diagnostic[];
+  const hcl = new HclThread(); // starts HCL's WebAssembly parser on a thread now, while apps.yaml is read
   try {
     const { model, source } = readModel(io.cwd, values.config);
     const reposDir = values['repos-dir'] === undefined ? undefined : path.resolve(io.cwd, values['repos-dir']);
     if (reposDir !== undefined && !isDir(reposDir)) throw new JoinkeyError(`--repos-dir ${values['repos-dir']} is not a directory; pass the dir that holds the checkouts as <dir>/<repo id>`);
-    const tree = renderTree(model);
-    const findings = await runChecks(model, reposDir === undefined ? { tree } : { tree, repos: repoReader(reposDir) });
-    diagnostics = findings.map((f) => source.at(f));
-    if (reposDir !== undefined) {
-      const checkouts = readReposDir(reposDir, model.repos.map((r) => r.id));
-      const live = await checkLive(tree, checkouts, hcl2jsonParser());
-      diagnostics.push(...live.map((d) => underReposDir(values['repos-dir']!, d)));
-    }
+    // the live check needs the render too (rendered once, for both), when the model's rules hold
+    const tree = reposDir === undefined || checkModel(model).some((f) => f.severity === 'error') ? undefined : renderTree(model);
+    // the live inventory parses on this thread while runChecks' HCL thread validates the render
+    const live = reposDir !== undefined && tree !== undefined ? checkLive(tree, readReposDir(reposDir, model.repos.map((r) => r.id)), hcl2jsonParser()) : Promise.resolve([]);
+    const [findings, conflicts] = await Promise.all([
+      runChecks(model, { hcl: hcl.parse, ...(reposDir === undefined ? {} : { repos: repoReader(reposDir) }), ...(tree ? { tree } : {}) }),
+      live,
+    ]);
+    diagnostics = [...findings.map((f) => source.at(f)), ...conflicts.map((d) => underReposDir(values['repos-dir']!, d))];
   } catch (e) {
     // the shape's errors (rule "input") and the rule layer's, each with its rule id
     if (!(e instanceof InputError)) throw e;
     diagnostics = [...e.diagnostics, ...e.warnings].map((d) => ({ ...d, rule: d.rule ?? 'input' }));
+  } finally {
+    void hcl.close();
   }
   diagnostics.sort(compareDiagnostics);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;

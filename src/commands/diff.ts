@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliIo } from '../cli';
+import type { CliIo } from '../cli-io';
 import { DEFAULT_CACHE_DIR } from '../publish';
 import { diffRepos, formatDiff } from '../publish/diff';
 import { gitEnvironment, gitFactory } from '../publish/git';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { CliIo } from '../cli';
+import type { CliIo } from '../cli-io';
 import { JoinkeyError } from '../errors';
 import { explainApp, explanationRows, formatTable } from '../explain';
 import { renderFiles } from '../render';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliIo } from '../cli';
+import type { CliIo } from '../cli-io';
 import { JoinkeyError } from '../errors';
 import { createGiteaClient, giteaTokenProblem } from '../gitea';
 import { branchNameProblem } from '../model/names';

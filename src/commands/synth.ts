@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliIo } from '../cli';
+import type { CliIo } from '../cli-io';
 import { diffTree, MAX_EXTRA, writeTree } from '../output/write';
 import { renderFiles } from '../render';
 import { readCheckedModel } from './common';

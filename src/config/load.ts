@@ -2,16 +2,18 @@ import * as z from 'zod';
 import { compareDiagnostics, InputError, type Diagnostic } from '../errors';
 import { AppsFileSchema, shown, type AppsFile } from './schema';
 import { parsePlainYaml } from './plain-yaml';
-import { ruleProblemsDespiteShape } from '../rules/salvage';
-import { shapeRule } from '../rules/shape';
 import { collectionKeyMessage, documentData, formatPath, yamlLib, YamlSource, type Path, type Problem } from './source';
 import { editDistance } from '../util/edit-distance';
+import { GENERATE_OPTIONS } from '../model/generated';
 
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
-export interface LoadedConfig {
-  readonly config: AppsFile;
+/** apps.yaml read as YAML: the data, its positions, and what the schema says of its shape. */
+export interface ReadConfig {
+  readonly raw: unknown;
   readonly source: YamlSource;
+  /** The shape problems (zod's issues); none when the data is an AppsFile. */
+  readonly issues: readonly z.core.$ZodIssue[];
 }
 
 /** The error for a file over MAX_INPUT_BYTES. */
@@ -65,11 +67,13 @@ function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
 }
 
 /**
- * Parses and validates apps.yaml text. Pure: the caller reads the file. Throws one InputError that
- * holds every problem, each at its line and column. Files that are fine as YAML are read by the
- * fast path (js-yaml, plain-yaml.ts); `yaml` parses the rest, and positions every problem.
+ * Parses apps.yaml text and checks its shape. Pure: the caller reads the file. Text that is not
+ * one readable YAML document throws one InputError, each problem at its line and column; shape
+ * problems are returned (`issues`, positioned by shapeProblems), so that the caller can run the
+ * rules on what can be salvaged and report everything at once. Files that are fine as YAML are
+ * read by the fast path (js-yaml, plain-yaml.ts); `yaml` parses the rest, and positions every problem.
  */
-export function loadAppsYaml(file: string, text: string): LoadedConfig {
+export function readAppsYaml(file: string, text: string): ReadConfig {
   if (text.length > MAX_INPUT_BYTES) throw inputTooLarge(file);
   const nul = text.indexOf('\u0000');
   if (nul >= 0) {
@@ -84,18 +88,22 @@ export function loadAppsYaml(file: string, text: string): LoadedConfig {
   const source = new YamlSource(file, text);
   const raw = parsePlainYaml(text) ?? readWithYaml(source);
   const parsed = AppsFileSchema.safeParse(raw);
-  // Shape only; the rules run on the resolved model (src/rules). When the shape is wrong, the rules
-  // still run on what can be salvaged, so that one run reports every problem.
+  // The validated input itself is what the resolver gets, not zod's copy: zod builds records as
+  // plain objects and drops a `__proto__` entry, where the readers' mappings have no prototype. The
+  // schema has no defaults or transforms (test/config-schema.test.ts), so the two are otherwise deep-equal.
   const issues = [...(parsed.success ? [] : parsed.error.issues), ...ownProtoKeyIssues(AppsFileSchema, raw, [])];
-  const problems: Problem[] = issues.length === 0 ? [] : [
-    ...issues.flatMap((i) => zodProblems(i, raw).map((p) => ({ ...p, ...shapeRule(i) }))),
-    ...ruleProblemsDespiteShape(raw, issues),
-  ];
-  if (problems.length) throw new InputError(dedupe(problems.map((p) => source.at(p))));
-  // The validated input itself, not zod's copy: zod builds records as plain objects and drops a
-  // `__proto__` entry, where the readers' mappings have no prototype. The schema has no defaults or
-  // transforms (test/config-schema.test.ts), so the two are otherwise deep-equal.
-  return { config: raw as AppsFile, source };
+  return { raw, source, issues };
+}
+
+/** The data of a ReadConfig without issues, as the schema's type. */
+export function appsFileOf(read: ReadConfig): AppsFile {
+  if (read.issues.length) throw new Error('internal: appsFileOf on a config with shape issues');
+  return read.raw as AppsFile;
+}
+
+/** The shape problems of a ReadConfig, each with what it applies to, for `source.at`. */
+export function shapeProblems(read: ReadConfig, tag: (issue: z.core.$ZodIssue) => Partial<Problem> = () => ({})): Problem[] {
+  return read.issues.flatMap((i) => zodProblems(i, read.raw).map((p) => ({ ...p, ...tag(i) })));
 }
 
 /**
@@ -143,7 +151,7 @@ function readWithYaml(source: YamlSource): unknown {
   for (const e of [...source.doc.errors, ...source.doc.warnings]) {
     diagnostics.push(source.diagnostic(e.pos[0], yamlErrorMessage(e.code, e.message, source.text[e.pos[0]])));
   }
-  if (diagnostics.length) throw new InputError(dedupe(diagnostics));
+  if (diagnostics.length) throw new InputError(dedupeDiagnostics(diagnostics));
 
   if (source.doc.contents === null) {
     throw new InputError([source.diagnostic(0, 'the file is empty; start with "version: 1", then repos and apps (see the README)')]);
@@ -247,6 +255,7 @@ const ALLOWED_KEYS: ReadonlyArray<[RegExp, readonly string[]]> = [
   [/^apps\.[^.]+$/, ['repo', 'manifests', 'iac', 'namespace', 'namespaces', 'serviceAccounts', 'opsPolicies', 'database', 'secrets', 'writes']],
   [/^apps\.[^.]+\.database$/, ['name', 'restart', 'urlEnv', 'urlContainer']],
   [/^apps\.[^.]+\.secrets\.[^.]+$/, ['serviceAccount', 'namespace', 'keys', 'generate', 'length']],
+  [/^apps\.[^.]+\.secrets\.[^.]+\.generate\.\d+\..+$/, GENERATE_OPTIONS],
   [/^consumers\.[^.]+$/, ['serviceAccount', 'namespace', 'reads']],
 ];
 
@@ -263,7 +272,8 @@ function unknownKeyMessage(key: string, allowed: readonly string[]): string {
   return `unknown key ${shown(key)}.${suggestion} Allowed here: ${allowed.join(', ') || '(none)'}`;
 }
 
-function dedupe(ds: Diagnostic[]): Diagnostic[] {
+/** Diagnostics sorted, each (line, col, message) once. */
+export function dedupeDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return ds.filter((d) => {
     const k = `${d.line}:${d.col}:${d.message}`;

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import {
   DNS1123_LABEL, DNS1123_LABEL_MAX, ENV_NAME, GO_DURATION, KV_SEGMENT, REPO_DIR, RESTART_KINDS, SECRET_KEY, VAULT_NAME,
 } from '../model/names';
+import { GENERATE_OPTIONS, OVERRIDE_SPECIAL, PASSWORD_LENGTH_MAX, PASSWORD_LENGTH_MIN } from '../model/generated';
 
 /**
  * The apps.yaml v1 contract (../shared/design/apps-yaml.md) as a zod schema. Shapes and per-field
@@ -119,11 +120,63 @@ export const DatabaseOptionsSchema = z.strictObject({
   urlContainer: label('database.urlContainer').optional(),
 }, { error: 'database must be true, false, or a mapping with name, restart, urlEnv and urlContainer' });
 
+const wholeNumber = (what: string, min: number, max: number) =>
+  z.number({ error: `${what} must be a number` }).int({ error: `${what} must be a whole number` })
+    .min(min, { error: `${what} must be at least ${min}` }).max(max, { error: `${what} must be at most ${max}` });
+
+const flag = (what: string) => z.boolean({ error: `${what} must be true or false` });
+
+/**
+ * The options of one generated key: random_password's arguments (model/generated.ts maps each to
+ * its argument) and the rotation counter. Rules between options are in rules.ts.
+ */
+export const GenerateOptionsSchema = z.strictObject({
+  length: wholeNumber('length', PASSWORD_LENGTH_MIN, PASSWORD_LENGTH_MAX).optional(),
+  special: flag('special').optional(),
+  upper: flag('upper').optional(),
+  lower: flag('lower').optional(),
+  numeric: flag('numeric').optional(),
+  minUpper: wholeNumber('minUpper', 0, PASSWORD_LENGTH_MAX).optional(),
+  minLower: wholeNumber('minLower', 0, PASSWORD_LENGTH_MAX).optional(),
+  minNumeric: wholeNumber('minNumeric', 0, PASSWORD_LENGTH_MAX).optional(),
+  minSpecial: wholeNumber('minSpecial', 0, PASSWORD_LENGTH_MAX).optional(),
+  overrideSpecial: z.string({ error: 'overrideSpecial must be a string of special characters, e.g. "!#%*-_=+"' })
+    .min(1, { error: 'overrideSpecial is empty; remove it to use the provider\'s own special characters' })
+    .refine((x) => x === '' || OVERRIDE_SPECIAL.test(x), { error: (i) => `overrideSpecial ${shown(i.input)} may only hold ASCII punctuation (no letters, digits, spaces or non-ASCII: the provider picks characters byte by byte), e.g. "!#%*-_=+"` }).optional(),
+  rotation: wholeNumber('rotation', 0, Number.MAX_SAFE_INTEGER).optional(),
+}, { error: `generated key options must be a mapping of ${GENERATE_OPTIONS.join(', ')}, e.g. { length: 32 }` });
+
+/** A `generate:` item: a key name, or a one-key mapping of the name to its options. */
+const generateItem = z.union([
+  secretKey,
+  z.record(secretKey, GenerateOptionsSchema)
+    .refine((m) => Object.keys(m).length === 1, { error: (i) => `a generate item with options names one key, but this one names ${Object.keys(i.input as object).length}; give each key its own item, e.g. - TOTP_VAULT_KEY: { length: 32 }` }),
+], { error: 'a generate item is a key name, or a key with its options, e.g. - SECRET_KEY_BASE or - TOTP_VAULT_KEY: { length: 32 }' });
+
+export type GenerateItem = z.infer<typeof generateItem>;
+export type GenerateOptions = z.infer<typeof GenerateOptionsSchema>;
+
+/** The key a `generate:` item names and its options ({} for a plain name). */
+export function generateItemKey(item: GenerateItem): { readonly name: string; readonly options: GenerateOptions } {
+  if (typeof item === 'string') return { name: item, options: {} };
+  const [name, options] = Object.entries(item)[0]!;
+  return { name, options };
+}
+
+/** The key names of the well-formed items (the list refinement also sees items that failed). */
+const itemNames = (items: readonly unknown[]): string[] => items.flatMap((it) =>
+  (typeof it === 'string' ? [it] : typeof it === 'object' && it !== null && Object.keys(it).length === 1 ? Object.keys(it) : []));
+
+const generateList = z.array(generateItem, { error: 'generate must be a list of key names, e.g. [SECRET_KEY_BASE]' })
+  .refine((items) => new Set(itemNames(items)).size === itemNames(items).length, {
+    error: (i) => `generate lists ${duplicateOf(itemNames(i.input as unknown[]))} twice; list each key once`,
+  });
+
 export const SecretSchema = z.strictObject({
   serviceAccount: label('secret serviceAccount').optional(),
   namespace: label('secret namespace').optional(),
   keys: uniqueList(secretKey, 'keys').optional(),
-  generate: uniqueList(secretKey, 'generate').optional(),
+  generate: generateList.optional(),
   length: z.number({ error: 'length must be a number' }).int({ error: 'length must be a whole number' }).min(16, { error: 'length must be at least 16' }).max(1024, { error: 'length must be at most 1024' }).optional(),
 }, { error: 'a secret must be a mapping, e.g. {} or { keys: [LICENSE_KEY] }' }).superRefine((s, ctx) => {
   if (s.length !== undefined && s.generate === undefined) ctx.addIssue({ code: 'custom', path: ['length'], message: 'length applies to generated keys only; add generate: [KEY] or remove length' });

@@ -1,4 +1,4 @@
-import { globMatches } from '../check/glob';
+import { globMatches } from '../util/vault-glob';
 import type { Path } from '../config/source';
 import { explainApp, explanationRows } from '../explain';
 import type { AppModel, Model } from '../model/model';

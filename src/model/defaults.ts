@@ -29,7 +29,9 @@ export const DEFAULTS = {
   /** Where an app's files go in its repo when apps.yaml names the repo but not the dir. */
   manifestsDir: defaultManifestsDir,
   iacDir: defaultIacDir,
+  /** random_password `length` and `special` of a generated key that sets neither (joinkey always writes both). */
   generatedLength: 64,
+  generatedSpecial: true,
   aliasNameSource: 'serviceaccount_uid',
   /** The init container that writes the database URL (add-initcontainer.yaml). */
   initContainer: { name: 'write-database-url', image: 'busybox:1.36', volume: 'generated-secrets', mountPath: '/generated-secrets' },

@@ -1,7 +1,9 @@
-import { loadAppsYaml } from '../config/load';
+import { appsFileOf, dedupeDiagnostics, readAppsYaml, shapeProblems } from '../config/load';
 import type { YamlSource } from '../config/source';
 import { InputError, type Diagnostic } from '../errors';
 import { checkModel } from '../rules';
+import { ruleProblemsDespiteShape } from '../rules/salvage';
+import { shapeRule } from '../rules/shape';
 import type { Model } from './model';
 import { resolve } from './resolve';
 
@@ -24,10 +26,19 @@ export function loadModel(file: string, text: string): LoadedModel {
   return { model, source, warnings: findings };
 }
 
-/** apps.yaml text to the resolved model, its shape validated but not its rules (for tests and tools that probe them). */
+/**
+ * apps.yaml text to the resolved model, its shape validated but not its rules (for tests and tools
+ * that probe them). A wrong shape throws one InputError with the shape's problems and, so that one
+ * run reports everything, the rules' findings on what can be salvaged.
+ */
 export function loadUncheckedModel(file: string, text: string): { readonly model: Model; readonly source: YamlSource } {
-  const { config, source } = loadAppsYaml(file, text);
-  return { model: resolve(config), source };
+  const read = readAppsYaml(file, text);
+  if (read.issues.length) {
+    const problems = [...shapeProblems(read, shapeRule), ...ruleProblemsDespiteShape(read.raw, read.issues)];
+    throw new InputError(dedupeDiagnostics(problems.map((p) => read.source.at(p))));
+  }
+  return { model: resolve(appsFileOf(read)), source: read.source };
 }
 
 export type { Model } from './model';
+export { rotationsAcknowledged, secretRotations, type KeyRotation } from './generated';

@@ -7,6 +7,9 @@ import { posix } from 'node:path';
  * resolved model, which calls these functions once, or calls them directly. A leaf module.
  */
 
+/** The pseudo-repo that holds dist/docs; it is never published, and no repo may take its id. */
+export const DOCS_REPO = 'docs';
+
 /** DNS-1123 label: at most 63 characters, lowercase alphanumerics or '-', alphanumeric at both ends. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS1123_LABEL_MAX = 63;

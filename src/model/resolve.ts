@@ -1,6 +1,6 @@
-import type { AppInput, AppsFile, SecretInput } from '../config/schema';
+import { generateItemKey, type AppInput, type AppsFile, type SecretInput } from '../config/schema';
 import { DEFAULTS } from './defaults';
-import type { AppModel, AppTarget, ConsumerModel, DatabaseModel, Model, SecretModel, VaultAuthModel, VaultSettings } from './model';
+import type { AppModel, AppTarget, ConsumerModel, DatabaseModel, GeneratedKeyModel, Model, SecretModel, VaultAuthModel, VaultSettings } from './model';
 import * as names from './names';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -129,6 +129,8 @@ function resolveApp(name: string, app: AppInput, vault: VaultSettings): AppModel
 
 function resolveSecret(app: string, namespace: string, secret: string, s: SecretInput, vault: VaultSettings): SecretModel {
   const serviceAccount = s.serviceAccount ?? app;
+  const length = s.length ?? DEFAULTS.generatedLength;
+  const generated = resolveGenerated(['apps', app, 'secrets', secret], s, length);
   return {
     name: secret,
     origin: ['apps', app, 'secrets', secret],
@@ -140,9 +142,25 @@ function resolveSecret(app: string, namespace: string, secret: string, s: Secret
     namespace: s.namespace ?? namespace,
     vaultAuth: names.vaultAuthName(app, serviceAccount),
     keys: sorted(s.keys),
-    generate: sorted(s.generate),
-    length: s.length ?? DEFAULTS.generatedLength,
+    generate: generated.map((k) => k.name),
+    length,
+    generated,
   };
+}
+
+/** A secret's generated keys, sorted, each with its random_password arguments and rotation counter. */
+function resolveGenerated(origin: readonly (string | number)[], s: SecretInput, length: number): GeneratedKeyModel[] {
+  return (s.generate ?? []).map((item, i): GeneratedKeyModel => {
+    const { name, options } = generateItemKey(item);
+    const { length: ownLength, special, rotation, ...charset } = options;
+    return {
+      name,
+      origin: [...origin, 'generate', i],
+      password: { length: ownLength ?? length, special: special ?? DEFAULTS.generatedSpecial, ...charset },
+      ownLength: ownLength !== undefined,
+      rotation: rotation ?? 0,
+    };
+  }).sort(byName);
 }
 
 type BareTarget = Omit<AppTarget, 'files'>;

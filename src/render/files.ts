@@ -40,8 +40,7 @@ export type DeclaredObject =
 /** The whole render result in memory: repo id -> repo-relative path -> content, both sorted. */
 export type FileTree = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
-/** The pseudo-repo that holds dist/docs; it is never published. */
-export const DOCS_REPO = 'docs';
+export { DOCS_REPO } from '../model/names';
 
 export { MARKER, MARKER_HINT, markerLine, OWNERSHIP_FILE } from '../ownership';
 

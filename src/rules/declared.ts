@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../model/defaults';
 import type { Model } from '../model/model';
 import { isDns1123Label, KV_SEGMENT } from '../model/names';
-import { DOCS_REPO } from '../render/files';
+import { DOCS_REPO } from '../model/names';
 import { finding, type Finding } from './finding';
 
 /** Policy and role names Vault or VSO own: an app or consumer of that name would overwrite them. */

@@ -1,6 +1,6 @@
 import type { Path } from '../config/source';
 import type { Model } from '../model/model';
-import { OWNERSHIP_FILE } from '../render/files';
+import { OWNERSHIP_FILE } from '../ownership';
 
 /** One file an output of the model writes into a repo: who writes it, and where apps.yaml declares it. */
 export interface FileTarget {

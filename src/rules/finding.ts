@@ -52,6 +52,7 @@ export const RULES = {
   'unique-database': 'no two apps own one PostgreSQL database or role',
   'unique-repo-url': 'no two repo ids point at one git repository',
   'secret-key': 'every Secret data key is a valid Kubernetes key (letters, digits, "-", "_", "."; not ".", ".." or starting with "..")',
+  'generate-options': 'the random_password options of a generated key are consistent (minimums fit the length, no minimum on a class that is off)',
   'helm-template-patch': 'the init-container patch (a partial Deployment) never lies in a Helm templates/ dir',
   'branch-name': 'every branch is a valid git branch name (git check-ref-format --branch)',
   input: 'apps.yaml itself is valid (its schema: keys, types and formats)',

@@ -2,6 +2,7 @@ import type { Model } from '../model/model';
 import { appOptionFindings, repoReferenceFindings, vaultNameFindings } from './declared';
 import { compareFindings, type Finding } from './finding';
 import { crossProductFindings, kvScopeFindings, nameFindings, policyGrantFindings, policyIsolationFindings, saNamespaceFindings, sharedIdentityFindings } from './invariants';
+import { generatedKeyFindings } from './generated';
 import { platformFindings } from './kubernetes';
 import { uniquenessFindings } from './unique';
 
@@ -27,6 +28,7 @@ export function checkModel(model: Model): Finding[] {
     ...sharedIdentityFindings(model),
     ...uniquenessFindings(model),
     ...platformFindings(model),
+    ...generatedKeyFindings(model),
   ];
   return findings.sort(compareFindings);
 }

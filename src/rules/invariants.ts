@@ -2,7 +2,7 @@ import type { PathSegment } from '../config/source';
 import type { AppModel, DatabaseModel, Model } from '../model/model';
 import { DNS1123_LABEL_MAX, isDns1123Label, pgIdentifierProblem, PG_IDENTIFIER_MAX_BYTES, PG_ROLE_SUFFIX } from '../model/names';
 import { finding, type Finding } from './finding';
-import { globMatches, ownedResources, ResourceIndex, type OwnedResource } from '../check/glob';
+import { globMatches, ownedResources, ResourceIndex, type OwnedResource } from '../util/vault-glob';
 import { consumerReadProblem } from './declared';
 
 /** DNS-1123 subdomain (Kubernetes object names such as Secrets and ServiceAccounts): at most 253 characters. */

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { TofuGenError } from './errors';
-import { hclIdentifier, hclList, hclNumber, hclString } from './hcl';
+import { hclIdentifier, hclList, hclNumber, hclString, hclValue, type HclValue } from './hcl';
 import { TEMPLATES_DIR, templatesDir } from './package-root';
 
 /**
@@ -20,6 +20,8 @@ export const HCL_HELPERS = {
   hclList: (values: unknown) => hclList(values as readonly string[]),
   /** A whole number. */
   hclNumber: (value: unknown) => hclNumber(value as number),
+  /** A literal: number, bool, string, null or a flat map of strings. */
+  hclValue: (value: unknown) => hclValue(value as HclValue),
   /** An HCL identifier (resource label or reference part), checked and written bare. */
   hclIdent: (value: unknown) => hclIdentifier(value as string),
 } as const;

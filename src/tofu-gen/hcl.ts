@@ -52,6 +52,23 @@ export function hclNumber(value: number): string {
   return String(value);
 }
 
+/** A scalar, null, or a flat map of strings (e.g. `keepers`), as HCL writes it. */
+export type HclValue = number | boolean | string | null | Readonly<Record<string, string>>;
+
+/**
+ * A literal HCL value: a whole number, `true`/`false`, a quoted string, `null`, or a one-line
+ * object `{ key = "value", ... }` whose keys are bare when they are identifiers, quoted otherwise.
+ */
+export function hclValue(value: HclValue): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') return hclNumber(value);
+  if (typeof value === 'string') return hclString(value);
+  if (typeof value !== 'object' || Array.isArray(value)) throw new TofuGenError(`internal: cannot write ${typeof value} as an HCL value`);
+  const entries = Object.entries(value).map(([k, v]) => `${HCL_IDENTIFIER.test(k) ? k : hclString(k)} = ${hclString(v)}`);
+  return entries.length ? `{ ${entries.join(', ')} }` : '{}';
+}
+
 /** An HCL identifier as Terraform accepts it for resource names: a letter or `_`, then letters, digits, `_` or `-`. */
 export const HCL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 

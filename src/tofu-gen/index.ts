@@ -1,12 +1,13 @@
 import type { Path } from '../config/source';
 import { DEFAULTS } from '../model/defaults';
-import type { AppModel, Model } from '../model/model';
+import { keepersOf, PASSWORD_ARGUMENTS } from '../model/generated';
+import type { AppModel, GeneratedKeyModel, Model } from '../model/model';
 import { APP_ROLES_MODULE_LABEL, consumerResourceLabel, secretResourceLabel, tofuAddress } from '../model/names';
 import { markerLine, type DeclaredObject, type FileOwner, type ObjectOwner, type RenderedFile } from '../render/files';
 import { withProvenance } from '../render/provenance';
 import { HCL_TEMPLATES } from './engine';
 import { TofuGenError } from './errors';
-import { alignAttributes, resourceLabel } from './hcl';
+import { alignAttributes, resourceLabel, type HclValue } from './hcl';
 
 /**
  * The OpenTofu side of joinkey: HCL and tfvars rendered from Handlebars templates. Every value
@@ -91,12 +92,40 @@ export function renderAppTofu(model: Model, app: AppModel): RenderedFile[] {
     if (generated.length === 0) throw new TofuGenError(`internal: app "${app.name}" has a secrets file but no generated keys`);
     const labels = uniqueLabels(generated.map((s) => s.name), secretResourceLabel, `app "${app.name}" secret`);
     files.push(withProvenance(renderFile(target.repo, target.files.secrets, 'secrets', {
-      secrets: generated.map((s, i) => ({ label: labels[i], keys: s.generate, length: s.length, mount: s.mount, kvPath: s.kvPath })),
+      secrets: generated.map((s, i) => ({ label: labels[i], keys: s.generate, ...passwordView(s.generated), mount: s.mount, kvPath: s.kvPath })),
     }), owner, iac, generated.flatMap((s, i) => [tofu(tofuAddress('random_password', labels[i]!), [...s.origin, 'generate']), tofu(tofuAddress('vault_kv_secret_v2', labels[i]!), s.origin)])));
   } else if (generated.length > 0) {
     throw new TofuGenError(`internal: app "${app.name}" generates keys but its target has no secrets file`);
   }
   return files;
+}
+
+/**
+ * The random_password arguments of one secret's resource, whose for_each makes one instance per
+ * key. An argument with the same value for every key is written as a literal; one that differs
+ * between keys is read from the key's entry in a for_each map (`each.value.<argument>`, null
+ * where a key leaves it unset, which is the same as not setting it). Without such an argument,
+ * for_each stays `toset([...keys])`. Either way the instance addresses are
+ * `random_password.<label>["<KEY>"]`, so per-key options never move a password to a new address.
+ */
+interface PasswordView {
+  /** The for_each map, one entry per key with the arguments that differ; false for `toset([...keys])`. */
+  readonly perKey: readonly { readonly key: string; readonly values: readonly { readonly argument: string; readonly value: HclValue }[] }[] | false;
+  /** Every argument some key sets, in the provider's order: a literal `value`, or read from `each.value`. */
+  readonly arguments: readonly { readonly argument: string; readonly perKey: boolean; readonly value: HclValue }[];
+}
+
+function passwordView(keys: readonly GeneratedKeyModel[]): PasswordView {
+  const columns = [
+    ...PASSWORD_ARGUMENTS.map((a) => ({ argument: a.argument, values: keys.map((k): HclValue => k.password[a.option] ?? null) })),
+    { argument: 'keepers', values: keys.map((k): HclValue => keepersOf(k) ?? null) },
+  ].filter((c) => c.values.some((v) => v !== null));
+  const same = (c: { values: HclValue[] }) => c.values.every((v) => JSON.stringify(v) === JSON.stringify(c.values[0]));
+  const varying = columns.filter((c) => !same(c));
+  return {
+    perKey: varying.length === 0 ? false : keys.map((k, i) => ({ key: k.name, values: varying.map((c) => ({ argument: c.argument, value: c.values[i]! })) })),
+    arguments: columns.map((c) => (same(c) ? { argument: c.argument, perKey: false, value: c.values[0]! } : { argument: c.argument, perKey: true, value: null })),
+  };
 }
 
 /** A generated file: the marker line, then the template output with attributes aligned like `tofu fmt`. */

@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from '@cdktn/hcl2json';
 import { JoinkeyError } from '../errors';
 import type { RenderedFile } from '../render/files';
 import { packageRoot } from '../util/package-root';
+import { parseHcl, parseHclFiles, type HclParse } from './hcl-parse';
+import { isHclPath } from './parsed-tree';
 
 /**
  * Validates generated HCL against the committed extract of the provider schemas
  * (schemas/tofu-providers.json, made by scripts/extract-provider-schemas.mjs): every resource,
  * data source and provider block may only use arguments and nested blocks its provider defines,
- * and must set every required one. Parsing uses @cdktn/hcl2json (a WebAssembly build of HCL,
- * about a second to start), so this runs in `check` and tests, never in synth.
+ * and must set every required one. Parsing uses @cdktn/hcl2json (hcl-parse.ts, a WebAssembly
+ * build of HCL, ~0.2 s to start), so this runs in `check` and tests, never in synth. Load the
+ * schemas once per run (loadProviderSchemas) and pass them to every call.
  */
 
 export interface ArgumentSchema { readonly required: boolean }
@@ -85,25 +87,22 @@ const isBody = (v: unknown): v is Body => typeof v === 'object' && v !== null &&
 const isBlockList = (v: unknown): v is Body[] => Array.isArray(v) && v.length > 0 && v.every(isBody);
 
 /** Parses one file; `.tfvars` files only have to parse, `.tf` files are validated block by block. */
-export async function validateHcl(file: string, content: string, schemas: ProviderSchemas = loadProviderSchemas()): Promise<HclProblem[]> {
-  let parsed: unknown;
-  try {
-    parsed = await parse(file, content);
-  } catch (e) {
-    return [{ file, kind: 'parse-error', address: '', argument: '', message: `does not parse as HCL: ${(e as Error).message}` }];
-  }
-  if (!file.endsWith('.tf') || !isBody(parsed)) return [];
-  return validateParsed(file, parsed, schemas);
+export async function validateHcl(file: string, content: string, schemas: ProviderSchemas): Promise<HclProblem[]> {
+  return hclProblems(file, await parseHcl({ name: file, content }), schemas);
 }
 
-/** Every `.tf` and `.tfvars` file of a render, in order; other files are skipped. */
-export async function validateRenderedFiles(files: Iterable<RenderedFile>, schemas: ProviderSchemas = loadProviderSchemas()): Promise<HclProblem[]> {
-  const problems: HclProblem[] = [];
-  for (const f of files) {
-    if (!f.path.endsWith('.tf') && !f.path.endsWith('.tfvars')) continue;
-    problems.push(...(await validateHcl(`${f.repo}/${f.path}`, f.content, schemas)));
-  }
-  return problems;
+/** Every `.tf` and `.tfvars` file of a render, in order, parsed in batches; other files are skipped. */
+export async function validateRenderedFiles(files: Iterable<RenderedFile>, schemas: ProviderSchemas): Promise<HclProblem[]> {
+  const hcl = [...files].filter((f) => isHclPath(f.path)).map((f) => ({ name: `${f.repo}/${f.path}`, content: f.content }));
+  const parsed = await parseHclFiles(hcl);
+  return hcl.flatMap((f, i) => hclProblems(f.name, parsed[i]!, schemas));
+}
+
+/** The problems of one parsed file (see validateHcl). */
+export function hclProblems(file: string, parsed: HclParse, schemas: ProviderSchemas): HclProblem[] {
+  if (parsed.error !== undefined) return [{ file, kind: 'parse-error', address: '', argument: '', message: `does not parse as HCL: ${parsed.error}` }];
+  if (!file.endsWith('.tf')) return [];
+  return validateParsed(file, parsed.body, schemas);
 }
 
 /** Validates hcl2json's JSON form of a file (`resource.<type>.<name>[]`, `data...`, `provider.<name>[]`). */

@@ -1,16 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
-import { parseAllDocuments } from 'yaml';
 import { isDns1123Label, isDns1123Subdomain } from '../model/names';
 import type { RenderedFile } from '../render/files';
 import { packageRoot } from '../util/package-root';
+import { isYamlPath } from './parsed-tree';
+import { parseYamlDocs, type YamlDoc } from './yaml-docs';
 
 /**
  * Validates rendered Kubernetes manifests: each VSO object against its CRD's openAPIV3Schema
  * (extracted to schemas/vso with additionalProperties: false, so typos fail), and every object,
  * Secret and ServiceAccount name against the Kubernetes API's own name rules.
- * Slow to start (ajv compiles the schemas), so it runs in `check` and tests, not in synth.
+ * Slow to start (ajv compiles the schemas), so it runs in `check` and tests, not in synth. Each
+ * CRD schema is read and compiled once per validator, on first use: make one per run.
  */
 
 export interface ManifestProblem {
@@ -21,28 +23,38 @@ export interface ManifestProblem {
 
 const VSO_GROUP = 'secrets.hashicorp.com';
 
+interface CrdEntry { readonly version: string; readonly validate: ValidateFunction }
+
 export class ManifestValidator {
-  private readonly validators = new Map<string, ValidateFunction>();
+  /** Per kind: its served version and compiled schema, or null when there is no CRD for it. */
+  private readonly crds = new Map<string, CrdEntry | null>();
   private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 
-  constructor(private readonly schemaDir: string = defaultSchemaDir()) {}
+  constructor(private readonly schemaDir: string = path.join(packageRoot(), 'schemas', 'vso')) {}
 
   validateFiles(files: Iterable<RenderedFile>): ManifestProblem[] {
     const problems: ManifestProblem[] = [];
     for (const f of files) {
-      if (!/\.ya?ml$/.test(f.path)) continue;
+      if (!isYamlPath(f.path)) continue;
       problems.push(...this.validateText(`${f.repo}/${f.path}`, f.content));
     }
     return problems;
   }
 
   validateText(file: string, text: string): ManifestProblem[] {
+    return this.validateDocuments(file, parseYamlDocs(text));
+  }
+
+  /** The documents of one file, parsed (parseYamlDocs). */
+  validateDocuments(file: string, docs: readonly YamlDoc[]): ManifestProblem[] {
     const problems: ManifestProblem[] = [];
-    for (const doc of parseAllDocuments(text)) {
-      if (doc.errors.length) { problems.push({ file, object: '(document)', message: `YAML does not parse: ${doc.errors[0]!.message}` }); continue; }
-      const obj = doc.toJS() as Record<string, unknown> | null;
-      if (obj === null) continue;
-      problems.push(...this.validateObject(file, obj));
+    for (const doc of docs) {
+      if (doc.error !== undefined) { problems.push({ file, object: '(document)', message: `YAML does not parse: ${doc.error}` }); continue; }
+      if (typeof doc.value !== 'object' || doc.value === null || Array.isArray(doc.value)) {
+        problems.push({ file, object: '(document)', message: `is not a Kubernetes object (a mapping), but ${JSON.stringify(doc.value)}` });
+        continue;
+      }
+      problems.push(...this.validateObject(file, doc.value as Record<string, unknown>));
     }
     return problems;
   }
@@ -56,37 +68,30 @@ export class ManifestValidator {
     nameProblems(meta, obj).forEach(bad);
     const apiVersion = String(obj.apiVersion ?? '');
     if (apiVersion.startsWith(`${VSO_GROUP}/`)) {
-      const validate = this.validator(kind);
-      if (!validate) bad(`no CRD schema for kind ${kind}`);
-      else if (!validate(obj)) {
-        for (const e of validate.errors ?? []) {
+      const crd = this.crd(kind);
+      if (!crd) bad(`no CRD schema for kind ${kind}`);
+      else if (!crd.validate(obj)) {
+        for (const e of crd.validate.errors ?? []) {
           const extra = e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : '';
           bad(`${e.instancePath || '/'} ${e.message}${extra}`);
         }
-      } else if (apiVersion !== `${VSO_GROUP}/${this.versionOf(kind)}`) bad(`apiVersion ${apiVersion} is not served; use ${VSO_GROUP}/${this.versionOf(kind)}`);
+      } else if (apiVersion !== `${VSO_GROUP}/${crd.version}`) bad(`apiVersion ${apiVersion} is not served; use ${VSO_GROUP}/${crd.version}`);
     }
     return problems;
   }
 
-  private versionOf(kind: string): string {
-    return this.entry(kind)?.version ?? '?';
-  }
-
-  private entry(kind: string): { version: string; schema: object } | undefined {
-    const file = path.join(this.schemaDir, `${kind}.json`);
-    if (!/^[A-Za-z]+$/.test(kind) || !fs.existsSync(file)) return undefined;
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string; schema: object };
-  }
-
-  private validator(kind: string): ValidateFunction | undefined {
-    let v = this.validators.get(kind);
-    if (!v) {
-      const entry = this.entry(kind);
-      if (!entry) return undefined;
-      v = this.ajv.compile(entry.schema);
-      this.validators.set(kind, v);
+  private crd(kind: string): CrdEntry | undefined {
+    let entry = this.crds.get(kind);
+    if (entry === undefined) {
+      const file = path.join(this.schemaDir, `${kind}.json`);
+      if (!/^[A-Za-z]+$/.test(kind) || !fs.existsSync(file)) entry = null;
+      else {
+        const { version, schema } = JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string; schema: object };
+        entry = { version, validate: this.ajv.compile(schema) };
+      }
+      this.crds.set(kind, entry);
     }
-    return v;
+    return entry ?? undefined;
   }
 }
 
@@ -109,8 +114,4 @@ function nameProblems(meta: Record<string, unknown>, obj: Record<string, unknown
     problems.push(`serviceAccount ${JSON.stringify(sa)} is not a valid ServiceAccount name (RFC 1123 subdomain)`);
   }
   return problems;
-}
-
-function defaultSchemaDir(): string {
-  return path.join(packageRoot(), 'schemas', 'vso');
 }

@@ -21,7 +21,9 @@ export type Scalar = string | number | boolean;
 export type Data = Scalar | Data[] | { [k: string]: Data };
 export type Doc = { [k: string]: Data };
 
-export interface SecretSpec { serviceAccount?: string; namespace?: string; keys?: string[]; generate?: string[]; length?: number }
+/** The options of one generated key (apps.yaml's `- KEY: { ... }`). */
+export interface GenerateOptionsSpec { length?: number; special?: boolean; upper?: boolean; numeric?: boolean; minNumeric?: number; minUpper?: number; overrideSpecial?: string; rotation?: number }
+export interface SecretSpec { serviceAccount?: string; namespace?: string; keys?: string[]; generate?: (string | Record<string, GenerateOptionsSpec>)[]; length?: number }
 export interface DatabaseSpec { name?: string; restart?: string[]; urlEnv?: string }
 export interface AppSpec {
   repo?: string;
@@ -139,6 +141,28 @@ const workloadTarget = fc.tuple(fc.constantFrom('Deployment', 'DaemonSet', 'Stat
 const uniq = <T>(arb: fc.Arbitrary<T>, max: number, min = 0) => fc.uniqueArray(arb, { minLength: min, maxLength: max });
 const maybe = <T>(arb: fc.Arbitrary<T>, freq = 2) => fc.option(arb, { nil: undefined, freq });
 
+/**
+ * Valid options of a generated key: the minimums add up to at most the length, none on a class
+ * that is off, overrideSpecial only with special.
+ */
+export const generateOptions: fc.Arbitrary<GenerateOptionsSpec> = fc.record({
+  length: maybe(fc.integer({ min: 8, max: 1024 })),
+  special: maybe(fc.boolean()),
+  upper: maybe(fc.boolean()),
+  numeric: maybe(fc.boolean()),
+  minNumeric: maybe(fc.integer({ min: 0, max: 4 })),
+  minUpper: maybe(fc.integer({ min: 0, max: 4 })),
+  overrideSpecial: maybe(fc.constantFrom('-_', '!#$%&*()', '${}%{}', '"\\\'', '~')),
+  rotation: maybe(fc.integer({ min: 0, max: 3 })),
+}).map((o) => {
+  const out: GenerateOptionsSpec = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  if (out.special === false) delete out.overrideSpecial;
+  if (out.numeric === false) delete out.minNumeric;
+  if (out.upper === false) delete out.minUpper;
+  return out;
+});
+
 /** Drops undefined values, so that optional keys are absent rather than present and empty. */
 function compact<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -226,6 +250,7 @@ function appArb(seed: AppSeed, repoIds: readonly string[], loose: boolean): fc.A
       kind: fc.constantFrom('plain', 'keys', 'generate'),
       keys: uniq(secretKey, 3, 1),
       length: maybe(fc.integer({ min: 16, max: 1024 })),
+      options: fc.array(maybe(generateOptions, 3), { minLength: 3, maxLength: 3 }),
       sa: fc.nat(), ns: fc.nat(), setSa: fc.boolean(), setNs: fc.boolean(),
     }), { minLength: 3, maxLength: 3 }),
     listSelf: fc.boolean(),
@@ -262,7 +287,7 @@ function appArb(seed: AppSeed, repoIds: readonly string[], loose: boolean): fc.A
       if (k.setNs) spec.namespace = boundNs[k.ns % boundNs.length]!;
       if (k.kind === 'keys') spec.keys = k.keys;
       if (k.kind === 'generate' && app.repo !== undefined) {
-        spec.generate = k.keys;
+        spec.generate = k.keys.map((key, j) => (k.options[j] ? { [key]: k.options[j]! } : key));
         if (k.length !== undefined) spec.length = k.length;
       }
       secrets[s] = spec;

@@ -3,9 +3,13 @@
 # vault_kv_secret_v2. No secret value is written in this file.
 
 resource "random_password" "config" {
-  for_each = toset(["SECRET_KEY_BASE", "TOTP_VAULT_KEY"])
-  length   = 64
-  special  = true
+  for_each = {
+    "SECRET_KEY_BASE" = { length = 64, keepers = null }
+    "TOTP_VAULT_KEY"  = { length = 32, keepers = { rotation = "1" } }
+  }
+  length  = each.value.length
+  special = true
+  keepers = each.value.keepers
 }
 
 resource "vault_kv_secret_v2" "config" {
