@@ -74,7 +74,7 @@ describe('check --repos-dir on the hand-written platform with the bundled apps.y
     pair('live-duplicate-module', 'tools/crowdsec/iac/app_roles.gen.tf:5:1', 'tools/crowdsec/iac/main.tf:18:1');
     pair('live-variable-overridden', 'factory/postgres/iac/databases.gen.auto.tfvars:5:1', 'factory/postgres/iac/terraform.tfvars:2:1');
     pair('live-duplicate-resource', 'tools/hashicorp-vault/iac/consumers.gen.tf:12:1', 'tools/hashicorp-vault/iac/factory_auth.tf:4:1');
-    pair('live-duplicate-identity', 'tools/plausible/iac/secrets.gen.tf:11:1', 'tools/plausible/iac/main.tf:40:1');
+    pair('live-duplicate-identity', 'tools/plausible/iac/secrets.gen.tf:15:1', 'tools/plausible/iac/main.tf:40:1');
   }, 60_000);
 
   test('THEN what the inventory cannot read is a live-unreadable warning with its position, and no related line', async () => {
