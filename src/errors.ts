@@ -10,6 +10,8 @@ export interface Diagnostic {
   readonly message: string;
   /** The source line the position points into, for a caret display. */
   readonly sourceLine?: string;
+  /** The other side of a conflict (a live finding of src/inventory), when there is one. */
+  readonly related?: { readonly file: string; readonly line: number; readonly col: number };
 }
 
 /**
@@ -49,10 +51,14 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.col}: ${level}${d.message}`;
 }
 
-/** `FILE:LINE:COL: [warning: ]rule-id: message`: joinkey check's style; a shape error is rule "input". */
+/**
+ * `FILE:LINE:COL: [warning: ]rule-id: message`: joinkey check's style; a shape error is rule
+ * "input". The other side of a conflict follows on a second line, `  also at FILE:LINE:COL`.
+ */
 export function formatFinding(d: Diagnostic): string {
   const level = d.severity === 'warning' ? 'warning: ' : '';
-  return `${d.file}:${d.line}:${d.col}: ${level}${d.rule ?? 'input'}: ${d.message}`;
+  const also = d.related ? `\n  also at ${d.related.file}:${d.related.line}:${d.related.col}` : '';
+  return `${d.file}:${d.line}:${d.col}: ${level}${d.rule ?? 'input'}: ${d.message}${also}`;
 }
 
 /** The diagnostic plus the offending source line and a caret under the column. */

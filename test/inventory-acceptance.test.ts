@@ -113,7 +113,7 @@ describe('the platform with the generated files of the bundled apps.yaml', () =>
       ['live-duplicate-required-providers', 'tools/plausible/iac/backend.gen.tf:5:3', 'tools/plausible/iac/main.tf:2:3', 'error'],
       ['live-duplicate-backend', 'tools/plausible/iac/backend.gen.tf:10:3', 'tools/plausible/iac/main.tf:10:3', 'error'],
       ['live-duplicate-provider', 'tools/plausible/iac/backend.gen.tf:19:1', 'tools/plausible/iac/main.tf:17:1', 'error'],
-      ['live-duplicate-identity', 'tools/plausible/iac/secrets.gen.tf:11:1', 'tools/plausible/iac/main.tf:40:1', 'error'],
+      ['live-duplicate-identity', 'tools/plausible/iac/secrets.gen.tf:15:1', 'tools/plausible/iac/main.tf:40:1', 'error'],
       ['live-duplicate-object', 'tools/plausible/resources/vso.gen.yaml:8:9', 'tools/plausible/resources/vaultauth.yaml:5:9', 'error'],
       ['live-duplicate-destination', 'tools/plausible/resources/vso.gen.yaml:25:9', 'tools/plausible/resources/vaultsecret.yaml:4:9', 'error'],
       ['live-duplicate-object', 'tools/plausible/resources/vso.gen.yaml:44:9', 'tools/plausible/resources/geoipsecret.yaml:4:18', 'error'],

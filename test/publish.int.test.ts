@@ -213,7 +213,8 @@ describe('joinkey publish on real git', () => {
     expect(code, io.out() + io.err()).toBe(0);
     expect(io.out()).toContain('--- /dev/null\n+++ b/plausible/iac/app_roles.gen.tf\n@@ -0,0 +1,');
     expect(io.out()).not.toContain('\x1b[');
-    expect(io.out()).toMatch(/REPO\s+ADDED\s+CHANGED\s+DELETED\s+UNCHANGED\s+CONFLICTS\nfactory\s+2\s+0\s+0\s+0\s+0\n/);
+    expect(io.out()).toMatch(/REPO\s+ADDED\s+CHANGED\s+DELETED\s+UNCHANGED\s+CONFLICTS\s+LIVE-CONFLICTS\nfactory\s+2\s+0\s+0\s+0\s+0\s+0\n/);
+    expect(io.out()).not.toContain('=== Conflicts');
     expect(await allHeads()).toEqual(before);
   });
 

@@ -222,7 +222,7 @@ describe('redaction and diffs', () => {
       expect([...tree.entries.keys()].sort()).toEqual([OWNERSHIP_FILE, 'a.gen.tf']);
       const text = formatDiff([{ repoId: 'tools', source: 'dir', plan: planRepo('tools', tree, r) }], false);
       expect(text).toContain('-old\n+new');
-      expect(text).toContain('REPO   ADDED  CHANGED  DELETED  UNCHANGED  CONFLICTS\ntools  0      2        0        0          0');
+      expect(text).toContain('REPO   ADDED  CHANGED  DELETED  UNCHANGED  CONFLICTS  LIVE-CONFLICTS\ntools  0      2        0        0          0          0\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,3 +1,7 @@
+import { join } from 'node:path';
+import { compareDiagnostics, type Diagnostic } from '../errors';
+import { liveConflicts, type HclParser as InventoryParser, type RepoTrees } from '../inventory';
+import { fileOf } from '../inventory/conflicts';
 import type { Model } from '../model/model';
 import { renderFiles } from '../render';
 import type { FileTree } from '../render/files';
@@ -75,4 +79,31 @@ export async function schemaFindings(model: Model, tree: FileTree, parsed: Parse
     }
   }
   return out;
+}
+
+/** The rule of what the live inventory could not read: a warning, since it is listed, never guessed. */
+export const LIVE_UNREADABLE_RULE = 'live-unreadable';
+
+/**
+ * The live check of `check --repos-dir` (issue 9): the conflicts of the target repos as publish
+ * would leave them (the checkouts with the render on top, src/inventory), the ones the repos
+ * already held included, each with its other side as `related`; and what the inventory could not
+ * read, as `live-unreadable` warnings. Files are `repo/path`; sorted.
+ */
+export async function checkLive(tree: FileTree, checkouts: RepoTrees, parser: InventoryParser): Promise<Diagnostic[]> {
+  const { inventory, findings } = await liveConflicts(checkouts, tree, { parser });
+  const unreadable: Diagnostic[] = inventory.unreadable.map((u) => ({
+    file: fileOf(u.at),
+    line: u.at.line,
+    col: u.at.col,
+    rule: LIVE_UNREADABLE_RULE,
+    severity: 'warning',
+    message: `not read: ${u.reason}; what it declares is not checked for conflicts with other files`,
+  }));
+  return [...findings, ...unreadable].sort(compareDiagnostics);
+}
+
+/** A live diagnostic with its files (`repo/path`) below `dir`, the directory that holds one checkout per repo id. */
+export function underReposDir(dir: string, d: Diagnostic): Diagnostic {
+  return { ...d, file: join(dir, d.file), ...(d.related ? { related: { ...d.related, file: join(dir, d.related.file) } } : {}) };
 }

@@ -2,8 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli-io';
-import { runChecks, type RepoReader } from '../check';
+import { checkLive, checkModel, runChecks, underReposDir, type RepoReader } from '../check';
 import { compareDiagnostics, formatFinding, InputError, JoinkeyError, type Diagnostic } from '../errors';
+import { hcl2jsonParser } from '../inventory';
+import { readReposDir } from '../inventory/load';
+import { renderTree } from '../render';
 import { HclThread } from '../validate/hcl-parse';
 import { readModel } from './common';
 
@@ -17,8 +20,18 @@ and exits 1.
 
   --config FILE     the apps.yaml to read (default apps.yaml)
   --repos-dir DIR   checkouts of the target repos as DIR/<repo id>; also checks their variables.tf
-                    contract and that no hand-written file sits where joinkey writes
-  --format FORMAT   text (default) or json (an array of {file, line, col, rule, severity, message})
+                    contract, that no hand-written file sits where joinkey writes, and the live
+                    conflicts (below)
+  --format FORMAT   text (default) or json (an array of {file, line, col, rule, severity, message},
+                    plus related {file, line, col} for a conflict)
+
+Live conflicts (--repos-dir): the Kubernetes objects, OpenTofu blocks and Vault/PostgreSQL
+objects that the checkouts declare, with the render on top as publish would leave them: the same
+object in two files, two VSO objects writing one Secret, two backends, provider configurations,
+module labels or resource addresses in one root module, a variable set by a hand-written and a
+generated tfvars file, one Vault or PostgreSQL object managed twice. Each is printed at one side,
+the other side on the next line ("  also at DIR/<repo>/<path>:LINE:COL"), and says which side to
+remove. Files the inventory cannot read (templated, Helm-rendered) are warnings (live-unreadable).
 `;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -38,8 +51,15 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const { model, source } = readModel(io.cwd, values.config);
     const reposDir = values['repos-dir'] === undefined ? undefined : path.resolve(io.cwd, values['repos-dir']);
     if (reposDir !== undefined && !isDir(reposDir)) throw new JoinkeyError(`--repos-dir ${values['repos-dir']} is not a directory; pass the dir that holds the checkouts as <dir>/<repo id>`);
-    const findings = await runChecks(model, { hcl: hcl.parse, ...(reposDir === undefined ? {} : { repos: repoReader(reposDir) }) });
-    diagnostics = findings.map((f) => source.at(f));
+    // the live check needs the render too (rendered once, for both), when the model's rules hold
+    const tree = reposDir === undefined || checkModel(model).some((f) => f.severity === 'error') ? undefined : renderTree(model);
+    // the live inventory parses on this thread while runChecks' HCL thread validates the render
+    const live = reposDir !== undefined && tree !== undefined ? checkLive(tree, readReposDir(reposDir, model.repos.map((r) => r.id)), hcl2jsonParser()) : Promise.resolve([]);
+    const [findings, conflicts] = await Promise.all([
+      runChecks(model, { hcl: hcl.parse, ...(reposDir === undefined ? {} : { repos: repoReader(reposDir) }), ...(tree ? { tree } : {}) }),
+      live,
+    ]);
+    diagnostics = [...findings.map((f) => source.at(f)), ...conflicts.map((d) => underReposDir(values['repos-dir']!, d))];
   } catch (e) {
     // the shape's errors (rule "input") and the rule layer's, each with its rule id
     if (!(e instanceof InputError)) throw e;
@@ -50,7 +70,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   diagnostics.sort(compareDiagnostics);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if (format === 'json') {
-    io.stdout.write(`${JSON.stringify(diagnostics.map((d) => ({ file: d.file, line: d.line, col: d.col, rule: d.rule, severity: d.severity, message: d.message })), null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(diagnostics.map((d) => ({ file: d.file, line: d.line, col: d.col, rule: d.rule, severity: d.severity, message: d.message, ...(d.related ? { related: d.related } : {}) })), null, 2)}\n`);
   } else {
     const text = diagnostics.map(formatFinding).join('\n');
     (errors ? io.stderr : io.stdout).write(text ? `${text}\n` : '');

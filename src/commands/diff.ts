@@ -6,6 +6,7 @@ import { diffRepos, formatDiff } from '../publish/diff';
 import { gitEnvironment, gitFactory } from '../publish/git';
 import { progressWriter } from '../publish/report';
 import { renderTree } from '../render';
+import { hcl2jsonParser } from '../inventory';
 import { makeRedactor } from '../util/redact';
 import { readCheckedModel } from './common';
 
@@ -20,8 +21,17 @@ with --repos-dir, then a summary table. Colour only on a terminal. Writes nothin
   --repos IDS       only these repo ids, comma-separated
   --cache-dir DIR   where the repos are cloned (default ${DEFAULT_CACHE_DIR}/)
 
+Conflicts: the live objects the render would duplicate in the repos as publish leaves them (the
+same Kubernetes object or destination Secret in two files, two backends, provider
+configurations, module labels or resource addresses in one root module, a variable set by a
+hand-written and a generated tfvars file, a Vault or PostgreSQL object managed twice; see
+joinkey check --help) are listed under "Conflicts", each at the generated file with the
+hand-written one on the next line, and counted in the summary (LIVE-CONFLICTS). publish refuses
+a repo named by an error among them.
+
 Exit status: 0 when every repo could be compared and no generated path is taken by a
-hand-written file, 1 otherwise.
+hand-written file, 1 otherwise. Live conflicts do not change it: diff shows what publish would
+do, it is not the gate (joinkey check --repos-dir and publish are; both exit 1 on them).
 `;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -40,7 +50,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (values.help) { io.stdout.write(HELP); return 0; }
   const redact = makeRedactor([io.env.GITEA_TOKEN]);
   const { model } = readCheckedModel(io.cwd, values.config, io.stderr);
-  const diffs = await diffRepos({
+  const { repos: diffs, conflicts } = await diffRepos({
     model,
     tree: renderTree(model),
     git: gitFactory(gitEnvironment(io.env)),
@@ -49,7 +59,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     ...(values.repos !== undefined ? { repos: values.repos.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     redact,
     progress: progressWriter(io.stderr, redact),
+    parser: hcl2jsonParser(),
   });
-  io.stdout.write(redact(formatDiff(diffs, !!io.stdout.isTTY)));
+  io.stdout.write(redact(formatDiff(diffs, !!io.stdout.isTTY, conflicts)));
   return diffs.every((d) => d.plan && d.plan.conflicts.length === 0) ? 0 : 1;
 }

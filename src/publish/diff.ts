@@ -1,18 +1,21 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JoinkeyError } from '../errors';
+import { formatFinding, JoinkeyError } from '../errors';
+import { conflictFilesByRepo, hcl2jsonParser, type HclParser, type LiveFinding } from '../inventory';
+import { readRepoDir } from '../inventory/load';
 import type { Model } from '../model/model';
 import { OWNERSHIP_FILE, type FileTree } from '../render/files';
 import type { Redactor } from '../util/redact';
 import { claimCacheRoot, RepoCache, type GitFactory } from './git';
-import { checkRepoUrls, DEFAULT_BOT_BRANCH, publishOrder, type ProgressEvent } from './index';
+import { checkRepoUrls, DEFAULT_BOT_BRANCH, publishOrder, renderConflicts, repoOfFile, type ProgressEvent } from './index';
 import { pathsToRead, planRepo, withOwnershipFile, type BaseTree, type RepoPlan } from './plan';
 import { changesOf } from './summary';
 import { unifiedDiff } from './unified';
 
 /**
  * `joinkey diff`: the plan of each repo against its base branch (fetched into the cache clone)
- * or a checkout under reposDir/<repoId>, as unified diffs plus a summary table.
+ * or a checkout under reposDir/<repoId>, as unified diffs plus a summary table; and the live
+ * conflicts (src/inventory) that the render brings into those repos, with both files and lines.
  */
 
 export interface DiffOptions {
@@ -25,6 +28,17 @@ export interface DiffOptions {
   readonly repos?: readonly string[];
   readonly redact: Redactor;
   readonly progress?: (e: ProgressEvent) => void;
+  /** One HCL parser per run (hcl2json is slow to start); a new one when absent. */
+  readonly parser?: HclParser;
+}
+
+export interface DiffResult {
+  readonly repos: readonly RepoDiff[];
+  /**
+   * The live conflicts the render brings (`generated`), among the repos that could be read, as
+   * publish would leave them: publish refuses a repo named by an error among them.
+   */
+  readonly conflicts: readonly LiveFinding[];
 }
 
 export interface RepoDiff {
@@ -34,8 +48,10 @@ export interface RepoDiff {
   readonly error?: string;
 }
 
-export async function diffRepos(options: DiffOptions): Promise<RepoDiff[]> {
+export async function diffRepos(options: DiffOptions): Promise<DiffResult> {
   const out: RepoDiff[] = [];
+  /** Every text file of each repo read, for the live inventory. */
+  const checkouts = new Map<string, ReadonlyMap<string, string>>();
   const order = publishOrder(options.model, options.repos);
   if (!options.reposDir) {
     checkRepoUrls(options.model, order, options.redact);
@@ -51,13 +67,15 @@ export async function diffRepos(options: DiffOptions): Promise<RepoDiff[]> {
         source = join(options.reposDir, id);
         options.progress?.({ repo: id, message: `reading ${source}` });
         base = await checkoutTree(source, rendered);
+        checkouts.set(id, readRepoDir(source));
       } else {
         source = `${options.redact(repo.url)} ${repo.branch}`;
         options.progress?.({ repo: id, message: `fetching ${repo.branch} from ${options.redact(repo.url)}`, step: true });
         const cache = await RepoCache.open(options.git, join(options.cacheDir, id), repo.url, options.redact);
         try {
           const heads = await cache.fetch(repo.branch, DEFAULT_BOT_BRANCH);
-          base = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own), OWNERSHIP_FILE);
+          base = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own), OWNERSHIP_FILE, { everyFile: true });
+          checkouts.set(id, base.contents);
         } finally {
           await cache.close();
         }
@@ -69,7 +87,7 @@ export async function diffRepos(options: DiffOptions): Promise<RepoDiff[]> {
       out.push({ repoId: id, source: id, error: options.redact(e instanceof JoinkeyError ? e.message : String((e as Error)?.message ?? e)) });
     }
   }
-  return out;
+  return { repos: out, conflicts: await renderConflicts(checkouts, options.tree, options.parser ?? hcl2jsonParser()) };
 }
 
 /** The BaseTree of a working directory (its .git is skipped). */
@@ -95,8 +113,12 @@ export async function checkoutTree(dir: string, rendered: ReadonlyMap<string, st
   return { entries, contents };
 }
 
-/** Pure: the diff text for all repos, then the summary table. */
-export function formatDiff(diffs: readonly RepoDiff[], color: boolean): string {
+/**
+ * Pure: the diff text for all repos, then the live conflicts (each at its generated side, the
+ * other side on the next line), then the summary table with their count per repo (the repo of
+ * the generated side) and in total.
+ */
+export function formatDiff(diffs: readonly RepoDiff[], color: boolean, conflicts: readonly LiveFinding[] = []): string {
   const out: string[] = [];
   const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
   const red = (s: string) => (color ? `\x1b[31m${s}\x1b[0m` : s);
@@ -110,12 +132,23 @@ export function formatDiff(diffs: readonly RepoDiff[], color: boolean): string {
     if (!plan.adds.length && !plan.changes.length && !plan.deletes.length && !plan.conflicts.length) out.push('no differences');
     out.push('');
   }
-  const rows = [['REPO', 'ADDED', 'CHANGED', 'DELETED', 'UNCHANGED', 'CONFLICTS']];
+  const errors = conflicts.filter((f) => f.severity === 'error');
+  if (conflicts.length) {
+    out.push(bold(red(`=== Conflicts: ${conflicts.length} with files already in the repos (${errors.length} refuse publish)`)));
+    for (const f of conflicts) out.push((f.severity === 'error' ? red : (s: string) => s)(formatFinding(f)));
+    out.push('');
+  }
+  const rows = [['REPO', 'ADDED', 'CHANGED', 'DELETED', 'UNCHANGED', 'CONFLICTS', 'LIVE-CONFLICTS']];
   for (const d of diffs) {
     const p = d.plan;
-    rows.push(p ? [d.repoId, ...[p.adds, p.changes, p.deletes, p.unchanged, p.conflicts].map((x) => String(x.length))] : [d.repoId, 'error', '', '', '', '']);
+    const live = String(conflicts.filter((f) => repoOfFile(f.file) === d.repoId).length);
+    rows.push(p ? [d.repoId, ...[p.adds, p.changes, p.deletes, p.unchanged, p.conflicts].map((x) => String(x.length)), live] : [d.repoId, 'error', '', '', '', '', '']);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) out.push(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  if (conflicts.length) {
+    const refused = [...conflictFilesByRepo(conflicts).keys()];
+    out.push(red(`${conflicts.length} live conflict${conflicts.length === 1 ? '' : 's'} (${errors.length} error${errors.length === 1 ? '' : 's'}, ${conflicts.length - errors.length} warning${conflicts.length - errors.length === 1 ? '' : 's'})${refused.length ? `: publish refuses ${refused.join(', ')} until the hand-written side is removed` : ''}`));
+  }
   return `${out.join('\n')}\n`;
 }

@@ -192,6 +192,9 @@ export type BotBranchState =
   | { readonly kind: 'bot'; readonly sha: string; readonly tree: string; readonly parent: string }
   | { readonly kind: 'foreign'; readonly sha: string; readonly reason: string };
 
+/** The largest file baseTree's `everyFile` reads beyond the ones publish writes (the inventory's limit for a checkout). */
+export const EVERY_FILE_MAX_BYTES = 4 * 1024 * 1024;
+
 /** A clone of one target repo in the cache dir, fetched shallow, never checked out. */
 export class RepoCache {
   private constructor(
@@ -245,8 +248,13 @@ export class RepoCache {
     return { baseSha: baseSha!, ...(botSha ? { botSha } : {}) };
   }
 
-  /** Every file path of `sha` with its mode, and the contents of the regular files among `want` (a function of the ownership file). */
-  async baseTree(sha: string, want: (ownershipContent: string | undefined) => readonly string[], ownershipPath: string): Promise<BaseTree> {
+  /**
+   * Every file path of `sha` with its mode, and the contents of the regular files among `want` (a
+   * function of the ownership file). With `everyFile`, also the content of every other regular
+   * file that is text (no NUL byte) of at most EVERY_FILE_MAX_BYTES, as the live inventory reads
+   * a checkout (src/inventory/load.ts).
+   */
+  async baseTree(sha: string, want: (ownershipContent: string | undefined) => readonly string[], ownershipPath: string, options: { readonly everyFile?: boolean } = {}): Promise<BaseTree> {
     const out = await this.run('ls-tree', ['ls-tree', '-r', '-l', '-z', '--full-tree', sha]);
     const entries = new Map<string, string>();
     const blobs = new Map<string, { obj: string; size: number }>();
@@ -261,14 +269,25 @@ export class RepoCache {
     const contents = new Map<string, string>();
     await this.readBlobs([ownershipPath], blobs, contents);
     await this.readBlobs(want(contents.get(ownershipPath)), blobs, contents);
+    if (options.everyFile) {
+      const rest = [...blobs].filter(([p, b]) => !contents.has(p) && b.size <= EVERY_FILE_MAX_BYTES).map(([p]) => p).sort();
+      await this.readBlobs(rest, blobs, contents, (bytes) => !bytes.includes(0));
+    }
     return { entries, contents };
   }
 
-  /** Reads many blobs with one `git show` (blobs print back to back) and splits by their sizes. */
-  private async readBlobs(paths: readonly string[], blobs: ReadonlyMap<string, { obj: string; size: number }>, into: Map<string, string>): Promise<void> {
+  /** Reads many blobs with one `git show` (blobs print back to back) and splits by their sizes; `keep` filters by their bytes. */
+  private async readBlobs(paths: readonly string[], blobs: ReadonlyMap<string, { obj: string; size: number }>, into: Map<string, string>, keep: (bytes: Buffer) => boolean = () => true): Promise<void> {
     const todo = [...new Set(paths)].filter((p) => blobs.has(p) && !into.has(p));
-    for (let i = 0; i < todo.length; i += 200) {
-      const chunk = todo.slice(i, i + 200);
+    // at most 200 blobs and (unless one is bigger) 16 MiB per call
+    const chunks: string[][] = [];
+    let chunkBytes = 0;
+    for (const p of todo) {
+      const size = blobs.get(p)!.size;
+      const last = chunks[chunks.length - 1];
+      if (!last || last.length >= 200 || chunkBytes + size > 16 * 1024 * 1024) { chunks.push([p]); chunkBytes = size; } else { last.push(p); chunkBytes += size; }
+    }
+    for (const chunk of chunks) {
       let buf: Buffer;
       try {
         buf = await this.git.showBuffer(chunk.map((p) => blobs.get(p)!.obj));
@@ -280,7 +299,8 @@ export class RepoCache {
       let at = 0;
       for (const p of chunk) {
         const size = blobs.get(p)!.size;
-        into.set(p, buf.subarray(at, at + size).toString('utf8'));
+        const bytes = buf.subarray(at, at + size);
+        if (keep(bytes)) into.set(p, bytes.toString('utf8'));
         at += size;
       }
     }
