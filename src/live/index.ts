@@ -7,3 +7,7 @@ export type { RefactorSuggestion, MovedSuggestion, RemovedImportSuggestion } fro
 export { renderLiveEffects } from './table';
 export { destroyDataEffect } from './data-effects';
 export type { LiveResource, Moved, Removed, Import, KubeObject, LiveEffect, TofuLiveEffect, KubeLiveEffect, LiveEffectKind } from './types';
+export { liveChangePlan } from './change-plan';
+export type { LiveChangePlan, LiveChangePlanOptions } from './change-plan';
+export { appDirectory, liveInputs } from './from-inventory';
+export type { AppDirectory, AppPlace, LiveInputs, LiveInputOptions } from './from-inventory';
