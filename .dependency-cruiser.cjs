@@ -21,7 +21,9 @@ const TIERS = [
   // Assembles the file set from the renderers.
   { render: '^src/render/(?!(files|provenance)\\.ts$)' },
   // One kind of file each (VSO manifests, OpenTofu, YAML text, docs), and the schema validators.
-  { charts: '^src/charts/', 'tofu-gen': '^src/tofu-gen/', emit: '^src/emit/', docs: '^src/docs/', validate: '^src/validate/' },
+  { charts: '^src/charts/', 'tofu-gen': '^src/tofu-gen/', docs: '^src/docs/', validate: '^src/validate/' },
+  // The deterministic YAML emitter (the validators read back exactly what it writes).
+  { emit: '^src/emit/' },
   // The join-key view of one app: what explain prints, docs and PR bodies show.
   { explain: '^src/explain/' },
   // The file set's types and provenance.
@@ -31,12 +33,12 @@ const TIERS = [
   // The rule layer: one validation pass over the resolved model.
   { rules: '^src/rules/' },
   // The resolved model (resolve).
-  { model: '^src/model/(?!(index|names|defaults)\\.ts$)' },
+  { model: '^src/model/(?!(index|names|defaults|random-password)\\.ts$)' },
   // apps.yaml: schema, shape, YAML positions.
   { config: '^src/config/' },
   // Leaves, usable by every layer: errors, the CLI io type, small utilities, the markers and
   // ownership rule, the namer and the defaults (the shape rules enforce the namer's limits).
-  { leaf: '^src/(errors\\.ts$|cli-io\\.ts$|ownership\\.ts$|util/|model/names\\.ts$|model/defaults\\.ts$)' },
+  { leaf: '^src/(errors\\.ts$|cli-io\\.ts$|ownership\\.ts$|util/|model/names\\.ts$|model/defaults\\.ts$|model/random-password\\.ts$)' },
 ];
 
 const layerRules = TIERS.flatMap((tier, t) =>

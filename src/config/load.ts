@@ -4,7 +4,7 @@ import { AppsFileSchema, shown, type AppsFile } from './schema';
 import { parsePlainYaml } from './plain-yaml';
 import { collectionKeyMessage, documentData, formatPath, yamlLib, YamlSource, type Path, type Problem } from './source';
 import { editDistance } from '../util/edit-distance';
-import { GENERATE_OPTIONS } from '../model/generated';
+import { GENERATE_OPTIONS } from '../model/random-password';
 
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 

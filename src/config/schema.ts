@@ -2,7 +2,7 @@ import * as z from 'zod';
 import {
   DNS1123_LABEL, DNS1123_LABEL_MAX, ENV_NAME, GO_DURATION, KV_SEGMENT, REPO_DIR, RESTART_KINDS, SECRET_KEY, VAULT_NAME,
 } from '../model/names';
-import { GENERATE_OPTIONS, OVERRIDE_SPECIAL, PASSWORD_LENGTH_MAX, PASSWORD_LENGTH_MIN } from '../model/generated';
+import { GENERATE_OPTIONS, OVERRIDE_SPECIAL, PASSWORD_LENGTH_MAX, PASSWORD_LENGTH_MIN } from '../model/random-password';
 
 /**
  * The apps.yaml v1 contract (../shared/design/apps-yaml.md) as a zod schema. Shapes and per-field

@@ -1,5 +1,5 @@
 import type { Path } from '../config/source';
-import type { PasswordArguments } from './generated';
+import type { PasswordArguments } from './random-password';
 import type { PolicyPath, RestartKind } from './names';
 
 /** The resolved, readonly model: every name and path derived once from apps.yaml. */

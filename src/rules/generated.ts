@@ -1,4 +1,4 @@
-import { CHARACTER_CLASSES } from '../model/generated';
+import { CHARACTER_CLASSES } from '../model/random-password';
 import type { Model } from '../model/model';
 import { finding, type Finding } from './finding';
 

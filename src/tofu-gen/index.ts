@@ -1,6 +1,7 @@
 import type { Path } from '../config/source';
 import { DEFAULTS } from '../model/defaults';
-import { keepersOf, PASSWORD_ARGUMENTS } from '../model/generated';
+import { keepersOf } from '../model/generated';
+import { PASSWORD_ARGUMENTS } from '../model/random-password';
 import type { AppModel, GeneratedKeyModel, Model } from '../model/model';
 import { APP_ROLES_MODULE_LABEL, consumerResourceLabel, secretResourceLabel, tofuAddress } from '../model/names';
 import { markerLine, type DeclaredObject, type FileOwner, type ObjectOwner, type RenderedFile } from '../render/files';
