@@ -121,9 +121,9 @@ describe('the platform with the generated files of the bundled apps.yaml', () =>
     ]);
   });
 
-  test('THEN each message says which side to remove or points at joinkey adopt, and names both places', () => {
+  test('THEN each message says which side to remove, and names both places', () => {
     for (const f of findLiveConflicts(merged)) {
-      expect(f.message).toMatch(/remove .* \(joinkey now generates it in .*\), or run `joinkey adopt`|run `joinkey adopt`/);
+      expect(f.message).toMatch(/remove .* \(joinkey now generates it in .*\), or keep the hand-written one and take it out of apps\.yaml|delete ".*" from it/);
       expect(f.message).toContain(`${f.related.file}:${f.related.line}`);
     }
     const overridden = findLiveConflicts(merged).find((f) => f.rule === 'live-variable-overridden' && f.file.startsWith('tools/'))!;

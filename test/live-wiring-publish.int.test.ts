@@ -68,7 +68,7 @@ describe('publish into repos that hold the hand-written platform', () => {
     expect(r.code, r.out + r.err).toBe(1);
     expect(await Promise.all(PLATFORM_REPOS.map((id) => fx.heads(id)))).toEqual(before);
     for (const id of PLATFORM_REPOS) {
-      expect(r.out).toMatch(new RegExp(`\\n  ${id}\\s+REFUSED \\(the render conflicts with hand-written files: remove the hand-written side, or \\(soon\\) joinkey adopt\\), nothing pushed`));
+      expect(r.out).toMatch(new RegExp(`\\n  ${id}\\s+REFUSED \\(the render conflicts with hand-written files: remove the hand-written side, or keep it and take that object out of apps\\.yaml\\), nothing pushed`));
     }
     const tools = section(r.out, 'tools');
     expect(tools).toContain('  live conflict: tools/plausible/resources/vso.gen.yaml:8:9: live-duplicate-object: ');

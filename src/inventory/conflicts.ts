@@ -4,7 +4,7 @@ import type { Inventory, KubeObject, LiveIdentity, Location, TofuModule } from '
 /**
  * Conflicts between what the repos declare, each a finding at one side with the other side as
  * `related`. The finding sits on the generated side when there is one (that is what joinkey
- * adds), and its message says which side to remove or points at `joinkey adopt`.
+ * adds), and its message says which side to remove.
  */
 
 export interface RelatedLocation {
@@ -57,7 +57,7 @@ function compareLoc(a: Location, b: Location): number {
 
 /** What to do, given which sides are generated. */
 function remedy(here: Side, there: Side, what: string): string {
-  if (here.generated && !there.generated) return `remove ${what} from ${where(there.at)} (joinkey now generates it in ${fileOf(here.at)}), or run \`joinkey adopt\` to take the hand-written one over`;
+  if (here.generated && !there.generated) return `remove ${what} from ${where(there.at)} (joinkey now generates it in ${fileOf(here.at)}), or keep the hand-written one and take it out of apps.yaml`;
   if (!here.generated && !there.generated) return `remove one of the two (keep ${where(there.at)} or ${where(here.at)})`;
   return 'both are generated: fix apps.yaml so that only one app produces it';
 }
@@ -181,7 +181,7 @@ function moduleConflicts(m: TofuModule): LiveFinding[] {
         const later = settings.indexOf(g) > settings.indexOf(h) ? g : h;
         const earlier = later === g ? h : g;
         const wins = later === winner ? `${fileOf(later.at)} is loaded after ${fileOf(earlier.at)} and silently replaces its whole value (tofu merges no maps)` : `${fileOf(later.at)} is loaded after ${fileOf(earlier.at)}, and ${fileOf(winner.at)} wins over both`;
-        out.push(finding('live-variable-overridden', g, h, `variable "${name}" is set here and by hand in ${where(h.at)}; ${wins}; move what ${fileOf(h.at)} sets into apps.yaml and delete "${name}" from it, or run \`joinkey adopt\``));
+        out.push(finding('live-variable-overridden', g, h, `variable "${name}" is set here and by hand in ${where(h.at)}; ${wins}; move what ${fileOf(h.at)} sets into apps.yaml and delete "${name}" from it`));
       }
     }
   }

@@ -230,7 +230,7 @@ async function openRepo(options: RepoOptions, repo: Model['repos'][number], rend
 export function liveRefusalReason(live: LiveRefusal): string {
   const pairs = live.findings.map((f) => `${f.file}:${f.line}:${f.col} (${f.rule}) with ${f.related.file}:${f.related.line}:${f.related.col}`);
   const n = live.findings.length;
-  return `${n} live conflict${n === 1 ? '' : 's'} between generated and hand-written files (${live.files.join(', ')}): ${pairs.join('; ')}; remove the hand-written side, or (soon) joinkey adopt`;
+  return `${n} live conflict${n === 1 ? '' : 's'} between generated and hand-written files (${live.files.join(', ')}): ${pairs.join('; ')}; remove the hand-written side, or keep it and take that object out of apps.yaml`;
 }
 
 async function publishRepo(

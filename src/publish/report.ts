@@ -43,7 +43,7 @@ function statusWord(r: RepoResult, dryRun: boolean): string {
     case 'would-push': return `would push one commit to ${r.branch}`;
     case 'refused': return `REFUSED (${[
       ...(r.conflicts?.length ? ['files joinkey does not own, or edited by hand, at generated paths'] : []),
-      ...(r.liveConflicts?.length ? ['the render conflicts with hand-written files: remove the hand-written side, or (soon) joinkey adopt'] : []),
+      ...(r.liveConflicts?.length ? ['the render conflicts with hand-written files: remove the hand-written side, or keep it and take that object out of apps.yaml'] : []),
     ].join('; ')}), nothing pushed`;
     case 'stopped': return `STOPPED (${r.branch} has commits not made by joinkey), nothing pushed`;
     case 'failed': return 'FAILED, nothing pushed';
