@@ -1,13 +1,13 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatFinding, JoinkeyError } from '../errors';
-import { conflictFilesByRepo, hcl2jsonParser, type HclParser, type LiveFinding } from '../inventory';
+import { conflictFilesByRepo, hcl2jsonParser, liveConflicts, type HclParser, type LiveFinding } from '../inventory';
 import { readRepoDir } from '../inventory/load';
 import type { Model } from '../model/model';
 import { OWNERSHIP_FILE, type FileTree } from '../render/files';
 import type { Redactor } from '../util/redact';
 import { claimCacheRoot, RepoCache, type GitFactory } from './git';
-import { checkRepoUrls, DEFAULT_BOT_BRANCH, publishOrder, renderConflicts, repoOfFile, type ProgressEvent } from './index';
+import { checkRepoUrls, DEFAULT_BOT_BRANCH, publishOrder, type ProgressEvent } from './index';
 import { pathsToRead, planRepo, withOwnershipFile, type BaseTree, type RepoPlan } from './plan';
 import { changesOf } from './summary';
 import { unifiedDiff } from './unified';
@@ -151,4 +151,21 @@ export function formatDiff(diffs: readonly RepoDiff[], color: boolean, conflicts
     out.push(red(`${conflicts.length} live conflict${conflicts.length === 1 ? '' : 's'} (${errors.length} error${errors.length === 1 ? '' : 's'}, ${conflicts.length - errors.length} warning${conflicts.length - errors.length === 1 ? '' : 's'})${refused.length ? `: publish refuses ${refused.join(', ')} until the hand-written side is removed` : ''}`));
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The repo id of a `repo/path` file of a live finding. */
+export function repoOfFile(file: string): string {
+  return file.slice(0, file.indexOf('/'));
+}
+
+/**
+ * The live conflicts that publishing `tree` into `checkouts` (repo id -> every text file of its
+ * base) brings: the render of those repos only, compared across them (identities span repos).
+ * Those already in the repos, without a generated side, are check's to report.
+ */
+export async function renderConflicts(checkouts: ReadonlyMap<string, ReadonlyMap<string, string>>, tree: FileTree, parser: HclParser): Promise<LiveFinding[]> {
+  if (!checkouts.size) return [];
+  const render = new Map([...tree].filter(([repo]) => checkouts.has(repo)));
+  const { findings } = await liveConflicts(checkouts, render, { parser });
+  return findings.filter((f) => f.generated);
 }
