@@ -10,8 +10,12 @@ import * as fs from 'node:fs';
 import { App, Chart } from 'cdk8s';
 import { parse } from 'yaml';
 import {
-  VaultAuth, VaultAuthSpecMethod, VaultDynamicSecret, VaultDynamicSecretSpecRolloutRestartTargetsKind,
-  VaultStaticSecret, VaultStaticSecretSpecType,
+  VaultAuth,
+  VaultAuthSpecMethod,
+  VaultDynamicSecret,
+  VaultDynamicSecretSpecRolloutRestartTargetsKind,
+  VaultStaticSecret,
+  VaultStaticSecretSpecType,
 } from '../imports/secrets.hashicorp.com';
 
 interface BenchApp {
@@ -26,7 +30,10 @@ export function addCharts(app: App, appsYamlText: string): void {
   for (const [name, spec] of Object.entries(apps)) {
     const a = spec ?? {};
     const namespace = a.namespace ?? name;
-    const chart = new Chart(app, name, { disableResourceNameHashes: true, labels: { 'app.kubernetes.io/managed-by': 'joinkey', 'app.kubernetes.io/part-of': name } });
+    const chart = new Chart(app, name, {
+      disableResourceNameHashes: true,
+      labels: { 'app.kubernetes.io/managed-by': 'joinkey', 'app.kubernetes.io/part-of': name },
+    });
     new VaultAuth(chart, 'auth', {
       metadata: { name, namespace },
       spec: { method: VaultAuthSpecMethod.KUBERNETES, mount: 'kubernetes', kubernetes: { role: name, serviceAccount: name, audiences: ['vault'] } },
@@ -35,20 +42,33 @@ export function addCharts(app: App, appsYamlText: string): void {
       new VaultStaticSecret(chart, `static-${secret}`, {
         metadata: { name: `${name}-${secret}`, namespace },
         spec: {
-          vaultAuthRef: name, type: VaultStaticSecretSpecType.KV_HYPHEN_V2, mount: 'kvv2', path: `${name}/${secret}`,
-          refreshAfter: '30s', hmacSecretData: true, destination: { name: `${name}-${secret}`, create: true },
+          vaultAuthRef: name,
+          type: VaultStaticSecretSpecType.KV_HYPHEN_V2,
+          mount: 'kvv2',
+          path: `${name}/${secret}`,
+          refreshAfter: '30s',
+          hmacSecretData: true,
+          destination: { name: `${name}-${secret}`, create: true },
         },
       });
     }
     if (a.database !== false) {
-      const restart = typeof a.database === 'object' ? a.database.restart ?? [] : [];
+      const restart = typeof a.database === 'object' ? (a.database.restart ?? []) : [];
       new VaultDynamicSecret(chart, 'db', {
         metadata: { name: `${name}-db`, namespace },
         spec: {
-          vaultAuthRef: name, mount: 'postgres', path: `creds/${name}`, destination: { name: `${name}-db`, create: true },
-          ...(restart.length ? {
-            rolloutRestartTargets: restart.map((t) => ({ kind: t.split('/')[0] as VaultDynamicSecretSpecRolloutRestartTargetsKind, name: t.split('/')[1]! })),
-          } : {}),
+          vaultAuthRef: name,
+          mount: 'postgres',
+          path: `creds/${name}`,
+          destination: { name: `${name}-db`, create: true },
+          ...(restart.length
+            ? {
+                rolloutRestartTargets: restart.map((t) => ({
+                  kind: t.split('/')[0] as VaultDynamicSecretSpecRolloutRestartTargetsKind,
+                  name: t.split('/')[1]!,
+                })),
+              }
+            : {}),
         },
       });
     }

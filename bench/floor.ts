@@ -21,8 +21,10 @@ export function readTreeBytes(root: string): TreeBytes {
   const walk = (rel: string) => {
     for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const child = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) { dirs.push(child); walk(child); }
-      else if (e.isFile()) files.push([child, fs.readFileSync(path.join(root, child))]);
+      if (e.isDirectory()) {
+        dirs.push(child);
+        walk(child);
+      } else if (e.isFile()) files.push([child, fs.readFileSync(path.join(root, child))]);
     }
   };
   walk('');

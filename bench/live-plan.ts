@@ -77,9 +77,21 @@ async function main(argv: readonly string[]): Promise<void> {
   for (const n of sizes.length ? sizes : [1000]) {
     const synth = measure('synth', n);
     const plan = measure('plan', n);
-    const row = { apps: n, synthMs: Math.round(synth.ms), synthRssMiB: Math.round(synth.rssMiB), planMs: Math.round(plan.ms), planRssMiB: Math.round(plan.rssMiB), ratio: Number((plan.ms / synth.ms).toFixed(2)), effects: plan.detail?.effects ?? 0, stateful: plan.detail?.stateful ?? 0 };
+    const row = {
+      apps: n,
+      synthMs: Math.round(synth.ms),
+      synthRssMiB: Math.round(synth.rssMiB),
+      planMs: Math.round(plan.ms),
+      planRssMiB: Math.round(plan.rssMiB),
+      ratio: Number((plan.ms / synth.ms).toFixed(2)),
+      effects: plan.detail?.effects ?? 0,
+      stateful: plan.detail?.stateful ?? 0,
+    };
     if (json) process.stdout.write(`${JSON.stringify(row)}\n`);
-    else process.stdout.write(`${n} apps: synth ${row.synthMs} ms (peak RSS ${row.synthRssMiB} MiB), change plan ${row.planMs} ms (peak RSS ${row.planRssMiB} MiB), plan/synth ${row.ratio}x; ${row.effects} effects, ${row.stateful} stateful\n`);
+    else
+      process.stdout.write(
+        `${n} apps: synth ${row.synthMs} ms (peak RSS ${row.synthRssMiB} MiB), change plan ${row.planMs} ms (peak RSS ${row.planRssMiB} MiB), plan/synth ${row.ratio}x; ${row.effects} effects, ${row.stateful} stateful\n`,
+      );
   }
 }
 

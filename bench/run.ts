@@ -41,7 +41,13 @@ const NO_BASELINE = args.has('--no-baseline');
 /** The 10,000-app baseline grows faster than n^2 (~540 s); by default it gets this many seconds, then is extrapolated. */
 const BASELINE_CAP_S = FULL_BASELINE ? 3600 : QUICK ? 0 : 60;
 const sizesArg = argv[argv.indexOf('--sizes') + 1];
-const SIZES = argv.includes('--sizes') && sizesArg ? sizesArg.split(',').map(Number).filter((x) => Number.isInteger(x) && x > 0) : [5, 100, 1000, 10000];
+const SIZES =
+  argv.includes('--sizes') && sizesArg
+    ? sizesArg
+        .split(',')
+        .map(Number)
+        .filter((x) => Number.isInteger(x) && x > 0)
+    : [5, 100, 1000, 10000];
 /** Extra baseline sizes for the fit that extrapolates the capped 10,000-app baseline. */
 const FIT_SIZES = QUICK || NO_BASELINE || !SIZES.includes(10000) ? [] : [2000, 4000];
 
@@ -155,8 +161,11 @@ function touchedFiles(before: ReadonlyMap<string, string>, after: ReadonlyMap<st
 
 /** apps.yaml of n apps with app00000 edited (another namespace and one more secret key). */
 function oneAppEdited(text: string): string {
-  const edited = text.replace(/(\n {2}app00000:\n {4}repo: tools\n {4}namespace: )ns0\n/, '$1ns-edited\n').replace(/(\n {2}app00000:[^]*?config: \{ generate: \[SECRET_KEY)\]/, '$1, SECOND_KEY]');
-  if (edited === text || !edited.includes('ns-edited') || !edited.includes('SECOND_KEY')) throw new Error('bench: could not edit app00000 in the generated apps.yaml');
+  const edited = text
+    .replace(/(\n {2}app00000:\n {4}repo: tools\n {4}namespace: )ns0\n/, '$1ns-edited\n')
+    .replace(/(\n {2}app00000:[^]*?config: \{ generate: \[SECRET_KEY)\]/, '$1, SECOND_KEY]');
+  if (edited === text || !edited.includes('ns-edited') || !edited.includes('SECOND_KEY'))
+    throw new Error('bench: could not edit app00000 in the generated apps.yaml');
   return edited;
 }
 
@@ -170,7 +179,15 @@ function benchSize(n: number): SizeResult {
   const synthArgs = (file: string) => [JOINKEY, 'synth', '--config', file, '--out', out];
   const reps = n >= 10000 ? (QUICK ? 1 : 3) : QUICK ? 3 : n >= 1000 ? 5 : 7;
   const baseReps = n >= 10000 || NO_BASELINE ? 0 : QUICK ? 1 : 3;
-  const runs = { synth: [] as Run[], noop: [] as Run[], synthCheck: [] as Run[], check: [] as Run[], oneChanged: [] as Run[], floor: [] as Run[], baseline: [] as Run[] };
+  const runs = {
+    synth: [] as Run[],
+    noop: [] as Run[],
+    synthCheck: [] as Run[],
+    check: [] as Run[],
+    oneChanged: [] as Run[],
+    floor: [] as Run[],
+    baseline: [] as Run[],
+  };
   let touched = 0;
   let outFiles = 0;
   for (let i = 0; i < reps; i++) {
@@ -200,8 +217,16 @@ function benchSize(n: number): SizeResult {
   }
   fs.rmSync(baseOut, { force: true });
   return {
-    apps: n, synth: stat(runs.synth), noop: stat(runs.noop), touched, outFiles, synthCheck: stat(runs.synthCheck), check: stat(runs.check),
-    oneChanged: stat(runs.oneChanged), floor: stat(runs.floor), baseline: runs.baseline.length ? stat(runs.baseline) : undefined,
+    apps: n,
+    synth: stat(runs.synth),
+    noop: stat(runs.noop),
+    touched,
+    outFiles,
+    synthCheck: stat(runs.synthCheck),
+    check: stat(runs.check),
+    oneChanged: stat(runs.oneChanged),
+    floor: stat(runs.floor),
+    baseline: runs.baseline.length ? stat(runs.baseline) : undefined,
     ...(baselineCappedAt ? { baselineCappedAt } : {}),
   };
 }
@@ -222,8 +247,14 @@ function powerFit(points: ReadonlyArray<readonly [number, number]>): { at: (n: n
 function consumerProject(): string {
   const dir = path.join(WORK, 'consumer');
   fs.mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'bench-consumer', private: true, devDependencies: { joinkey: 'file:../../..' } }, null, 2)}\n`);
-  const link = (target: string, at: string) => { fs.rmSync(at, { force: true }); fs.symlinkSync(target, at); };
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'bench-consumer', private: true, devDependencies: { joinkey: 'file:../../..' } }, null, 2)}\n`,
+  );
+  const link = (target: string, at: string) => {
+    fs.rmSync(at, { force: true });
+    fs.symlinkSync(target, at);
+  };
   link(path.relative(path.join(dir, 'node_modules'), ROOT), path.join(dir, 'node_modules', 'joinkey'));
   link('../joinkey/bin/joinkey.js', path.join(dir, 'node_modules', '.bin', 'joinkey'));
   fs.copyFileSync(path.join(ROOT, 'apps.yaml'), path.join(dir, 'apps.yaml'));
@@ -267,9 +298,16 @@ function benchDefault(): DefaultResult {
       program.push(run('node', [BASELINE, apps, path.join(WORK, 'baseline-default.yaml')]));
     }
   }
-  return { npxJoinkey: stat(npx), npxJoinkeyFirst: first, nodeJoinkey: stat(direct), npxNoop: stat(noops), cdk8sCli: cli.length ? stat(cli) : undefined, cdk8sProgram: program.length ? stat(program) : undefined, cdk8sRequire: stat(requireOnly) };
+  return {
+    npxJoinkey: stat(npx),
+    npxJoinkeyFirst: first,
+    nodeJoinkey: stat(direct),
+    npxNoop: stat(noops),
+    cdk8sCli: cli.length ? stat(cli) : undefined,
+    cdk8sProgram: program.length ? stat(program) : undefined,
+    cdk8sRequire: stat(requireOnly),
+  };
 }
-
 
 const fmtApps = (n: number) => n.toLocaleString('en-US');
 
@@ -282,13 +320,34 @@ function ratios(results: readonly SizeResult[], def: DefaultResult): Ratio[] {
     if (!r) continue;
     const at = `${fmtApps(n)} apps`;
     out.push({ name: '`check` / synth (empty OUT)', at, a: r.check.wall, b: r.synth.wall, goal: 2 });
-    out.push({ name: 'no-op re-synth / `synth --check`', at, a: r.noop.wall, b: r.synthCheck.wall, goal: 1.2, note: `files touched: ${fmtApps(r.touched)} of ${fmtApps(r.outFiles)}` });
+    out.push({
+      name: 'no-op re-synth / `synth --check`',
+      at,
+      a: r.noop.wall,
+      b: r.synthCheck.wall,
+      goal: 1.2,
+      note: `files touched: ${fmtApps(r.touched)} of ${fmtApps(r.outFiles)}`,
+    });
     out.push({ name: 'full synth (empty OUT) / floor (mkdir + writeFile from memory)', at, a: r.synth.wall, b: r.floor.wall, goal: 1.3 });
     out.push({ name: 'one app changed / `synth --check`', at, a: r.oneChanged.wall, b: r.synthCheck.wall });
   }
   const [k1, k10] = [by(1000), by(10000)];
-  if (k1 && k10) out.push({ name: 'synth (empty OUT): 10,000 apps / 1,000 apps', at: '', a: k10.synth.wall, b: k1.synth.wall, goal: 12, note: `peak RSS at 10,000: ${mib(peakSynthRss(k10))} MiB (goal <= 512): ${(peakSynthRss(k10) ?? Infinity) <= 512 ? 'pass' : 'FAIL'}` });
-  out.push({ name: 'five apps cold (`node …/joinkey synth`) / node + cdk8s alone', at: '5 apps', a: def.nodeJoinkey.wall, b: def.cdk8sRequire.wall, goal: 1.5 });
+  if (k1 && k10)
+    out.push({
+      name: 'synth (empty OUT): 10,000 apps / 1,000 apps',
+      at: '',
+      a: k10.synth.wall,
+      b: k1.synth.wall,
+      goal: 12,
+      note: `peak RSS at 10,000: ${mib(peakSynthRss(k10))} MiB (goal <= 512): ${(peakSynthRss(k10) ?? Infinity) <= 512 ? 'pass' : 'FAIL'}`,
+    });
+  out.push({
+    name: 'five apps cold (`node …/joinkey synth`) / node + cdk8s alone',
+    at: '5 apps',
+    a: def.nodeJoinkey.wall,
+    b: def.cdk8sRequire.wall,
+    goal: 1.5,
+  });
   return out;
 }
 
@@ -304,7 +363,10 @@ function ratioTable(rs: readonly Ratio[]): string {
   return [
     '| ratio | at | measured | goal | result |',
     '|---|---:|---:|---:|---|',
-    ...rs.map((r) => `| ${r.name} | ${r.at} | ${ratioValue(r).toFixed(2)}x (${secs(r.a)} s / ${secs(r.b)} s) | ${r.goal === undefined ? 'none' : `<= ${r.goal}x`} | ${r.goal === undefined ? 'n/a' : passes(r) ? 'pass' : 'FAIL'}${r.note ? `; ${r.note}` : ''} |`),
+    ...rs.map(
+      (r) =>
+        `| ${r.name} | ${r.at} | ${ratioValue(r).toFixed(2)}x (${secs(r.a)} s / ${secs(r.b)} s) | ${r.goal === undefined ? 'none' : `<= ${r.goal}x`} | ${r.goal === undefined ? 'n/a' : passes(r) ? 'pass' : 'FAIL'}${r.note ? `; ${r.note}` : ''} |`,
+    ),
   ].join('\n');
 }
 
@@ -313,7 +375,9 @@ function main(): void {
   const started = Date.now();
   const load0 = os.loadavg()[0]!;
   for (const n of [...SIZES, ...FIT_SIZES]) fs.writeFileSync(path.join(WORK, `apps-${n}.yaml`), appsYaml(n));
-  log(`joinkey bench on ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, node ${process.version}, load ${load0.toFixed(2)}${TIME ? '' : ' (no /usr/bin/time: no RSS or CPU)'}`);
+  log(
+    `joinkey bench on ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, node ${process.version}, load ${load0.toFixed(2)}${TIME ? '' : ' (no /usr/bin/time: no RSS or CPU)'}`,
+  );
 
   log('5 default apps (apps.yaml), cold processes');
   const def = benchDefault();
@@ -336,10 +400,14 @@ function main(): void {
   const rs = ratios(results, def);
   const goals = ratioTable(rs);
 
-  const head = '| apps | synth, empty OUT (s) | CPU (s) | peak RSS (MiB) | no-op re-synth (s) | files touched | synth --check (s) | check (s) | check RSS (MiB) | one app changed (s) | floor (s) | one-App cdk8s program (s) | synth / cdk8s | x previous size |';
+  const head =
+    '| apps | synth, empty OUT (s) | CPU (s) | peak RSS (MiB) | no-op re-synth (s) | files touched | synth --check (s) | check (s) | check RSS (MiB) | one app changed (s) | floor (s) | one-App cdk8s program (s) | synth / cdk8s | x previous size |';
   const rows = results.map((r, i) => {
-    const base = r.baseline ? secs(r.baseline.wall) : r.baselineExtrapolated !== undefined
-      ? `~${secs(r.baselineExtrapolated)} (extrapolated${r.baselineCappedAt ? `; stopped unfinished at ${r.baselineCappedAt} s` : ''})` : 'n/a';
+    const base = r.baseline
+      ? secs(r.baseline.wall)
+      : r.baselineExtrapolated !== undefined
+        ? `~${secs(r.baselineExtrapolated)} (extrapolated${r.baselineCappedAt ? `; stopped unfinished at ${r.baselineCappedAt} s` : ''})`
+        : 'n/a';
     const baseWall = r.baseline?.wall ?? r.baselineExtrapolated;
     const ratio = baseWall ? `1/${(baseWall / r.synth.wall).toFixed(1)}` : 'n/a';
     const prev = i ? `${(r.synth.wall / results[i - 1]!.synth.wall).toFixed(1)}x` : '';
@@ -373,11 +441,19 @@ function main(): void {
     { name: 'check', points: results.map((r) => [r.apps, r.check.wall]), color: '#ff7f0e' },
     { name: 'floor (mkdir + writeFile)', points: results.map((r) => [r.apps, r.floor.wall]), color: '#7f7f7f' },
   ];
-  const basePoints = [...results.filter((r) => r.baseline).map((r): [number, number] => [r.apps, r.baseline!.wall]), ...FIT_SIZES.map((n): [number, number] => [n, fitPoints.find(([m]) => m === n)![1]])].sort((a, b) => a[0] - b[0]);
+  const basePoints = [
+    ...results.filter((r) => r.baseline).map((r): [number, number] => [r.apps, r.baseline!.wall]),
+    ...FIT_SIZES.map((n): [number, number] => [n, fitPoints.find(([m]) => m === n)![1]]),
+  ].sort((a, b) => a[0] - b[0]);
   if (basePoints.length) series.push({ name: 'one-App cdk8s program', points: basePoints, color: '#d62728' });
   const extra = results.filter((r) => r.baselineExtrapolated !== undefined);
   if (extra.length && fit && basePoints.length) {
-    series.push({ name: 'one-App cdk8s program, extrapolated', points: [basePoints[basePoints.length - 1]!, ...extra.map((r): [number, number] => [r.apps, r.baselineExtrapolated!])], color: '#d62728', dashed: true });
+    series.push({
+      name: 'one-App cdk8s program, extrapolated',
+      points: [basePoints[basePoints.length - 1]!, ...extra.map((r): [number, number] => [r.apps, r.baselineExtrapolated!])],
+      color: '#d62728',
+      dashed: true,
+    });
   }
   fs.writeFileSync(path.join(BENCH, 'scaling.svg'), scalingSvg(series, 'apps in apps.yaml', 'wall time (s)'));
   fs.writeFileSync(path.join(BENCH, 'ratios.svg'), ratioSvg(rs.map((r) => ({ ...r, name: `${r.name.replace(/`/g, '')}${r.at ? ` (${r.at})` : ''}` }))));
@@ -401,7 +477,16 @@ ${goals}
 
 ${table}
 
-${extra.length && fit ? `The one-App cdk8s program grows faster than n^2, and at 10,000 apps takes about 9 minutes (538 s measured once on this machine), so by default it runs for ${BASELINE_CAP_S} s and is then stopped, and its time is extrapolated with a power law through the two largest measured sizes (${fitPoints.slice(-2).map(([n]) => fmtApps(n)).join(' and ')} apps: t ~ n^${fit.exponent.toFixed(2)}); on two runs the method predicted 473 s and 593 s, against the 538 s measured. \`npm run bench -- --full-baseline\` measures it to the end.\n` : ''}
+${
+  extra.length && fit
+    ? `The one-App cdk8s program grows faster than n^2, and at 10,000 apps takes about 9 minutes (538 s measured once on this machine), so by default it runs for ${BASELINE_CAP_S} s and is then stopped, and its time is extrapolated with a power law through the two largest measured sizes (${fitPoints
+        .slice(-2)
+        .map(([n]) => fmtApps(n))
+        .join(
+          ' and ',
+        )} apps: t ~ n^${fit.exponent.toFixed(2)}); on two runs the method predicted 473 s and 593 s, against the 538 s measured. \`npm run bench -- --full-baseline\` measures it to the end.\n`
+    : ''
+}
 ## Five default apps, cold
 
 ${defTable}

@@ -24,11 +24,17 @@ export function scalingSvg(series: readonly Series[], xLabel: string, yLabel: st
   ];
   for (let d = x0; d <= x1; d++) {
     const x = px(10 ** d).toFixed(1);
-    out.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${H - M.bottom}" stroke="#ddd"/>`, `<text x="${x}" y="${H - M.bottom + 16}" text-anchor="middle">${label(10 ** d)}</text>`);
+    out.push(
+      `<line x1="${x}" y1="${M.top}" x2="${x}" y2="${H - M.bottom}" stroke="#ddd"/>`,
+      `<text x="${x}" y="${H - M.bottom + 16}" text-anchor="middle">${label(10 ** d)}</text>`,
+    );
   }
   for (let d = y0; d <= y1; d++) {
     const y = py(10 ** d).toFixed(1);
-    out.push(`<line x1="${M.left}" y1="${y}" x2="${W - M.right}" y2="${y}" stroke="#ddd"/>`, `<text x="${M.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${label(10 ** d)}</text>`);
+    out.push(
+      `<line x1="${M.left}" y1="${y}" x2="${W - M.right}" y2="${y}" stroke="#ddd"/>`,
+      `<text x="${M.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${label(10 ** d)}</text>`,
+    );
   }
   out.push(
     `<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#333"/>`,
@@ -38,11 +44,17 @@ export function scalingSvg(series: readonly Series[], xLabel: string, yLabel: st
   series.forEach((s, i) => {
     const pts = s.points.filter((p) => p[1] > 0);
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
-    out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`);
-    for (const [x, y] of pts) out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${s.dashed ? 'white' : s.color}" stroke="${s.color}"/>`);
+    out.push(
+      `<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`,
+    );
+    for (const [x, y] of pts)
+      out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${s.dashed ? 'white' : s.color}" stroke="${s.color}"/>`);
     const ly = H - M.bottom + 56 + 16 * Math.floor(i / 2);
     const lx = M.left + (i % 2) * 320;
-    out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`, `<text x="${lx + 30}" y="${ly}" dominant-baseline="middle">${escape(s.name)}</text>`);
+    out.push(
+      `<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`,
+      `<text x="${lx + 30}" y="${ly}" dominant-baseline="middle">${escape(s.name)}</text>`,
+    );
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
@@ -88,7 +100,10 @@ export function ratioSvg(ratios: readonly Ratio[]): string {
   ];
   for (let d = d0; d <= d1; d++) {
     const x = px(10 ** d).toFixed(1);
-    out.push(`<line x1="${x}" y1="${top - 6}" x2="${x}" y2="${height - 34}" stroke="#ddd"/>`, `<text x="${x}" y="${height - 20}" text-anchor="middle">${label(10 ** d)}x</text>`);
+    out.push(
+      `<line x1="${x}" y1="${top - 6}" x2="${x}" y2="${height - 34}" stroke="#ddd"/>`,
+      `<text x="${x}" y="${height - 20}" text-anchor="middle">${label(10 ** d)}x</text>`,
+    );
   }
   const one = px(1).toFixed(1);
   out.push(`<line x1="${one}" y1="${top - 6}" x2="${one}" y2="${height - 34}" stroke="#999"/>`);
@@ -101,7 +116,9 @@ export function ratioSvg(ratios: readonly Ratio[]): string {
     out.push(`<text x="${left - 8}" y="${y + 9}" text-anchor="end" dominant-baseline="middle">${escape(r.name)}</text>`);
     if (Number.isFinite(v) && v > 0) {
       out.push(`<rect x="${x0.toFixed(1)}" y="${y}" width="${Math.max(1, px(v) - x0).toFixed(1)}" height="18" fill="${color}"/>`);
-      out.push(`<text x="${(Math.max(px(v), r.goal === undefined ? 0 : px(r.goal)) + 6).toFixed(1)}" y="${y + 9}" dominant-baseline="middle">${v.toFixed(2)}x</text>`);
+      out.push(
+        `<text x="${(Math.max(px(v), r.goal === undefined ? 0 : px(r.goal)) + 6).toFixed(1)}" y="${y + 9}" dominant-baseline="middle">${v.toFixed(2)}x</text>`,
+      );
     }
     if (r.goal !== undefined) {
       const g = px(r.goal).toFixed(1);

@@ -24,7 +24,8 @@ const readers: Record<string, () => unknown> = {
   'JSON.parse of the same data (a floor)': (): unknown => JSON.parse(json) as unknown,
   'js-yaml 5 load, CORE_SCHEMA': (): unknown => jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA }),
   'js-yaml 5 load, JSON_SCHEMA': (): unknown => jsYaml.load(text, { schema: jsYaml.JSON_SCHEMA }),
-  'yaml parse, core, uniqueKeys, keepSourceTokens false': (): unknown => yaml.parse(text, { schema: 'core', uniqueKeys: true, keepSourceTokens: false, version: '1.2' }) as unknown,
+  'yaml parse, core, uniqueKeys, keepSourceTokens false': (): unknown =>
+    yaml.parse(text, { schema: 'core', uniqueKeys: true, keepSourceTokens: false, version: '1.2' }) as unknown,
   'yaml parse, core, uniqueKeys false': (): unknown => yaml.parse(text, { schema: 'core', uniqueKeys: false, version: '1.2' }) as unknown,
   'yaml Parser only (CST, no data)': () => [...new yaml.Parser().parse(text)].length,
   'yaml Parser + Composer (Document, no data)': () => [...new yaml.Composer(YAML_OPTIONS).compose(new yaml.Parser().parse(text))].length,

@@ -1,3 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-require('../build/src/cli.js').main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+require('../build/src/cli.js')
+  .main(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  });

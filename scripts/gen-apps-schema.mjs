@@ -23,7 +23,8 @@ export function appsYamlSchemaText(z, appsFileSchema) {
   const schema = {
     $schema,
     title: 'joinkey apps.yaml v1',
-    description: 'One apps.yaml for the Vault, VSO, Postgres and CI join keys of every app. Generated from src/config/schema.ts by scripts/gen-apps-schema.mjs; do not edit.',
+    description:
+      'One apps.yaml for the Vault, VSO, Postgres and CI join keys of every app. Generated from src/config/schema.ts by scripts/gen-apps-schema.mjs; do not edit.',
     ...rest,
   };
   return `${JSON.stringify(schema, null, 2)}\n`;

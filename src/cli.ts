@@ -19,7 +19,9 @@ export const USAGE = `joinkey: one apps.yaml for Vault, VSO, Postgres and CI joi
 Usage: joinkey <command> [options]    (joinkey --version prints the version)
 
 Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)}${c.summary}`).join('\n')}
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(9)}${c.summary}`)
+  .join('\n')}
 
 Run "joinkey <command> --help" for the options of a command.
 `;
@@ -41,7 +43,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return 1;
   }
   try {
-    return await (await command.load())(rest, io);
+    return await (
+      await command.load()
+    )(rest, io);
   } catch (e) {
     return reportError(e, io);
   }
@@ -83,7 +87,9 @@ function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { name?: string; version?: string };
     if (pkg.name === 'joinkey' && pkg.version) return pkg.version;
-  } catch { /* no readable package.json: report unknown */ }
+  } catch {
+    /* no readable package.json: report unknown */
+  }
   return 'unknown';
 }
 

@@ -19,7 +19,10 @@ export interface Diagnostic {
  * layer also found; they do not refuse anything, and only `joinkey check` lists them.
  */
 export class InputError extends Error {
-  constructor(readonly diagnostics: readonly Diagnostic[], readonly warnings: readonly Diagnostic[] = []) {
+  constructor(
+    readonly diagnostics: readonly Diagnostic[],
+    readonly warnings: readonly Diagnostic[] = [],
+  ) {
     super(diagnostics.map(formatDiagnostic).join('\n'));
     this.name = 'InputError';
   }
@@ -27,7 +30,10 @@ export class InputError extends Error {
 
 /** A user-facing failure that is not tied to a position (I/O, refused output dir, git, HTTP). */
 export class JoinkeyError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'JoinkeyError';
   }

@@ -20,7 +20,12 @@ describe('policy paths: exact, glob and + (policies.mdx "Policy Syntax")', () =>
   });
   test('GIVEN + segments THEN exactly one segment each (secret/+/teamb, secret/+/+/teamb)', () => {
     const p = { a: [one('secret/+/teamb', 'read')], b: [one('secret/+/+/teamb', 'list')] };
-    expect([caps(p, 'secret/foo/teamb'), caps(p, 'secret/foo/bar/teamb'), caps(p, 'secret/teamb'), caps(p, 'secret/a/b/c/teamb')]).toEqual([['read'], ['list'], [], []]);
+    expect([caps(p, 'secret/foo/teamb'), caps(p, 'secret/foo/bar/teamb'), caps(p, 'secret/teamb'), caps(p, 'secret/a/b/c/teamb')]).toEqual([
+      ['read'],
+      ['list'],
+      [],
+      [],
+    ]);
   });
   test('GIVEN * anywhere but at the end THEN it is a literal character', () => {
     expect(policyPathMatches('secret/*/x', 'secret/a/x')).toBe(false);
@@ -48,9 +53,13 @@ describe('policy paths: exact, glob and + (policies.mdx "Policy Syntax")', () =>
 });
 
 describe('an exact path beats every glob', () => {
-  test('GIVEN secret/* and an exact secret/super-secret deny THEN the exact one decides (the docs\' example)', () => {
+  test("GIVEN secret/* and an exact secret/super-secret deny THEN the exact one decides (the docs' example)", () => {
     const p = { broad: [one('secret/*', 'create', 'read', 'update', 'patch', 'delete', 'list')], narrow: [one('secret/super-secret', 'deny')] };
-    expect(capabilitiesFor(p, 'secret/super-secret')).toEqual({ capabilities: [], denied: true, rule: { pattern: 'secret/super-secret', policies: ['narrow'] } });
+    expect(capabilitiesFor(p, 'secret/super-secret')).toEqual({
+      capabilities: [],
+      denied: true,
+      rule: { pattern: 'secret/super-secret', policies: ['narrow'] },
+    });
     expect(caps(p, 'secret/other')).toEqual(['create', 'read', 'update', 'patch', 'delete', 'list']);
   });
   test('GIVEN an exact read and a more specific-looking glob THEN the exact rule is the answer, even if it grants less', () => {
@@ -82,7 +91,7 @@ describe('priority between globs: the five documented rules', () => {
     expect(winner({ a: [one('foo/+/ba*', 'read')], b: [one('foo/+/bar', 'list')] }, 'foo/x/bar')).toBe('foo/+/bar');
     expect(winner({ a: [one('foo/*', 'read')], b: [one('foo/+', 'list')] }, 'foo/x')).toBe('foo/+');
   });
-  test('3. more + segments makes P1 lower priority (the docs\' secret/* vs secret/+/+/foo/*)', () => {
+  test("3. more + segments makes P1 lower priority (the docs' secret/* vs secret/+/+/foo/*)", () => {
     expect(comparePriority('secret/+/+/foo/*', 'secret/*')).toBeLessThan(0);
     expect(winner({ a: [one('secret/*', 'read')], b: [one('secret/+/+/foo/*', 'list')] }, 'secret/a/b/foo/c')).toBe('secret/*');
     expect(winner({ a: [one('foo/+/+/baz', 'read')], b: [one('foo/+/bar/baz', 'list')] }, 'foo/x/bar/baz')).toBe('foo/+/bar/baz');
@@ -91,7 +100,9 @@ describe('priority between globs: the five documented rules', () => {
     expect(comparePriority('foo/+/bar/b*', 'foo/+/bar/ba*')).toBeLessThan(0);
     expect(winner({ a: [one('foo/+/bar/b*', 'read')], b: [one('foo/+/bar/ba*', 'list')] }, 'foo/x/bar/baz')).toBe('foo/+/bar/ba*');
     // Without + segments this is Vault's longest-prefix match.
-    expect(winner({ a: [one('kvv2/*', 'read')], b: [one('kvv2/data/*', 'list')], c: [one('kvv2/data/app*', 'update')] }, 'kvv2/data/app/x')).toBe('kvv2/data/app*');
+    expect(winner({ a: [one('kvv2/*', 'read')], b: [one('kvv2/data/*', 'list')], c: [one('kvv2/data/app*', 'update')] }, 'kvv2/data/app/x')).toBe(
+      'kvv2/data/app*',
+    );
   });
   test('5. a lexicographically smaller P1 is lower priority', () => {
     expect(comparePriority('a/+/b', 'a/+/c')).toBeLessThan(0);
@@ -112,10 +123,18 @@ describe('priority between globs: the five documented rules', () => {
 describe('the same path in several policies: union, and deny wins', () => {
   test('GIVEN the same pattern in two policies THEN the capabilities are the union, and both policies are named', () => {
     const p = { a: [one('kvv2/data/app/*', 'read')], b: [one('kvv2/data/app/*', 'list', 'read')] };
-    expect(capabilitiesFor(p, 'kvv2/data/app/x')).toEqual({ capabilities: ['read', 'list'], denied: false, rule: { pattern: 'kvv2/data/app/*', policies: ['a', 'b'] } });
+    expect(capabilitiesFor(p, 'kvv2/data/app/x')).toEqual({
+      capabilities: ['read', 'list'],
+      denied: false,
+      rule: { pattern: 'kvv2/data/app/*', policies: ['a', 'b'] },
+    });
   });
   test('GIVEN deny in either policy, first or last, THEN only deny remains', () => {
-    for (const p of <Policies[]>[{ a: [one('x/*', 'read')], b: [one('x/*', 'deny')] }, { a: [one('x/*', 'deny')], b: [one('x/*', 'read', 'sudo')] }, { a: [one('x/*', 'read', 'deny')] }]) {
+    for (const p of <Policies[]>[
+      { a: [one('x/*', 'read')], b: [one('x/*', 'deny')] },
+      { a: [one('x/*', 'deny')], b: [one('x/*', 'read', 'sudo')] },
+      { a: [one('x/*', 'read', 'deny')] },
+    ]) {
       expect(capabilitiesFor(p, 'x/y')).toMatchObject({ capabilities: [], denied: true });
     }
   });
@@ -130,7 +149,7 @@ describe('the same path in several policies: union, and deny wins', () => {
 
 describe("the guidebook's postgres/creds/<app>* prefix case", () => {
   const appPolicy = (app: string) => [one(`kvv2/data/${app}/*`, 'read', 'list'), one(`postgres/creds/${app}*`, 'read')];
-  test('GIVEN apps app1 and app10 THEN app1\'s policy also reads app10\'s database credentials, but not the other way round', () => {
+  test("GIVEN apps app1 and app10 THEN app1's policy also reads app10's database credentials, but not the other way round", () => {
     const p = { app1: appPolicy('app1') };
     expect(caps(p, 'postgres/creds/app1')).toEqual(['read']);
     expect(caps(p, 'postgres/creds/app10')).toEqual(['read']);
@@ -138,7 +157,7 @@ describe("the guidebook's postgres/creds/<app>* prefix case", () => {
     // kv uses a "/" before the glob, so it does not leak across prefixes
     expect(caps(p, 'kvv2/data/app10/config')).toEqual([]);
   });
-  test('GIVEN webapp and web THEN web\'s policy reaches postgres/creds/webapp; an exact rule of webapp does not stop it from matching other names', () => {
+  test("GIVEN webapp and web THEN web's policy reaches postgres/creds/webapp; an exact rule of webapp does not stop it from matching other names", () => {
     expect(winner({ web: appPolicy('web') }, 'postgres/creds/webapp')).toBe('postgres/creds/web*');
     expect(caps({ web: appPolicy('web'), webapp: [one('postgres/creds/webapp', 'read')] }, 'postgres/creds/webapp-x')).toEqual(['read']);
   });
@@ -158,7 +177,11 @@ describe('accessDiff', () => {
   });
   test('GIVEN a deny added THEN every capability of the path is lost; GIVEN a policy removed THEN its access goes', () => {
     const before = { a: [one('x/*', 'read', 'list')] };
-    expect(accessDiff(before, { a: [one('x/*', 'read', 'list')], b: [one('x/secret', 'deny')] }, ['x/secret', 'x/other']).map((c) => `${c.path} -${c.lost} ${c.after.denied}`)).toEqual(['x/secret -read,list true']);
+    expect(
+      accessDiff(before, { a: [one('x/*', 'read', 'list')], b: [one('x/secret', 'deny')] }, ['x/secret', 'x/other']).map(
+        (c) => `${c.path} -${c.lost} ${c.after.denied}`,
+      ),
+    ).toEqual(['x/secret -read,list true']);
     expect(accessDiff(before, {}, ['x/y', 'x/y']).map((c) => `${c.path} -${c.lost}`)).toEqual(['x/y -read,list']);
     expect(accessDiff(before, before, ['x/y'])).toEqual([]);
   });

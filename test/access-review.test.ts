@@ -33,7 +33,7 @@ describe('subjectsOfRoles', () => {
 
 describe('accessReview', () => {
   const policies = { web: appPolicy('web'), webapp: appPolicy('webapp') };
-  test('GIVEN a namespace added to a role THEN the new pair gains the app\'s access, and nothing else changes', () => {
+  test("GIVEN a namespace added to a role THEN the new pair gains the app's access, and nothing else changes", () => {
     const before = { subjects: subjectsOfRoles([k8sRole('web', ['web'], ['web'])]), policies };
     const after = { subjects: subjectsOfRoles([k8sRole('web', ['web'], ['web', 'tools'])]), policies };
     expect(accessReview(before, after).map((s) => `${s.subject}: ${s.changes.map((c) => `${c.path} +${c.gained}`).join('; ')}`)).toEqual([
@@ -42,28 +42,41 @@ describe('accessReview', () => {
   });
   test('GIVEN a policy narrowed THEN every subject carrying it loses what it no longer grants; a role removed loses everything', () => {
     const before = { subjects: subjectsOfRoles([k8sRole('web', ['web'], ['web']), k8sRole('webapp', ['webapp'], ['webapp'])]), policies };
-    const after = { subjects: subjectsOfRoles([k8sRole('web', ['web'], ['web'])]), policies: { ...policies, web: [{ path: 'kvv2/data/web/*', capabilities: ['read'] }, { path: 'postgres/creds/web', capabilities: ['read'] }] } };
+    const after = {
+      subjects: subjectsOfRoles([k8sRole('web', ['web'], ['web'])]),
+      policies: {
+        ...policies,
+        web: [
+          { path: 'kvv2/data/web/*', capabilities: ['read'] },
+          { path: 'postgres/creds/web', capabilities: ['read'] },
+        ],
+      },
+    };
     const review = accessReview(before, after);
     expect(review.map((s) => `${s.subject}: ${s.changes.map((c) => `${c.path} -${c.lost}`).join('; ')}`)).toEqual([
       'kubernetes kubernetes web/web: kvv2/data/web/* -list; postgres/creds/web* -read',
       'kubernetes kubernetes webapp/webapp: kvv2/data/webapp/* -read,list; postgres/creds/webapp* -read',
     ]);
-    expect(renderAccessReview(review)).toBe([
-      '## Access changes',
-      '',
-      '| Identity | Vault path | Gains | Loses |',
-      '| --- | --- | --- | --- |',
-      '| `kubernetes kubernetes web/web` | `kvv2/data/web/*` | - | list |',
-      '| `kubernetes kubernetes web/web` | `postgres/creds/web*` | - | read |',
-      '| `kubernetes kubernetes webapp/webapp` | `kvv2/data/webapp/*` | - | read, list |',
-      '| `kubernetes kubernetes webapp/webapp` | `postgres/creds/webapp*` | - | read |',
-      '',
-    ].join('\n'));
+    expect(renderAccessReview(review)).toBe(
+      [
+        '## Access changes',
+        '',
+        '| Identity | Vault path | Gains | Loses |',
+        '| --- | --- | --- | --- |',
+        '| `kubernetes kubernetes web/web` | `kvv2/data/web/*` | - | list |',
+        '| `kubernetes kubernetes web/web` | `postgres/creds/web*` | - | read |',
+        '| `kubernetes kubernetes webapp/webapp` | `kvv2/data/webapp/*` | - | read, list |',
+        '| `kubernetes kubernetes webapp/webapp` | `postgres/creds/webapp*` | - | read |',
+        '',
+      ].join('\n'),
+    );
   });
   test('GIVEN no change, or a policy the subject names but nobody defines THEN no row', () => {
     const state = { subjects: subjectsOfRoles([k8sRole('web', ['web'], ['web'])]), policies };
     expect(accessReview(state, state)).toEqual([]);
-    expect(accessReview(state, { ...state, subjects: [{ id: 'kubernetes kubernetes web/web', policies: ['default', 'web', 'undefined-policy'] }] })).toEqual([]);
+    expect(accessReview(state, { ...state, subjects: [{ id: 'kubernetes kubernetes web/web', policies: ['default', 'web', 'undefined-policy'] }] })).toEqual(
+      [],
+    );
     expect(renderAccessReview([])).toBe('## Access changes\n\nNo identity gains or loses access to a Vault path.\n');
   });
 });

@@ -5,7 +5,8 @@ import { cli, HEAD, loaderDiagnostics } from './helpers/check';
 // reported in one run; a rule finding on a value the schema refused is left out, and no rule
 // fires because a refused value was dropped.
 
-const PG = (app: string, line: number) => `apps.yaml:${line}:3: apps.${app}: app "${app}" has a database, so its PostgreSQL role "${app}_role" must be an unquoted identifier, but "${app}_role" contains "-", which PostgreSQL reads as a minus sign in an unquoted identifier; rename the app without "-" (e.g. ${app.replace(/-/g, '')}) or set database: false`;
+const PG = (app: string, line: number) =>
+  `apps.yaml:${line}:3: apps.${app}: app "${app}" has a database, so its PostgreSQL role "${app}_role" must be an unquoted identifier, but "${app}_role" contains "-", which PostgreSQL reads as a minus sign in an unquoted identifier; rename the app without "-" (e.g. ${app.replace(/-/g, '')}) or set database: false`;
 
 describe('shape and rule errors in one run', () => {
   test('GIVEN a wrong repo url type and an app with "-" THEN both', () => {
@@ -23,9 +24,7 @@ describe('shape and rule errors in one run', () => {
 
   test('GIVEN an invalid repo id in an app THEN no "needs a repo" finding follows from dropping it', () => {
     const y = `${HEAD}\napps:\n  web: { repo: Tools, database: { restart: [Deployment/web], urlEnv: U }, secrets: { s: { generate: [K] } } }\n`;
-    expect(loaderDiagnostics(y)).toEqual([
-      'apps.yaml:7:16: apps.web.repo: repo id "Tools" is not a DNS-1123 label, e.g. tools',
-    ]);
+    expect(loaderDiagnostics(y)).toEqual(['apps.yaml:7:16: apps.web.repo: repo id "Tools" is not a DNS-1123 label, e.g. tools']);
   });
 
   test('GIVEN an unbound service account beside an invalid one THEN the invalid one is reported once, by the schema', () => {
@@ -38,10 +37,7 @@ describe('shape and rule errors in one run', () => {
 
   test('GIVEN a wrong item in serviceAccounts THEN no binding finding is guessed for that app, the rest still counts', () => {
     const y = `${HEAD}\napps:\n  web:\n    repo: cms\n    serviceAccounts: [7, tunnel]\n    secrets:\n      a: { serviceAccount: tunnel }\n      b: { serviceAccount: other }\n  my-app: {}\n`;
-    expect(loaderDiagnostics(y)).toEqual([
-      'apps.yaml:9:23: apps.web.serviceAccounts[0]: service account must be a string',
-      PG('my-app', 13),
-    ]);
+    expect(loaderDiagnostics(y)).toEqual(['apps.yaml:9:23: apps.web.serviceAccounts[0]: service account must be a string', PG('my-app', 13)]);
   });
 
   test('GIVEN check on such a file THEN each line has its rule id, "input" for the shape', async () => {
@@ -89,7 +85,11 @@ describe('check lists the warnings beside the errors', () => {
 
 describe('no finding guessed from a dropped value', () => {
   test.each([
-    ['an invalid repo id beside manifests', '  web: { repo: Tools, manifests: m }\n', 'apps.yaml:7:16: apps.web.repo: repo id "Tools" is not a DNS-1123 label, e.g. tools'],
+    [
+      'an invalid repo id beside manifests',
+      '  web: { repo: Tools, manifests: m }\n',
+      'apps.yaml:7:16: apps.web.repo: repo id "Tools" is not a DNS-1123 label, e.g. tools',
+    ],
     ['a repo url of the wrong type beside an app using that repo', '  web: { repo: erp }\n', 'apps.yaml:6:15: repos.erp.url: repos.<id>.url must be a string'],
   ])('GIVEN %s THEN only the shape error', (_, apps, expected) => {
     const head = apps.includes('erp') ? `${HEAD}\n  erp: { url: [x] }` : HEAD;

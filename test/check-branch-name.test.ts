@@ -12,9 +12,51 @@ import { runCli, tempDir } from './support/cli-run';
 // but reads as HEAD in every revision, so joinkey refuses it.
 
 const NAMES = [
-  'main', 'feature/x', 'release/1.2', 'ü', 'a@b', '@a', 'a@', 'lock', 'a{b', '#a', 'a$b', 'refs/heads/x', 'a/b.c', 'x'.repeat(200),
-  '', '-', '-x', 'HEAD', 'a..b', 'a..', '..a', 'a/..', 'a//b', 'a/', '/a', 'a.', '.a', 'a/.b', '.lock', 'a.lock', 'a.lock/b', 'x/y.lock',
-  '@{x', 'a@{b', 'a b', 'a\tb', 'a\u007fb', 'a\u0001b', 'a~b', 'a^b', 'a:b', 'a?b', 'a*b', 'a[b', 'a\\b',
+  'main',
+  'feature/x',
+  'release/1.2',
+  'ü',
+  'a@b',
+  '@a',
+  'a@',
+  'lock',
+  'a{b',
+  '#a',
+  'a$b',
+  'refs/heads/x',
+  'a/b.c',
+  'x'.repeat(200),
+  '',
+  '-',
+  '-x',
+  'HEAD',
+  'a..b',
+  'a..',
+  '..a',
+  'a/..',
+  'a//b',
+  'a/',
+  '/a',
+  'a.',
+  '.a',
+  'a/.b',
+  '.lock',
+  'a.lock',
+  'a.lock/b',
+  'x/y.lock',
+  '@{x',
+  'a@{b',
+  'a b',
+  'a\tb',
+  'a\u007fb',
+  'a\u0001b',
+  'a~b',
+  'a^b',
+  'a:b',
+  'a?b',
+  'a*b',
+  'a[b',
+  'a\\b',
 ];
 
 function gitAccepts(name: string): boolean | undefined {
@@ -52,6 +94,10 @@ describe('publish --branch uses the same rule', () => {
     const dir = tempDir('branch');
     writeFileSync(join(dir, 'apps.yaml'), `${HEAD}\napps:\n  x: {}\n`);
     const r = await runCli(['publish', '--dry-run', `--branch=${bot}`, '--cache-dir', join(dir, 'cache')], dir);
-    expect(r).toEqual({ code: 1, stdout: '', stderr: `joinkey: --branch ${JSON.stringify(bot)} is not a valid git branch name: ${branchNameProblem(bot)}; e.g. joinkey/sync\n` });
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `joinkey: --branch ${JSON.stringify(bot)} is not a valid git branch name: ${branchNameProblem(bot)}; e.g. joinkey/sync\n`,
+    });
   });
 });

@@ -94,10 +94,17 @@ describe('contract with the target repos', () => {
   });
 
   test('GIVEN a required attribute and a wrong type THEN contract-required and contract-type name them', async () => {
-    const vars = { ...goodRepos, 'factory:postgres/iac/variables.tf': 'variable "applications" {\n  type = map(object({ role = string, database = string, owner = string, port = number }))\n}\n' };
+    const vars = {
+      ...goodRepos,
+      'factory:postgres/iac/variables.tf':
+        'variable "applications" {\n  type = map(object({ role = string, database = string, owner = string, port = number }))\n}\n',
+    };
     const tree = renderTree(model);
     const factory = new Map(tree.get('factory'));
-    factory.set(model.central.postgres.databasesFile, `${markerLine('x.tfvars')}\napplications = {\n  erp = { role = "erp_role", database = "erp", owner = "x", port = "five" }\n}\n`);
+    factory.set(
+      model.central.postgres.databasesFile,
+      `${markerLine('x.tfvars')}\napplications = {\n  erp = { role = "erp_role", database = "erp", owner = "x", port = "five" }\n}\n`,
+    );
     const findings = await checkContract(model, new Map([...tree, ['factory', factory]]), reader(vars));
     expect(findings.map((f) => `${f.rule} ${f.path.join('.')}: ${f.message}`)).toEqual([
       'contract-type apps.erp: factory:postgres/iac/databases.gen.auto.tfvars sets applications.erp.port to string "five", but variable "applications" in factory:postgres/iac/variables.tf declares it as number; align the type in variables.tf',
@@ -111,7 +118,11 @@ describe('contract with the target repos', () => {
   });
 
   test('GIVEN the app_roles module lacks an argument joinkey passes and requires one it does not THEN both are reported per app', async () => {
-    const vars = { ...goodRepos, 'tools:hashicorp-vault/iac/modules/app_roles/variables.tf': 'variable "name" { type = string }\nvariable "team" { type = string }\nvariable "database" {\n  type = string\n  default = null\n}\nvariable "disable_database" {\n  type = bool\n  default = false\n}\n' };
+    const vars = {
+      ...goodRepos,
+      'tools:hashicorp-vault/iac/modules/app_roles/variables.tf':
+        'variable "name" { type = string }\nvariable "team" { type = string }\nvariable "database" {\n  type = string\n  default = null\n}\nvariable "disable_database" {\n  type = bool\n  default = false\n}\n',
+    };
     const findings = await checkContract(model, renderTree(model), reader(vars));
     expect(findings.map((f) => `${f.rule} ${f.path.join('.')}: ${f.message}`)).toContain(
       'contract-undeclared apps.cms.serviceAccounts: module "app_roles" in cms:iac/app_roles.gen.tf passes "service_account_names", which the app_roles module (tools:hashicorp-vault/iac/modules/app_roles/variables.tf) does not declare, so tofu plan fails with "Unsupported argument"; declare variable "service_account_names" in the module or pin vault.appRolesModule to a ref that has it',
@@ -133,11 +144,14 @@ describe('contract with the target repos', () => {
     writeFileSync(join(r0.dir, 'apps.yaml'), APPS_YAML);
     const r = await cli(['check', '--repos-dir', repos], { 'apps.yaml': APPS_YAML });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("apps.yaml:20:3: contract-hand-written: central.postgres: factory:postgres/iac/databases.gen.auto.tfvars exists in the target repo and .joinkey/files.json does not list it, so it is hand-written and publish would refuse to overwrite it;");
+    expect(r.stderr).toContain(
+      'apps.yaml:20:3: contract-hand-written: central.postgres: factory:postgres/iac/databases.gen.auto.tfvars exists in the target repo and .joinkey/files.json does not list it, so it is hand-written and publish would refuse to overwrite it;',
+    );
   });
 
   test('GIVEN the module revocation never drops the role THEN pg-revocation-drop-role warns (pitfall 15)', async () => {
-    const main = 'resource "vault_database_secret_backend_role" "role" {\n  name = var.name\n  backend = "postgres"\n  db_name = "postgres"\n  creation_statements = ["CREATE ROLE \\"{{name}}\\" WITH LOGIN"]\n  revocation_statements = ["REASSIGN OWNED BY \\"{{name}}\\" TO ${var.name}_role", "REVOKE ALL ON DATABASE ${var.name} FROM \\"{{name}}\\""]\n}\n';
+    const main =
+      'resource "vault_database_secret_backend_role" "role" {\n  name = var.name\n  backend = "postgres"\n  db_name = "postgres"\n  creation_statements = ["CREATE ROLE \\"{{name}}\\" WITH LOGIN"]\n  revocation_statements = ["REASSIGN OWNED BY \\"{{name}}\\" TO ${var.name}_role", "REVOKE ALL ON DATABASE ${var.name} FROM \\"{{name}}\\""]\n}\n';
     const findings = await checkContract(model, renderTree(model), reader({ ...goodRepos, 'tools:hashicorp-vault/iac/modules/app_roles/main.tf': main }));
     expect(located(APPS_YAML, findings)).toEqual([
       `11:3 warning pg-revocation-drop-role: the app_roles module's revocation_statements (tools:hashicorp-vault/iac/modules/app_roles/main.tf) never DROP ROLE, so every expired lease leaves its ephemeral Postgres role behind; append DROP ROLE IF EXISTS "{{name}}"; after REVOKE ALL ON DATABASE`,

@@ -19,23 +19,29 @@ describe('kv-scope', () => {
   test('GIVEN a consumer read under which no app declares anything THEN a positioned warning, and check still exits 0', async () => {
     const r = await cli(['check'], { 'apps.yaml': yaml });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe([
-      'apps.yaml:14:28: warning: kv-scope-undeclared: consumers.reader.reads[1]: consumer "reader" reads "cms/other/*", but no app declares a secret or a write under it, so it will read nothing; add the path to apps.cms.secrets or apps.cms.writes, or fix the path',
-      'joinkey check: every invariant holds (1 warning)',
-      '',
-    ].join('\n'));
+    expect(r.stdout).toBe(
+      [
+        'apps.yaml:14:28: warning: kv-scope-undeclared: consumers.reader.reads[1]: consumer "reader" reads "cms/other/*", but no app declares a secret or a write under it, so it will read nothing; add the path to apps.cms.secrets or apps.cms.writes, or fix the path',
+        'joinkey check: every invariant holds (1 warning)',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('GIVEN a consumer reading "*" WHEN joinkey check runs THEN kv-scope points at the read', async () => {
     const r = await cli(['check'], { 'apps.yaml': yaml.replace('cms/other/*', '"*"') });
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe('apps.yaml:14:28: kv-scope: consumers.reader.reads[1]: "*" alone would read every app\'s secrets; name the app and path, e.g. cms/factory/*');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'apps.yaml:14:28: kv-scope: consumers.reader.reads[1]: "*" alone would read every app\'s secrets; name the app and path, e.g. cms/factory/*',
+    );
   });
 
   test('GIVEN a consumer reading outside every app THEN kv-scope', async () => {
     const r = await cli(['check'], { 'apps.yaml': yaml.replace('cms/other/*', 'erp/x/*') });
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe('apps.yaml:14:28: kv-scope: consumers.reader.reads[1]: "erp/x/*" lies outside every app\'s kv space: no app "erp" is declared under apps; declare it, or start the path with a declared app\'s name');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'apps.yaml:14:28: kv-scope: consumers.reader.reads[1]: "erp/x/*" lies outside every app\'s kv space: no app "erp" is declared under apps; declare it, or start the path with a declared app\'s name',
+    );
   });
 
   test('GIVEN a resolved model whose static secret path leaves the app space THEN checkModel reports kv-scope at the secret', () => {
@@ -47,7 +53,7 @@ describe('kv-scope', () => {
     ]);
   });
 
-  test('GIVEN a resolved model whose consumer reads a bare glob THEN checkModel reports kv-scope with the loader\'s rule', () => {
+  test("GIVEN a resolved model whose consumer reads a bare glob THEN checkModel reports kv-scope with the loader's rule", () => {
     const { model } = load(yaml);
     const bad: Model = { ...model, consumers: model.consumers.map((c) => ({ ...c, reads: [{ ...c.reads[0]!, path: '*' }] })) };
     expect(located(yaml, checkModel(bad)).filter((l) => l.includes('kv-scope'))).toEqual([

@@ -7,7 +7,9 @@ describe('names', () => {
   test('GIVEN an app with a database whose name has "-" WHEN joinkey check runs THEN name-pg-identifier at the app key', async () => {
     const r = await cli(['check'], { 'apps.yaml': `${HEAD}\napps:\n  my-app: {}\n` });
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe('apps.yaml:7:3: name-pg-identifier: apps.my-app: app "my-app" has a database, so its PostgreSQL role "my-app_role" must be an unquoted identifier, but "my-app_role" contains "-", which PostgreSQL reads as a minus sign in an unquoted identifier; rename the app without "-" (e.g. myapp) or set database: false');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'apps.yaml:7:3: name-pg-identifier: apps.my-app: app "my-app" has a database, so its PostgreSQL role "my-app_role" must be an unquoted identifier, but "my-app_role" contains "-", which PostgreSQL reads as a minus sign in an unquoted identifier; rename the app without "-" (e.g. myapp) or set database: false',
+    );
   });
 
   test('GIVEN an app name that is not a DNS-1123 label WHEN joinkey check runs THEN name-dns1123', async () => {
@@ -19,7 +21,9 @@ describe('names', () => {
   test('GIVEN a reserved keyword as database name THEN name-pg-identifier', async () => {
     const r = await cli(['check'], { 'apps.yaml': `${HEAD}\napps:\n  user: {}\n` });
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe('apps.yaml:7:3: name-pg-identifier: apps.user: app "user" has a database named after it, but "user" is a reserved PostgreSQL keyword; set database: { name: <other> } or rename the app');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'apps.yaml:7:3: name-pg-identifier: apps.user: app "user" has a database named after it, but "user" is a reserved PostgreSQL keyword; set database: { name: <other> } or rename the app',
+    );
   });
 
   test('GIVEN a resolved model with names that escape their Vault path THEN name-path-escape and name-dns1123 on the model', () => {
@@ -40,8 +44,15 @@ describe('names', () => {
     const findings = checkModel(load(y).model).filter((f) => f.rule === 'name-dns1123');
     expect(findings).toEqual([]);
     const { model } = load(y);
-    const long: Model = { ...model, apps: model.apps.map((a) => ({ ...a, secrets: a.secrets.map((s) => ({ ...s, k8sSecretName: `${s.k8sSecretName}-${'x'.repeat(200)}` })) })) };
-    expect(checkModel(long).filter((f) => f.rule === 'name-dns1123').map((f) => f.message.replace(/"[a-z-]{200,}"/, '"…"'))).toEqual([
+    const long: Model = {
+      ...model,
+      apps: model.apps.map((a) => ({ ...a, secrets: a.secrets.map((s) => ({ ...s, k8sSecretName: `${s.k8sSecretName}-${'x'.repeat(200)}` })) })),
+    };
+    expect(
+      checkModel(long)
+        .filter((f) => f.rule === 'name-dns1123')
+        .map((f) => f.message.replace(/"[a-z-]{200,}"/, '"…"')),
+    ).toEqual([
       `Secret "…" (derived from app "${app}" and secret "${secret}") is not a valid Kubernetes object name (DNS-1123 subdomain, at most 253 characters); shorten the names it is built from`,
     ]);
   });

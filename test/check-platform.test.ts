@@ -12,7 +12,11 @@ describe('secret-key: Kubernetes IsConfigMapKey', () => {
   test.each(['a', '.a', 'a.', 'a..b', '-', '_', 'A-b_c.d', 'x'.repeat(253)])('GIVEN key %j THEN accepted', (key) => {
     expect(secretKeyProblem(key)).toBeUndefined();
   });
-  test.each([['x'.repeat(254), 'it is longer than 253 characters'], ['a/b', 'it may only hold letters, digits, "-", "_" and "."'], ['', 'it may only hold letters, digits, "-", "_" and "."']])('GIVEN key %j THEN %s', (key, why) => {
+  test.each([
+    ['x'.repeat(254), 'it is longer than 253 characters'],
+    ['a/b', 'it may only hold letters, digits, "-", "_" and "."'],
+    ['', 'it may only hold letters, digits, "-", "_" and "."'],
+  ])('GIVEN key %j THEN %s', (key, why) => {
     expect(secretKeyProblem(key)).toBe(why);
   });
 

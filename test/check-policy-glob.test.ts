@@ -26,7 +26,12 @@ describe("Vault's glob semantics", () => {
       { owner: 'webapp', resource: { kind: 'space', prefix: 'kvv2/data/webapp/' } },
       { owner: 'web', resource: { kind: 'space', prefix: 'kvv2/data/web/' } },
     ]);
-    expect(index.intersecting('kvv2/data/+/secret').map((r) => r.owner).sort()).toEqual(['web', 'webapp']);
+    expect(
+      index
+        .intersecting('kvv2/data/+/secret')
+        .map((r) => r.owner)
+        .sort(),
+    ).toEqual(['web', 'webapp']);
     expect(index.intersecting('kvv2/data/webapp/deep/*').map((r) => r.owner)).toEqual(['webapp']);
   });
 });
@@ -45,10 +50,12 @@ describe('policy-glob-isolation', () => {
     const y = `${HEAD}\nvault: { mounts: { database: db, kubernetes: k8s } }\napps:\n  ab: { database: false }\n  abc: { database: false }\n`;
     const msgs = checkModel(load(y).model).map((f) => f.message);
     expect(msgs).toHaveLength(1);
-    expect(msgs[0]).toContain('db/creds/ab* (policy ab) reaches db/creds/abc; db/roles/ab* (policy ab-ops) reaches db/roles/abc; auth/k8s/role/ab* (policy ab-ops) reaches auth/k8s/role/abc');
+    expect(msgs[0]).toContain(
+      'db/creds/ab* (policy ab) reaches db/creds/abc; db/roles/ab* (policy ab-ops) reaches db/roles/abc; auth/k8s/role/ab* (policy ab-ops) reaches auth/k8s/role/abc',
+    );
   });
 
-  test('GIVEN an app named vault THEN it reaches VSO\'s own Kubernetes auth role', () => {
+  test("GIVEN an app named vault THEN it reaches VSO's own Kubernetes auth role", () => {
     const y = `${HEAD}\napps:\n  vault: {}\n`;
     expect(located(y, checkModel(load(y).model))).toEqual([
       `7:3 error policy-glob-isolation: app "vault"'s policies reach Vault paths of VSO's own Kubernetes auth role "vault-secret-operator": auth/kubernetes/role/vault* (policy vault-ops) reaches auth/kubernetes/role/vault-secret-operator; rename app "vault" so that "vault-secret-operator" does not start with it`,

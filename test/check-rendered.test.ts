@@ -25,7 +25,7 @@ describe('the default apps.yaml', () => {
 });
 
 describe('ordering: factory output carries every database app', () => {
-  test('GIVEN the factory file lacks an app WHEN checked THEN ordering points at that app\'s database', async () => {
+  test("GIVEN the factory file lacks an app WHEN checked THEN ordering points at that app's database", async () => {
     const { model } = load(APPS_YAML);
     const tree = replaceFile(renderTree(model), 'factory', model.central.postgres.databasesFile, (s) => s.replace(/\n {2}"erp" = \{[^}]*\}/, ''));
     expect(located(APPS_YAML, await checkRendered(model, tree))).toEqual([
@@ -37,15 +37,20 @@ describe('ordering: factory output carries every database app', () => {
 describe('VSO pitfalls on the rendered manifests', () => {
   const { model } = load(APPS_YAML);
   const vso = model.apps.find((a) => a.name === 'plausible')!.target!.files.vso!;
-  const check = (edit: (s: string) => string) => checkRendered(model, replaceFile(renderTree(model), 'tools', vso, edit)).then((fs) => fs.map((f) => `${f.rule} ${f.path.join('.')}: ${f.message}`));
+  const check = (edit: (s: string) => string) =>
+    checkRendered(model, replaceFile(renderTree(model), 'tools', vso, edit)).then((fs) => fs.map((f) => `${f.rule} ${f.path.join('.')}: ${f.message}`));
 
   test('GIVEN destination.create is dropped THEN vso-destination-create (pitfall 1)', async () => {
     expect(await check((s) => s.replace(/^(\s+)create: true\n/m, ''))).toEqual([
-      expect.stringMatching(/^vso-destination-create apps\.plausible\.manifests: Vault(Static|Dynamic)Secret tools\/plausible-[a-z-]+ in tools:plausible\/resources\/vso\.gen\.yaml does not set destination\.create: true/),
+      expect.stringMatching(
+        /^vso-destination-create apps\.plausible\.manifests: Vault(Static|Dynamic)Secret tools\/plausible-[a-z-]+ in tools:plausible\/resources\/vso\.gen\.yaml does not set destination\.create: true/,
+      ),
     ]);
   });
   test('GIVEN hmacSecretData: false and revoke: true THEN vso-refresh and vso-revoke (pitfalls 3 and 7)', async () => {
-    const out = await check((s) => s.replace('hmacSecretData: true', 'hmacSecretData: false').replace(/(kind: VaultDynamicSecret[\s\S]*?\nspec:\n)/, '$1  revoke: true\n'));
+    const out = await check((s) =>
+      s.replace('hmacSecretData: true', 'hmacSecretData: false').replace(/(kind: VaultDynamicSecret[\s\S]*?\nspec:\n)/, '$1  revoke: true\n'),
+    );
     expect(out.map((l) => l.split(':')[0])).toEqual(['vso-refresh apps.plausible.manifests', 'vso-revoke apps.plausible.manifests']);
   });
   test('GIVEN a "{{" in a Helm templates/ dir THEN helm-template-braces (pitfall 10)', async () => {

@@ -32,21 +32,30 @@ describe('sa-namespace: Vault checks service account AND namespace', () => {
     const bad = yaml.replace('serviceAccounts: [cloudflared]', 'serviceAccounts: [tunnel]');
     const r = await cli(['check'], { 'apps.yaml': bad });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe([
-      'apps.yaml:13:25: sa-namespace: apps.cms.secrets.cloudflared.serviceAccount: service account "cloudflared" is not bound to Vault role "cms" (bound: cms, tunnel); add it to apps.cms.serviceAccounts',
-      'joinkey check: 1 error',
-      '',
-    ].join('\n'));
+    expect(r.stderr).toBe(
+      [
+        'apps.yaml:13:25: sa-namespace: apps.cms.secrets.cloudflared.serviceAccount: service account "cloudflared" is not bound to Vault role "cms" (bound: cms, tunnel); add it to apps.cms.serviceAccounts',
+        'joinkey check: 1 error',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('GIVEN a secret in a namespace the role does not bind WHEN joinkey check runs THEN sa-namespace points at that namespace', async () => {
     const bad = yaml.replace('serviceAccount: cloudflared\n', 'serviceAccount: cloudflared\n        namespace: edge\n');
     const r = await cli(['check', '--format', 'json'], { 'apps.yaml': bad });
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toEqual([{
-      file: 'apps.yaml', line: 14, col: 20, rule: 'sa-namespace', severity: 'error',
-      message: 'apps.cms.secrets.cloudflared.namespace: namespace "edge" is not bound to Vault role "cms" (bound: cms); Vault checks service account AND namespace, so add it to apps.cms.namespaces',
-    }]);
+    expect(JSON.parse(r.stdout)).toEqual([
+      {
+        file: 'apps.yaml',
+        line: 14,
+        col: 20,
+        rule: 'sa-namespace',
+        severity: 'error',
+        message:
+          'apps.cms.secrets.cloudflared.namespace: namespace "edge" is not bound to Vault role "cms" (bound: cms); Vault checks service account AND namespace, so add it to apps.cms.namespaces',
+      },
+    ]);
   });
 
   test('GIVEN a resolved model whose VaultAuth uses an unbound service account THEN checkModel reports it on the model, not only the input', () => {

@@ -26,15 +26,69 @@ function edit(tree: FileTree, pick: (repo: string, path: string) => boolean, cha
 }
 
 const BREAKAGES: ReadonlyArray<{ name: string; pick: (repo: string, path: string) => boolean; change: (s: string) => string; rule: string; says: RegExp }> = [
-  { name: 'an unknown HCL argument', pick: (_, p) => p.endsWith('secrets.gen.tf'), change: (s) => s.replace(/(\n {2}length +=)/, '\n  lenght = 1$1'), rule: 'provider-schema', says: /random_password\.\w+ lenght: unknown argument "lenght"/ },
-  { name: 'a missing required HCL argument', pick: (_, p) => p.endsWith('secrets.gen.tf'), change: (s) => s.replace(/\n {2}mount += "[^"]*"/, ''), rule: 'provider-schema', says: /vault_kv_secret_v2\.\w+ mount: required argument "mount" is missing/ },
-  { name: 'HCL that does not parse', pick: (_, p) => p.endsWith('backend.gen.tf'), change: (s) => s.replace('terraform {', 'terraform {{'), rule: 'provider-schema', says: /does not parse as HCL/ },
-  { name: 'a tfvars file that does not parse', pick: (_, p) => p.endsWith('.tfvars'), change: (s) => `${s}\n}\n`, rule: 'provider-schema', says: /\.tfvars: does not parse as HCL/ },
-  { name: 'a misspelt VSO field', pick: (_, p) => p.endsWith('vso.gen.yaml'), change: (s) => s.replace('refreshAfter:', 'refreshAftr:'), rule: 'crd-schema', says: /must NOT have additional properties "refreshAftr"/ },
-  { name: 'a wrong enum value', pick: (_, p) => p.endsWith('vso.gen.yaml'), change: (s) => s.replace('type: kv-v2', 'type: kv-v3'), rule: 'crd-schema', says: /\/spec\/type must be equal to one of the allowed values/ },
-  { name: 'YAML that does not parse', pick: (_, p) => p.endsWith('vso.gen.yaml'), change: (s) => s.replace('\nkind:', '\n  kind: [\n'), rule: 'crd-schema', says: /YAML does not parse/ },
-  { name: 'a served apiVersion misspelt', pick: (_, p) => p.endsWith('vso.gen.yaml'), change: (s) => s.replace('secrets.hashicorp.com/v1beta1', 'secrets.hashicorp.com/v1'), rule: 'crd-schema', says: /apiVersion secrets\.hashicorp\.com\/v1 is not served; use secrets\.hashicorp\.com\/v1beta1/ },
-  { name: 'an invalid object name', pick: (_, p) => p.endsWith('vso.gen.yaml'), change: (s) => s.replace(/\n {2}name: ([a-z])/, '\n  name: Bad_$1'), rule: 'crd-schema', says: /metadata\.name "Bad_[\w-]+" is not a valid Kubernetes object name/ },
+  {
+    name: 'an unknown HCL argument',
+    pick: (_, p) => p.endsWith('secrets.gen.tf'),
+    change: (s) => s.replace(/(\n {2}length +=)/, '\n  lenght = 1$1'),
+    rule: 'provider-schema',
+    says: /random_password\.\w+ lenght: unknown argument "lenght"/,
+  },
+  {
+    name: 'a missing required HCL argument',
+    pick: (_, p) => p.endsWith('secrets.gen.tf'),
+    change: (s) => s.replace(/\n {2}mount += "[^"]*"/, ''),
+    rule: 'provider-schema',
+    says: /vault_kv_secret_v2\.\w+ mount: required argument "mount" is missing/,
+  },
+  {
+    name: 'HCL that does not parse',
+    pick: (_, p) => p.endsWith('backend.gen.tf'),
+    change: (s) => s.replace('terraform {', 'terraform {{'),
+    rule: 'provider-schema',
+    says: /does not parse as HCL/,
+  },
+  {
+    name: 'a tfvars file that does not parse',
+    pick: (_, p) => p.endsWith('.tfvars'),
+    change: (s) => `${s}\n}\n`,
+    rule: 'provider-schema',
+    says: /\.tfvars: does not parse as HCL/,
+  },
+  {
+    name: 'a misspelt VSO field',
+    pick: (_, p) => p.endsWith('vso.gen.yaml'),
+    change: (s) => s.replace('refreshAfter:', 'refreshAftr:'),
+    rule: 'crd-schema',
+    says: /must NOT have additional properties "refreshAftr"/,
+  },
+  {
+    name: 'a wrong enum value',
+    pick: (_, p) => p.endsWith('vso.gen.yaml'),
+    change: (s) => s.replace('type: kv-v2', 'type: kv-v3'),
+    rule: 'crd-schema',
+    says: /\/spec\/type must be equal to one of the allowed values/,
+  },
+  {
+    name: 'YAML that does not parse',
+    pick: (_, p) => p.endsWith('vso.gen.yaml'),
+    change: (s) => s.replace('\nkind:', '\n  kind: [\n'),
+    rule: 'crd-schema',
+    says: /YAML does not parse/,
+  },
+  {
+    name: 'a served apiVersion misspelt',
+    pick: (_, p) => p.endsWith('vso.gen.yaml'),
+    change: (s) => s.replace('secrets.hashicorp.com/v1beta1', 'secrets.hashicorp.com/v1'),
+    rule: 'crd-schema',
+    says: /apiVersion secrets\.hashicorp\.com\/v1 is not served; use secrets\.hashicorp\.com\/v1beta1/,
+  },
+  {
+    name: 'an invalid object name',
+    pick: (_, p) => p.endsWith('vso.gen.yaml'),
+    change: (s) => s.replace(/\n {2}name: ([a-z])/, '\n  name: Bad_$1'),
+    rule: 'crd-schema',
+    says: /metadata\.name "Bad_[\w-]+" is not a valid Kubernetes object name/,
+  },
 ];
 
 describe.each(SCENARIOS)('%s', (scenario) => {
@@ -64,26 +118,49 @@ describe('the contract (--repos-dir) shares the parse', () => {
   const tree = renderTree(model);
   const repos: Record<string, string> = {
     'tools:hashicorp-vault/iac/variables.tf': 'variable "applications" {\n  type = any\n}\n',
-    'tools:hashicorp-vault/iac/modules/app_roles/variables.tf': ['name', 'service_account_names', 'service_account_namespaces', 'database', 'disable_database', 'policies']
-      .map((v) => `variable "${v}" {\n  type    = any\n  default = null\n}\n`).join(''),
+    'tools:hashicorp-vault/iac/modules/app_roles/variables.tf': [
+      'name',
+      'service_account_names',
+      'service_account_namespaces',
+      'database',
+      'disable_database',
+      'policies',
+    ]
+      .map((v) => `variable "${v}" {\n  type    = any\n  default = null\n}\n`)
+      .join(''),
     'factory:postgres/iac/variables.tf': 'variable "applications" {\n  type = any\n}\n',
   };
   const read = (files: Record<string, string>) => (repo: string, path: string) => files[`${repo}:${path}`];
-  const contract = (findings: Awaited<ReturnType<typeof runChecks>>) => findings.filter((f) => f.rule.startsWith('contract-')).map((f) => `${f.rule}: ${f.message}`);
+  const contract = (findings: Awaited<ReturnType<typeof runChecks>>) =>
+    findings.filter((f) => f.rule.startsWith('contract-')).map((f) => `${f.rule}: ${f.message}`);
 
   test('GIVEN target repos that declare everything THEN the contract holds', async () => {
     expect(contract(await runChecks(model, { tree, repos: read(repos) }))).toEqual([]);
   });
 
   test('GIVEN a rendered app_roles file that does not parse THEN contract-unreadable names it, next to the provider-schema finding', async () => {
-    const broken = edit(tree, (_, p) => p.endsWith('app_roles.gen.tf'), (s) => s.replace('module "app_roles" {', 'module "app_roles" {{'));
+    const broken = edit(
+      tree,
+      (_, p) => p.endsWith('app_roles.gen.tf'),
+      (s) => s.replace('module "app_roles" {', 'module "app_roles" {{'),
+    );
     const findings = await runChecks(model, { tree: broken.tree, repos: read(repos) });
-    expect(contract(findings)).toEqual([expect.stringMatching(new RegExp(`^contract-unreadable: ${broken.file.replace(/[.]/g, '\\.')} does not parse as HCL \\(.+\\); fix the file in the target repo$`))]);
-    expect(findings.filter((f) => f.rule === 'provider-schema').map((f) => f.message)).toEqual([expect.stringContaining(`${broken.file}: does not parse as HCL`)]);
+    expect(contract(findings)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^contract-unreadable: ${broken.file.replace(/[.]/g, '\\.')} does not parse as HCL \\(.+\\); fix the file in the target repo$`),
+      ),
+    ]);
+    expect(findings.filter((f) => f.rule === 'provider-schema').map((f) => f.message)).toEqual([
+      expect.stringContaining(`${broken.file}: does not parse as HCL`),
+    ]);
   });
 
   test('GIVEN a target repo variables.tf that does not parse THEN contract-unreadable names that file', async () => {
     const findings = await runChecks(model, { tree, repos: read({ ...repos, 'factory:postgres/iac/variables.tf': 'variable "applications" {\n' }) });
-    expect(contract(findings)).toEqual([expect.stringMatching(/^contract-unreadable: factory:postgres\/iac\/variables\.tf does not parse as HCL \(.*factory_postgres_iac_variables\.tf:1,25-26: Unclosed configuration block.*\); fix the file in the target repo$/)]);
+    expect(contract(findings)).toEqual([
+      expect.stringMatching(
+        /^contract-unreadable: factory:postgres\/iac\/variables\.tf does not parse as HCL \(.*factory_postgres_iac_variables\.tf:1,25-26: Unclosed configuration block.*\); fix the file in the target repo$/,
+      ),
+    ]);
   });
 });

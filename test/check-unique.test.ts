@@ -10,14 +10,26 @@ const only = (rule: string, y: string) => located(y, checkModel(load(y).model)).
 
 describe('unique-file: a generated file where another output needs a directory', () => {
   test.each([
-    ['an iac dir inside another app\'s iac file', '  a: { repo: tools, iac: x }\n  b: { repo: tools, iac: x/app_roles.gen.tf }\n',
-      '7:3 error unique-file: app "a"\'s appRoles file would be written to tools:x/app_roles.gen.tf, but app "b"\'s appRoles file (tools:x/app_roles.gen.tf/app_roles.gen.tf) needs x/app_roles.gen.tf to be a directory; move one of them to another dir'],
-    ['a manifests dir inside another app\'s vso file', '  a: { repo: cms, database: false, secrets: { s: {} } }\n  b: { repo: cms, database: false, manifests: a/resources/vso.gen.yaml/x, secrets: { s: {} } }\n',
-      '7:3 error unique-file: app "a"\'s vso file would be written to cms:a/resources/vso.gen.yaml, but app "b"\'s vso file (cms:a/resources/vso.gen.yaml/x/vso.gen.yaml) needs a/resources/vso.gen.yaml to be a directory; move one of them to another dir'],
-    ['an app dir inside a central file', '  a: { repo: tools, iac: hashicorp-vault/iac/consumers.gen.tf/a }\n',
-      '1:1 error unique-file: the consumers file would be written to tools:hashicorp-vault/iac/consumers.gen.tf, but app "a"\'s appRoles file (tools:hashicorp-vault/iac/consumers.gen.tf/a/app_roles.gen.tf) needs hashicorp-vault/iac/consumers.gen.tf to be a directory; move one of them to another dir'],
-    ['an init-container patch that is another app\'s dir', '  a: { repo: tools, manifests: p/m, database: { restart: [Deployment/a], urlEnv: URL } }\n  b: { repo: tools, iac: p/add-initcontainer.gen.yaml }\n',
-      '7:3 error unique-file: app "a"\'s initContainerPatch file would be written to tools:p/add-initcontainer.gen.yaml, but app "b"\'s appRoles file (tools:p/add-initcontainer.gen.yaml/app_roles.gen.tf) needs p/add-initcontainer.gen.yaml to be a directory; move one of them to another dir'],
+    [
+      "an iac dir inside another app's iac file",
+      '  a: { repo: tools, iac: x }\n  b: { repo: tools, iac: x/app_roles.gen.tf }\n',
+      '7:3 error unique-file: app "a"\'s appRoles file would be written to tools:x/app_roles.gen.tf, but app "b"\'s appRoles file (tools:x/app_roles.gen.tf/app_roles.gen.tf) needs x/app_roles.gen.tf to be a directory; move one of them to another dir',
+    ],
+    [
+      "a manifests dir inside another app's vso file",
+      '  a: { repo: cms, database: false, secrets: { s: {} } }\n  b: { repo: cms, database: false, manifests: a/resources/vso.gen.yaml/x, secrets: { s: {} } }\n',
+      '7:3 error unique-file: app "a"\'s vso file would be written to cms:a/resources/vso.gen.yaml, but app "b"\'s vso file (cms:a/resources/vso.gen.yaml/x/vso.gen.yaml) needs a/resources/vso.gen.yaml to be a directory; move one of them to another dir',
+    ],
+    [
+      'an app dir inside a central file',
+      '  a: { repo: tools, iac: hashicorp-vault/iac/consumers.gen.tf/a }\n',
+      '1:1 error unique-file: the consumers file would be written to tools:hashicorp-vault/iac/consumers.gen.tf, but app "a"\'s appRoles file (tools:hashicorp-vault/iac/consumers.gen.tf/a/app_roles.gen.tf) needs hashicorp-vault/iac/consumers.gen.tf to be a directory; move one of them to another dir',
+    ],
+    [
+      "an init-container patch that is another app's dir",
+      '  a: { repo: tools, manifests: p/m, database: { restart: [Deployment/a], urlEnv: URL } }\n  b: { repo: tools, iac: p/add-initcontainer.gen.yaml }\n',
+      '7:3 error unique-file: app "a"\'s initContainerPatch file would be written to tools:p/add-initcontainer.gen.yaml, but app "b"\'s appRoles file (tools:p/add-initcontainer.gen.yaml/app_roles.gen.tf) needs p/add-initcontainer.gen.yaml to be a directory; move one of them to another dir',
+    ],
   ])('GIVEN %s THEN the file is reported at the app that writes it', (_, apps, expected) => {
     expect(only('unique-file', `${HEAD}\napps:\n${apps}`)).toEqual([expected]);
   });
@@ -40,7 +52,9 @@ describe('unique-file: a generated file where another output needs a directory',
     writeFileSync(join(dir, 'apps.yaml'), `${HEAD}\napps:\n  a: { repo: tools, iac: x }\n  b: { repo: tools, iac: x/backend.gen.tf }\n`);
     const r = await runCli(['synth', '--out', 'out'], dir);
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe('apps.yaml:7:3: apps.a: app "a"\'s backend file would be written to tools:x/backend.gen.tf, but app "b"\'s appRoles file (tools:x/backend.gen.tf/app_roles.gen.tf) needs x/backend.gen.tf to be a directory; move one of them to another dir');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'apps.yaml:7:3: apps.a: app "a"\'s backend file would be written to tools:x/backend.gen.tf, but app "b"\'s appRoles file (tools:x/backend.gen.tf/app_roles.gen.tf) needs x/backend.gen.tf to be a directory; move one of them to another dir',
+    );
     expect(r.stderr).not.toContain('EEXIST');
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
@@ -118,7 +132,7 @@ describe('unique-object: one destination Secret per namespace and name', () => {
 });
 
 describe('vault-name-reserved: one owner per Vault policy name', () => {
-  test('GIVEN app web-ops beside app web THEN web-ops is reported: it would be web\'s ops policy', () => {
+  test("GIVEN app web-ops beside app web THEN web-ops is reported: it would be web's ops policy", () => {
     const y = `${HEAD}\napps:\n  web: { database: false }\n  web-ops: { database: false }\n`;
     expect(only('vault-name-reserved', y)).toEqual([
       '8:3 error vault-name-reserved: app "web-ops" would share its Vault policy name with app "web"\'s ops policy; rename the app',
@@ -132,7 +146,7 @@ describe('vault-name-reserved: one owner per Vault policy name', () => {
 });
 
 describe('k8s-auth-shared-identity: one Vault role per service account and namespace', () => {
-  test('GIVEN app b binding app a\'s service account in a\'s namespace THEN a warning at b\'s serviceAccounts', () => {
+  test("GIVEN app b binding app a's service account in a's namespace THEN a warning at b's serviceAccounts", () => {
     const y = `${HEAD}\napps:\n  a: { database: false }\n  b: { database: false, namespace: a, serviceAccounts: [a] }\n`;
     expect(only('k8s-auth-shared-identity', y)).toEqual([
       '8:39 warning k8s-auth-shared-identity: service account "a" in namespace "a" can log in with Vault role "a" and with Vault role "b", so a pod running as it reads the secrets of both apps; give each app its own service account',

@@ -30,7 +30,7 @@ describe('exit codes', () => {
   ])('GIVEN %s THEN exit 70, reported as a bug, no stack', (_, e) => {
     const r = report(e);
     expect(r.code).toBe(70);
-    expect(r.stderr).toBe(`joinkey: internal error: ${(e).message}\nThis is a bug in joinkey; please report it with the apps.yaml that caused it.\n`);
+    expect(r.stderr).toBe(`joinkey: internal error: ${e.message}\nThis is a bug in joinkey; please report it with the apps.yaml that caused it.\n`);
   });
 
   test('GIVEN JOINKEY_DEBUG THEN the stack follows', () => {

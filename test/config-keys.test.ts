@@ -13,7 +13,6 @@ import { PROTOTYPE_NAMES } from './support/arbitraries';
 
 const REPOS = '  tools: { url: ssh://git@h/o/tools.git }\n  factory: { url: ssh://git@h/o/factory.git }\n';
 
-
 /** The line and column of the first occurrence of `needle` at or after line `fromLine`. */
 function positionOf(text: string, needle: string, fromLine = 1): string {
   const lines = text.split('\n');
@@ -26,12 +25,28 @@ function positionOf(text: string, needle: string, fromLine = 1): string {
 
 /** Keys the core schema reads as numbers, booleans or null, and what the message calls them. */
 const NON_STRING_KEYS: ReadonlyArray<[string, string]> = [
-  ['0x1f', 'the number 31'], ['007', 'the number 7'], ['1e3', 'the number 1000'], ['0o17', 'the number 15'], ['.inf', 'the number Infinity'],
-  ['-.Inf', 'the number -Infinity'], ['.NaN', 'the number NaN'], ['12', 'the number 12'], ['-1', 'the number -1'], ['+12', 'the number 12'], ['1.5', 'the number 1.5'],
-  ['true', 'the boolean true'], ['FALSE', 'the boolean false'], ['null', 'null'], ['~', 'null'], ['Null', 'null'],
+  ['0x1f', 'the number 31'],
+  ['007', 'the number 7'],
+  ['1e3', 'the number 1000'],
+  ['0o17', 'the number 15'],
+  ['.inf', 'the number Infinity'],
+  ['-.Inf', 'the number -Infinity'],
+  ['.NaN', 'the number NaN'],
+  ['12', 'the number 12'],
+  ['-1', 'the number -1'],
+  ['+12', 'the number 12'],
+  ['1.5', 'the number 1.5'],
+  ['true', 'the boolean true'],
+  ['FALSE', 'the boolean false'],
+  ['null', 'null'],
+  ['~', 'null'],
+  ['Null', 'null'],
 ];
 const ODD_KEYS: ReadonlyArray<[string, RegExp]> = [
-  ['!!binary aGVsbG8=', /^the key "!!binary aGVsbG8=" has a tag that makes it something other than a string; remove the tag and quote the name, e.g. "aGVsbG8=":$/],
+  [
+    '!!binary aGVsbG8=',
+    /^the key "!!binary aGVsbG8=" has a tag that makes it something other than a string; remove the tag and quote the name, e.g. "aGVsbG8=":$/,
+  ],
   ['!!int "x"', /^Unresolved tag: tag:yaml.org,2002:int; apps.yaml uses plain YAML values only, remove the tag$/],
   ['!!float 1', /^Unresolved tag: tag:yaml.org,2002:float; apps.yaml uses plain YAML values only, remove the tag$/],
   ['[a]', /^the key here is a list, not a name; keys in apps.yaml are names, e.g. web:$/],
@@ -61,7 +76,9 @@ describe('keys that are not strings', () => {
       // The fast reader leaves the file to `yaml`, so both paths give this one message.
       expect(parsePlainYaml(text)).toBeUndefined();
       const at = positionOf(text, `${key}:`);
-      expect(diagnosticsOf(text)).toContain(`apps.yaml:${at}: the key ${JSON.stringify(key)} is ${what} in YAML, not a name; quote it to use it as a name, e.g. ${JSON.stringify(key)}:`);
+      expect(diagnosticsOf(text)).toContain(
+        `apps.yaml:${at}: the key ${JSON.stringify(key)} is ${what} in YAML, not a name; quote it to use it as a name, e.g. ${JSON.stringify(key)}:`,
+      );
       // Quoted, it is a string: whatever else is wrong with the name, it is not this error.
       expect(diagnosticsOf(template.replace('KEY', `"${key}"`)).filter((d) => d.includes('in YAML, not a name'))).toEqual([]);
     });
@@ -103,7 +120,9 @@ describe('keys that are not strings', () => {
   });
 
   it('reports an entry without a key at its ":"', () => {
-    expect(diagnosticsOf(`version: 1\nrepos:\n${REPOS}apps:\n  web: {}\n  : {}\n`)).toEqual(['apps.yaml:7:3: this mapping entry has no key; write the name before the ":"']);
+    expect(diagnosticsOf(`version: 1\nrepos:\n${REPOS}apps:\n  web: {}\n  : {}\n`)).toEqual([
+      'apps.yaml:7:3: this mapping entry has no key; write the name before the ":"',
+    ]);
   });
 });
 
@@ -123,7 +142,20 @@ function withName(place: 'app' | 'repo' | 'secret' | 'consumer', name: string, v
 
 describe('names of Object.prototype', () => {
   it('are all tested', () => {
-    expect(PROTOTYPE_NAMES).toEqual(expect.arrayContaining(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__']));
+    expect(PROTOTYPE_NAMES).toEqual(
+      expect.arrayContaining([
+        '__proto__',
+        'constructor',
+        'toString',
+        'hasOwnProperty',
+        'valueOf',
+        'isPrototypeOf',
+        'propertyIsEnumerable',
+        'toLocaleString',
+        '__defineGetter__',
+        '__lookupSetter__',
+      ]),
+    );
   });
 
   for (const place of ['app', 'repo', 'secret', 'consumer'] as const) {
@@ -140,7 +172,12 @@ describe('names of Object.prototype', () => {
           return;
         }
         const { model } = loadModel('apps.yaml', text);
-        const names = { app: model.apps.map((a) => a.name), repo: model.repos.map((r) => r.id), secret: model.apps.flatMap((a) => a.secrets.map((s) => s.name)), consumer: model.consumers.map((c) => c.name) }[place];
+        const names = {
+          app: model.apps.map((a) => a.name),
+          repo: model.repos.map((r) => r.id),
+          secret: model.apps.flatMap((a) => a.secrets.map((s) => s.name)),
+          consumer: model.consumers.map((c) => c.name),
+        }[place];
         expect(names).toContain(name);
         const files = [...renderTree(model).values()].flatMap((f) => [...f.values()]).join('\n');
         expect(files).toContain(name);
@@ -177,7 +214,12 @@ describe('nesting', () => {
   const wrap = {
     'flow sequences': (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`,
     'flow mappings': (n: number) => `${'{a: '.repeat(n)}1${'}'.repeat(n)}`,
-    'mixed flow': (n: number) => Array.from({ length: n }, (_, i) => (i % 2 ? '{a: ' : '[')).join('') + 'x' + Array.from({ length: n }, (_, i) => (i % 2 ? '}' : ']')).reverse().join(''),
+    'mixed flow': (n: number) =>
+      Array.from({ length: n }, (_, i) => (i % 2 ? '{a: ' : '[')).join('') +
+      'x' +
+      Array.from({ length: n }, (_, i) => (i % 2 ? '}' : ']'))
+        .reverse()
+        .join(''),
   };
   /** `apps:` at depth 1 holds a value of depth n - 1, so the file nests n collections. */
   for (const [what, value] of Object.entries(wrap)) {
@@ -190,7 +232,9 @@ describe('nesting', () => {
       expect(parsePlainYaml(deep)).toBeUndefined();
       // The first collection too deep is the MAX_NESTING-th opening bracket of the value (`apps:` is the first).
       const opener = [...value(MAX_NESTING)].reduce<number[]>((at, c, i) => (c === '[' || c === '{' ? [...at, i] : at), [])[MAX_NESTING - 1]!;
-      expect(diagnosticsOf(deep)).toEqual([`apps.yaml:2:${7 + opener}: nested too deeply: collections here lie more than ${MAX_NESTING} levels deep, and apps.yaml needs about 6; check for an unclosed "[" or "{", or indentation that keeps growing`]);
+      expect(diagnosticsOf(deep)).toEqual([
+        `apps.yaml:2:${7 + opener}: nested too deeply: collections here lie more than ${MAX_NESTING} levels deep, and apps.yaml needs about 6; check for an unclosed "[" or "{", or indentation that keeps growing`,
+      ]);
     });
   }
 
@@ -215,7 +259,11 @@ describe('nesting', () => {
     ['30,000 "{a: "', `version: 1\napps: ${'{a: '.repeat(30_000)}1${'}'.repeat(30_000)}\n`, `2:${7 + 4 * (MAX_NESTING - 1)}`],
     ['50,000 "- "', `version: 1\napps:\n  ${'- '.repeat(50_000)}x\n`, `3:${3 + 2 * (MAX_NESTING - 1)}`],
     ['20,000 "? "', `version: 1\n${'? '.repeat(20_000)}x\n`, `2:${1 + 2 * MAX_NESTING}`],
-    ['3,000 indented keys', `version: 1\napps:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')}\n`, `${2 + MAX_NESTING}:${MAX_NESTING + 1}`],
+    [
+      '3,000 indented keys',
+      `version: 1\napps:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')}\n`,
+      `${2 + MAX_NESTING}:${MAX_NESTING + 1}`,
+    ],
   ])('%s: one positioned "nested too deeply" error, no stack overflow', (_what, text, at) => {
     expect(parsePlainYaml(text)).toBeUndefined();
     const diagnostics = diagnosticsOf(text);
@@ -227,11 +275,18 @@ describe('nesting', () => {
     const nest = (n: number, x: string) => `${'['.repeat(n)}${x}${']'.repeat(n)}`;
     // a: 2 + 30 levels, b: 2 + 25 + 30 - 1, c as deep as b, d 10 more: too deep, at its *b.
     const text = `version: 1\na: &a ${nest(31, 'x')}\nb: &b ${nest(25, '*a')}\nc: *b\nd: ${nest(10, '*b')}\n`;
-    expect(diagnosticsOf(text)).toEqual([`apps.yaml:5:14: nested too deeply: collections here lie more than ${MAX_NESTING} levels deep, and apps.yaml needs about 6; check for an unclosed "[" or "{", or indentation that keeps growing (here through aliases)`]);
+    expect(diagnosticsOf(text)).toEqual([
+      `apps.yaml:5:14: nested too deeply: collections here lie more than ${MAX_NESTING} levels deep, and apps.yaml needs about 6; check for an unclosed "[" or "{", or indentation that keeps growing (here through aliases)`,
+    ]);
   });
 
   it.each([
-    ['an alias bomb', `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e]\n`, '5:', /^aliases expand to more than 100000 values/],
+    [
+      'an alias bomb',
+      `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e]\n`,
+      '5:',
+      /^aliases expand to more than 100000 values/,
+    ],
     ['a circular alias', `a: &a { b: [*a] }\n`, '1:13', /^alias \*a refers to a value that contains it/],
     ['an alias without anchor', `a: *x\n`, '1:4', /^alias \*x has no anchor &x before it/],
     ['an alias of a later anchor', `a: *x\nb: &x 1\n`, '1:4', /^alias \*x has no anchor &x before it/],
@@ -245,7 +300,10 @@ describe('nesting', () => {
 
   it('expands an ordinary alias to the anchored value', () => {
     const text = `version: 1\nrepos:\n${REPOS}apps:\n  web: &w { repo: tools, database: false }\n  api: *w\n`;
-    expect(loadModel('apps.yaml', text).model.apps.map((a) => [a.name, a.target?.repo])).toEqual([['api', 'tools'], ['web', 'tools']]);
+    expect(loadModel('apps.yaml', text).model.apps.map((a) => [a.name, a.target?.repo])).toEqual([
+      ['api', 'tools'],
+      ['web', 'tools'],
+    ]);
   });
 });
 
@@ -258,7 +316,9 @@ describe('one document', () => {
     ['an empty second document', 'version: 1\n---\n', '2:1'],
   ])('%s: "must be one YAML document" at the second document', (_what, text, at) => {
     expect(parsePlainYaml(text)).toBeUndefined();
-    expect(diagnosticsOf(text)).toEqual([`apps.yaml:${at}: apps.yaml must be one YAML document, but a second one starts here; remove this "---" and everything after it, or merge it into the first document`]);
+    expect(diagnosticsOf(text)).toEqual([
+      `apps.yaml:${at}: apps.yaml must be one YAML document, but a second one starts here; remove this "---" and everything after it, or merge it into the first document`,
+    ]);
   });
 
   it('accepts a single document with "---" and "..."', () => {

@@ -19,8 +19,14 @@ function expectSameAsYaml(text: string): boolean {
   const fast = parsePlainYaml(text);
   if (fast === undefined) return false;
   const doc = parseDocument(text, YAML_OPTIONS);
-  expect(doc.errors.map((e) => e.message), text).toEqual([]);
-  expect(doc.warnings.map((e) => e.message), text).toEqual([]);
+  expect(
+    doc.errors.map((e) => e.message),
+    text,
+  ).toEqual([]);
+  expect(
+    doc.warnings.map((e) => e.message),
+    text,
+  ).toEqual([]);
   // JSON text compares types, values and key order (toStrictEqual trips over a key "constructor").
   expect(JSON.stringify(fast), text).toBe(JSON.stringify(doc.toJS()));
   expect(JSON.stringify(fast), text).toBe(JSON.stringify(documentData(new YamlSource('apps.yaml', text))));
@@ -38,57 +44,132 @@ function withoutPrototypes(value: unknown): boolean {
 /** Characters that mean something to YAML somewhere, plus ordinary ones. */
 const TRICKY = [...'aZ_09-.:#,[]{}\'"\\/~!&*|>%@`? \té\u00a0\u2028\ufeff\r'];
 const tricky = fc.string({ unit: fc.constantFrom(...TRICKY), maxLength: 8 });
-const ODD = ['yes', 'no', 'on', 'off', 'y', 'n', 'null', 'Null', '~', 'true', 'FALSE', '0', '00', '007', '0o17', '0x1F', '1e3', '1.5', '.5', '-1', '+1', '.inf', '-.Inf', '.nan',
-  '1_000', '30s', '1.2.3', '12345678901234567890', 'a: b', 'a:b', 'a #b', 'a#b', '- a', '-a', '? a', 'ssh://git@h/o.git', ...Object.getOwnPropertyNames(Object.prototype), "it's", 'say "hi"', 'a, b', '[a]', '{a}', ''];
-const word = fc.oneof({ weight: 3, arbitrary: fc.constantFrom('web', 'app00001', 'tools', 'kvv2', 'a_b', 'x-y', 'URL', '30s', 'a b') }, fc.constantFrom(...ODD), tricky);
-const key = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('version', 'repos', 'apps', 'url', 'branch', 'web', 'restart', 'a', 'b', 'c') }, word, fc.constantFrom(...Object.getOwnPropertyNames(Object.prototype)));
+const ODD = [
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  'null',
+  'Null',
+  '~',
+  'true',
+  'FALSE',
+  '0',
+  '00',
+  '007',
+  '0o17',
+  '0x1F',
+  '1e3',
+  '1.5',
+  '.5',
+  '-1',
+  '+1',
+  '.inf',
+  '-.Inf',
+  '.nan',
+  '1_000',
+  '30s',
+  '1.2.3',
+  '12345678901234567890',
+  'a: b',
+  'a:b',
+  'a #b',
+  'a#b',
+  '- a',
+  '-a',
+  '? a',
+  'ssh://git@h/o.git',
+  ...Object.getOwnPropertyNames(Object.prototype),
+  "it's",
+  'say "hi"',
+  'a, b',
+  '[a]',
+  '{a}',
+  '',
+];
+const word = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('web', 'app00001', 'tools', 'kvv2', 'a_b', 'x-y', 'URL', '30s', 'a b') },
+  fc.constantFrom(...ODD),
+  tricky,
+);
+const key = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('version', 'repos', 'apps', 'url', 'branch', 'web', 'restart', 'a', 'b', 'c') },
+  word,
+  fc.constantFrom(...Object.getOwnPropertyNames(Object.prototype)),
+);
 
 /** A scalar as YAML text: plain, single- or double-quoted. */
-const scalarText = fc.tuple(word, fc.constantFrom('plain', 'plain', 'single', 'double')).map(([w, style]) =>
-  style === 'single' ? `'${w.replace(/'/g, "''")}'` : style === 'double' ? `"${w}"` : w);
+const scalarText = fc
+  .tuple(word, fc.constantFrom('plain', 'plain', 'single', 'double'))
+  .map(([w, style]) => (style === 'single' ? `'${w.replace(/'/g, "''")}'` : style === 'double' ? `"${w}"` : w));
 const sp = fc.constantFrom('', ' ', '  ');
 
 const flow: fc.Arbitrary<string> = fc.letrec<{ flow: string }>((tie) => ({
   flow: fc.oneof(
     { depthSize: 'small' },
-    fc.tuple(fc.array(fc.oneof(scalarText, tie('flow')), { maxLength: 3 }), sp, fc.boolean()).map(([xs, s, trailing]) => `[${s}${xs.join(`,${s || ' '}`)}${trailing && xs.length ? ',' : ''}${s}]`),
-    fc.tuple(fc.array(fc.tuple(key, fc.oneof(scalarText, tie('flow')), fc.constantFrom(': ', ':', ':  ')), { maxLength: 3 }), sp).map(([kvs, s]) => `{${s}${kvs.map(([k, v, c]) => `${k}${c}${v}`).join(', ')}${s}}`),
+    fc
+      .tuple(fc.array(fc.oneof(scalarText, tie('flow')), { maxLength: 3 }), sp, fc.boolean())
+      .map(([xs, s, trailing]) => `[${s}${xs.join(`,${s || ' '}`)}${trailing && xs.length ? ',' : ''}${s}]`),
+    fc
+      .tuple(fc.array(fc.tuple(key, fc.oneof(scalarText, tie('flow')), fc.constantFrom(': ', ':', ':  ')), { maxLength: 3 }), sp)
+      .map(([kvs, s]) => `{${s}${kvs.map(([k, v, c]) => `${k}${c}${v}`).join(', ')}${s}}`),
   ),
 })).flow;
 
 const comment = fc.constantFrom('', '', ' # note', '  #x', '#x', ' #');
 const inline = fc.oneof(scalarText, flow, fc.constant(''));
 
-interface Block { readonly lines: string[] }
+interface Block {
+  readonly lines: string[];
+}
 const block: fc.Arbitrary<Block> = fc.letrec<{ map: Block; seq: Block }>((tie) => ({
-  map: fc.array(fc.tuple(key, fc.oneof({ depthSize: 'small' }, inline, tie('map'), tie('seq')), comment, fc.constantFrom(2, 2, 2, 1, 4)), { minLength: 1, maxLength: 4 }).map((entries) => ({
-    lines: entries.flatMap(([k, v, c, step]) => (typeof v === 'string'
-      ? [`${k}:${v === '' ? '' : ' '}${v}${c}`]
-      : [`${k}:${c}`, ...v.lines.map((l) => `${' '.repeat(step)}${l}`)])),
-  })),
+  map: fc
+    .array(fc.tuple(key, fc.oneof({ depthSize: 'small' }, inline, tie('map'), tie('seq')), comment, fc.constantFrom(2, 2, 2, 1, 4)), {
+      minLength: 1,
+      maxLength: 4,
+    })
+    .map((entries) => ({
+      lines: entries.flatMap(([k, v, c, step]) =>
+        typeof v === 'string' ? [`${k}:${v === '' ? '' : ' '}${v}${c}`] : [`${k}:${c}`, ...v.lines.map((l) => `${' '.repeat(step)}${l}`)],
+      ),
+    })),
   seq: fc.array(fc.tuple(inline, comment), { minLength: 1, maxLength: 3 }).map((items) => ({ lines: items.map(([v, c]) => `- ${v}${c}`) })),
 })).map;
 
 /** A document, sometimes with one character changed, dropped or added, and blank or comment lines. */
-const document = fc.tuple(block, fc.nat(), fc.constantFrom('none', 'none', 'none', 'drop', 'insert', 'space'), fc.constantFrom(...TRICKY, '\n')).map(([b, at, edit, ch]) => {
-  const text = `${b.lines.join('\n')}\n`;
-  const i = at % text.length;
-  if (edit === 'drop') return text.slice(0, i) + text.slice(i + 1);
-  if (edit === 'insert') return text.slice(0, i) + ch + text.slice(i);
-  if (edit === 'space') return text.slice(0, i) + ' ' + text.slice(i);
-  return text;
-});
+const document = fc
+  .tuple(block, fc.nat(), fc.constantFrom('none', 'none', 'none', 'drop', 'insert', 'space'), fc.constantFrom(...TRICKY, '\n'))
+  .map(([b, at, edit, ch]) => {
+    const text = `${b.lines.join('\n')}\n`;
+    const i = at % text.length;
+    if (edit === 'drop') return text.slice(0, i) + text.slice(i + 1);
+    if (edit === 'insert') return text.slice(0, i) + ch + text.slice(i);
+    if (edit === 'space') return text.slice(0, i) + ' ' + text.slice(i);
+    return text;
+  });
 
 describe('parsePlainYaml', () => {
   it('reads what it accepts exactly as yaml does (generated documents)', () => {
     let accepted = 0;
-    fc.assert(fc.property(document, (text) => { if (expectSameAsYaml(text)) accepted++; }), { numRuns: runs * 10 });
+    fc.assert(
+      fc.property(document, (text) => {
+        if (expectSameAsYaml(text)) accepted++;
+      }),
+      { numRuns: runs * 10 },
+    );
     // The generator must reach the accepting path often enough for the property to mean something.
     expect(accepted).toBeGreaterThan(runs / 2);
   });
 
   it('reads what it accepts exactly as yaml does (any text)', () => {
-    fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...TRICKY, '\n', '\n', ' ', ' ', 'a', 'b', ':', '-'), maxLength: 40 }), (text) => { expectSameAsYaml(text); }), { numRuns: runs * 10 });
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...TRICKY, '\n', '\n', ' ', ' ', 'a', 'b', ':', '-'), maxLength: 40 }), (text) => {
+        expectSameAsYaml(text);
+      }),
+      { numRuns: runs * 10 },
+    );
   });
 
   it('accepts the apps.yaml files people write: the guidebook default, the scenarios, the bench input', () => {
@@ -123,7 +204,29 @@ describe('parsePlainYaml', () => {
     ['an anchor yaml rejects', '&a{}'],
     ['an anchor ending in ":"', 'a:\n  - [ {&constructor: web} ]\n'],
     ['a tag', 'a: !!str 1\n'],
-    ...['0x1f', '007', '1e3', '0o17', '.inf', '-.Inf', '.nan', 'true', 'False', 'null', 'NULL', '~', '12', '-1', '+1', '1.5', '!!binary aGVsbG8=', '!!int "x"', '[a]', '{a: b}', '? [c]'].flatMap((k): [string, string][] => [
+    ...[
+      '0x1f',
+      '007',
+      '1e3',
+      '0o17',
+      '.inf',
+      '-.Inf',
+      '.nan',
+      'true',
+      'False',
+      'null',
+      'NULL',
+      '~',
+      '12',
+      '-1',
+      '+1',
+      '1.5',
+      '!!binary aGVsbG8=',
+      '!!int "x"',
+      '[a]',
+      '{a: b}',
+      '? [c]',
+    ].flatMap((k): [string, string][] => [
       [`the key ${k} at the top`, `${k}: 1\n`],
       [`the key ${k} nested`, `a:\n  b: 1\n  ${k}: 2\n`],
       [`the key ${k} in a flow mapping`, `a: { b: 1, ${k}: 2 }\n`],

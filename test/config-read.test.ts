@@ -53,7 +53,10 @@ describe('--config that cannot be read', () => {
   it('a FIFO: refused at once instead of waiting for a writer', async () => {
     if (!fs.existsSync(path.join(dir, 'fifo'))) return expect.fail('mkfifo is missing');
     const r = await synthError('fifo');
-    expect(r).toEqual({ code: 1, stderr: 'joinkey: cannot read fifo: it is not a regular file but a FIFO, socket or device; pass --config <path to apps.yaml>\n' });
+    expect(r).toEqual({
+      code: 1,
+      stderr: 'joinkey: cannot read fifo: it is not a regular file but a FIFO, socket or device; pass --config <path to apps.yaml>\n',
+    });
   });
 
   it('a file without read permission (EACCES): exit 1 with "permission denied"', () => {
@@ -67,7 +70,9 @@ describe('--config that cannot be read', () => {
       const argv = [...asNobody, process.execPath, path.join(root, 'bin', 'joinkey.js'), 'synth', '--config', 'apps.yaml', '--out', path.join(locked, 'out')];
       const r = spawnSync(argv[0]!, argv.slice(1), { cwd: locked, encoding: 'utf8', timeout: 20_000 });
       expect(r.error).toBeUndefined();
-      expect(r.stderr).toBe('joinkey: cannot read apps.yaml: permission denied; check the permissions of the file and its directories; pass --config <path to apps.yaml>\n');
+      expect(r.stderr).toBe(
+        'joinkey: cannot read apps.yaml: permission denied; check the permissions of the file and its directories; pass --config <path to apps.yaml>\n',
+      );
       expect(r.status).toBe(1);
     } finally {
       fs.rmSync(locked, { recursive: true, force: true });
@@ -86,7 +91,8 @@ function diagnosticsOf(bytes: Buffer): string[] {
 }
 
 describe('bytes that are not UTF-8', () => {
-  const NOT_UTF8 = (byte: string) => `the file is not UTF-8: byte 0x${byte} here starts no UTF-8 character; save the file as UTF-8 (it may be Latin-1 or UTF-16, or not a text file)`;
+  const NOT_UTF8 = (byte: string) =>
+    `the file is not UTF-8: byte 0x${byte} here starts no UTF-8 character; save the file as UTF-8 (it may be Latin-1 or UTF-16, or not a text file)`;
   it.each([
     ['Latin-1 é', Buffer.from('version: 1\napps:\n  caf\xe9: {}\n', 'latin1'), '3:6', 'E9'],
     ['a lone continuation byte', Buffer.concat([Buffer.from('version: 1\nx: a'), Buffer.from([0x80]), Buffer.from('\n')]), '2:5', '80'],
@@ -138,11 +144,15 @@ describe('text that is UTF-8', () => {
     ['after CRLF lines', 'version: 1\r\nrepos: {}\r\napps: {}\r', '3:9'],
     ['in a quoted value', 'version: 1\nx: "a\rb"\n', '2:6'],
   ])('refuses a carriage return without a line feed (%s), at the CR', (_what, text, at) => {
-    expect(diagnosticsOf(Buffer.from(text))).toEqual([`apps.yaml:${at}: a carriage return (CR) ends a line here without a line feed; save the file with LF or CRLF line ends`]);
+    expect(diagnosticsOf(Buffer.from(text))).toEqual([
+      `apps.yaml:${at}: a carriage return (CR) ends a line here without a line feed; save the file with LF or CRLF line ends`,
+    ]);
   });
 
   it('reads non-ASCII text unchanged', () => {
     const text = 'version: 1\nrepos:\n  tools: { url: x }\n  factory: { url: y }\napps:\n  web: { namespace: "ünï✓😀" }\n';
-    expect(diagnosticsOf(Buffer.from(text))).toEqual(['apps.yaml:6:21: apps.web.namespace: namespace "ünï✓😀" is not a DNS-1123 label: use lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. my-app']);
+    expect(diagnosticsOf(Buffer.from(text))).toEqual([
+      'apps.yaml:6:21: apps.web.namespace: namespace "ünï✓😀" is not a DNS-1123 label: use lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. my-app',
+    ]);
   });
 });

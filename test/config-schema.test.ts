@@ -39,7 +39,9 @@ const VALID_FILES: Record<string, () => string> = {
   'apps.yaml': () => fs.readFileSync(path.join(root, 'apps.yaml'), 'utf8'),
   'the README example': readmeExample,
   'the bench input': () => appsYaml(50),
-  ...Object.fromEntries(fs.readdirSync(path.join(__dirname, 'scenarios')).map((f) => [`test/scenarios/${f}`, () => fs.readFileSync(path.join(__dirname, 'scenarios', f), 'utf8')])),
+  ...Object.fromEntries(
+    fs.readdirSync(path.join(__dirname, 'scenarios')).map((f) => [`test/scenarios/${f}`, () => fs.readFileSync(path.join(__dirname, 'scenarios', f), 'utf8')]),
+  ),
 };
 
 describe('schemas/apps-yaml.schema.json', () => {
@@ -59,11 +61,14 @@ describe('schemas/apps-yaml.schema.json', () => {
   });
 
   it('accepts every generated valid apps.yaml, also with Object.prototype names', () => {
-    fc.assert(fc.property(fc.oneof(appsDoc(), docWithPrototypeNames()), (doc) => {
-      const text = printYaml(doc);
-      expect(() => loadModel('apps.yaml', text)).not.toThrow();
-      expect(schemaErrors(text), text).toEqual([]);
-    }), propertyParams(60, 2));
+    fc.assert(
+      fc.property(fc.oneof(appsDoc(), docWithPrototypeNames()), (doc) => {
+        const text = printYaml(doc);
+        expect(() => loadModel('apps.yaml', text)).not.toThrow();
+        expect(schemaErrors(text), text).toEqual([]);
+      }),
+      propertyParams(60, 2),
+    );
   });
 
   const base = 'version: 1\nrepos:\n  tools: { url: ssh://git@h/o/tools.git }\n  factory: { url: ssh://git@h/o/factory.git }\n';
@@ -104,33 +109,52 @@ describe('schemas/apps-yaml.schema.json', () => {
   });
 
   it('never rejects a file whose shape the loader accepts (generated and mutated documents)', () => {
-    const mutated = fc.tuple(appsDoc({ loose: true, maxApps: 3 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom<unknown>(null, 0, 1, -1, 1.5, 70000, '', 'x', 'Web', true, [], {}, ['a', 'a'], { a: 1 })), { maxLength: 3 }))
+    const mutated = fc
+      .tuple(
+        appsDoc({ loose: true, maxApps: 3 }),
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom<unknown>(null, 0, 1, -1, 1.5, 70000, '', 'x', 'Web', true, [], {}, ['a', 'a'], { a: 1 })), {
+          maxLength: 3,
+        }),
+      )
       .map(([doc, edits]) => {
         const data = JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
         for (const [at, value] of edits) setSomewhere(data, at, value);
         return data;
       });
     let accepted = 0;
-    fc.assert(fc.property(mutated, (data) => {
-      if (!AppsFileSchema.safeParse(data).success) return;
-      accepted++;
-      expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
-    }), propertyParams(61, 5));
+    fc.assert(
+      fc.property(mutated, (data) => {
+        if (!AppsFileSchema.safeParse(data).success) return;
+        accepted++;
+        expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
+      }),
+      propertyParams(61, 5),
+    );
     expect(accepted).toBeGreaterThan(0);
   });
 });
 
 /** JSON with the keys of every mapping sorted: equal for deep-equal data. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+  return JSON.stringify(value, (_k, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
 }
 
 /** Replaces the `at`-th value of the tree (in a depth-first walk) with `value`. */
 function setSomewhere(node: unknown, at: number, value: unknown): void {
   const slots: Array<[Record<string, unknown> | unknown[], string | number]> = [];
   const walk = (n: unknown) => {
-    if (Array.isArray(n)) n.forEach((v, i) => { slots.push([n, i]); walk(v); });
-    else if (typeof n === 'object' && n !== null) for (const [k, v] of Object.entries(n)) { slots.push([n as Record<string, unknown>, k]); walk(v); }
+    if (Array.isArray(n))
+      n.forEach((v, i) => {
+        slots.push([n, i]);
+        walk(v);
+      });
+    else if (typeof n === 'object' && n !== null)
+      for (const [k, v] of Object.entries(n)) {
+        slots.push([n as Record<string, unknown>, k]);
+        walk(v);
+      }
   };
   walk(node);
   if (slots.length === 0) return;
@@ -148,7 +172,10 @@ describe('the zod schema', () => {
       if (['default', 'prefault', 'transform', 'pipe', 'catch', 'success', 'codec'].includes(def.type)) found.push(`${where}: ${def.type}`);
       const children: Array<[string, unknown]> = [
         ...Object.entries((def.shape as Record<string, unknown> | undefined) ?? {}),
-        ['<key>', def.keyType], ['<value>', def.valueType], ['<inner>', def.innerType], ['[]', def.element],
+        ['<key>', def.keyType],
+        ['<value>', def.valueType],
+        ['<inner>', def.innerType],
+        ['[]', def.element],
         ...((def.options as unknown[] | undefined) ?? []).map((o, i): [string, unknown] => [`|${i}`, o]),
       ];
       for (const [k, child] of children) if (child) walk(child as z.core.$ZodType, `${where}.${k}`, seen);

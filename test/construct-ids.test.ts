@@ -22,13 +22,18 @@ describe('constructId', () => {
   it('GIVEN the old "/"-joined ids THEN cdk8s itself rejects names with "--" and "constructor" (the bug this fixes)', () => {
     const chart = new Chart(new App({ outdir: '/nonexistent' }), 'c');
     new ApiObject(chart, 'auth/q/a-s--a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } });
-    expect(() => new ApiObject(chart, 'auth/q--a-s/a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'y' } })).toThrow(/There is already a Construct with name/);
+    expect(() => new ApiObject(chart, 'auth/q--a-s/a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'y' } })).toThrow(
+      /There is already a Construct with name/,
+    );
     expect(() => new Chart(new App({ outdir: '/nonexistent' }), 'constructor')).toThrow(/There is already a Construct with name 'constructor'/);
   });
 
   it('GIVEN parts that the old ids confused THEN the ids differ, also after constructs sanitizes them', () => {
     const pairs: [string[], string[]][] = [
-      [['q', 'a-s--a'], ['q--a-s', 'a']],
+      [
+        ['q', 'a-s--a'],
+        ['q--a-s', 'a'],
+      ],
       [['a--b'], ['a', 'b']],
       [['a-b'], ['a--b']],
       [['a/b'], ['a', 'b']],
@@ -45,11 +50,14 @@ describe('constructId', () => {
 
   it('GIVEN any parts THEN distinct part lists give distinct sanitized ids (injective), never a bare name', () => {
     const part = fc.string({ unit: fc.constantFrom('a', 'b', '-', '/', '%', '2', 'D', '\n'), maxLength: 6 });
-    fc.assert(fc.property(fc.array(part, { maxLength: 3 }), fc.array(part, { maxLength: 3 }), (x, y) => {
-      const same = JSON.stringify(x) === JSON.stringify(y);
-      expect(sanitized(constructId('K', ...x)) === sanitized(constructId('K', ...y))).toBe(same);
-      expect(constructId('K', ...x).startsWith('K')).toBe(true);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 3 }), fc.array(part, { maxLength: 3 }), (x, y) => {
+        const same = JSON.stringify(x) === JSON.stringify(y);
+        expect(sanitized(constructId('K', ...x)) === sanitized(constructId('K', ...y))).toBe(same);
+        expect(constructId('K', ...x).startsWith('K')).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('refuses a kind that is not a plain word (the kind keeps ids apart from names)', () => {
@@ -78,22 +86,33 @@ apps:
   it('GIVEN apps named constructor, valueof, a-b beside a--b, and two VaultAuths whose old ids were equal THEN synth renders every object with its explicit name', () => {
     // The render is what is under test: app "a" prefixing "a-b" is refused by check, not by the charts.
     const tree = renderTree(loadUncheckedModel('apps.yaml', yaml).model);
-    const objects = (repo: string, path: string) => parseAllDocuments(tree.get(repo)!.get(path)!).map((d) => {
-      const j = d.toJS() as { kind: string; metadata: { namespace: string; name: string } };
-      return `${j.kind} ${j.metadata.namespace}/${j.metadata.name}`;
-    });
+    const objects = (repo: string, path: string) =>
+      parseAllDocuments(tree.get(repo)!.get(path)!).map((d) => {
+        const j = d.toJS() as { kind: string; metadata: { namespace: string; name: string } };
+        return `${j.kind} ${j.metadata.namespace}/${j.metadata.name}`;
+      });
     expect(objects('tools', 'constructor/resources/vso.gen.yaml')).toEqual([
-      'VaultAuth constructor/constructor', 'VaultStaticSecret constructor/constructor-prototype', 'VaultStaticSecret constructor/constructor-tostring',
+      'VaultAuth constructor/constructor',
+      'VaultStaticSecret constructor/constructor-prototype',
+      'VaultStaticSecret constructor/constructor-tostring',
       'VaultDynamicSecret constructor/constructor-db-credentials',
     ]);
     expect(objects('tools', 'valueof/add-initcontainer.gen.yaml')).toEqual([
-      'Deployment valueof/a--b', 'Deployment valueof/a-b', 'Deployment valueof/constructor', 'StatefulSet valueof/constructor',
+      'Deployment valueof/a--b',
+      'Deployment valueof/a-b',
+      'Deployment valueof/constructor',
+      'StatefulSet valueof/constructor',
     ]);
     expect(objects('cms', 'a-b/resources/vso.gen.yaml')).toEqual(['VaultAuth a-b/a-b', 'VaultStaticSecret a-b/a-b-c--d', 'VaultStaticSecret a-b/a-b-c-d']);
     expect(objects('cms', 'a--b/resources/vso.gen.yaml')).toEqual(['VaultAuth a--b/a--b', 'VaultStaticSecret a--b/a--b-c']);
     // app "a" secret "b-c-d" and app "a-b" secret "c-d" are both named a-b-c-d, each in its own namespace
     expect(objects('factory', 'a/resources/vso.gen.yaml')).toEqual([
-      'VaultAuth q--a-s/a', 'VaultAuth q/a', 'VaultAuth q/a-s--a', 'VaultStaticSecret q/a-b-c-d', 'VaultStaticSecret q/a-one', 'VaultStaticSecret q--a-s/a-two',
+      'VaultAuth q--a-s/a',
+      'VaultAuth q/a',
+      'VaultAuth q/a-s--a',
+      'VaultStaticSecret q/a-b-c-d',
+      'VaultStaticSecret q/a-one',
+      'VaultStaticSecret q--a-s/a-two',
     ]);
   });
 });

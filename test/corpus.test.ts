@@ -8,7 +8,10 @@ import { outcomeProblems, runCli, tempDir } from './support/cli-run';
 // <name>.expected (FILE:LINE:COL: message, in order). Every bug the properties found is a case.
 
 const dir = path.join(__dirname, 'corpus');
-const cases = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const cases = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 describe('the bad-input corpus', () => {
   it('has an .expected file for every case', () => {
@@ -17,7 +20,10 @@ describe('the bad-input corpus', () => {
   });
 
   it.each(cases)('%s', async (file) => {
-    const expected = fs.readFileSync(path.join(dir, file.replace(/\.yaml$/, '.expected')), 'utf8').split('\n').filter(Boolean);
+    const expected = fs
+      .readFileSync(path.join(dir, file.replace(/\.yaml$/, '.expected')), 'utf8')
+      .split('\n')
+      .filter(Boolean);
     const out = path.join(tempDir('corpus'), 'out');
     const r = await runCli(['synth', '--config', file, '--out', out], dir);
     expect(outcomeProblems(r, file)).toEqual([]);

@@ -61,13 +61,20 @@ describe('docs', () => {
     const { model } = load(APPS_YAML);
     const files = renderDocs(model, []);
     expect(files.map((f) => `${f.repo}:${f.path}`)).toEqual([
-      'docs:secret-paths.gen.md', 'docs:apps/cms.gen.md', 'docs:apps/crowdsec.gen.md', 'docs:apps/erp.gen.md', 'docs:apps/plausible.gen.md', 'docs:apps/webapp.gen.md',
+      'docs:secret-paths.gen.md',
+      'docs:apps/cms.gen.md',
+      'docs:apps/crowdsec.gen.md',
+      'docs:apps/erp.gen.md',
+      'docs:apps/plausible.gen.md',
+      'docs:apps/webapp.gen.md',
     ]);
     for (const f of files) {
       expect(f.repo).toBe(DOCS_REPO);
       expect(f.content.split('\n')[0]).toBe(markerLine(f.path));
     }
-    expect(files[0]!.content).toContain('| `kvv2/plausible/geoip` | KV v2 | LICENSE_KEY | admin-seeded | `VaultStaticSecret plausible-geoip` -> Secret `plausible-geoip` (ns tools) |\n');
+    expect(files[0]!.content).toContain(
+      '| `kvv2/plausible/geoip` | KV v2 | LICENSE_KEY | admin-seeded | `VaultStaticSecret plausible-geoip` -> Secret `plausible-geoip` (ns tools) |\n',
+    );
   });
 
   test('GIVEN the default apps.yaml and a scenario with custom mounts, several SAs and namespaces THEN every diagram parses with Mermaid itself', async () => {

@@ -16,16 +16,30 @@ describe('explain', () => {
     expect(e.namespace).toBe('tools');
     expect(e.serviceAccounts).toEqual(['plausible']);
     expect(e.boundNamespaces).toEqual(['plausible', 'tools']);
-    expect(e.vaultRole).toEqual({ name: 'plausible', path: 'auth/kubernetes/role/plausible', audience: 'vault', tokenTtl: 3600, tokenPolicies: ['default', 'plausible'] });
+    expect(e.vaultRole).toEqual({
+      name: 'plausible',
+      path: 'auth/kubernetes/role/plausible',
+      audience: 'vault',
+      tokenTtl: 3600,
+      tokenPolicies: ['default', 'plausible'],
+    });
     expect(e.policies.map((p) => p.name)).toEqual(['plausible', 'plausible-ops']);
     expect(e.policies[0]!.paths).toEqual([
       { path: 'kvv2/data/plausible/*', capabilities: ['read', 'list'] },
       { path: 'postgres/creds/plausible*', capabilities: ['read'] },
     ]);
     expect(e.ciRole).toEqual({ name: 'gitea_cicd_plausible', mount: 'gitea_jwt', tokenPolicies: ['default', 'plausible-ops'], group: 'plausible-ops' });
-    expect(e.postgres).toEqual({ role: 'plausible_role', database: 'plausible', dynamicRolePath: 'postgres/roles/plausible', credsPath: 'postgres/creds/plausible' });
+    expect(e.postgres).toEqual({
+      role: 'plausible_role',
+      database: 'plausible',
+      dynamicRolePath: 'postgres/roles/plausible',
+      credsPath: 'postgres/creds/plausible',
+    });
     expect(e.vso.map((v) => `${v.kind} ${v.namespace}/${v.name}`)).toEqual([
-      'VaultAuth tools/plausible', 'VaultDynamicSecret tools/plausible-db-credentials', 'VaultStaticSecret tools/plausible-config', 'VaultStaticSecret tools/plausible-geoip',
+      'VaultAuth tools/plausible',
+      'VaultDynamicSecret tools/plausible-db-credentials',
+      'VaultStaticSecret tools/plausible-config',
+      'VaultStaticSecret tools/plausible-geoip',
     ]);
     expect(e.k8sSecrets.map((s) => s.name)).toEqual(['plausible-config', 'plausible-db-credentials', 'plausible-geoip']);
     expect(e.files).toEqual([
@@ -60,7 +74,9 @@ describe('explain', () => {
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^OBJECT\s+NAME\s+DETAIL$/);
     expect(lines).toContainEqual(expect.stringMatching(/^Postgres role\s+crowdsec_role\s+non-login role created by factory, owns the database$/));
-    expect(r.stdout).toMatch(/\nVaultDynamicSecret\s+tools\/crowdsec-db-credentials\s+postgres\/creds\/crowdsec -> Secret crowdsec-db-credentials, restarts Deployment\/crowdsec-lapi, VaultAuth crowdsec\n/);
+    expect(r.stdout).toMatch(
+      /\nVaultDynamicSecret\s+tools\/crowdsec-db-credentials\s+postgres\/creds\/crowdsec -> Secret crowdsec-db-credentials, restarts Deployment\/crowdsec-lapi, VaultAuth crowdsec\n/,
+    );
     expect(r.stdout).toMatch(/\ntofu state prefix\s+arcodange-tf\/tools\/crowdsec\/main\s+/);
     const j = await cli(['explain', 'crowdsec', '--format', 'json'], { 'apps.yaml': APPS_YAML });
     expect(JSON.parse(j.stdout)).toEqual(JSON.parse(JSON.stringify(explainApp(model, 'crowdsec', files))));

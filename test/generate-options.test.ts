@@ -33,7 +33,7 @@ describe('resolving generate items', () => {
     expect(GENERATE_OPTIONS).toEqual([...PASSWORD_ARGUMENTS.map((a) => a.option), 'rotation']);
   });
 
-  it('a plain name takes the secret\'s length (or 64) and special = true; options override per key; rotation defaults to 0', () => {
+  it("a plain name takes the secret's length (or 64) and special = true; options override per key; rotation defaults to 0", () => {
     const s = secret(`config:
   length: 40
   generate:
@@ -42,7 +42,13 @@ describe('resolving generate items', () => {
 `);
     expect(s.generate).toEqual(['A_OPTS', 'B_PLAIN']);
     expect(s.generated).toEqual([
-      { name: 'A_OPTS', origin: ['apps', 'web', 'secrets', 'config', 'generate', 1], password: { length: 32, special: false, upper: true, minNumeric: 2 }, ownLength: true, rotation: 3 },
+      {
+        name: 'A_OPTS',
+        origin: ['apps', 'web', 'secrets', 'config', 'generate', 1],
+        password: { length: 32, special: false, upper: true, minNumeric: 2 },
+        ownLength: true,
+        rotation: 3,
+      },
       { name: 'B_PLAIN', origin: ['apps', 'web', 'secrets', 'config', 'generate', 0], password: { length: 40, special: true }, ownLength: false, rotation: 0 },
     ]);
     expect(secret('config: { generate: [K] }').generated[0]!.password).toEqual({ length: 64, special: true });
@@ -60,11 +66,13 @@ describe('rendering per-key options', () => {
   });
 
   it('options every key shares, and rotation 0, stay literal arguments of the toset form', () => {
-    const same = secretsFile(model(`config:
+    const same = secretsFile(
+      model(`config:
   generate:
     - A: { length: 24, special: false, rotation: 0 }
     - B: { length: 24, special: false }
-`));
+`),
+    );
     expect(randomPassword(same)).toBe(`resource "random_password" "config" {
   for_each = toset(["A", "B"])
   length   = 24
@@ -74,12 +82,14 @@ describe('rendering per-key options', () => {
   });
 
   it('options that differ between keys go into a for_each map, null where a key leaves them unset', () => {
-    const text = secretsFile(model(`config:
+    const text = secretsFile(
+      model(`config:
   generate:
     - SECRET_KEY_BASE
     - TOTP_VAULT_KEY: { length: 32, rotation: 2 }
     - my.key: { overrideSpecial: "-_", minSpecial: 2, numeric: false }
-`));
+`),
+    );
     expect(text).toBe(`${markerLine('web/iac/secrets.gen.tf')}
 # Generated secrets: one random_password per key, base64-encoded and written to kv-v2 with
 # vault_kv_secret_v2. No secret value is written in this file.
@@ -125,7 +135,9 @@ resource "vault_kv_secret_v2" "config" {
 
   describe('the rendered HCL, read back as OpenTofu reads it', () => {
     let schemas: ReturnType<typeof loadProviderSchemas>;
-    beforeAll(() => { schemas = loadProviderSchemas(); });
+    beforeAll(() => {
+      schemas = loadProviderSchemas();
+    });
     const variants: Record<string, string> = {
       plain: 'config: { length: 17, generate: [A, B] }',
       shared: 'config: { generate: [{ A: { lower: false, minUpper: 3 } }, { B: { lower: false, minUpper: 3 } }] }',
@@ -140,20 +152,25 @@ other:
   generate: [{ X: { rotation: 2 } }, Y]`,
     };
 
-    it.each(Object.keys(variants))('%s: every instance gets exactly the model\'s arguments and keepers, and the file passes the provider schema', async (name) => {
-      const m = model(variants[name]!);
-      const files = renderAppTofu(m, m.apps[0]!);
-      expect(await validateRenderedFiles(files, schemas)).toEqual([]);
-      const doc = await parse('secrets.gen.tf', secretsFile(m)) as { resource: { random_password: Record<string, [Record<string, unknown>]> } };
-      for (const s of m.apps[0]!.secrets) {
-        const resource = doc.resource.random_password[s.name]![0];
-        for (const key of s.generated) {
-          const expected = Object.fromEntries(PASSWORD_ARGUMENTS.flatMap((a) => (key.password[a.option] === undefined ? [] : [[a.argument, key.password[a.option]]])));
-          const keepers = keepersOf(key);
-          expect(instanceArguments(resource, key.name), `${s.name}["${key.name}"]`).toEqual({ ...expected, ...(keepers ? { keepers } : {}) });
+    it.each(Object.keys(variants))(
+      "%s: every instance gets exactly the model's arguments and keepers, and the file passes the provider schema",
+      async (name) => {
+        const m = model(variants[name]!);
+        const files = renderAppTofu(m, m.apps[0]!);
+        expect(await validateRenderedFiles(files, schemas)).toEqual([]);
+        const doc = (await parse('secrets.gen.tf', secretsFile(m))) as { resource: { random_password: Record<string, [Record<string, unknown>]> } };
+        for (const s of m.apps[0]!.secrets) {
+          const resource = doc.resource.random_password[s.name]![0];
+          for (const key of s.generated) {
+            const expected = Object.fromEntries(
+              PASSWORD_ARGUMENTS.flatMap((a) => (key.password[a.option] === undefined ? [] : [[a.argument, key.password[a.option]]])),
+            );
+            const keepers = keepersOf(key);
+            expect(instanceArguments(resource, key.name), `${s.name}["${key.name}"]`).toEqual({ ...expected, ...(keepers ? { keepers } : {}) });
+          }
         }
-      }
-    });
+      },
+    );
   });
 });
 
@@ -168,33 +185,43 @@ describe('which edits rotate a generated key', () => {
 
   it('no edit, or setting an argument to the value the provider already uses, rotates nothing', () => {
     expect(rotations(before)).toEqual([]);
-    expect(rotations(`config:
+    expect(
+      rotations(`config:
   length: 40
   generate:
     - PLAIN: { special: true, upper: true, lower: true, numeric: true, minUpper: 0, minSpecial: 0, rotation: 0 }
     - TUNED: { length: 32, special: false, rotation: 1 }
-`)).toEqual([]);
+`),
+    ).toEqual([]);
     expect(rotationsAcknowledged(secret(before), secret(before))).toBe(true);
   });
 
   it('a changed argument rotates the key, unacknowledged unless its rotation counter went up', () => {
     expect(rotations(before.replace('length: 32', 'length: 33'))).toEqual([{ key: 'TUNED', changed: ['length'], acknowledged: false }]);
-    expect(rotations(before.replace('length: 32', 'length: 33').replace('rotation: 1', 'rotation: 2'))).toEqual([{ key: 'TUNED', changed: ['keepers', 'length'], acknowledged: true }]);
+    expect(rotations(before.replace('length: 32', 'length: 33').replace('rotation: 1', 'rotation: 2'))).toEqual([
+      { key: 'TUNED', changed: ['keepers', 'length'], acknowledged: true },
+    ]);
     expect(rotations(before.replace('special: false', 'special: true'))).toEqual([{ key: 'TUNED', changed: ['special'], acknowledged: false }]);
-    expect(rotations(before.replace('special: false', 'special: true, overrideSpecial: "-"'))).toEqual([{ key: 'TUNED', changed: ['override_special', 'special'], acknowledged: false }]);
+    expect(rotations(before.replace('special: false', 'special: true, overrideSpecial: "-"'))).toEqual([
+      { key: 'TUNED', changed: ['override_special', 'special'], acknowledged: false },
+    ]);
     expect(rotationsAcknowledged(secret(before), secret(before.replace('length: 32', 'length: 33')))).toBe(false);
   });
 
-  it('the secret\'s length rotates the keys that take it, not those with their own', () => {
+  it("the secret's length rotates the keys that take it, not those with their own", () => {
     expect(rotations(before.replace('length: 40', 'length: 41'))).toEqual([{ key: 'PLAIN', changed: ['length'], acknowledged: false }]);
-    expect(rotations(before.replace('length: 40', 'length: 64').replace('  length: 64\n', ''))).toEqual([{ key: 'PLAIN', changed: ['length'], acknowledged: false }]);
+    expect(rotations(before.replace('length: 40', 'length: 64').replace('  length: 64\n', ''))).toEqual([
+      { key: 'PLAIN', changed: ['length'], acknowledged: false },
+    ]);
   });
 
   it('raising the counter alone is an acknowledged rotation; lowering it, or back to 0, rotates unacknowledged', () => {
     expect(rotations(before.replace('rotation: 1', 'rotation: 2'))).toEqual([{ key: 'TUNED', changed: ['keepers'], acknowledged: true }]);
     expect(rotations(before.replace('- PLAIN', '- PLAIN: { rotation: 1 }'))).toEqual([{ key: 'PLAIN', changed: ['keepers'], acknowledged: true }]);
     expect(rotations(before.replace('rotation: 1', 'rotation: 0'))).toEqual([{ key: 'TUNED', changed: ['keepers'], acknowledged: false }]);
-    expect(secretRotations(secret(before.replace('rotation: 1', 'rotation: 5')), secret(before))).toEqual([{ key: 'TUNED', changed: ['keepers'], acknowledged: false }]);
+    expect(secretRotations(secret(before.replace('rotation: 1', 'rotation: 5')), secret(before))).toEqual([
+      { key: 'TUNED', changed: ['keepers'], acknowledged: false },
+    ]);
   });
 
   it('a key added or removed is a create or a destroy, not a rotation', () => {
@@ -202,9 +229,18 @@ describe('which edits rotate a generated key', () => {
     expect(rotations(`${before}    - NEW: { length: 10 }\n`)).toEqual([]);
   });
 
-  it('effective arguments fill in the provider\'s values for unset ones', () => {
+  it("effective arguments fill in the provider's values for unset ones", () => {
     expect(effectiveArguments({ length: 5, special: false })).toEqual({
-      length: 5, special: false, upper: true, lower: true, numeric: true, min_upper: 0, min_lower: 0, min_numeric: 0, min_special: 0, override_special: null,
+      length: 5,
+      special: false,
+      upper: true,
+      lower: true,
+      numeric: true,
+      min_upper: 0,
+      min_lower: 0,
+      min_numeric: 0,
+      min_special: 0,
+      override_special: null,
     });
   });
 });
@@ -222,8 +258,13 @@ describe('the README\'s "Generated secrets" example', () => {
       ['SECRET_KEY_BASE', { length: 64, special: true }, 0],
       ['TOTP_VAULT_KEY', { length: 32, special: true }, 0],
     ]);
-    const doc = await parse('secrets.gen.tf', secretsFile(m)) as { resource: { random_password: { config: [Record<string, unknown>] } } };
-    expect(instanceArguments(doc.resource.random_password.config[0], 'API_TOKEN')).toEqual({ length: 40, special: false, min_numeric: 4, keepers: { rotation: '1' } });
+    const doc = (await parse('secrets.gen.tf', secretsFile(m))) as { resource: { random_password: { config: [Record<string, unknown>] } } };
+    expect(instanceArguments(doc.resource.random_password.config[0], 'API_TOKEN')).toEqual({
+      length: 40,
+      special: false,
+      min_numeric: 4,
+      keepers: { rotation: '1' },
+    });
   });
 });
 
@@ -232,7 +273,10 @@ describe('the bundled apps.yaml against the one before per-key options', () => {
     const now = readFileSync(join(packageRoot(), 'apps.yaml'), 'utf8');
     const before = now.replace(/ {8}generate:\n( {10}.*\n)+/, '        generate: [SECRET_KEY_BASE, TOTP_VAULT_KEY]\n');
     expect(before).not.toBe(now);
-    const config = (text: string) => loadModel('apps.yaml', text).model.apps.find((a) => a.name === 'plausible')!.secrets.find((s) => s.name === 'config')!;
+    const config = (text: string) =>
+      loadModel('apps.yaml', text)
+        .model.apps.find((a) => a.name === 'plausible')!
+        .secrets.find((s) => s.name === 'config')!;
     expect(config(before).generated.map((k) => k.password.length)).toEqual([64, 64]);
     expect(secretRotations(config(before), config(now))).toEqual([{ key: 'TOTP_VAULT_KEY', changed: ['keepers', 'length'], acknowledged: true }]);
     expect(rotationsAcknowledged(config(before), config(now))).toBe(true);

@@ -107,7 +107,9 @@ describe('Gitea PR bot against a swagger-checked double', () => {
     const err = await ensurePullRequest(bad, spec('ffffffffffffffff')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GiteaApiError);
     expect((err as GiteaApiError).status).toBe(401);
-    expect((err as Error).message).toBe('Gitea GET /repos/arcodange-org/tools/pulls/main/joinkey/sync failed with 401 Unauthorized: user does not exist [uid: 0, name: ]; GITEA_TOKEN is missing, wrong or expired');
+    expect((err as Error).message).toBe(
+      'Gitea GET /repos/arcodange-org/tools/pulls/main/joinkey/sync failed with 401 Unauthorized: user does not exist [uid: 0, name: ]; GITEA_TOKEN is missing, wrong or expired',
+    );
     expect((err as Error).message).not.toContain('wrong-token-abc123');
     // The double saw the wrong token, not ours: skip the afterEach header check for these requests.
     double.requests.length = 0;
@@ -116,7 +118,9 @@ describe('Gitea PR bot against a swagger-checked double', () => {
   it('GIVEN an unknown repo WHEN ensuring THEN a 404 names the owner/name setting', async () => {
     const err = await ensurePullRequest(client, spec('1212121212121212', { repo: 'nosuch' })).catch((e: unknown) => e);
     expect((err as GiteaApiError).status).toBe(404);
-    expect((err as Error).message).toBe("Gitea GET /repos/arcodange-org/nosuch/pulls failed with 404 Not Found: The target couldn't be found.; check the owner/name (repos.<id>.gitea in apps.yaml) and that the GITEA_TOKEN user can see the repository");
+    expect((err as Error).message).toBe(
+      "Gitea GET /repos/arcodange-org/nosuch/pulls failed with 404 Not Found: The target couldn't be found.; check the owner/name (repos.<id>.gitea in apps.yaml) and that the GITEA_TOKEN user can see the repository",
+    );
   });
 
   it('GIVEN a 500 whose body echoes the token WHEN creating THEN the error is clear and the token redacted', async () => {
@@ -136,18 +140,27 @@ describe('Gitea PR bot against a swagger-checked double', () => {
     ['Basic auth of user:token', (t: string) => `Basic ${Buffer.from(`joinkey:${t}`).toString('base64')}`],
     ['URL-encoded', (t: string) => encodeURIComponent(`token ${t}`)],
   ])('GIVEN a proxy error page echoing the Authorization header (%s) WHEN calling THEN no encoding of the token is in the error', async (_what, encode) => {
-    double.fail({ method: 'GET', path: /\/pulls\/main\//, status: 502, body: { message: `bad gateway; request headers: authorization=${encode(TOKEN)}; echo ${encode(TOKEN)}` } });
+    double.fail({
+      method: 'GET',
+      path: /\/pulls\/main\//,
+      status: 502,
+      body: { message: `bad gateway; request headers: authorization=${encode(TOKEN)}; echo ${encode(TOKEN)}` },
+    });
     const err = await ensurePullRequest(client, spec('1414141414141414')).catch((e: unknown) => e);
     const msg = (err as Error).message;
     outputs.push(msg);
     expect((err as GiteaApiError).status).toBe(502);
-    expect(msg).toMatch(/^Gitea GET \/repos\/arcodange-org\/tools\/pulls\/main\/joinkey\/sync failed with 502: bad gateway; request headers: authorization=(Basic )?\*\*\*; echo (Basic |token%20)?\*\*\*; the Gitea server had an error, try again later$/);
+    expect(msg).toMatch(
+      /^Gitea GET \/repos\/arcodange-org\/tools\/pulls\/main\/joinkey\/sync failed with 502: bad gateway; request headers: authorization=(Basic )?\*\*\*; echo (Basic |token%20)?\*\*\*; the Gitea server had an error, try again later$/,
+    );
     for (const form of [TOKEN, encode(TOKEN), Buffer.from(TOKEN).toString('base64').slice(0, 20)]) expect(msg).not.toContain(form);
     double.requests.length = 0;
   });
 
   it('GIVEN a token with a control character WHEN creating a client THEN it is refused with a message that does not print it', () => {
-    expect(() => createGiteaClient({ url: double.url, token: `${TOKEN}\r` })).toThrow(`GITEA_TOKEN has a line break at character ${TOKEN.length + 1} of ${TOKEN.length + 1}`);
+    expect(() => createGiteaClient({ url: double.url, token: `${TOKEN}\r` })).toThrow(
+      `GITEA_TOKEN has a line break at character ${TOKEN.length + 1} of ${TOKEN.length + 1}`,
+    );
     expect(() => createGiteaClient({ url: double.url, token: `a b${TOKEN}` })).not.toThrow(TOKEN);
   });
 
@@ -158,7 +171,9 @@ describe('Gitea PR bot against a swagger-checked double', () => {
     const down = createGiteaClient({ url, token: TOKEN, timeoutMs: 2000 });
     const err = await down.getVersion().catch((e: unknown) => e);
     expect((err as GiteaApiError).status).toBe(0);
-    expect((err as Error).message).toBe(`cannot reach Gitea at ${url}/api/v1 (GET /version): ECONNREFUSED; check --gitea-url, GITEA_URL or gitea.url in apps.yaml`);
+    expect((err as Error).message).toBe(
+      `cannot reach Gitea at ${url}/api/v1 (GET /version): ECONNREFUSED; check --gitea-url, GITEA_URL or gitea.url in apps.yaml`,
+    );
     outputs.push((err as Error).message);
   });
 
@@ -172,7 +187,11 @@ describe('Gitea PR bot against a swagger-checked double', () => {
 describe('joinkey publish with PRs, end to end on real git and the double', () => {
   let fx: Fixture | undefined;
   let double: GiteaDouble;
-  afterEach(async () => { fx?.cleanup(); fx = undefined; await double.stop(); });
+  afterEach(async () => {
+    fx?.cleanup();
+    fx = undefined;
+    await double.stop();
+  });
 
   async function setup() {
     fx = await makeFixture(['tools', 'factory', 'cms']);
@@ -181,17 +200,21 @@ describe('joinkey publish with PRs, end to end on real git and the double', () =
     await double.start();
     const cwd = join(fx.root, 'work');
     mkdirSync(cwd, { recursive: true });
-    const write = (extraApp: string) => writeFileSync(join(cwd, 'apps.yaml'), [
-      'version: 1',
-      `gitea: { url: ${double.url}, labels: [joinkey] }`,
-      'repos:',
-      ...['tools', 'factory', 'cms'].map((id) => `  ${id}: { url: ${fx!.bare(id)}, branch: main }`),
-      'apps:',
-      '  cms: { repo: cms, manifests: chart/templates, iac: iac, database: false, secrets: { cloudflared: {} } }',
-      '  plausible: { repo: tools, namespace: tools, manifests: plausible/resources, iac: plausible/iac, database: { restart: [Deployment/plausible] } }',
-      extraApp,
-      '',
-    ].join('\n'));
+    const write = (extraApp: string) =>
+      writeFileSync(
+        join(cwd, 'apps.yaml'),
+        [
+          'version: 1',
+          `gitea: { url: ${double.url}, labels: [joinkey] }`,
+          'repos:',
+          ...['tools', 'factory', 'cms'].map((id) => `  ${id}: { url: ${fx!.bare(id)}, branch: main }`),
+          'apps:',
+          '  cms: { repo: cms, manifests: chart/templates, iac: iac, database: false, secrets: { cloudflared: {} } }',
+          '  plausible: { repo: tools, namespace: tools, manifests: plausible/resources, iac: plausible/iac, database: { restart: [Deployment/plausible] } }',
+          extraApp,
+          '',
+        ].join('\n'),
+      );
     write('');
     const publish = async (...extra: string[]) => {
       const io = captureIo(cwd, { ...fx!.env, GITEA_TOKEN: TOKEN });

@@ -33,19 +33,32 @@ describe('worked example: Plausible (tools namespace)', () => {
   it('VaultAuth plausible: kubernetes method, role plausible, SA plausible, audiences [vault], in ns tools', () => {
     const auth = find(vso, 'VaultAuth', 'plausible');
     expect(auth.metadata.namespace).toBe('tools');
-    expect(auth.spec).toMatchObject({ method: 'kubernetes', mount: 'kubernetes', kubernetes: { role: 'plausible', serviceAccount: 'plausible', audiences: ['vault'] } });
+    expect(auth.spec).toMatchObject({
+      method: 'kubernetes',
+      mount: 'kubernetes',
+      kubernetes: { role: 'plausible', serviceAccount: 'plausible', audiences: ['vault'] },
+    });
   });
 
   it('VaultStaticSecrets: kvv2 plausible/config -> plausible-config and plausible/geoip -> plausible-geoip, refreshAfter 30s', () => {
     for (const s of ['config', 'geoip']) {
       const vss = find(vso, 'VaultStaticSecret', `plausible-${s}`);
-      expect(vss.spec).toMatchObject({ type: 'kv-v2', mount: 'kvv2', path: `plausible/${s}`, refreshAfter: '30s', vaultAuthRef: 'plausible', destination: { name: `plausible-${s}`, create: true } });
+      expect(vss.spec).toMatchObject({
+        type: 'kv-v2',
+        mount: 'kvv2',
+        path: `plausible/${s}`,
+        refreshAfter: '30s',
+        vaultAuthRef: 'plausible',
+        destination: { name: `plausible-${s}`, create: true },
+      });
     }
   });
 
   it('VaultDynamicSecret plausible-db-credentials: postgres/creds/plausible, restarts Deployment plausible', () => {
     expect(find(vso, 'VaultDynamicSecret', 'plausible-db-credentials').spec).toMatchObject({
-      mount: 'postgres', path: 'creds/plausible', destination: { name: 'plausible-db-credentials', create: true },
+      mount: 'postgres',
+      path: 'creds/plausible',
+      destination: { name: 'plausible-db-credentials', create: true },
       rolloutRestartTargets: [{ kind: 'Deployment', name: 'plausible' }],
     });
   });
@@ -95,7 +108,7 @@ describe('Plausible boots with the generated kvv2/plausible/config (its config/r
     expect([openssl(31), openssl(33), `openssl${openssl(32)}`, openssl(32).replace(/=$/, '')].map(acceptsTotpVaultKey)).toEqual([false, false, false, false]);
   });
 
-  it('kv holds base64encode(result) of each key\'s own random_password instance', async () => {
+  it("kv holds base64encode(result) of each key's own random_password instance", async () => {
     const kv = (await hcl('tools', 'plausible/iac/secrets.gen.tf')).resource.vault_kv_secret_v2.config[0];
     expect(kv).toMatchObject({ mount: 'kvv2', name: 'plausible/config' });
     expect(kv.data_json).toBe('${jsonencode({\n    for key, password in random_password.config : key => base64encode(password.result)\n  })}');
@@ -126,7 +139,9 @@ describe('worked example: CrowdSec (tools namespace)', () => {
   it('VaultAuth crowdsec (role crowdsec, SA crowdsec) and crowdsec-db-credentials restarting Deployment crowdsec-lapi', () => {
     expect(find(vso, 'VaultAuth', 'crowdsec').spec.kubernetes).toMatchObject({ role: 'crowdsec', serviceAccount: 'crowdsec' });
     expect(find(vso, 'VaultDynamicSecret', 'crowdsec-db-credentials').spec).toMatchObject({
-      path: 'creds/crowdsec', destination: { name: 'crowdsec-db-credentials' }, rolloutRestartTargets: [{ kind: 'Deployment', name: 'crowdsec-lapi' }],
+      path: 'creds/crowdsec',
+      destination: { name: 'crowdsec-db-credentials' },
+      rolloutRestartTargets: [{ kind: 'Deployment', name: 'crowdsec-lapi' }],
     });
     expect(vso.map((o) => o.metadata.namespace)).toEqual(['tools', 'tools']);
   });
@@ -136,7 +151,12 @@ describe('worked example: CMS cloudflared', () => {
   it('VaultAuth cms-cloudflared logs in as SA cloudflared against role cms; kvv2 cms/cloudflared -> Secret cms-cloudflared', async () => {
     const vso = objects('cms', 'chart/templates/vso.gen.yaml');
     expect(find(vso, 'VaultAuth', 'cms-cloudflared').spec.kubernetes).toMatchObject({ role: 'cms', serviceAccount: 'cloudflared' });
-    expect(find(vso, 'VaultStaticSecret', 'cms-cloudflared').spec).toMatchObject({ mount: 'kvv2', path: 'cms/cloudflared', vaultAuthRef: 'cms-cloudflared', destination: { name: 'cms-cloudflared' } });
+    expect(find(vso, 'VaultStaticSecret', 'cms-cloudflared').spec).toMatchObject({
+      mount: 'kvv2',
+      path: 'cms/cloudflared',
+      vaultAuthRef: 'cms-cloudflared',
+      destination: { name: 'cms-cloudflared' },
+    });
     expect(vso.some((o) => o.kind === 'VaultDynamicSecret')).toBe(false);
     const roles = await hcl('cms', 'iac/app_roles.gen.tf');
     expect(roles.module.app_roles[0]).toMatchObject({ name: 'cms', service_account_names: ['cloudflared'], disable_database: true });
@@ -148,8 +168,11 @@ describe('factory_auth.tf: factory_crowdsec_conf', () => {
     const consumers = await hcl('tools', 'hashicorp-vault/iac/consumers.gen.tf');
     const role = consumers.resource.vault_kubernetes_auth_backend_role.factory_crowdsec_conf[0];
     expect(role).toMatchObject({
-      role_name: 'factory_crowdsec_conf', bound_service_account_names: ['factory-ansible-tool-crowdsec-traefik-plugin'],
-      bound_service_account_namespaces: ['kube-system'], token_ttl: 3600, token_policies: ['default', 'factory_crowdsec_conf'],
+      role_name: 'factory_crowdsec_conf',
+      bound_service_account_names: ['factory-ansible-tool-crowdsec-traefik-plugin'],
+      bound_service_account_namespaces: ['kube-system'],
+      token_ttl: 3600,
+      token_policies: ['default', 'factory_crowdsec_conf'],
     });
     expect(consumers.data.vault_policy_document.factory_crowdsec_conf[0].rule).toEqual([{ path: 'kvv2/data/cms/factory/*', capabilities: ['read', 'list'] }]);
     expect(consumers.resource.vault_policy.factory_crowdsec_conf[0].name).toBe('factory_crowdsec_conf');

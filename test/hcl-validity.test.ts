@@ -11,9 +11,7 @@ import { TofuGenError } from '../src/tofu-gen/errors';
 import { hclString } from '../src/tofu-gen/hcl';
 import { renderAppTofu, renderCentralTofu } from '../src/tofu-gen';
 import { packageRoot } from '../src/util/package-root';
-import {
-  formatHclProblem, loadProviderSchemas, validateHcl, validateParsed, validateRenderedFiles, type ProviderSchemas,
-} from '../src/validate/hcl';
+import { formatHclProblem, loadProviderSchemas, validateHcl, validateParsed, validateRenderedFiles, type ProviderSchemas } from '../src/validate/hcl';
 
 // GIVEN rendered OpenTofu files, WHEN they are parsed with HCL's own parser (hcl2json) and checked
 // against the provider schemas, THEN they parse, use only arguments the providers define and set
@@ -62,8 +60,8 @@ describe('rendered HCL against the provider schemas', () => {
           for (const name of Object.keys(byName as Json)) seen.push(`${f.repo}:${section === 'data' ? 'data.' : ''}${type}.${name}`);
         }
       }
-      for (const name of Object.keys((doc.provider ?? {}))) seen.push(`${f.repo}:provider.${name}`);
-      for (const name of Object.keys((doc.module ?? {}))) seen.push(`${f.repo}:module.${name}`);
+      for (const name of Object.keys(doc.provider ?? {})) seen.push(`${f.repo}:provider.${name}`);
+      for (const name of Object.keys(doc.module ?? {})) seen.push(`${f.repo}:module.${name}`);
     }
     expect(seen.sort()).toEqual([
       'cms:module.app_roles',
@@ -88,8 +86,8 @@ describe('rendered HCL against the provider schemas', () => {
         let required: string[] = [];
         for (const f of renderAppTofu(model, app)) {
           const doc = await parseHcl(f.path, f.content);
-          for (const section of ['resource', 'data'] as const) for (const type of Object.keys((doc[section] ?? {}))) used.add(type.split('_')[0]!);
-          for (const name of Object.keys((doc.provider ?? {}))) used.add(name);
+          for (const section of ['resource', 'data'] as const) for (const type of Object.keys(doc[section] ?? {})) used.add(type.split('_')[0]!);
+          for (const name of Object.keys(doc.provider ?? {})) used.add(name);
           for (const t of (doc.terraform ?? []) as Json[]) for (const rp of (t.required_providers ?? []) as Json[]) required = Object.keys(rp).sort();
         }
         expect(required, app.name).toEqual([...used].sort());
@@ -97,7 +95,7 @@ describe('rendered HCL against the provider schemas', () => {
     }
   });
 
-  it('parses the applications map into the value app_policy\'s for_each reads', async () => {
+  it("parses the applications map into the value app_policy's for_each reads", async () => {
     const f = renderCentralTofu(models['apps.yaml']!)[0]!;
     expect(await parseHcl(f.path, f.content)).toEqual({
       applications: {
@@ -114,13 +112,24 @@ describe('rendered HCL against the provider schemas', () => {
     const f = renderAll(models['apps.yaml']!).find((x) => x.path === 'plausible/iac/secrets.gen.tf')!;
     const doc = await parseHcl(f.path, f.content);
     expect(doc.resource).toEqual({
-      random_password: { config: [{ for_each: { SECRET_KEY_BASE: { length: 64, keepers: null }, TOTP_VAULT_KEY: { length: 32, keepers: { rotation: '1' } } }, length: '${each.value.length}', special: true, keepers: '${each.value.keepers}' }] },
+      random_password: {
+        config: [
+          {
+            for_each: { SECRET_KEY_BASE: { length: 64, keepers: null }, TOTP_VAULT_KEY: { length: 32, keepers: { rotation: '1' } } },
+            length: '${each.value.length}',
+            special: true,
+            keepers: '${each.value.keepers}',
+          },
+        ],
+      },
       vault_kv_secret_v2: {
-        config: [{
-          mount: 'kvv2',
-          name: 'plausible/config',
-          data_json: '${jsonencode({\n    for key, password in random_password.config : key => base64encode(password.result)\n  })}',
-        }],
+        config: [
+          {
+            mount: 'kvv2',
+            name: 'plausible/config',
+            data_json: '${jsonencode({\n    for key, password in random_password.config : key => base64encode(password.result)\n  })}',
+          },
+        ],
       },
     });
   });
@@ -136,7 +145,9 @@ describe('the HCL validator', () => {
   policies                    = ["p"]
 }
 `);
-    expect(problems).toEqual([{ file: 'x.tf', kind: 'unknown-argument', address: 'vault_kubernetes_auth_backend_role.r', argument: 'policies', message: 'unknown argument "policies"' }]);
+    expect(problems).toEqual([
+      { file: 'x.tf', kind: 'unknown-argument', address: 'vault_kubernetes_auth_backend_role.r', argument: 'policies', message: 'unknown argument "policies"' },
+    ]);
     expect(formatHclProblem(problems[0]!)).toBe('x.tf: vault_kubernetes_auth_backend_role.r policies: unknown argument "policies"');
   });
 
@@ -222,11 +233,7 @@ module "m" {
   unknown = 1
 }
 `);
-    expect(problems.map((p) => `${p.kind} ${p.address}`)).toEqual([
-      'duplicate random_password.p',
-      'unknown-type vault_nope.a',
-      'unknown-type provider.random',
-    ]);
+    expect(problems.map((p) => `${p.kind} ${p.address}`)).toEqual(['duplicate random_password.p', 'unknown-type vault_nope.a', 'unknown-type provider.random']);
   });
 
   it('turns a parse error into a problem; .tfvars files only have to parse', async () => {
@@ -240,9 +247,31 @@ module "m" {
 
 describe('escaping round trips through HCL', () => {
   const nasty = [
-    '${var.secret}', '%{ if true }x%{ endif }', '$${', '$$${x}', '%%{', '"', '\\', '\\"', '\\${x}', 'a\nb', '\r\n', '\t',
-    '\u0000\u0001\u001f\u007f\u0085', '\u2028\u2029', '"]\n}\nresource "x" "y" {\n', '# not a comment', '/* c */', '{{hcl x}}',
-    'é 🎉 \u200b', '$', '%', '$}', '~}', 'EOT\n<<EOT', '',
+    '${var.secret}',
+    '%{ if true }x%{ endif }',
+    '$${',
+    '$$${x}',
+    '%%{',
+    '"',
+    '\\',
+    '\\"',
+    '\\${x}',
+    'a\nb',
+    '\r\n',
+    '\t',
+    '\u0000\u0001\u001f\u007f\u0085',
+    '\u2028\u2029',
+    '"]\n}\nresource "x" "y" {\n',
+    '# not a comment',
+    '/* c */',
+    '{{hcl x}}',
+    'é 🎉 \u200b',
+    '$',
+    '%',
+    '$}',
+    '~}',
+    'EOT\n<<EOT',
+    '',
   ];
 
   it('keeps every tricky string exactly, as a value and as a map key', async () => {
@@ -258,11 +287,17 @@ describe('escaping round trips through HCL', () => {
       fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
     );
     // HCL normalizes strings to NFC, so only NFC text can round-trip; hclString refuses the rest.
-    const values = fc.array(fc.string({ unit: char, maxLength: 24 }).filter((s) => s === s.normalize('NFC')), { minLength: 1, maxLength: 40 });
-    await fc.assert(fc.asyncProperty(values, async (xs) => {
-      const doc = await parseHcl('p.tfvars', xs.map((s, i) => `v${i} = ${hclString(s)}\n`).join(''));
-      xs.forEach((s, i) => expect(doc[`v${i}`]).toBe(jsonForm(s)));
-    }), { numRuns: runs });
+    const values = fc.array(
+      fc.string({ unit: char, maxLength: 24 }).filter((s) => s === s.normalize('NFC')),
+      { minLength: 1, maxLength: 40 },
+    );
+    await fc.assert(
+      fc.asyncProperty(values, async (xs) => {
+        const doc = await parseHcl('p.tfvars', xs.map((s, i) => `v${i} = ${hclString(s)}\n`).join(''));
+        xs.forEach((s, i) => expect(doc[`v${i}`]).toBe(jsonForm(s)));
+      }),
+      { numRuns: runs },
+    );
   });
 
   it('refuses text that is not in NFC, which HCL would silently normalize', async () => {
@@ -277,7 +312,12 @@ describe('escaping round trips through HCL', () => {
     const model: Model = {
       ...base,
       state: { bucket: evil('bucket') },
-      vault: { ...base.vault, appRolesModule: evil('source'), audience: evil('aud'), mounts: { ...base.vault.mounts, jwt: evil('jwt'), kubernetes: evil('k8s') } },
+      vault: {
+        ...base.vault,
+        appRolesModule: evil('source'),
+        audience: evil('aud'),
+        mounts: { ...base.vault.mounts, jwt: evil('jwt'), kubernetes: evil('k8s') },
+      },
       apps: base.apps.map((app) => ({
         ...app,
         opsPolicies: [evil('policy')],
@@ -287,21 +327,38 @@ describe('escaping round trips through HCL', () => {
         vault: { ...app.vault, ciRole: evil('ci') },
         ...(app.target ? { target: { ...app.target, stateKeyPrefix: evil('prefix') } } : {}),
       })),
-      consumers: base.consumers.map((c) => ({ ...c, policy: evil('cpolicy'), tokenPolicies: ['default', evil('cpolicy')], role: evil('crole'), namespace: evil('cns'), reads: c.reads.map((r) => ({ ...r, policyPath: evil('path') })) })),
+      consumers: base.consumers.map((c) => ({
+        ...c,
+        policy: evil('cpolicy'),
+        tokenPolicies: ['default', evil('cpolicy')],
+        role: evil('crole'),
+        namespace: evil('cns'),
+        reads: c.reads.map((r) => ({ ...r, policyPath: evil('path') })),
+      })),
     };
     const files = renderAll(model);
     expect(await validateRenderedFiles(files, schemas)).toEqual([]);
     const get = async (path: string) => parseHcl(path, files.find((f) => f.path === path)!.content);
 
     const apps = (await get('vault/iac/applications.gen.auto.tfvars')).applications as Json;
-    expect(apps.billing).toEqual({ service_account_names: [jsonForm(evil('sa'))], service_account_namespaces: ['payments'], policies: [jsonForm(evil('policy'))] });
+    expect(apps.billing).toEqual({
+      service_account_names: [jsonForm(evil('sa'))],
+      service_account_namespaces: ['payments'],
+      policies: [jsonForm(evil('policy'))],
+    });
     const dbs = (await get('pg/databases.gen.auto.tfvars')).applications as Json;
     expect(dbs.billing).toEqual({ role: jsonForm(evil('role')), database: jsonForm(evil('db')) });
 
     const roles = await get('billing/iac/app_roles.gen.tf');
-    expect((roles.module as Json).app_roles).toEqual([{
-      source: jsonForm(evil('source')), name: 'billing', service_account_names: [jsonForm(evil('sa'))], service_account_namespaces: ['payments'], database: jsonForm(evil('db')),
-    }]);
+    expect((roles.module as Json).app_roles).toEqual([
+      {
+        source: jsonForm(evil('source')),
+        name: 'billing',
+        service_account_names: [jsonForm(evil('sa'))],
+        service_account_namespaces: ['payments'],
+        database: jsonForm(evil('db')),
+      },
+    ]);
     const backend = await get('billing/iac/backend.gen.tf');
     expect((backend.terraform as Json[])[0]!.backend).toEqual({ gcs: [{ bucket: jsonForm(evil('bucket')), prefix: jsonForm(evil('prefix')) }] });
     expect(backend.provider).toEqual({ vault: [{ auth_login_jwt: [{ mount: jsonForm(evil('jwt')), role: jsonForm(evil('ci')) }] }] });
@@ -309,15 +366,18 @@ describe('escaping round trips through HCL', () => {
     const kv = (secrets.resource as Json).vault_kv_secret_v2 as Json;
     expect(kv.session).toMatchObject([{ mount: jsonForm(evil('mount')), name: jsonForm(evil('kv')) }]);
     // for_each is an expression, which hcl2json prints as source text: parse the tuple inside it on its own.
-    const forEach = ((((secrets.resource as Json).random_password as Json).session as Json[])[0]!.for_each as string);
+    const forEach = (((secrets.resource as Json).random_password as Json).session as Json[])[0]!.for_each as string;
     expect(forEach.startsWith('${toset([') && forEach.endsWith('])}')).toBe(true);
     expect((await parseHcl('k.tfvars', `keys = ${forEach.slice('${toset('.length, -')}'.length)}\n`)).keys).toEqual([jsonForm(evil('key'))]);
 
     const consumers = await get('vault/iac/consumers.gen.tf');
     const role = ((consumers.resource as Json).vault_kubernetes_auth_backend_role as Json)['audit-reader'] as Json[];
     expect(role[0]).toMatchObject({
-      backend: jsonForm(evil('k8s')), role_name: jsonForm(evil('crole')), bound_service_account_namespaces: [jsonForm(evil('cns'))],
-      token_policies: ['default', jsonForm(evil('cpolicy'))], audience: jsonForm(evil('aud')),
+      backend: jsonForm(evil('k8s')),
+      role_name: jsonForm(evil('crole')),
+      bound_service_account_namespaces: [jsonForm(evil('cns'))],
+      token_policies: ['default', jsonForm(evil('cpolicy'))],
+      audience: jsonForm(evil('aud')),
     });
     const doc = ((consumers.data as Json).vault_policy_document as Json)['audit-reader'] as Json[];
     expect((doc[0]!.rule as Json[]).map((r) => r.path)).toEqual([jsonForm(evil('path')), jsonForm(evil('path')), jsonForm(evil('path'))]);
@@ -327,24 +387,31 @@ describe('escaping round trips through HCL', () => {
 const shared = resolve(root, '..', 'shared', 'tofu', 'provider-schemas.json');
 
 const haveShared = existsSync(shared);
-describe.skipIf(!haveShared)(`the committed provider schema extract${haveShared ? '' : ' (skipped: ../shared is absent, so there is nothing to compare with)'}`, () => {
-  it('is exactly what scripts/extract-provider-schemas.mjs produces from ../shared/tofu/provider-schemas.json', async () => {
-    const script = (await import(pathToFileURL(join(root, 'scripts', 'extract-provider-schemas.mjs')).href)) as { render: (file: string) => string };
-    expect(readFileSync(join(root, 'schemas', 'tofu-providers.json'), 'utf8')).toBe(script.render(shared));
-  });
+describe.skipIf(!haveShared)(
+  `the committed provider schema extract${haveShared ? '' : ' (skipped: ../shared is absent, so there is nothing to compare with)'}`,
+  () => {
+    it('is exactly what scripts/extract-provider-schemas.mjs produces from ../shared/tofu/provider-schemas.json', async () => {
+      const script = (await import(pathToFileURL(join(root, 'scripts', 'extract-provider-schemas.mjs')).href)) as { render: (file: string) => string };
+      expect(readFileSync(join(root, 'schemas', 'tofu-providers.json'), 'utf8')).toBe(script.render(shared));
+    });
 
-  it('keeps every argument and block of the full schemas, with the same required flags', () => {
-    const full = JSON.parse(readFileSync(shared, 'utf8')) as { resources: Json; data_sources: Json; provider_blocks: Json };
-    type Node = { arguments?: Record<string, { required?: boolean }>; blocks?: Record<string, Node> };
-    const flat = (node: Node, at: string, out: string[]) => {
-      for (const [n, a] of Object.entries(node.arguments ?? {})) out.push(`${at}.${n}:${a.required === true}`);
-      for (const [n, b] of Object.entries(node.blocks ?? {})) flat(b, `${at}.${n}`, out);
-      return out.sort();
-    };
-    for (const [type, node] of Object.entries(full.resources)) expect(flat(schemas.resources[type] as Node, type, [])).toEqual(flat(node as Node, type, []));
-    for (const [type, node] of Object.entries(full.data_sources)) expect(flat(schemas.data_sources[type] as Node, type, [])).toEqual(flat(node as Node, type, []));
-    expect(flat(schemas.providers.vault as Node, 'vault', []).sort()).toEqual(
-      [...flat(full.provider_blocks.vault as Node, 'vault', []), ...flat(full.provider_blocks['vault.auth_login_jwt'] as Node, 'vault.auth_login_jwt', [])].sort(),
-    );
-  });
-});
+    it('keeps every argument and block of the full schemas, with the same required flags', () => {
+      const full = JSON.parse(readFileSync(shared, 'utf8')) as { resources: Json; data_sources: Json; provider_blocks: Json };
+      type Node = { arguments?: Record<string, { required?: boolean }>; blocks?: Record<string, Node> };
+      const flat = (node: Node, at: string, out: string[]) => {
+        for (const [n, a] of Object.entries(node.arguments ?? {})) out.push(`${at}.${n}:${a.required === true}`);
+        for (const [n, b] of Object.entries(node.blocks ?? {})) flat(b, `${at}.${n}`, out);
+        return out.sort();
+      };
+      for (const [type, node] of Object.entries(full.resources)) expect(flat(schemas.resources[type] as Node, type, [])).toEqual(flat(node as Node, type, []));
+      for (const [type, node] of Object.entries(full.data_sources))
+        expect(flat(schemas.data_sources[type] as Node, type, [])).toEqual(flat(node as Node, type, []));
+      expect(flat(schemas.providers.vault as Node, 'vault', []).sort()).toEqual(
+        [
+          ...flat(full.provider_blocks.vault as Node, 'vault', []),
+          ...flat(full.provider_blocks['vault.auth_login_jwt'] as Node, 'vault.auth_login_jwt', []),
+        ].sort(),
+      );
+    });
+  },
+);

@@ -18,7 +18,11 @@ const engine = path.join(root, 'test/support/helm-engine/main.go');
 const goEnv = { ...process.env, GOCACHE: process.env.GOCACHE ?? path.join(os.tmpdir(), 'joinkey-go-cache'), GOTOOLCHAIN: 'local' };
 const hasGo = spawnSync('go', ['version'], { encoding: 'utf8', env: goEnv }).status === 0;
 
-interface Rendered { name: string; output: string; error?: string }
+interface Rendered {
+  name: string;
+  output: string;
+  error?: string;
+}
 
 function helmRender(files: { name: string; content: string }[]): Rendered[] {
   const run = spawnSync('go', ['run', engine], { env: goEnv, input: JSON.stringify(files), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
@@ -43,9 +47,9 @@ describe.skipIf(!hasGo)(`Helm's template engine (Go text/template)${hasGo ? '' :
   it('leaves every generated file under a templates/ dir byte-identical', () => {
     const files = scenarios.flatMap((s) => {
       const tree = renderTree(loadModel(s, fs.readFileSync(path.join(root, s), 'utf8')).model);
-      return [...tree].flatMap(([repo, fs_]) => [...fs_]
-        .filter(([p]) => p.split('/').slice(0, -1).includes('templates'))
-        .map(([p, content]) => ({ name: `${s}:${repo}/${p}`, content })));
+      return [...tree].flatMap(([repo, fs_]) =>
+        [...fs_].filter(([p]) => p.split('/').slice(0, -1).includes('templates')).map(([p, content]) => ({ name: `${s}:${repo}/${p}`, content })),
+      );
     });
     expect(files.map((f) => f.name)).toEqual(['apps.yaml:cms/chart/templates/vso.gen.yaml', 'apps.yaml:tools/crowdsec/templates/vso.gen.yaml']);
     for (const r of helmRender(files)) {
@@ -55,13 +59,14 @@ describe.skipIf(!hasGo)(`Helm's template engine (Go text/template)${hasGo ? '' :
   });
 
   it('leaves the non-default scenario byte-identical with its manifests moved into chart templates/ dirs', () => {
-    const text = fs.readFileSync(path.join(root, 'test/scenarios/non-defaults.yaml'), 'utf8')
+    const text = fs
+      .readFileSync(path.join(root, 'test/scenarios/non-defaults.yaml'), 'utf8')
       .replace('manifests: sites/docs/k8s', 'manifests: sites/docs/chart/templates')
       .replace('  billing:\n    repo: platform\n', '  billing:\n    repo: platform\n    manifests: charts/billing/templates\n');
     const tree = renderTree(loadModel('non-defaults.yaml', text).model);
-    const files = [...tree].flatMap(([repo, fs_]) => [...fs_]
-      .filter(([p]) => p.split('/').slice(0, -1).includes('templates'))
-      .map(([p, content]) => ({ name: `${repo}/${p}`, content })));
+    const files = [...tree].flatMap(([repo, fs_]) =>
+      [...fs_].filter(([p]) => p.split('/').slice(0, -1).includes('templates')).map(([p, content]) => ({ name: `${repo}/${p}`, content })),
+    );
     expect(files.map((f) => f.name)).toEqual(['platform/charts/billing/templates/vso.gen.yaml', 'platform/sites/docs/chart/templates/vso.gen.yaml']);
     for (const r of helmRender(files)) {
       expect(r.error, r.name).toBeUndefined();

@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { conflictFilesByRepo, findLiveConflicts, hcl2jsonParser, inventoryRepos, liveConflicts, overlayTrees, publishedTrees, type Inventory, type LiveFinding } from '../src/inventory';
+import {
+  conflictFilesByRepo,
+  findLiveConflicts,
+  hcl2jsonParser,
+  inventoryRepos,
+  liveConflicts,
+  overlayTrees,
+  publishedTrees,
+  type Inventory,
+  type LiveFinding,
+} from '../src/inventory';
 import { readReposDir } from '../src/inventory/load';
 import { loadModel } from '../src/model';
 import { renderTree } from '../src/render';
@@ -36,7 +46,10 @@ describe('the hand-written platform alone', () => {
   test('THEN what cannot be read is listed with the reason, and nothing else', () => {
     expect(alone.unreadable.map((u) => [`${u.at.repo}/${u.at.path}:${u.at.line}`, u.reason])).toEqual([
       ['cms/chart/templates/extra-objects.yaml:3', 'repeated by "{{ range .Values.extraObjects }}": how many objects, and their names, depend on values'],
-      ['tools/plausible/kustomization.yaml:7', "helmCharts: the chart's objects are rendered by Helm at build time (kustomize --enable-helm); they are not read"],
+      [
+        'tools/plausible/kustomization.yaml:7',
+        "helmCharts: the chart's objects are rendered by Helm at build time (kustomize --enable-helm); they are not read",
+      ],
     ]);
   });
 
@@ -55,14 +68,24 @@ describe('the hand-written platform alone', () => {
       'tools/crowdsec/templates/vaultdynamicsecret.yaml:5 VaultDynamicSecret <applier>/crowdsec-db-credentials',
     ]);
     const secret = alone.objects.find((o) => o.kind === 'VaultStaticSecret' && o.name === 'plausible')!;
-    expect(secret.vso).toMatchObject({ destination: { name: 'plausible-config', create: true }, vaultAuthRef: 'plausible', mount: 'kvv2', path: 'plausible/config' });
+    expect(secret.vso).toMatchObject({
+      destination: { name: 'plausible-config', create: true },
+      vaultAuthRef: 'plausible',
+      mount: 'kvv2',
+      path: 'plausible/config',
+    });
     expect(secret.kustomizations).toEqual(['plausible/kustomization.yaml', 'plausible/resources/kustomization.yaml']);
     const auth = alone.objects.find((o) => o.kind === 'VaultAuth' && o.name === 'crowdsec')!;
     expect(auth.unknown).toEqual(['spec.kubernetes.role']); // role: {{ .Values.vault.role }}
     expect(auth.vso).toMatchObject({ serviceAccount: 'crowdsec', mount: 'kubernetes', method: 'kubernetes' });
     expect(auth.vso?.kubernetesRole).toBeUndefined();
     expect(alone.patches).toEqual([
-      { at: { repo: 'tools', path: 'plausible/add-initcontainer.yaml', line: 6, col: 9 }, kustomization: 'plausible/kustomization.yaml', type: 'strategic-merge', target: { group: 'apps', kind: 'Deployment', name: 'plausible', namespace: 'tools' } },
+      {
+        at: { repo: 'tools', path: 'plausible/add-initcontainer.yaml', line: 6, col: 9 },
+        kustomization: 'plausible/kustomization.yaml',
+        type: 'strategic-merge',
+        target: { group: 'apps', kind: 'Deployment', name: 'plausible', namespace: 'tools' },
+      },
     ]);
   });
 
@@ -81,7 +104,8 @@ describe('the hand-written platform alone', () => {
       'vault-auth-role gitea_jwt/gitea_cicd_plausible <- tools/hashicorp-vault/iac module.app_policy["plausible"] @86',
       'postgres-role plausible_role <- factory/postgres/iac postgresql_role.app_role["plausible"] @22',
       'postgres-database erp <- factory/postgres/iac postgresql_database.app["erp"] @28',
-    ]) expect(ids).toContain(id);
+    ])
+      expect(ids).toContain(id);
     // cms has no database: its app_roles call sets disable_database = true
     expect(ids.filter((i) => i.includes('postgres/cms'))).toEqual([]);
     // the child modules' resources are named by their inputs, not listed on their own
@@ -127,7 +151,9 @@ describe('the platform with the generated files of the bundled apps.yaml', () =>
       expect(f.message).toContain(`${f.related.file}:${f.related.line}`);
     }
     const overridden = findLiveConflicts(merged).find((f) => f.rule === 'live-variable-overridden' && f.file.startsWith('tools/'))!;
-    expect(overridden.message).toContain('applications.gen.auto.tfvars is loaded after tools/hashicorp-vault/iac/terraform.tfvars and silently replaces its whole value');
+    expect(overridden.message).toContain(
+      'applications.gen.auto.tfvars is loaded after tools/hashicorp-vault/iac/terraform.tfvars and silently replaces its whole value',
+    );
     const destination = findLiveConflicts(merged).find((f) => f.rule === 'live-duplicate-destination')!;
     expect(destination.message).toContain('both write Secret tools/plausible-config');
     expect(destination.message).toContain('vso.gen.yaml is not listed in tools/plausible/resources/kustomization.yaml');
@@ -141,17 +167,35 @@ describe('the platform with the generated files of the bundled apps.yaml', () =>
   });
 
   test('THEN publish can name, per repo, the files it must refuse', () => {
-    expect(conflictFilesByRepo(findLiveConflicts(merged))).toEqual(new Map([
-      ['cms', ['iac/app_roles.gen.tf', 'iac/backend.gen.tf', 'iac/main.tf']],
-      ['factory', ['postgres/iac/databases.gen.auto.tfvars', 'postgres/iac/terraform.tfvars']],
-      ['tools', [
-        'crowdsec/iac/app_roles.gen.tf', 'crowdsec/iac/backend.gen.tf', 'crowdsec/iac/main.tf',
-        'crowdsec/templates/vaultauth.yaml', 'crowdsec/templates/vso.gen.yaml',
-        'hashicorp-vault/iac/applications.gen.auto.tfvars', 'hashicorp-vault/iac/consumers.gen.tf', 'hashicorp-vault/iac/factory_auth.tf', 'hashicorp-vault/iac/terraform.tfvars',
-        'plausible/iac/app_roles.gen.tf', 'plausible/iac/backend.gen.tf', 'plausible/iac/main.tf', 'plausible/iac/secrets.gen.tf',
-        'plausible/resources/geoipsecret.yaml', 'plausible/resources/vaultauth.yaml', 'plausible/resources/vaultdynamicsecret.yaml', 'plausible/resources/vaultsecret.yaml', 'plausible/resources/vso.gen.yaml',
-      ]],
-    ]));
+    expect(conflictFilesByRepo(findLiveConflicts(merged))).toEqual(
+      new Map([
+        ['cms', ['iac/app_roles.gen.tf', 'iac/backend.gen.tf', 'iac/main.tf']],
+        ['factory', ['postgres/iac/databases.gen.auto.tfvars', 'postgres/iac/terraform.tfvars']],
+        [
+          'tools',
+          [
+            'crowdsec/iac/app_roles.gen.tf',
+            'crowdsec/iac/backend.gen.tf',
+            'crowdsec/iac/main.tf',
+            'crowdsec/templates/vaultauth.yaml',
+            'crowdsec/templates/vso.gen.yaml',
+            'hashicorp-vault/iac/applications.gen.auto.tfvars',
+            'hashicorp-vault/iac/consumers.gen.tf',
+            'hashicorp-vault/iac/factory_auth.tf',
+            'hashicorp-vault/iac/terraform.tfvars',
+            'plausible/iac/app_roles.gen.tf',
+            'plausible/iac/backend.gen.tf',
+            'plausible/iac/main.tf',
+            'plausible/iac/secrets.gen.tf',
+            'plausible/resources/geoipsecret.yaml',
+            'plausible/resources/vaultauth.yaml',
+            'plausible/resources/vaultdynamicsecret.yaml',
+            'plausible/resources/vaultsecret.yaml',
+            'plausible/resources/vso.gen.yaml',
+          ],
+        ],
+      ]),
+    );
   });
 
   test('THEN the render alone (no hand-written files) has no conflict either', async () => {
@@ -170,7 +214,10 @@ describe('the repos as publish will leave them', () => {
     const old = tools.get('plausible/resources/vso.gen.yaml')!;
     tools.set('plausible/resources/old.gen.yaml', old);
     const { ownershipContent, contentHash } = await import('../src/ownership');
-    tools.set('.joinkey/files.json', ownershipContent([...tools].filter(([p]) => p !== '.joinkey/files.json').map(([path, c]) => ({ path, hash: contentHash(c) }))));
+    tools.set(
+      '.joinkey/files.json',
+      ownershipContent([...tools].filter(([p]) => p !== '.joinkey/files.json').map(([path, c]) => ({ path, hash: contentHash(c) }))),
+    );
     // a generated file edited by hand since stays, as publish leaves it
     tools.set('crowdsec/templates/vso.gen.yaml', `${tools.get('crowdsec/templates/vso.gen.yaml')!}# edited\n`);
     const published = publishedTrees(earlier, render);

@@ -16,7 +16,8 @@ beforeAll(async () => {
   base = await inventoryRepos(trees, { parser });
 }, 60_000);
 
-const withFile = (repo: string, path: string, content: string): RepoTrees => new Map([...trees].map(([r, f]) => [r, r === repo ? new Map([...f, [path, content]]) : f]));
+const withFile = (repo: string, path: string, content: string): RepoTrees =>
+  new Map([...trees].map(([r, f]) => [r, r === repo ? new Map([...f, [path, content]]) : f]));
 const copyPath = (path: string) => posix.join(posix.dirname(path), `copy-${posix.basename(path)}`);
 
 describe('a file copied beside itself', () => {
@@ -31,8 +32,13 @@ describe('a file copied beside itself', () => {
       const objects = base.objects.filter((o) => o.at.repo === repo && o.at.path === path && o.name);
       // the copy is no kustomization's resource, so it keeps the namespace it declares: an object
       // without one collides once applied there (a warning), one with its own is a plain duplicate
-      const dup = findLiveConflicts(inv).filter((x) => x.rule === 'live-duplicate-object' && (x.file === `${repo}/${copy}` || x.related.file === `${repo}/${copy}`));
-      expect(dup.map((x) => [x.file, x.related.file].sort()), f).toEqual(objects.map(() => [`${repo}/${copy}`, `${repo}/${path}`].sort()));
+      const dup = findLiveConflicts(inv).filter(
+        (x) => x.rule === 'live-duplicate-object' && (x.file === `${repo}/${copy}` || x.related.file === `${repo}/${copy}`),
+      );
+      expect(
+        dup.map((x) => [x.file, x.related.file].sort()),
+        f,
+      ).toEqual(objects.map(() => [`${repo}/${copy}`, `${repo}/${path}`].sort()));
       const lines = dup.map((x) => (x.file === `${repo}/${path}` ? x.line : x.related.line));
       expect(lines.sort(), f).toEqual(objects.map((o) => o.at.line).sort());
       errors += dup.filter((x) => x.severity === 'error').length;
@@ -55,10 +61,15 @@ describe('a file copied beside itself', () => {
           'live-duplicate-resource': m.resources.filter(here).length,
         };
         const found = findLiveConflicts(inv).filter((x) => x.file === `${m.repo}/${copy}` || x.related.file === `${m.repo}/${copy}`);
-        for (const [rule, n] of Object.entries(counts)) expect(found.filter((x) => x.rule === rule), `${m.repo}/${path} ${rule}`).toHaveLength(n);
+        for (const [rule, n] of Object.entries(counts))
+          expect(
+            found.filter((x) => x.rule === rule),
+            `${m.repo}/${path} ${rule}`,
+          ).toHaveLength(n);
         total += Object.values(counts).reduce((a, b) => a + b, 0);
         // a module's first backend and each extra one, all at both files
-        for (const x of found.filter((y) => y.rule !== 'live-duplicate-identity')) expect([x.file, x.related.file].sort()).toEqual([`${m.repo}/${copy}`, `${m.repo}/${path}`].sort());
+        for (const x of found.filter((y) => y.rule !== 'live-duplicate-identity'))
+          expect([x.file, x.related.file].sort()).toEqual([`${m.repo}/${copy}`, `${m.repo}/${path}`].sort());
       }
     }
     expect(total).toBeGreaterThanOrEqual(30);
@@ -74,7 +85,9 @@ describe('a root module copied to another directory', () => {
       const files = trees.get(m.repo)!;
       const added = new Map([...files].filter(([p]) => posix.dirname(p) === m.dir).map(([p, c]) => [`${copyDir}/${posix.basename(p)}`, c]));
       const inv = await inventoryRepos(new Map([...trees].map(([r, f]) => [r, r === m.repo ? new Map([...f, ...added]) : f])), { parser });
-      const found = findLiveConflicts(inv).filter((x) => x.rule === 'live-duplicate-identity' && (x.file.startsWith(`${m.repo}/${copyDir}/`) || x.related.file.startsWith(`${m.repo}/${copyDir}/`)));
+      const found = findLiveConflicts(inv).filter(
+        (x) => x.rule === 'live-duplicate-identity' && (x.file.startsWith(`${m.repo}/${copyDir}/`) || x.related.file.startsWith(`${m.repo}/${copyDir}/`)),
+      );
       expect(found, `${m.repo}/${m.dir}`).toHaveLength(ids.length);
       for (const x of found) expect(x.message).toContain(`in ${m.repo}/${m.dir}`);
       // the copies' own blocks are in another module: no module-level duplicate

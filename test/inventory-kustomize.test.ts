@@ -49,7 +49,10 @@ function kustomizeBuild(repoDir: string, root: string): string[] {
 function inventoried(repoDir: string, root: string): string[] {
   const kube = inventoryRepoKube('r', readRepoDir(repoDir));
   const rootFile = root === '.' ? 'kustomization.yaml' : `${root}/kustomization.yaml`;
-  return kube.objects.filter((o) => o.kustomizations[0] === rootFile).map((o) => `${o.apiVersion} ${o.kind} ${o.namespace ?? '-'}/${o.name}`).sort();
+  return kube.objects
+    .filter((o) => o.kustomizations[0] === rootFile)
+    .map((o) => `${o.apiVersion} ${o.kind} ${o.namespace ?? '-'}/${o.name}`)
+    .sort();
 }
 
 const cm = (name: string, ns?: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ''}data: {a: "1"}\n`;
@@ -101,9 +104,11 @@ const TREES: Record<string, { files: Record<string, string>; root: string; patch
         '    path: json.yaml',
         '',
       ].join('\n'),
-      'deploy.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n',
+      'deploy.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n',
       'smp.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 2}\n',
-      'patch.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      initContainers: [{name: init, image: busybox}]\n',
+      'patch.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      initContainers: [{name: init, image: busybox}]\n',
       'json.yaml': '- op: add\n  path: /metadata/labels\n  value: {x: y}\n',
     },
   },

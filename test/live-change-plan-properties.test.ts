@@ -137,11 +137,16 @@ function changedKeys<T>(before: readonly T[], after: readonly T[], key: (x: T) =
 describe('the change plan over generated apps.yaml edit sequences', () => {
   test('every added, removed or changed address and object gets exactly one effect; removing an app with a database is a stateful destroy', async () => {
     // one app with manifests, IaC and a generated secret in a repo, so that edits reach VSO objects and random_password
-    const withTarget = (d: AppsDoc): AppsDoc => ({ ...d, apps: { ...d.apps, zzgen: { repo: Object.keys(d.repos).sort()[0]!, secrets: { cfg: { generate: ['K1', 'K2'] }, seeded: { keys: ['TOKEN'] } } } } });
-    const docArb = appsDoc({ maxApps: 2, allowEmpty: false }).map(withTarget).filter((d) => {
-      const m = modelOf(d);
-      return m !== undefined && `${m.central.vault.repo}/${m.central.vault.dir}` !== `${m.central.postgres.repo}/${m.central.postgres.dir}`;
+    const withTarget = (d: AppsDoc): AppsDoc => ({
+      ...d,
+      apps: { ...d.apps, zzgen: { repo: Object.keys(d.repos).sort()[0]!, secrets: { cfg: { generate: ['K1', 'K2'] }, seeded: { keys: ['TOKEN'] } } } },
     });
+    const docArb = appsDoc({ maxApps: 2, allowEmpty: false })
+      .map(withTarget)
+      .filter((d) => {
+        const m = modelOf(d);
+        return m !== undefined && `${m.central.vault.repo}/${m.central.vault.dir}` !== `${m.central.postgres.repo}/${m.central.postgres.dir}`;
+      });
     await fc.assert(
       fc.asyncProperty(docArb, fc.array(editArb, { minLength: 1, maxLength: 3 }), async (doc, edits) => {
         let prevDoc = doc;
@@ -174,7 +179,9 @@ describe('the change plan over generated apps.yaml edit sequences', () => {
           for (const app of prevModel.apps.filter((x) => x.database)) {
             const now = nextModel.apps.find((x) => x.name === app.name);
             if (now?.database) continue;
-            const destroy = plan.stateful.find((e) => e.object === 'tofu' && e.repo === pg.repo && e.module === pg.dir && e.address === `postgresql_database.app[${JSON.stringify(app.name)}]`);
+            const destroy = plan.stateful.find(
+              (e) => e.object === 'tofu' && e.repo === pg.repo && e.module === pg.dir && e.address === `postgresql_database.app[${JSON.stringify(app.name)}]`,
+            );
             expect({ app: app.name, edit, destroy: destroy?.effect }).toEqual({ app: app.name, edit, destroy: 'destroy' });
             expect(destroy!.dataEffect).toMatch(new RegExp(`^DROP DATABASE ${app.database!.name} WITH \\(FORCE\\)`));
           }

@@ -9,21 +9,52 @@ import { propertyParams } from './support/params';
 
 /** Types that hold data whatever app they belong to. */
 const ALWAYS_STATEFUL = new Set(['postgresql_database', 'postgresql_role', 'random_password', 'vault_kv_secret_v2']);
-const TYPES = ['postgresql_database', 'postgresql_role', 'random_password', 'vault_kv_secret_v2', 'vault_policy', 'vault_kubernetes_auth_backend_role', 'vault_jwt_auth_backend_role', 'vault_identity_group', 'vault_mount'];
+const TYPES = [
+  'postgresql_database',
+  'postgresql_role',
+  'random_password',
+  'vault_kv_secret_v2',
+  'vault_policy',
+  'vault_kubernetes_auth_backend_role',
+  'vault_jwt_auth_backend_role',
+  'vault_identity_group',
+  'vault_mount',
+];
 const ARGS: Record<string, Record<string, unknown[]>> = {
-  postgresql_database: { name: ['a', 'b'], owner: ['a_role', 'b_role'], encoding: [undefined, 'UTF8', 'LATIN1'], template: [undefined, 'template0', 'template1'] },
+  postgresql_database: {
+    name: ['a', 'b'],
+    owner: ['a_role', 'b_role'],
+    encoding: [undefined, 'UTF8', 'LATIN1'],
+    template: [undefined, 'template0', 'template1'],
+  },
   postgresql_role: { name: ['a_role', 'b_role'], login: [undefined, true, false], password: [undefined, '${random_password.p.result}'] },
-  random_password: { length: [16, 32], special: [undefined, true, false], keepers: [undefined, { rotation: '1' }, { rotation: '2' }, { later: null }], override_special: [undefined, '', '!'] },
-  vault_kv_secret_v2: { mount: ['kvv2', 'kv'], name: ['a/config', 'b/config'], data_json: ['${jsonencode(random_password.p)}', '{}'], delete_all_versions: [undefined, true] },
+  random_password: {
+    length: [16, 32],
+    special: [undefined, true, false],
+    keepers: [undefined, { rotation: '1' }, { rotation: '2' }, { later: null }],
+    override_special: [undefined, '', '!'],
+  },
+  vault_kv_secret_v2: {
+    mount: ['kvv2', 'kv'],
+    name: ['a/config', 'b/config'],
+    data_json: ['${jsonencode(random_password.p)}', '{}'],
+    delete_all_versions: [undefined, true],
+  },
   vault_policy: { name: ['a', 'b'], policy: ['p1', 'p2'] },
-  vault_kubernetes_auth_backend_role: { role_name: ['a', 'b'], backend: [undefined, 'kubernetes', 'k8s'], token_policies: [['default', 'a'], ['a', 'default'], ['default']] },
+  vault_kubernetes_auth_backend_role: {
+    role_name: ['a', 'b'],
+    backend: [undefined, 'kubernetes', 'k8s'],
+    token_policies: [['default', 'a'], ['a', 'default'], ['default']],
+  },
   vault_jwt_auth_backend_role: { role_name: ['ci'], role_type: [undefined, 'jwt', 'oidc'], user_claim: ['email', 'sub'] },
   vault_identity_group: { name: ['g1', 'g2'], type: [undefined, 'internal', 'external'], policies: [['a'], ['b']] },
   vault_mount: { path: ['kvv2', 'kv'], type: ['kv-v2'] },
 };
 
 const argsArb = (type: string) =>
-  fc.record(Object.fromEntries(Object.entries(ARGS[type]!).map(([k, vs]) => [k, fc.constantFrom(...vs)]))).map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)));
+  fc
+    .record(Object.fromEntries(Object.entries(ARGS[type]!).map(([k, vs]) => [k, fc.constantFrom(...vs)])))
+    .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)));
 
 const resourceArb: fc.Arbitrary<LiveResource> = fc
   .record({
@@ -34,7 +65,16 @@ const resourceArb: fc.Arbitrary<LiveResource> = fc
     modulePrefix: fc.constantFrom('', '', 'module.m.'),
     app: fc.constantFrom(undefined, 'a', 'b'),
   })
-  .chain((r) => argsArb(r.type).map((args) => ({ repo: 'tools', module: r.module, address: `${r.modulePrefix}${r.type}.${r.label}${r.key}`, type: r.type, args, ...(r.app ? { app: r.app } : {}) })));
+  .chain((r) =>
+    argsArb(r.type).map((args) => ({
+      repo: 'tools',
+      module: r.module,
+      address: `${r.modulePrefix}${r.type}.${r.label}${r.key}`,
+      type: r.type,
+      args,
+      ...(r.app ? { app: r.app } : {}),
+    })),
+  );
 
 const keyOf = (r: { repo?: string; module?: string; address: string }) => `${r.repo ?? ''}/${r.module ?? ''}\u0000${r.address}`;
 const unique = (rs: LiveResource[]) => [...new Map(rs.map((r) => [keyOf(r), r])).values()];
@@ -127,17 +167,22 @@ describe('property: the change plan classifies every address, and never calls a 
     fc.assert(
       fc.property(editArb, fc.array(moveArb, { maxLength: 4 }), ({ before, after }, picks) => {
         const addresses = [...before, ...after];
-        const moved: Moved[] = addresses.length === 0 ? [] : picks.map((p) => {
-          const from = addresses[p.pick % addresses.length]!;
-          const to = addresses[p.target % addresses.length]!;
-          const strip = (a: string) => (p.whole ? a.replace(/\[[^\]]*\]$/, '') : a);
-          return { repo: 'tools', module: p.module, from: strip(from.address), to: strip(to.address) };
-        });
+        const moved: Moved[] =
+          addresses.length === 0
+            ? []
+            : picks.map((p) => {
+                const from = addresses[p.pick % addresses.length]!;
+                const to = addresses[p.target % addresses.length]!;
+                const strip = (a: string) => (p.whole ? a.replace(/\[[^\]]*\]$/, '') : a);
+                return { repo: 'tools', module: p.module, from: strip(from.address), to: strip(to.address) };
+              });
         const plan = planLiveChanges(before, after, moved);
         const byKey = effectsByKey(plan.effects);
         for (const list of byKey.values()) expect(list).toHaveLength(1);
         const movedFrom = new Map<string, number>();
-        for (const e of plan.effects) if (e.object === 'tofu' && e.movedFrom) movedFrom.set(keyOf({ ...e, address: e.movedFrom }), (movedFrom.get(keyOf({ ...e, address: e.movedFrom })) ?? 0) + 1);
+        for (const e of plan.effects)
+          if (e.object === 'tofu' && e.movedFrom)
+            movedFrom.set(keyOf({ ...e, address: e.movedFrom }), (movedFrom.get(keyOf({ ...e, address: e.movedFrom })) ?? 0) + 1);
         const a = new Set(after.map(keyOf));
         for (const r of before) {
           if (a.has(keyOf(r))) continue;
@@ -182,7 +227,8 @@ describe('property: the change plan classifies every address, and never calls a 
           if (!a.has(id)) expect(e?.effect).toBe('destroy');
           else if (JSON.stringify(a.get(id)) !== JSON.stringify(o)) expect(e?.effect).toBe('update');
           else expect(e).toBeUndefined();
-          if (e && o.kind === 'VaultStaticSecret' && o.apiVersion.startsWith('secrets.hashicorp.com/') && o.destinationCreate && e.effect === 'destroy') expect(e.dataEffect).toMatch(/garbage collection deletes Secret/);
+          if (e && o.kind === 'VaultStaticSecret' && o.apiVersion.startsWith('secrets.hashicorp.com/') && o.destinationCreate && e.effect === 'destroy')
+            expect(e.dataEffect).toMatch(/garbage collection deletes Secret/);
         }
         for (const id of a.keys()) if (!b.has(id)) expect(effects.find((x) => x.identity === id)?.effect).toBe('create');
       }),
@@ -194,8 +240,14 @@ describe('property: the change plan classifies every address, and never calls a 
 describe('property: the ACL evaluator and util/vault-glob.ts agree on which paths a pattern matches', () => {
   test('GIVEN patterns of literal, + and trailing * segments and paths of non-empty segments THEN policyPathMatches equals globMatches', () => {
     const segment = fc.constantFrom('a', 'ab', 'b', '+', 'a+');
-    const patternArb = fc.tuple(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.constantFrom('', '*', '/*')).map(([s, tail]) => `${s.join('/')}${tail}`).filter((p) => !p.includes('+*'));
+    const patternArb = fc
+      .tuple(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.constantFrom('', '*', '/*'))
+      .map(([s, tail]) => `${s.join('/')}${tail}`)
+      .filter((p) => !p.includes('+*'));
     const pathArb = fc.array(fc.constantFrom('a', 'ab', 'abc', 'b', 'a+'), { minLength: 1, maxLength: 5 }).map((s) => s.join('/'));
-    fc.assert(fc.property(patternArb, pathArb, (pattern, path) => policyPathMatches(pattern, path) === globMatches(pattern, path)), propertyParams(904, 5));
+    fc.assert(
+      fc.property(patternArb, pathArb, (pattern, path) => policyPathMatches(pattern, path) === globMatches(pattern, path)),
+      propertyParams(904, 5),
+    );
   });
 });

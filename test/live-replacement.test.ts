@@ -9,28 +9,41 @@ const sharedDir = resolve(root, '..', 'shared', 'tofu');
 const haveShared = existsSync(join(sharedDir, 'replacement.json')) && existsSync(join(sharedDir, 'provider-schemas.json'));
 const table = replacementTable();
 
-describe.skipIf(!haveShared)(`the committed replacement extract${haveShared ? '' : ' (skipped: ../shared is absent, so there is nothing to compare with)'}`, () => {
-  test('is exactly what scripts/extract-replacement.mjs produces from ../shared/tofu', async () => {
-    const script = (await import(pathToFileURL(join(root, 'scripts', 'extract-replacement.mjs')).href)) as { render: (dir: string) => string };
-    expect(readFileSync(join(root, 'schemas', 'tofu-replacement.json'), 'utf8')).toBe(script.render(sharedDir));
-  });
+describe.skipIf(!haveShared)(
+  `the committed replacement extract${haveShared ? '' : ' (skipped: ../shared is absent, so there is nothing to compare with)'}`,
+  () => {
+    test('is exactly what scripts/extract-replacement.mjs produces from ../shared/tofu', async () => {
+      const script = (await import(pathToFileURL(join(root, 'scripts', 'extract-replacement.mjs')).href)) as { render: (dir: string) => string };
+      expect(readFileSync(join(root, 'schemas', 'tofu-replacement.json'), 'utf8')).toBe(script.render(sharedDir));
+    });
 
-  test('keeps every type, replace_on and in_place list, destroy effect and source of replacement.json', () => {
-    const full = JSON.parse(readFileSync(join(sharedDir, 'replacement.json'), 'utf8')) as Record<string, { replace_on: string[]; in_place: string[]; destroy_effect: string; source: string }>;
-    expect(Object.keys(table.resources).sort()).toEqual(Object.keys(full).sort());
-    for (const [type, entry] of Object.entries(full)) {
-      const rules = table.resources[type]!;
-      expect([rules.replace_on, rules.in_place, rules.destroy_effect, rules.source]).toEqual([entry.replace_on, entry.in_place, entry.destroy_effect, entry.source]);
-    }
-  });
-});
+    test('keeps every type, replace_on and in_place list, destroy effect and source of replacement.json', () => {
+      const full = JSON.parse(readFileSync(join(sharedDir, 'replacement.json'), 'utf8')) as Record<
+        string,
+        { replace_on: string[]; in_place: string[]; destroy_effect: string; source: string }
+      >;
+      expect(Object.keys(table.resources).sort()).toEqual(Object.keys(full).sort());
+      for (const [type, entry] of Object.entries(full)) {
+        const rules = table.resources[type]!;
+        expect([rules.replace_on, rules.in_place, rules.destroy_effect, rules.source]).toEqual([
+          entry.replace_on,
+          entry.in_place,
+          entry.destroy_effect,
+          entry.source,
+        ]);
+      }
+    });
+  },
+);
 
 describe('the replacement table loads from the package root', () => {
   test('GIVEN the committed file THEN it has the nine resource types joinkey knows', () => {
     expect(Object.keys(loadReplacementTable(root).resources)).toHaveLength(9);
   });
   test('GIVEN a root without the file THEN the error names the file and the script to run', () => {
-    expect(() => loadReplacementTable('/nonexistent-joinkey-root')).toThrow(/cannot read the replacement table \/nonexistent-joinkey-root\/schemas\/tofu-replacement.json .*run node scripts\/extract-replacement.mjs/);
+    expect(() => loadReplacementTable('/nonexistent-joinkey-root')).toThrow(
+      /cannot read the replacement table \/nonexistent-joinkey-root\/schemas\/tofu-replacement.json .*run node scripts\/extract-replacement.mjs/,
+    );
   });
 });
 
@@ -68,25 +81,42 @@ describe('effectOfChange: every argument of the table, from one set value to ano
   }
 });
 
-describe('effectOfChange: the issue\'s examples', () => {
+describe("effectOfChange: the issue's examples", () => {
   test('GIVEN random_password WHEN length changes (32 -> 64, 64 -> 16) THEN it is replaced, because of length', () => {
-    for (const [a, b] of [[32, 64], [64, 16]]) expect(effectOfChange('random_password', { length: a }, { length: b })).toMatchObject({ effect: 'replace', arguments: ['length'] });
+    for (const [a, b] of [
+      [32, 64],
+      [64, 16],
+    ])
+      expect(effectOfChange('random_password', { length: a }, { length: b })).toMatchObject({ effect: 'replace', arguments: ['length'] });
   });
   test('GIVEN vault_kv_secret_v2 WHEN mount or name changes THEN replace; data_json changes THEN update', () => {
     const kv = { mount: 'kvv2', name: 'plausible/config', data_json: '${jsonencode(x)}' };
     expect(effectOfChange('vault_kv_secret_v2', kv, { ...kv, mount: 'kv' })).toMatchObject({ effect: 'replace', arguments: ['mount'] });
     expect(effectOfChange('vault_kv_secret_v2', kv, { ...kv, name: 'plausible/settings' })).toMatchObject({ effect: 'replace', arguments: ['name'] });
-    expect(effectOfChange('vault_kv_secret_v2', kv, { ...kv, name: 'x', mount: 'y', data_json: 'z' })).toMatchObject({ effect: 'replace', arguments: ['mount', 'name'] });
+    expect(effectOfChange('vault_kv_secret_v2', kv, { ...kv, name: 'x', mount: 'y', data_json: 'z' })).toMatchObject({
+      effect: 'replace',
+      arguments: ['mount', 'name'],
+    });
     expect(effectOfChange('vault_kv_secret_v2', kv, { ...kv, data_json: '${jsonencode(y)}' })).toMatchObject({ effect: 'update', arguments: ['data_json'] });
   });
   test('GIVEN postgresql_database WHEN name or owner changes THEN update in place', () => {
-    expect(effectOfChange('postgresql_database', { name: 'webapp', owner: 'webapp_role' }, { name: 'web', owner: 'webapp_role' })).toMatchObject({ effect: 'update', arguments: ['name'] });
-    expect(effectOfChange('postgresql_database', { name: 'webapp', owner: 'a' }, { name: 'webapp', owner: 'b' })).toMatchObject({ effect: 'update', arguments: ['owner'] });
+    expect(effectOfChange('postgresql_database', { name: 'webapp', owner: 'webapp_role' }, { name: 'web', owner: 'webapp_role' })).toMatchObject({
+      effect: 'update',
+      arguments: ['name'],
+    });
+    expect(effectOfChange('postgresql_database', { name: 'webapp', owner: 'a' }, { name: 'webapp', owner: 'b' })).toMatchObject({
+      effect: 'update',
+      arguments: ['owner'],
+    });
   });
   test('GIVEN identical arguments, or only meta-arguments changed, THEN none', () => {
     expect(effectOfChange('random_password', { length: 32, special: true }, { special: true, length: 32 }).effect).toBe('none');
-    expect(effectOfChange('random_password', { length: 32, for_each: '${toset(["A"])}' }, { length: 32, for_each: '${toset(["A", "B"])}' }).effect).toBe('none');
-    expect(effectOfChange('vault_policy', { name: 'a', policy: 'p', depends_on: [] }, { name: 'a', policy: 'p', lifecycle: [{ prevent_destroy: true }] }).effect).toBe('none');
+    expect(effectOfChange('random_password', { length: 32, for_each: '${toset(["A"])}' }, { length: 32, for_each: '${toset(["A", "B"])}' }).effect).toBe(
+      'none',
+    );
+    expect(
+      effectOfChange('vault_policy', { name: 'a', policy: 'p', depends_on: [] }, { name: 'a', policy: 'p', lifecycle: [{ prevent_destroy: true }] }).effect,
+    ).toBe('none');
   });
 });
 
@@ -148,8 +178,14 @@ describe('effectOfChange: Optional+Computed ForceNew arguments never replace whe
     }
   });
   test('GIVEN they change from one set value to another THEN replace', () => {
-    expect(effectOfChange('postgresql_database', { name: 'db', encoding: 'UTF8' }, { name: 'db', encoding: 'LATIN1' })).toMatchObject({ effect: 'replace', arguments: ['encoding'] });
-    expect(effectOfChange('postgresql_database', { name: 'db', lc_ctype: 'C' }, { name: 'db', lc_ctype: 'en_US.UTF-8' })).toMatchObject({ effect: 'replace', arguments: ['lc_ctype'] });
+    expect(effectOfChange('postgresql_database', { name: 'db', encoding: 'UTF8' }, { name: 'db', encoding: 'LATIN1' })).toMatchObject({
+      effect: 'replace',
+      arguments: ['encoding'],
+    });
+    expect(effectOfChange('postgresql_database', { name: 'db', lc_ctype: 'C' }, { name: 'db', lc_ctype: 'en_US.UTF-8' })).toMatchObject({
+      effect: 'replace',
+      arguments: ['lc_ctype'],
+    });
   });
   test('GIVEN template unset before (state reads template0) THEN template0 is no change and template1 replaces', () => {
     expect(effectOfChange('postgresql_database', { name: 'db' }, { name: 'db', template: 'template0' }).effect).toBe('none');
@@ -174,13 +210,26 @@ describe('effectOfChange: defaults, sets and namespace', () => {
   });
   test('GIVEN a set argument reordered THEN none; a list-order change of a non-set argument THEN update', () => {
     const role = { role_name: 'a', bound_service_account_names: ['a', 'b'], token_policies: ['default', 'a'] };
-    expect(effectOfChange('vault_kubernetes_auth_backend_role', role, { ...role, bound_service_account_names: ['b', 'a'], token_policies: ['a', 'default'] }).effect).toBe('none');
-    expect(effectOfChange('vault_kubernetes_auth_backend_role', role, { ...role, token_policies: ['default', 'b'] })).toMatchObject({ effect: 'update', arguments: ['token_policies'] });
+    expect(
+      effectOfChange('vault_kubernetes_auth_backend_role', role, { ...role, bound_service_account_names: ['b', 'a'], token_policies: ['a', 'default'] }).effect,
+    ).toBe('none');
+    expect(effectOfChange('vault_kubernetes_auth_backend_role', role, { ...role, token_policies: ['default', 'b'] })).toMatchObject({
+      effect: 'update',
+      arguments: ['token_policies'],
+    });
     const db = { name: 'r', backend: 'postgres', db_name: 'postgres', creation_statements: ['A', 'B'] };
     expect(effectOfChange('vault_database_secret_backend_role', db, { ...db, creation_statements: ['B', 'A'] }).effect).toBe('update');
   });
   test('GIVEN namespace set on any vault resource, listed or not THEN replace', () => {
-    for (const type of ['vault_policy', 'vault_kv_secret_v2', 'vault_kubernetes_auth_backend_role', 'vault_jwt_auth_backend_role', 'vault_database_secret_backend_role', 'vault_identity_group', 'vault_mount']) {
+    for (const type of [
+      'vault_policy',
+      'vault_kv_secret_v2',
+      'vault_kubernetes_auth_backend_role',
+      'vault_jwt_auth_backend_role',
+      'vault_database_secret_backend_role',
+      'vault_identity_group',
+      'vault_mount',
+    ]) {
       const r = effectOfChange(type, { name: 'x' }, { name: 'x', namespace: 'team-a' });
       expect([type, r.effect, r.arguments]).toEqual([type, 'replace', ['namespace']]);
     }
@@ -194,6 +243,9 @@ describe('effectOfChange: defaults, sets and namespace', () => {
     expect(u.changes[0]!.rule).toMatch(/argument not in the replacement table/);
   });
   test('GIVEN postgresql_role: nothing replaces; a rename and a password change are in place', () => {
-    expect(effectOfChange('postgresql_role', { name: 'a_role', login: false }, { name: 'b_role', login: true, password: 'x' })).toMatchObject({ effect: 'update', arguments: ['login', 'name', 'password'] });
+    expect(effectOfChange('postgresql_role', { name: 'a_role', login: false }, { name: 'b_role', login: true, password: 'x' })).toMatchObject({
+      effect: 'update',
+      arguments: ['login', 'name', 'password'],
+    });
   });
 });

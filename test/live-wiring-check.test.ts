@@ -54,7 +54,9 @@ describe('check --repos-dir on the hand-written platform with the bundled apps.y
     expect(expected).toHaveLength(23);
     for (const f of expected) {
       const level = f.severity === 'warning' ? 'warning: ' : '';
-      expect(r.err).toContain(`${at(f.file, f.line, f.col)}: ${level}${f.rule}: ${f.message}\n  also at ${at(f.related.file, f.related.line, f.related.col)}\n`);
+      expect(r.err).toContain(
+        `${at(f.file, f.line, f.col)}: ${level}${f.rule}: ${f.message}\n  also at ${at(f.related.file, f.related.line, f.related.col)}\n`,
+      );
     }
     expect(r.err).toContain('joinkey check: 22 errors, 4 warnings'); // 1 live warning, 2 unreadable, 1 model warning
   }, 60_000);
@@ -79,19 +81,36 @@ describe('check --repos-dir on the hand-written platform with the bundled apps.y
 
   test('THEN what the inventory cannot read is a live-unreadable warning with its position, and no related line', async () => {
     const r = await check(reposCopy());
-    expect(r.err).toMatch(/^repos\/cms\/chart\/templates\/extra-objects\.yaml:3:1: warning: live-unreadable: not read: repeated by "\{\{ range \.Values\.extraObjects \}\}".*\nrepos\/cms\/iac\/app_roles/m);
+    expect(r.err).toMatch(
+      /^repos\/cms\/chart\/templates\/extra-objects\.yaml:3:1: warning: live-unreadable: not read: repeated by "\{\{ range \.Values\.extraObjects \}\}".*\nrepos\/cms\/iac\/app_roles/m,
+    );
     expect(r.err).toMatch(/^repos\/tools\/plausible\/kustomization\.yaml:7:1: warning: live-unreadable: not read: helmCharts: /m);
   }, 60_000);
 
   test('WHEN --format json THEN every finding carries related, below the repos dir, and unreadable ones none', async () => {
     const r = await check(reposCopy(), '--format', 'json');
     expect(r.code).toBe(1);
-    const out = JSON.parse(r.out) as { file: string; line: number; col: number; rule: string; severity: string; message: string; related?: { file: string; line: number; col: number } }[];
+    const out = JSON.parse(r.out) as {
+      file: string;
+      line: number;
+      col: number;
+      rule: string;
+      severity: string;
+      message: string;
+      related?: { file: string; line: number; col: number };
+    }[];
     const live = out.filter((d) => d.rule.startsWith('live-') && d.rule !== 'live-unreadable');
-    expect(live).toEqual(expected.map((f) => ({
-      file: `repos/${f.file}`, line: f.line, col: f.col, rule: f.rule, severity: f.severity, message: f.message,
-      related: { file: `repos/${f.related.file}`, line: f.related.line, col: f.related.col },
-    })));
+    expect(live).toEqual(
+      expected.map((f) => ({
+        file: `repos/${f.file}`,
+        line: f.line,
+        col: f.col,
+        rule: f.rule,
+        severity: f.severity,
+        message: f.message,
+        related: { file: `repos/${f.related.file}`, line: f.related.line, col: f.related.col },
+      })),
+    );
     const unreadable = out.filter((d) => d.rule === 'live-unreadable');
     expect(unreadable.map((d) => [d.file, d.line, d.severity, 'related' in d])).toEqual([
       ['repos/cms/chart/templates/extra-objects.yaml', 3, 'warning', false],
@@ -113,32 +132,39 @@ describe('check --repos-dir once the conflicts are resolved', () => {
     ['one conflict left: the hand-written VaultAuth of plausible', 'tools/plausible/resources/vaultauth.yaml', 'live-duplicate-object'],
     ['the doubly-set databases map of factory', 'factory/postgres/iac/terraform.tfvars', 'live-variable-overridden'],
     ['the hand-written factory_auth.tf', 'tools/hashicorp-vault/iac/factory_auth.tf', 'live-duplicate-resource'],
-  ])('GIVEN all removed but %s THEN only its conflicts are reported and the run fails', async (_, kept, rule) => {
-    const r = await check(reposCopy(HAND_WRITTEN_SIDE.filter((f) => f !== kept)));
-    expect(r.code).toBe(1);
-    const errors = r.err.split('\n').filter((l) => /^repos\/\S+: (warning: )?live-(?!unreadable)/.test(l));
-    expect(errors.length).toBeGreaterThan(0);
-    expect(errors.some((l) => l.includes(`: ${rule}: `))).toBe(true);
-    const related = r.err.split('\n').filter((l) => l.startsWith('  also at '));
-    expect(related.length).toBe(errors.length);
-    for (const l of related) expect(l).toMatch(new RegExp(`^  also at repos/${kept.replace(/[.]/g, '\\.')}:\\d+:\\d+$`));
-  }, 60_000);
+  ])(
+    'GIVEN all removed but %s THEN only its conflicts are reported and the run fails',
+    async (_, kept, rule) => {
+      const r = await check(reposCopy(HAND_WRITTEN_SIDE.filter((f) => f !== kept)));
+      expect(r.code).toBe(1);
+      const errors = r.err.split('\n').filter((l) => /^repos\/\S+: (warning: )?live-(?!unreadable)/.test(l));
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.some((l) => l.includes(`: ${rule}: `))).toBe(true);
+      const related = r.err.split('\n').filter((l) => l.startsWith('  also at '));
+      expect(related.length).toBe(errors.length);
+      for (const l of related) expect(l).toMatch(new RegExp(`^  also at repos/${kept.replace(/[.]/g, '\\.')}:\\d+:\\d+$`));
+    },
+    60_000,
+  );
 
   test('GIVEN an apps.yaml whose apps collide with nothing THEN the live rules are quiet', async () => {
     const cwd = reposCopy();
     const config = join(cwd, 'apps.yaml');
-    writeFileSync(config, [
-      'version: 1',
-      'repos:',
-      '  tools: { url: ssh://git@gitea.example/org/tools.git, branch: main }',
-      '  factory: { url: ssh://git@gitea.example/org/factory.git, branch: main }',
-      'central:',
-      '  vault: { repo: tools, dir: platform/vault-iac }',
-      '  postgres: { repo: factory, dir: platform/postgres-iac }',
-      'apps:',
-      '  umami: { repo: tools, namespace: tools, manifests: umami/resources, iac: umami/iac, database: false, secrets: { config: { generate: [APP_SECRET] } } }',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        'version: 1',
+        'repos:',
+        '  tools: { url: ssh://git@gitea.example/org/tools.git, branch: main }',
+        '  factory: { url: ssh://git@gitea.example/org/factory.git, branch: main }',
+        'central:',
+        '  vault: { repo: tools, dir: platform/vault-iac }',
+        '  postgres: { repo: factory, dir: platform/postgres-iac }',
+        'apps:',
+        '  umami: { repo: tools, namespace: tools, manifests: umami/resources, iac: umami/iac, database: false, secrets: { config: { generate: [APP_SECRET] } } }',
+        '',
+      ].join('\n'),
+    );
     // the central maps go where the platform has none (their variables.tf as the contract wants)
     mkdirSync(join(cwd, 'repos/tools/platform/vault-iac'), { recursive: true });
     mkdirSync(join(cwd, 'repos/factory/platform/postgres-iac'), { recursive: true });

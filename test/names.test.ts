@@ -18,18 +18,36 @@ describe('the namer', () => {
       creds: names.dbCredsPath('plausible'),
       state: names.stateKeyPrefix('tools', 'plausible'),
     }).toEqual({
-      role: 'plausible_role', policy: 'plausible', ops: 'plausible-ops', group: 'plausible-ops', ci: 'gitea_cicd_plausible',
-      k8sRole: 'auth/kubernetes/role/plausible', auth: 'plausible', authExtra: 'cms-cloudflared', vss: 'plausible-geoip',
-      vds: 'plausible-db-credentials', kv: 'plausible/config', creds: 'creds/plausible', state: 'tools/plausible/main',
+      role: 'plausible_role',
+      policy: 'plausible',
+      ops: 'plausible-ops',
+      group: 'plausible-ops',
+      ci: 'gitea_cicd_plausible',
+      k8sRole: 'auth/kubernetes/role/plausible',
+      auth: 'plausible',
+      authExtra: 'cms-cloudflared',
+      vss: 'plausible-geoip',
+      vds: 'plausible-db-credentials',
+      kv: 'plausible/config',
+      creds: 'creds/plausible',
+      state: 'tools/plausible/main',
     });
   });
 
   it('gives the guidebook policy paths with trailing globs', () => {
     const paths = names.policyPaths('web', { kubernetes: 'kubernetes', kv: 'kvv2', database: 'postgres' }).map((p) => `${p.policy} ${p.path}`);
     expect(paths).toEqual([
-      'web kvv2/data/web/*', 'web postgres/creds/web*', 'web-ops postgres/roles/web*', 'web-ops auth/kubernetes/role/web*',
-      'web-ops kvv2/data/web/*', 'web-ops kvv2/delete/web/*', 'web-ops kvv2/undelete/web/*', 'web-ops kvv2/destroy/web/*', 'web-ops kvv2/metadata/web/*',
-      'web-ops kvv1/cloudflare/web*', 'web-ops kvv1/ovh/web*',
+      'web kvv2/data/web/*',
+      'web postgres/creds/web*',
+      'web-ops postgres/roles/web*',
+      'web-ops auth/kubernetes/role/web*',
+      'web-ops kvv2/data/web/*',
+      'web-ops kvv2/delete/web/*',
+      'web-ops kvv2/undelete/web/*',
+      'web-ops kvv2/destroy/web/*',
+      'web-ops kvv2/metadata/web/*',
+      'web-ops kvv1/cloudflare/web*',
+      'web-ops kvv1/ovh/web*',
     ]);
   });
 
@@ -48,7 +66,9 @@ describe('the namer', () => {
     expect(names.pgIdentifierProblem('my-app_role')).toBe('"my-app_role" contains "-", which PostgreSQL reads as a minus sign in an unquoted identifier');
     expect(names.pgIdentifierProblem('1app')).toBe('"1app" starts with a digit, which an unquoted PostgreSQL identifier cannot');
     expect(names.pgIdentifierProblem('select')).toBe('"select" is a reserved PostgreSQL keyword');
-    expect(names.pgIdentifierProblem('Caps')).toBe('"Caps" is not a plain PostgreSQL identifier (lowercase letters, digits and "_", not starting with a digit)');
+    expect(names.pgIdentifierProblem('Caps')).toBe(
+      '"Caps" is not a plain PostgreSQL identifier (lowercase letters, digits and "_", not starting with a digit)',
+    );
   });
 });
 
@@ -81,7 +101,7 @@ describe('the namer at its limits', () => {
     expect(names.pgIdentifierProblem(names.pgRoleName('my-app'))).toMatch(/contains "-"/);
   });
 
-  it('names a consumer\'s policy and role after it, and gives every role its token policies, base policy first', () => {
+  it("names a consumer's policy and role after it, and gives every role its token policies, base policy first", () => {
     expect(names.consumerPolicyName('geoip-reader')).toBe('geoip-reader');
     expect(names.consumerRoleName('geoip-reader')).toBe('geoip-reader');
     expect(names.k8sRoleTokenPolicies('web')).toEqual(['default', 'web']);
@@ -90,10 +110,11 @@ describe('the namer at its limits', () => {
     expect(names.appVaultNames('web')).toEqual(['web', 'web-ops']);
   });
 
-  it('keeps an app\'s kv space to its own name: a longer name or a climb out is outside', () => {
+  it("keeps an app's kv space to its own name: a longer name or a climb out is outside", () => {
     expect(names.kvSpace('web')).toBe('web/');
     for (const inside of ['web/config', 'web/a/b', 'web/x..y']) expect(names.inKvSpace('web', inside), inside).toBe(true);
-    for (const outside of ['web', 'web2/config', 'we/b', 'web/../cms/x', 'web/a/../../cms', 'cms/web/x']) expect(names.inKvSpace('web', outside), outside).toBe(false);
+    for (const outside of ['web', 'web2/config', 'we/b', 'web/../cms/x', 'web/a/../../cms', 'cms/web/x'])
+      expect(names.inKvSpace('web', outside), outside).toBe(false);
     expect(names.kvSpaceGlob('secret', 'web')).toBe('secret/web/*');
     expect(names.mountPath('postgres', names.dbCredsPath('web'))).toBe('postgres/creds/web');
     expect(names.kvDataPath('kvv2', names.kvPath('web', 'config'))).toBe('kvv2/data/web/config');
@@ -104,9 +125,17 @@ describe('the namer at its limits', () => {
   it('derives the kv-v1 paths of the ops policy from the one kv-v1 mount, whatever the configured mounts', () => {
     const paths = names.policyPaths('web', { kubernetes: 'k8s', kv: 'secret', database: 'pg' }).map((p) => `${p.policy} ${p.path}`);
     expect(paths).toEqual([
-      'web secret/data/web/*', 'web pg/creds/web*', 'web-ops pg/roles/web*', 'web-ops auth/k8s/role/web*',
-      'web-ops secret/data/web/*', 'web-ops secret/delete/web/*', 'web-ops secret/undelete/web/*', 'web-ops secret/destroy/web/*', 'web-ops secret/metadata/web/*',
-      'web-ops kvv1/cloudflare/web*', 'web-ops kvv1/ovh/web*',
+      'web secret/data/web/*',
+      'web pg/creds/web*',
+      'web-ops pg/roles/web*',
+      'web-ops auth/k8s/role/web*',
+      'web-ops secret/data/web/*',
+      'web-ops secret/delete/web/*',
+      'web-ops secret/undelete/web/*',
+      'web-ops secret/destroy/web/*',
+      'web-ops secret/metadata/web/*',
+      'web-ops kvv1/cloudflare/web*',
+      'web-ops kvv1/ovh/web*',
     ]);
     expect(names.KV_V1_OPS_SPACES.map((s) => names.kvV1OpsPath(s, 'web'))).toEqual(paths.slice(-2).map((p) => p.split(' ')[1]));
     expect([names.MODULE_READER_KEY_PATH, names.STATE_BACKEND_KEY_PATH].every((p) => p.startsWith(`${names.KV_V1_MOUNT}/`))).toBe(true);
@@ -129,11 +158,20 @@ describe('the namer at its limits', () => {
       manifests: names.defaultManifestsDir('web'),
       iac: names.defaultIacDir('web'),
     }).toEqual({
-      vso: 'plausible/resources/vso.gen.yaml', patch: 'plausible/add-initcontainer.gen.yaml', patchTop: 'add-initcontainer.gen.yaml',
-      patchDeep: 'apps/web/chart/add-initcontainer.gen.yaml', appRoles: 'web/iac/app_roles.gen.tf', backend: 'web/iac/backend.gen.tf',
-      secrets: 'web/iac/secrets.gen.tf', applications: 'hashicorp-vault/iac/applications.gen.auto.tfvars',
-      consumers: 'hashicorp-vault/iac/consumers.gen.tf', databases: 'postgres/iac/databases.gen.auto.tfvars',
-      page: 'apps/web.gen.md', inventory: 'secret-paths.gen.md', manifests: 'web/resources', iac: 'web/iac',
+      vso: 'plausible/resources/vso.gen.yaml',
+      patch: 'plausible/add-initcontainer.gen.yaml',
+      patchTop: 'add-initcontainer.gen.yaml',
+      patchDeep: 'apps/web/chart/add-initcontainer.gen.yaml',
+      appRoles: 'web/iac/app_roles.gen.tf',
+      backend: 'web/iac/backend.gen.tf',
+      secrets: 'web/iac/secrets.gen.tf',
+      applications: 'hashicorp-vault/iac/applications.gen.auto.tfvars',
+      consumers: 'hashicorp-vault/iac/consumers.gen.tf',
+      databases: 'postgres/iac/databases.gen.auto.tfvars',
+      page: 'apps/web.gen.md',
+      inventory: 'secret-paths.gen.md',
+      manifests: 'web/resources',
+      iac: 'web/iac',
     });
   });
 
@@ -150,12 +188,18 @@ describe('the namer at its limits', () => {
 });
 
 describe('one definition of each marker', () => {
-  it('publish\'s bot trailer is the namer\'s, and the commit message ends with it (bot-branch detection reads the same constant)', async () => {
+  it("publish's bot trailer is the namer's, and the commit message ends with it (bot-branch detection reads the same constant)", async () => {
     const git = await import('../src/publish/git');
     const summary = await import('../src/publish/summary');
     expect(git.BOT_TRAILER).toBe(names.BOT_TRAILER);
     const plan = { repoId: 'tools', adds: [], changes: [], deletes: [] } as unknown as Parameters<typeof summary.commitMessage>[1];
-    const message = summary.commitMessage({ repoId: 'tools', configCommit: 'abc' }, plan, { files: [], changedApps: [], addedApps: [], removedApps: [], newRoles: [] });
+    const message = summary.commitMessage({ repoId: 'tools', configCommit: 'abc' }, plan, {
+      files: [],
+      changedApps: [],
+      addedApps: [],
+      removedApps: [],
+      newRoles: [],
+    });
     expect(message.split('\n').at(-1)).toBe(names.BOT_TRAILER);
   });
 

@@ -20,10 +20,24 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /** Apps from..to-1, each with its IaC and manifests in repo tools; `tag` changes every file's content. */
 function appsYaml(from: number, to: number, tag: string): string {
-  const lines = ['version: 1', 'repos:', '  tools: { url: ssh://git@example.org/org/tools.git }', '  factory: { url: ssh://git@example.org/org/factory.git }', 'apps:'];
+  const lines = [
+    'version: 1',
+    'repos:',
+    '  tools: { url: ssh://git@example.org/org/tools.git }',
+    '  factory: { url: ssh://git@example.org/org/factory.git }',
+    'apps:',
+  ];
   for (let i = from; i < to; i++) {
     const name = `app${String(i).padStart(4, '0')}`;
-    lines.push(`  ${name}:`, '    repo: tools', `    namespace: ns-${tag}-${i % 7}`, '    database:', `      restart: [Deployment/${name}]`, '    secrets:', `      config: { generate: [KEY_${tag.toUpperCase()}] }`);
+    lines.push(
+      `  ${name}:`,
+      '    repo: tools',
+      `    namespace: ns-${tag}-${i % 7}`,
+      '    database:',
+      `      restart: [Deployment/${name}]`,
+      '    secrets:',
+      `      config: { generate: [KEY_${tag.toUpperCase()}] }`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -51,7 +65,10 @@ function synthKilledAfter(out: string, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, 'synth', '--config', 'new.yaml', '--out', out], { cwd: work, stdio: 'ignore' });
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('exit', () => { clearTimeout(timer); resolve(); });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
 }
 
@@ -63,21 +80,24 @@ describe('writer under SIGKILL', () => {
     synth('new.yaml', path.join(work, 'timing'));
     const full = Date.now() - started;
     let killedMidway = 0;
-    await fc.assert(fc.asyncProperty(fc.double({ min: 0.1, max: 1.1, noNaN: true }), async (fraction) => {
-      synth('old.yaml', out);
-      fs.chmodSync(out, 0o750);
-      await synthKilledAfter(out, Math.round(full * fraction));
-      const mixed = readTree(out);
-      for (const [rel, content] of Object.entries(mixed)) {
-        if (rel.startsWith(`${WRITER_DIR}/`)) continue;
-        expect(content === oldFiles.get(rel) || content === newFiles.get(rel), `${rel} is whole`).toBe(true);
-      }
-      const paths = Object.keys(mixed).filter((p) => !p.startsWith(`${WRITER_DIR}/`));
-      if (paths.some((p) => mixed[p] !== oldFiles.get(p)) && paths.some((p) => mixed[p] !== newFiles.get(p))) killedMidway++;
-      synth('new.yaml', out);
-      expect(readTree(out)).toEqual(Object.fromEntries([...newFiles].sort(([a], [b]) => (a < b ? -1 : 1))));
-      expect(fs.statSync(out).mode & 0o777).toBe(0o750);
-    }), propertyParams(81, 0.2));
+    await fc.assert(
+      fc.asyncProperty(fc.double({ min: 0.1, max: 1.1, noNaN: true }), async (fraction) => {
+        synth('old.yaml', out);
+        fs.chmodSync(out, 0o750);
+        await synthKilledAfter(out, Math.round(full * fraction));
+        const mixed = readTree(out);
+        for (const [rel, content] of Object.entries(mixed)) {
+          if (rel.startsWith(`${WRITER_DIR}/`)) continue;
+          expect(content === oldFiles.get(rel) || content === newFiles.get(rel), `${rel} is whole`).toBe(true);
+        }
+        const paths = Object.keys(mixed).filter((p) => !p.startsWith(`${WRITER_DIR}/`));
+        if (paths.some((p) => mixed[p] !== oldFiles.get(p)) && paths.some((p) => mixed[p] !== newFiles.get(p))) killedMidway++;
+        synth('new.yaml', out);
+        expect(readTree(out)).toEqual(Object.fromEntries([...newFiles].sort(([a], [b]) => (a < b ? -1 : 1))));
+        expect(fs.statSync(out).mode & 0o777).toBe(0o750);
+      }),
+      propertyParams(81, 0.2),
+    );
     // The property is only worth something when some kills landed inside the write.
     expect(killedMidway).toBeGreaterThan(0);
   });

@@ -12,14 +12,23 @@ const gen = (repo: string, p: string, body: string): RenderedFile => ({ repo, pa
 /** A render: the files plus one ownership list per repo, as renderFiles yields them. */
 const withLists = (files: RenderedFile[]): RenderedFile[] => {
   const repos = [...new Set(files.map((f) => f.repo))].sort();
-  return [...files, ...repos.map((r) => ownershipFile(r, files.filter((f) => f.repo === r).map((f) => ({ path: f.path, hash: contentHash(f.content) }))))];
+  return [
+    ...files,
+    ...repos.map((r) =>
+      ownershipFile(
+        r,
+        files.filter((f) => f.repo === r).map((f) => ({ path: f.path, hash: contentHash(f.content) })),
+      ),
+    ),
+  ];
 };
-const files = (tag: string): RenderedFile[] => withLists([
-  gen('tools', 'a/vso.gen.yaml', `kind: A ${tag}`),
-  gen('tools', 'a/iac/app_roles.gen.tf', `# ${tag}`),
-  gen('tools', 'b/iac/backend.gen.tf', '# same in every version'),
-  gen('docs', 'secret-paths.gen.md', tag),
-]);
+const files = (tag: string): RenderedFile[] =>
+  withLists([
+    gen('tools', 'a/vso.gen.yaml', `kind: A ${tag}`),
+    gen('tools', 'a/iac/app_roles.gen.tf', `# ${tag}`),
+    gen('tools', 'b/iac/backend.gen.tf', '# same in every version'),
+    gen('docs', 'secret-paths.gen.md', tag),
+  ]);
 const asTree = (fs_: RenderedFile[]): Record<string, string> =>
   Object.fromEntries(fs_.map((f): [string, string] => [`${f.repo}/${f.path}`, f.content]).sort(([a], [b]) => (a < b ? -1 : 1)));
 
@@ -38,11 +47,12 @@ const stamps = (dir: string): Record<string, string> => {
 /** Every file in out holds its content of one of the renders, whole. */
 const everyFileWhole = (out: string, ...renders: RenderedFile[][]): void => {
   const allowed = new Map<string, Set<string>>();
-  for (const r of renders) for (const f of r) {
-    const rel = `${f.repo}/${f.path}`;
-    if (!allowed.has(rel)) allowed.set(rel, new Set());
-    allowed.get(rel)!.add(f.content);
-  }
+  for (const r of renders)
+    for (const f of r) {
+      const rel = `${f.repo}/${f.path}`;
+      if (!allowed.has(rel)) allowed.set(rel, new Set());
+      allowed.get(rel)!.add(f.content);
+    }
   for (const [rel, content] of Object.entries(readTree(out))) {
     if (rel.startsWith(`${WRITER_DIR}/`)) continue;
     expect(allowed.get(rel)?.has(content), `${rel} is whole`).toBe(true);
@@ -50,8 +60,12 @@ const everyFileWhole = (out: string, ...renders: RenderedFile[][]): void => {
 };
 
 let tmp: string;
-beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'joinkey-write-')); });
-afterEach(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'joinkey-write-'));
+});
+afterEach(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 describe('writeTree: writes only what changed', () => {
   it('GIVEN no output dir WHEN written THEN it holds exactly the rendered files and nothing else', () => {
@@ -108,16 +122,34 @@ describe('writeTree: ownership is the list and the hash, never a text search', (
   const cases: [string, (out: string) => void][] = [
     ['a top-level file quoting the marker', (out) => fs.writeFileSync(path.join(out, 'apps.yaml'), `# ${MARKER}\nversion: 1\n`)],
     ['a notes file mentioning the marker', (out) => fs.writeFileSync(path.join(out, 'NOTES.md'), `These are ${MARKER} files.\n`)],
-    ['a file in a repo dir that starts with the exact marker line but is not listed', (out) => fs.writeFileSync(path.join(out, 'tools', 'a', 'mine.gen.yaml'), `${marker}\nkind: Mine\n`)],
+    [
+      'a file in a repo dir that starts with the exact marker line but is not listed',
+      (out) => fs.writeFileSync(path.join(out, 'tools', 'a', 'mine.gen.yaml'), `${marker}\nkind: Mine\n`),
+    ],
     ['a listed file edited by hand, marker kept', (out) => fs.appendFileSync(path.join(out, 'tools', 'a', 'vso.gen.yaml'), 'extra: 1\n')],
-    ['a listed file whose marker line was removed', (out) => {
-      const f = path.join(out, 'tools', 'a', 'iac', 'app_roles.gen.tf');
-      fs.writeFileSync(f, fs.readFileSync(f, 'utf8').split('\n').slice(1).join('\n'));
-    }],
-    ['a listed file whose marker was quoted on another line', (out) => fs.writeFileSync(path.join(out, 'tools', 'b', 'iac', 'backend.gen.tf'), `# mine\n# ${MARKER}\n`)],
-    ['an ownership list joinkey did not write', (out) => fs.writeFileSync(path.join(out, 'docs', '.joinkey', 'files.json'), `{"files": ["secret-paths.gen.md", "x"]}\n`)],
+    [
+      'a listed file whose marker line was removed',
+      (out) => {
+        const f = path.join(out, 'tools', 'a', 'iac', 'app_roles.gen.tf');
+        fs.writeFileSync(f, fs.readFileSync(f, 'utf8').split('\n').slice(1).join('\n'));
+      },
+    ],
+    [
+      'a listed file whose marker was quoted on another line',
+      (out) => fs.writeFileSync(path.join(out, 'tools', 'b', 'iac', 'backend.gen.tf'), `# mine\n# ${MARKER}\n`),
+    ],
+    [
+      'an ownership list joinkey did not write',
+      (out) => fs.writeFileSync(path.join(out, 'docs', '.joinkey', 'files.json'), `{"files": ["secret-paths.gen.md", "x"]}\n`),
+    ],
     ['a symlink', (out) => fs.symlinkSync('/etc/hostname', path.join(out, 'tools', 'link.gen.tf'))],
-    ['a file in the writer dir that is not a temp file', (out) => { fs.mkdirSync(path.join(out, WRITER_DIR)); fs.writeFileSync(path.join(out, WRITER_DIR, 'keep-me'), 'x'); }],
+    [
+      'a file in the writer dir that is not a temp file',
+      (out) => {
+        fs.mkdirSync(path.join(out, WRITER_DIR));
+        fs.writeFileSync(path.join(out, WRITER_DIR, 'keep-me'), 'x');
+      },
+    ],
   ];
   for (const [what, plant] of cases) {
     it(`GIVEN ${what} WHEN synth writes THEN it is refused and every file is kept byte for byte`, () => {
@@ -194,10 +226,16 @@ describe('writeTree: failures leave whole files, and the next run converges', ()
         const out = path.join(tmp, 'dist');
         writeTree(out, stale);
         let error: unknown;
-        try { writeTree(out, files('v2'), failing(what, at)); } catch (e) { error = e; }
+        try {
+          writeTree(out, files('v2'), failing(what, at));
+        } catch (e) {
+          error = e;
+        }
         if (error !== undefined) {
           expect(error).toBeInstanceOf(JoinkeyError);
-          expect((error as Error).message).toMatch(/^could not write .*(no space left on the device \(ENOSPC\)).*(the previous .* is unchanged|already replaced, each whole; run synth again)/);
+          expect((error as Error).message).toMatch(
+            /^could not write .*(no space left on the device \(ENOSPC\)).*(the previous .* is unchanged|already replaced, each whole; run synth again)/,
+          );
         }
         everyFileWhole(out, stale, files('v2'));
         writeTree(out, files('v2'));
@@ -220,7 +258,7 @@ describe('writeTree: failures leave whole files, and the next run converges', ()
     expect(readTree(out)).toEqual(asTree(files('v2')));
   });
 
-  it('GIVEN temp files and a journal left by a killed run WHEN synth runs THEN the journaled files are taken as joinkey\'s and the writer dir is gone', () => {
+  it("GIVEN temp files and a journal left by a killed run WHEN synth runs THEN the journaled files are taken as joinkey's and the writer dir is gone", () => {
     const out = path.join(tmp, 'dist');
     writeTree(out, files('v1'));
     // What a kill right after one rename leaves: the new file in place, its hash in the journal,

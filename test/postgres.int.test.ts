@@ -23,7 +23,11 @@ if (skipWhy) console.warn(`postgres.int.test.ts skipped: ${skipWhy}`);
 let conn = { host: '', port: '' };
 let startedDir: string | undefined;
 
-interface PsqlResult { readonly ok: boolean; readonly out: string; readonly err: string }
+interface PsqlResult {
+  readonly ok: boolean;
+  readonly out: string;
+  readonly err: string;
+}
 
 function psql(sql: string, opts: { db?: string; user?: string; single?: boolean } = {}): PsqlResult {
   const args = ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h', conn.host, '-p', conn.port, '-U', opts.user ?? 'postgres', '-d', opts.db ?? 'postgres'];
@@ -59,14 +63,18 @@ let counter = 0;
 const vaultName = (app: string) => `v-k8s-${app}-${process.pid}${++counter}-${Date.now() % 100000}`.slice(0, 63);
 
 const defaultModel = (): Model => loadModel('apps.yaml', readFileSync(join(ROOT, 'apps.yaml'), 'utf8')).model;
-const scenarioModel = (): Model => loadModel('scenario.yaml', [
-  'version: 1',
-  'repos: { tools: { url: ssh://git@h/o/tools.git }, factory: { url: ssh://git@h/o/factory.git } }',
-  'apps:',
-  '  shop: { database: { name: shop_main } }',
-  '  billing2: {}',
-  `  ${'a'.repeat(58)}: {}`,
-].join('\n')).model;
+const scenarioModel = (): Model =>
+  loadModel(
+    'scenario.yaml',
+    [
+      'version: 1',
+      'repos: { tools: { url: ssh://git@h/o/tools.git }, factory: { url: ssh://git@h/o/factory.git } }',
+      'apps:',
+      '  shop: { database: { name: shop_main } }',
+      '  billing2: {}',
+      `  ${'a'.repeat(58)}: {}`,
+    ].join('\n'),
+  ).model;
 
 describe.skipIf(Boolean(skipWhy))('PostgreSQL 15: factory roles and the guidebook dynamic-role SQL', () => {
   beforeAll(() => {
@@ -78,11 +86,19 @@ describe.skipIf(Boolean(skipWhy))('PostgreSQL 15: factory roles and the guideboo
     } else {
       startedDir = mkdtempSync(join(tmpdir(), 'joinkey-pg-'));
       const port = String(56000 + (process.pid % 1000));
-      const out = execFileSync(join(ROOT, 'scripts/pg-start.sh'), { encoding: 'utf8', env: { ...process.env, JOINKEY_PG_DIR: startedDir, JOINKEY_PG_PORT: port } });
-      const vars = Object.fromEntries(out.trim().split('\n').map((l) => {
-        const eq = l.indexOf('=');
-        return [l.slice(0, eq), l.slice(eq + 1).replace(/^'|'$/g, '')] as [string, string];
-      }));
+      const out = execFileSync(join(ROOT, 'scripts/pg-start.sh'), {
+        encoding: 'utf8',
+        env: { ...process.env, JOINKEY_PG_DIR: startedDir, JOINKEY_PG_PORT: port },
+      });
+      const vars = Object.fromEntries(
+        out
+          .trim()
+          .split('\n')
+          .map((l) => {
+            const eq = l.indexOf('=');
+            return [l.slice(0, eq), l.slice(eq + 1).replace(/^'|'$/g, '')] as [string, string];
+          }),
+      );
       conn = { host: vars.PGHOST!, port: vars.PGPORT! };
     }
     expect(ok('select 1')).toBe('1');
@@ -92,7 +108,10 @@ describe.skipIf(Boolean(skipWhy))('PostgreSQL 15: factory roles and the guideboo
     if (startedDir) execFileSync(join(ROOT, 'scripts/pg-stop.sh'), ['--clean'], { env: { ...process.env, JOINKEY_PG_DIR: startedDir } });
   }, 60_000);
 
-  for (const [scenario, model] of [['default apps.yaml', defaultModel], ['scenario with a database name, a digit and a 58-character app', scenarioModel]] as const) {
+  for (const [scenario, model] of [
+    ['default apps.yaml', defaultModel],
+    ['scenario with a database name, a digit and a 58-character app', scenarioModel],
+  ] as const) {
     test(`GIVEN ${scenario} WHEN factory then Vault run their SQL THEN each ephemeral user creates a table in its own database and revocation leaves nothing owned`, () => {
       const apps = model().apps.filter((a) => a.database);
       expect(apps.length).toBeGreaterThan(0);
@@ -193,16 +212,18 @@ describe.skipIf(Boolean(skipWhy))('PostgreSQL 15: factory roles and the guideboo
   test('GIVEN the server keyword list THEN PG_RESERVED_KEYWORDS is exactly the R and T categories, and exactly the words CREATE DATABASE rejects unquoted', () => {
     const server = ok(`select word from pg_get_keywords() where catcode in ('R','T') order by 1`).split('\n');
     expect([...PG_RESERVED_KEYWORDS].sort()).toEqual(server);
-    const rejected = ok([
-      'CREATE OR REPLACE FUNCTION pg_temp.jk_rejects(w text) RETURNS boolean LANGUAGE plpgsql AS $$',
-      'BEGIN',
-      "  EXECUTE 'CREATE DATABASE ' || w;",
-      '  RETURN false;',
-      'EXCEPTION WHEN syntax_error THEN RETURN true;',
-      '  WHEN OTHERS THEN RETURN false;',
-      'END $$;',
-      'select word from pg_get_keywords() where pg_temp.jk_rejects(word) order by 1;',
-    ].join('\n')).split('\n');
+    const rejected = ok(
+      [
+        'CREATE OR REPLACE FUNCTION pg_temp.jk_rejects(w text) RETURNS boolean LANGUAGE plpgsql AS $$',
+        'BEGIN',
+        "  EXECUTE 'CREATE DATABASE ' || w;",
+        '  RETURN false;',
+        'EXCEPTION WHEN syntax_error THEN RETURN true;',
+        '  WHEN OTHERS THEN RETURN false;',
+        'END $$;',
+        'select word from pg_get_keywords() where pg_temp.jk_rejects(word) order by 1;',
+      ].join('\n'),
+    ).split('\n');
     expect(rejected).toEqual(server);
   });
 });

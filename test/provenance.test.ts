@@ -37,7 +37,10 @@ async function parsedObjects(f: RenderedFile): Promise<string[]> {
   }
   if (f.path.endsWith('.tfvars')) {
     const json = (await parseHcl('x.tfvars', f.content)) as J;
-    return Object.entries(json).flatMap(([variable, v]) => [`tfvars ${variable}`, ...Object.keys((Array.isArray(v) ? v[0] : v) as J).map((key) => `tfvars ${variable}[${key}]`)]);
+    return Object.entries(json).flatMap(([variable, v]) => [
+      `tfvars ${variable}`,
+      ...Object.keys((Array.isArray(v) ? v[0] : v) as J).map((key) => `tfvars ${variable}[${key}]`),
+    ]);
   }
   if (f.path.endsWith('.tf')) {
     const json = (await parseHcl('x.tf', f.content)) as J;
@@ -54,14 +57,20 @@ async function parsedObjects(f: RenderedFile): Promise<string[]> {
 
 function declared(o: DeclaredObject): string {
   switch (o.kind) {
-    case 'kubernetes': return `k8s ${o.apiVersion} ${o.type} ${o.namespace}/${o.name}`;
-    case 'tofu': return `tofu ${o.address}`;
-    case 'tfvars': return o.key === undefined ? `tfvars ${o.variable}` : `tfvars ${o.variable}[${o.key}]`;
-    case 'doc': return `doc ${o.path}`;
+    case 'kubernetes':
+      return `k8s ${o.apiVersion} ${o.type} ${o.namespace}/${o.name}`;
+    case 'tofu':
+      return `tofu ${o.address}`;
+    case 'tfvars':
+      return o.key === undefined ? `tfvars ${o.variable}` : `tfvars ${o.variable}[${o.key}]`;
+    case 'doc':
+      return `doc ${o.path}`;
   }
 }
 
-beforeAll(async () => { await parseHcl('warmup.tf', 'a = 1\n'); });
+beforeAll(async () => {
+  await parseHcl('warmup.tf', 'a = 1\n');
+});
 
 describe('file provenance', () => {
   it.each(SCENARIOS)('GIVEN %s THEN every file declares exactly the objects its content holds', async (file) => {
@@ -77,7 +86,7 @@ describe('file provenance', () => {
     }
   });
 
-  it.each(SCENARIOS)('GIVEN %s THEN the kinds read from provenance are the kinds publish\'s summary parses out of the content', (file) => {
+  it.each(SCENARIOS)("GIVEN %s THEN the kinds read from provenance are the kinds publish's summary parses out of the content", (file) => {
     for (const f of renderScenario(file).files) expect(fileKinds(f), `${f.repo}:${f.path}`).toEqual(objectKinds(f.path, f.content));
   });
 
@@ -95,15 +104,28 @@ describe('file provenance', () => {
     const vso = get('tools', 'plausible/resources/vso.gen.yaml');
     expect(vso.owner).toEqual({ kind: 'app', app: 'plausible' });
     expect(vso.origins).toEqual([
-      ['apps', 'plausible', 'manifests'], ['apps', 'plausible'],
-      ['apps', 'plausible', 'secrets', 'config'], ['apps', 'plausible', 'secrets', 'geoip'], ['apps', 'plausible', 'database'],
+      ['apps', 'plausible', 'manifests'],
+      ['apps', 'plausible'],
+      ['apps', 'plausible', 'secrets', 'config'],
+      ['apps', 'plausible', 'secrets', 'geoip'],
+      ['apps', 'plausible', 'database'],
     ]);
     const geoip = vso.objects!.find((o) => o.kind === 'kubernetes' && o.name === 'plausible-geoip')!;
-    expect(geoip).toMatchObject({ type: 'VaultStaticSecret', namespace: 'tools', owner: { kind: 'app', name: 'plausible' }, origin: ['apps', 'plausible', 'secrets', 'geoip'] });
+    expect(geoip).toMatchObject({
+      type: 'VaultStaticSecret',
+      namespace: 'tools',
+      owner: { kind: 'app', name: 'plausible' },
+      origin: ['apps', 'plausible', 'secrets', 'geoip'],
+    });
     const apps = get('tools', 'hashicorp-vault/iac/applications.gen.auto.tfvars');
     expect(apps.owner).toEqual({ kind: 'central' });
     expect(apps.objects!.map((o) => o.kind === 'tfvars' && `${o.key} ${o.owner.kind === 'central' ? 'central' : o.owner.name} ${o.origin.join('.')}`)).toEqual([
-      'undefined central central.vault', 'cms cms apps.cms', 'crowdsec crowdsec apps.crowdsec', 'erp erp apps.erp', 'plausible plausible apps.plausible', 'webapp webapp apps.webapp',
+      'undefined central central.vault',
+      'cms cms apps.cms',
+      'crowdsec crowdsec apps.crowdsec',
+      'erp erp apps.erp',
+      'plausible plausible apps.plausible',
+      'webapp webapp apps.webapp',
     ]);
     const consumers = get('tools', 'hashicorp-vault/iac/consumers.gen.tf');
     expect(consumers.objects!.map((o) => o.kind === 'tofu' && o.owner.kind === 'consumer' && `${o.address} ${o.owner.name} ${o.origin.join('.')}`)).toEqual([
@@ -141,39 +163,42 @@ describe('file provenance', () => {
     for (const list of byApp.values()) for (const x of list) expect(x.object.owner.kind).toBe('app');
   });
 
-  it('GIVEN any valid apps.yaml THEN the declared objects match the content, and each app\'s files hold its objects', async () => {
-    await fc.assert(fc.asyncProperty(appsDoc({ maxApps: 4 }), async (doc) => {
-      const text = printYaml(doc);
-      const { model } = loadModel('apps.yaml', text);
-      const files = [...renderFiles(model)];
-      for (const f of files) {
-        const mine = f.objects!.map(declared).filter((d) => !d.startsWith('doc '));
-        expect(f.path.endsWith('.tf') ? [...mine].sort() : mine, `${f.repo}:${f.path}\n${text}`).toEqual(await parsedObjects(f));
-        expect(fileKinds(f), `${f.repo}:${f.path}`).toEqual(objectKinds(f.path, f.content));
-      }
-      const apps = new Set(model.apps.map((a) => a.name));
-      const consumers = new Set(model.consumers.map((c) => c.name));
-      for (const f of files) {
-        // every origin is a key of apps.yaml's top level, an app or consumer entry, or the root
-        for (const o of [...f.origins!, ...f.objects!.map((x) => x.origin)]) {
-          if (o.length === 0) continue;
-          expect(['apps', 'central', 'consumers', 'repos'], JSON.stringify(o)).toContain(o[0]);
-          if (o[0] === 'apps' && o.length > 1) expect(apps.has(String(o[1])), JSON.stringify(o)).toBe(true);
-          if (o[0] === 'consumers' && o.length > 1) expect(consumers.has(String(o[1])), JSON.stringify(o)).toBe(true);
+  it("GIVEN any valid apps.yaml THEN the declared objects match the content, and each app's files hold its objects", async () => {
+    await fc.assert(
+      fc.asyncProperty(appsDoc({ maxApps: 4 }), async (doc) => {
+        const text = printYaml(doc);
+        const { model } = loadModel('apps.yaml', text);
+        const files = [...renderFiles(model)];
+        for (const f of files) {
+          const mine = f.objects!.map(declared).filter((d) => !d.startsWith('doc '));
+          expect(f.path.endsWith('.tf') ? [...mine].sort() : mine, `${f.repo}:${f.path}\n${text}`).toEqual(await parsedObjects(f));
+          expect(fileKinds(f), `${f.repo}:${f.path}`).toEqual(objectKinds(f.path, f.content));
         }
-        if (f.owner!.kind === 'app') expect(apps.has(f.owner!.app)).toBe(true);
-        for (const x of f.objects!) {
-          if (x.owner.kind === 'app') expect(apps.has(x.owner.name)).toBe(true);
-          if (x.owner.kind === 'consumer') expect(consumers.has(x.owner.name)).toBe(true);
+        const apps = new Set(model.apps.map((a) => a.name));
+        const consumers = new Set(model.consumers.map((c) => c.name));
+        for (const f of files) {
+          // every origin is a key of apps.yaml's top level, an app or consumer entry, or the root
+          for (const o of [...f.origins!, ...f.objects!.map((x) => x.origin)]) {
+            if (o.length === 0) continue;
+            expect(['apps', 'central', 'consumers', 'repos'], JSON.stringify(o)).toContain(o[0]);
+            if (o[0] === 'apps' && o.length > 1) expect(apps.has(String(o[1])), JSON.stringify(o)).toBe(true);
+            if (o[0] === 'consumers' && o.length > 1) expect(consumers.has(String(o[1])), JSON.stringify(o)).toBe(true);
+          }
+          if (f.owner!.kind === 'app') expect(apps.has(f.owner!.app)).toBe(true);
+          for (const x of f.objects!) {
+            if (x.owner.kind === 'app') expect(apps.has(x.owner.name)).toBe(true);
+            if (x.owner.kind === 'consumer') expect(consumers.has(x.owner.name)).toBe(true);
+          }
         }
-      }
-      const byApp = objectsByApp(files);
-      const index = appFileIndex(files);
-      for (const app of model.apps) {
-        const listed = new Set(index.filesOf(app.name).map((f) => `${f.repo}:${f.path}`));
-        for (const x of byApp.get(app.name) ?? []) expect(listed.has(`${x.repo}:${x.path}`), `${app.name} ${x.path}`).toBe(true);
-        for (const p of Object.values(app.target?.files ?? {})) if (p) expect(listed.has(`${app.target!.repo}:${p}`), p).toBe(true);
-      }
-    }), { ...propertyParams(80, 0.1), endOnFailure: true });
+        const byApp = objectsByApp(files);
+        const index = appFileIndex(files);
+        for (const app of model.apps) {
+          const listed = new Set(index.filesOf(app.name).map((f) => `${f.repo}:${f.path}`));
+          for (const x of byApp.get(app.name) ?? []) expect(listed.has(`${x.repo}:${x.path}`), `${app.name} ${x.path}`).toBe(true);
+          for (const p of Object.values(app.target?.files ?? {})) if (p) expect(listed.has(`${app.target!.repo}:${p}`), p).toBe(true);
+        }
+      }),
+      { ...propertyParams(80, 0.1), endOnFailure: true },
+    );
   });
 });

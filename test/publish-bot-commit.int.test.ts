@@ -34,7 +34,9 @@ async function setup() {
   const human = async () => {
     const h = await f.humanClone('tools');
     const git = (args: string[], env: Record<string, string> = {}, input?: string) =>
-      execFileSync('git', args, { cwd: h.dir, env: { ...f.env, ...env }, input, stdio: ['pipe', 'pipe', 'pipe'] }).toString('utf8').trim();
+      execFileSync('git', args, { cwd: h.dir, env: { ...f.env, ...env }, input, stdio: ['pipe', 'pipe', 'pipe'] })
+        .toString('utf8')
+        .trim();
     git(['checkout', '--quiet', '-B', 'work', `origin/${BOT}`]);
     const push = () => git(['push', '--quiet', '--force', 'origin', `work:${BOT}`]);
     return { dir: h.dir, git, push };
@@ -46,48 +48,78 @@ const AS_BOT = { GIT_COMMITTER_NAME: BOT_IDENTITY.name, GIT_COMMITTER_EMAIL: BOT
 
 /** Ways a human rewrites or extends the bot commit; each returns after the push. */
 const TAMPERING: [string, (h: Awaited<ReturnType<Awaited<ReturnType<typeof setup>>['human']>>) => void][] = [
-  ['amend of the message (author kept)', (h) => { h.git(['commit', '--quiet', '--amend', '-m', 'joinkey: sync tools\n\nreworded\n\nGenerated-by: joinkey publish']); h.push(); }],
-  ['amend of the content (author and message kept)', (h) => {
-    writeFileSync(join(h.dir, 'plausible', 'iac', 'backend.gen.tf'), 'terraform {}\n');
-    h.git(['commit', '--quiet', '--amend', '--no-edit', '-a']);
-    h.push();
-  }],
-  ['amend changing only the committer (author, tree and message kept)', (h) => { h.git(['commit', '--quiet', '--amend', '--no-edit']); h.push(); }],
-  ['amend as the bot identity at another date (only the dates differ)', (h) => {
-    h.git(['commit', '--quiet', '--amend', '--no-edit', '--date', '2030-01-01T00:00:00Z'], { ...AS_BOT, GIT_COMMITTER_DATE: '2030-01-01T00:00:00Z' });
-    h.push();
-  }],
-  ['a human commit on top', (h) => {
-    writeFileSync(join(h.dir, 'NOTES.md'), 'mine\n');
-    h.git(['add', 'NOTES.md']);
-    h.git(['commit', '--quiet', '-m', 'notes']);
-    h.push();
-  }],
-  ['a commit on top that imitates the bot (author, committer and trailer)', (h) => {
-    writeFileSync(join(h.dir, 'NOTES.md'), 'mine\n');
-    h.git(['add', 'NOTES.md']);
-    h.git(['commit', '--quiet', '--author', `${BOT_IDENTITY.name} <${BOT_IDENTITY.email}>`, '-m', 'joinkey: sync\n\nGenerated-by: joinkey publish'], AS_BOT);
-    h.push();
-  }],
-  ['a rebase onto a newer main', (h) => {
-    h.git(['checkout', '--quiet', 'main']);
-    writeFileSync(join(h.dir, 'CHANGELOG.md'), 'new on main\n');
-    h.git(['add', 'CHANGELOG.md']);
-    h.git(['commit', '--quiet', '-m', 'main moves on']);
-    h.git(['push', '--quiet', 'origin', 'main']);
-    h.git(['checkout', '--quiet', 'work']);
-    h.git(['rebase', '--quiet', 'main']);
-    h.push();
-  }],
-  ['a re-signed commit (same tree, parent, identities, dates and message, plus a signature)', (h) => {
-    const raw = h.git(['cat-file', 'commit', 'HEAD']);
-    const blank = raw.indexOf('\n\n');
-    const sig = 'gpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEEexample\n -----END PGP SIGNATURE-----';
-    const signed = `${raw.slice(0, blank)}\n${sig}${raw.slice(blank)}\n`;
-    const sha = h.git(['hash-object', '-t', 'commit', '-w', '--stdin'], {}, signed);
-    h.git(['reset', '--quiet', '--hard', sha]);
-    h.push();
-  }],
+  [
+    'amend of the message (author kept)',
+    (h) => {
+      h.git(['commit', '--quiet', '--amend', '-m', 'joinkey: sync tools\n\nreworded\n\nGenerated-by: joinkey publish']);
+      h.push();
+    },
+  ],
+  [
+    'amend of the content (author and message kept)',
+    (h) => {
+      writeFileSync(join(h.dir, 'plausible', 'iac', 'backend.gen.tf'), 'terraform {}\n');
+      h.git(['commit', '--quiet', '--amend', '--no-edit', '-a']);
+      h.push();
+    },
+  ],
+  [
+    'amend changing only the committer (author, tree and message kept)',
+    (h) => {
+      h.git(['commit', '--quiet', '--amend', '--no-edit']);
+      h.push();
+    },
+  ],
+  [
+    'amend as the bot identity at another date (only the dates differ)',
+    (h) => {
+      h.git(['commit', '--quiet', '--amend', '--no-edit', '--date', '2030-01-01T00:00:00Z'], { ...AS_BOT, GIT_COMMITTER_DATE: '2030-01-01T00:00:00Z' });
+      h.push();
+    },
+  ],
+  [
+    'a human commit on top',
+    (h) => {
+      writeFileSync(join(h.dir, 'NOTES.md'), 'mine\n');
+      h.git(['add', 'NOTES.md']);
+      h.git(['commit', '--quiet', '-m', 'notes']);
+      h.push();
+    },
+  ],
+  [
+    'a commit on top that imitates the bot (author, committer and trailer)',
+    (h) => {
+      writeFileSync(join(h.dir, 'NOTES.md'), 'mine\n');
+      h.git(['add', 'NOTES.md']);
+      h.git(['commit', '--quiet', '--author', `${BOT_IDENTITY.name} <${BOT_IDENTITY.email}>`, '-m', 'joinkey: sync\n\nGenerated-by: joinkey publish'], AS_BOT);
+      h.push();
+    },
+  ],
+  [
+    'a rebase onto a newer main',
+    (h) => {
+      h.git(['checkout', '--quiet', 'main']);
+      writeFileSync(join(h.dir, 'CHANGELOG.md'), 'new on main\n');
+      h.git(['add', 'CHANGELOG.md']);
+      h.git(['commit', '--quiet', '-m', 'main moves on']);
+      h.git(['push', '--quiet', 'origin', 'main']);
+      h.git(['checkout', '--quiet', 'work']);
+      h.git(['rebase', '--quiet', 'main']);
+      h.push();
+    },
+  ],
+  [
+    'a re-signed commit (same tree, parent, identities, dates and message, plus a signature)',
+    (h) => {
+      const raw = h.git(['cat-file', 'commit', 'HEAD']);
+      const blank = raw.indexOf('\n\n');
+      const sig = 'gpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEEexample\n -----END PGP SIGNATURE-----';
+      const signed = `${raw.slice(0, blank)}\n${sig}${raw.slice(blank)}\n`;
+      const sha = h.git(['hash-object', '-t', 'commit', '-w', '--stdin'], {}, signed);
+      h.git(['reset', '--quiet', '--hard', sha]);
+      h.push();
+    },
+  ],
 ];
 
 describe('the bot branch tip must be exactly the commit joinkey made', () => {
@@ -120,7 +152,9 @@ describe('the bot branch tip must be exactly the commit joinkey made', () => {
     h.push();
     config(['webapp', 'plausible', 'crowdsec']);
     const r = await publish();
-    expect(r.out).toContain("carries joinkey's author but is not the commit joinkey made (it was amended, rebased, re-signed or re-committed; committer Hu Man)");
+    expect(r.out).toContain(
+      "carries joinkey's author but is not the commit joinkey made (it was amended, rebased, re-signed or re-committed; committer Hu Man)",
+    );
     expect(HUMAN.name).toBe('Hu Man');
   });
 
@@ -155,7 +189,9 @@ describe('the bot branch tip must be exactly the commit joinkey made', () => {
     expect(await botHead()).toBe(first);
     const raw = await f.git(f.bare('tools')).raw(['cat-file', 'commit', first!]);
     const mainTime = (await f.git(f.bare('tools')).raw(['log', '-1', '--format=%ct', 'main'])).trim();
-    expect(raw).toContain(`\nauthor ${BOT_IDENTITY.name} <${BOT_IDENTITY.email}> ${mainTime} +0000\ncommitter ${BOT_IDENTITY.name} <${BOT_IDENTITY.email}> ${mainTime} +0000\n`);
+    expect(raw).toContain(
+      `\nauthor ${BOT_IDENTITY.name} <${BOT_IDENTITY.email}> ${mainTime} +0000\ncommitter ${BOT_IDENTITY.name} <${BOT_IDENTITY.email}> ${mainTime} +0000\n`,
+    );
     expect(raw).not.toContain('gpgsig');
   });
 });

@@ -44,8 +44,15 @@ function snapshot(dir: string): Record<string, string> {
     for (const d of readdirSync(join(dir, rel), { withFileTypes: true })) {
       const p = rel ? `${rel}/${d.name}` : d.name;
       if (d.isDirectory()) walk(p);
-      else if (d.isSymbolicLink()) out[p] = `-> ${execFileSync('readlink', [join(dir, p)]).toString().trim()}`;
-      else out[p] = createHash('sha256').update(readFileSync(join(dir, p))).digest('hex') + ` ${statSync(join(dir, p)).mtimeMs}`;
+      else if (d.isSymbolicLink())
+        out[p] = `-> ${execFileSync('readlink', [join(dir, p)])
+          .toString()
+          .trim()}`;
+      else
+        out[p] =
+          createHash('sha256')
+            .update(readFileSync(join(dir, p)))
+            .digest('hex') + ` ${statSync(join(dir, p)).mtimeMs}`;
     }
   };
   walk('');
@@ -53,7 +60,7 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 describe('--cache-dir: only a cache joinkey created', () => {
-  it('GIVEN a user\'s working clone as --cache-dir WHEN publishing or diffing THEN it is refused and nothing in it changes', async () => {
+  it("GIVEN a user's working clone as --cache-dir WHEN publishing or diffing THEN it is refused and nothing in it changes", async () => {
     const { f, cli } = await setup();
     const clone = await f.humanClone('tools');
     writeFileSync(join(clone.dir, 'work-in-progress.txt'), 'not committed\n');
@@ -62,7 +69,9 @@ describe('--cache-dir: only a cache joinkey created', () => {
     for (const command of ['publish', 'diff']) {
       const r = await cli(command, ...(command === 'publish' ? ['--no-pr'] : []), '--cache-dir', clone.dir);
       expect(r.code, r.out + r.err).toBe(1);
-      expect(r.err).toContain(`--cache-dir ${clone.dir} is not a cache joinkey created (no ${CACHE_MARKER} marker in it) and is not empty; joinkey will not change its files, git index or origin`);
+      expect(r.err).toContain(
+        `--cache-dir ${clone.dir} is not a cache joinkey created (no ${CACHE_MARKER} marker in it) and is not empty; joinkey will not change its files, git index or origin`,
+      );
     }
     expect(snapshot(clone.dir)).toEqual(before);
     expect((await clone.git.raw(['remote', 'get-url', 'origin'])).trim()).toBe(f.bare('tools'));
@@ -70,10 +79,32 @@ describe('--cache-dir: only a cache joinkey created', () => {
   });
 
   it.each([
-    ['a non-empty random dir', (d: string) => { mkdirSync(d); writeFileSync(join(d, 'notes.txt'), 'mine\n'); }],
-    ['a dir holding only an empty subdir', (d: string) => { mkdirSync(join(d, 'photos'), { recursive: true }); }],
-    ['a dir whose marker has other content', (d: string) => { mkdirSync(d); writeFileSync(join(d, CACHE_MARKER), 'forged\n'); }],
-    ['a dir whose marker is a directory', (d: string) => { mkdirSync(join(d, CACHE_MARKER), { recursive: true }); }],
+    [
+      'a non-empty random dir',
+      (d: string) => {
+        mkdirSync(d);
+        writeFileSync(join(d, 'notes.txt'), 'mine\n');
+      },
+    ],
+    [
+      'a dir holding only an empty subdir',
+      (d: string) => {
+        mkdirSync(join(d, 'photos'), { recursive: true });
+      },
+    ],
+    [
+      'a dir whose marker has other content',
+      (d: string) => {
+        mkdirSync(d);
+        writeFileSync(join(d, CACHE_MARKER), 'forged\n');
+      },
+    ],
+    [
+      'a dir whose marker is a directory',
+      (d: string) => {
+        mkdirSync(join(d, CACHE_MARKER), { recursive: true });
+      },
+    ],
   ])('GIVEN %s as --cache-dir WHEN publishing THEN it is refused untouched', async (_what, make) => {
     const { f, cli } = await setup();
     const dir = join(f.root, 'mine');
@@ -85,7 +116,7 @@ describe('--cache-dir: only a cache joinkey created', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
-  it('GIVEN a dir holding a user\'s clone at <repo id> WHEN publishing THEN it is refused, and the clone untouched', async () => {
+  it("GIVEN a dir holding a user's clone at <repo id> WHEN publishing THEN it is refused, and the clone untouched", async () => {
     const { f, cli } = await setup();
     const dir = join(f.root, 'caches');
     mkdirSync(dir);
@@ -97,7 +128,7 @@ describe('--cache-dir: only a cache joinkey created', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
-  it('GIVEN a joinkey cache where a user\'s clone or a symlink took the place of a clone WHEN publishing THEN that repo fails untouched, the other is published', async () => {
+  it("GIVEN a joinkey cache where a user's clone or a symlink took the place of a clone WHEN publishing THEN that repo fails untouched, the other is published", async () => {
     for (const replace of ['clone', 'symlink'] as const) {
       const { f, cwd, cli } = await setup();
       const cache = join(cwd, '.joinkey-cache');
@@ -111,9 +142,11 @@ describe('--cache-dir: only a cache joinkey created', () => {
       const r = await cli('publish', '--no-pr');
       expect(r.code, r.out + r.err).toBe(1);
       expect(r.out).toMatch(/tools\s+FAILED/);
-      expect(r.out).toContain(replace === 'clone'
-        ? `the cache clone ${join(cache, 'tools')} is not a cache joinkey created (no ${CACHE_MARKER} marker in it) and is not empty`
-        : `the cache clone ${join(cache, 'tools')} is a symbolic link`);
+      expect(r.out).toContain(
+        replace === 'clone'
+          ? `the cache clone ${join(cache, 'tools')} is not a cache joinkey created (no ${CACHE_MARKER} marker in it) and is not empty`
+          : `the cache clone ${join(cache, 'tools')} is a symbolic link`,
+      );
       expect(snapshot(user.dir)).toEqual(before);
       expect(Object.keys(await f.heads('tools'))).toEqual(['refs/heads/main']);
     }

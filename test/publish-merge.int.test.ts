@@ -22,7 +22,10 @@ const FILE = 'plausible/iac/app_roles.gen.tf';
 
 const freshFixture = freshFixtures(REPOS);
 let double: GiteaDouble | undefined;
-afterEach(async () => { await double?.stop(); double = undefined; });
+afterEach(async () => {
+  await double?.stop();
+  double = undefined;
+});
 
 async function setup(options: { gitea?: boolean } = {}) {
   const f = await freshFixture();
@@ -33,7 +36,8 @@ async function setup(options: { gitea?: boolean } = {}) {
   }
   const cwd = join(f.root, 'work');
   mkdirSync(cwd, { recursive: true });
-  const config = (apps: readonly TestApp[]) => writeFileSync(join(cwd, 'apps.yaml'), testAppsYaml(f, REPOS, apps, double ? [`gitea: { url: ${double.url} }`] : []));
+  const config = (apps: readonly TestApp[]) =>
+    writeFileSync(join(cwd, 'apps.yaml'), testAppsYaml(f, REPOS, apps, double ? [`gitea: { url: ${double.url} }`] : []));
   config(['webapp', 'plausible']);
   const publish = async () => {
     const io = captureIo(cwd, { ...f.env, GITEA_TOKEN: double ? TOKEN : undefined });
@@ -45,7 +49,10 @@ async function setup(options: { gitea?: boolean } = {}) {
   const human = async () => {
     const h = await f.humanClone('tools');
     const sh = async (...args: string[]) => (await h.git.raw(args)).trim();
-    const commitAll = async (message: string) => { await sh('add', '-A'); await sh('commit', '--quiet', '-m', message); };
+    const commitAll = async (message: string) => {
+      await sh('add', '-A');
+      await sh('commit', '--quiet', '-m', message);
+    };
     return { ...h, sh, commitAll, pushMain: () => sh('push', '--quiet', 'origin', 'main') };
   };
   return { f, cwd, config, publish, heads, human };
@@ -97,8 +104,19 @@ describe.skipIf(!HAS_SPEC)('after a squash-merge', () => {
 
 describe('after a merge that left the bot branch in place', () => {
   it.each([
-    ['a generated file deleted on main', (h: Awaited<ReturnType<Awaited<ReturnType<typeof setup>>['human']>>) => { rmSync(join(h.dir, FILE)); return Promise.resolve(); }],
-    ['the merge reverted on main', async (h: Awaited<ReturnType<Awaited<ReturnType<typeof setup>>['human']>>) => { await h.sh('revert', '--no-edit', '-m', '1', 'HEAD'); }],
+    [
+      'a generated file deleted on main',
+      (h: Awaited<ReturnType<Awaited<ReturnType<typeof setup>>['human']>>) => {
+        rmSync(join(h.dir, FILE));
+        return Promise.resolve();
+      },
+    ],
+    [
+      'the merge reverted on main',
+      async (h: Awaited<ReturnType<Awaited<ReturnType<typeof setup>>['human']>>) => {
+        await h.sh('revert', '--no-edit', '-m', '1', 'HEAD');
+      },
+    ],
   ])('GIVEN %s WHEN publishing the same input THEN the bot commit is rebuilt on the current main, not reported up to date', async (_what, drift) => {
     const { f, publish, heads, human } = await setup();
     expect((await publish()).code).toBe(0);
@@ -152,17 +170,22 @@ describe('13.3: a generated file edited by hand on main, the bot branch gone', (
     await h.sh('merge', '--quiet', '--ff-only', `origin/${BOT}`);
     await h.pushMain();
     await h.sh('push', '--quiet', 'origin', `:${BOT}`);
-    const edited = edit(await f.show('tools', 'refs/heads/main', FILE) ?? '');
+    const edited = edit((await f.show('tools', 'refs/heads/main', FILE)) ?? '');
     writeFileSync(join(h.dir, FILE), edited);
     await h.commitAll('hand edit of a generated file');
     await h.pushMain();
 
-    for (const apps of [['webapp', 'plausible'], ['webapp', 'plausible', 'crowdsec']] as TestApp[][]) {
+    for (const apps of [
+      ['webapp', 'plausible'],
+      ['webapp', 'plausible', 'crowdsec'],
+    ] as TestApp[][]) {
       config(apps);
       const r = await publish();
       expect(r.code, r.out + r.err).toBe(1);
       expect(r.out).toMatch(/tools\s+REFUSED/);
-      expect(r.out).toContain(`conflict: ${FILE} was written by joinkey but edited by hand since (its content or marker line differs from what ${OWNERSHIP_FILE} recorded); joinkey will not revert the edit. Move the edit into apps.yaml, then restore the generated file (npx joinkey synth) or delete it in the base branch`);
+      expect(r.out).toContain(
+        `conflict: ${FILE} was written by joinkey but edited by hand since (its content or marker line differs from what ${OWNERSHIP_FILE} recorded); joinkey will not revert the edit. Move the edit into apps.yaml, then restore the generated file (npx joinkey synth) or delete it in the base branch`,
+      );
       expect(Object.keys(await heads())).toEqual(['refs/heads/main']);
       expect(await f.show('tools', 'refs/heads/main', FILE)).toBe(edited);
     }

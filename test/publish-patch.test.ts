@@ -27,32 +27,47 @@ function applyIn(files: Record<string, string>, patch: string): string {
     writeFileSync(join(dir, p), c);
   }
   writeFileSync(join(dir, '..', `t${n - 1}.patch`), patch);
-  const run = (...args: string[]) => execFileSync('git', ['apply', ...args, join(dir, '..', `t${n - 1}.patch`)], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = (...args: string[]) =>
+    execFileSync('git', ['apply', ...args, join(dir, '..', `t${n - 1}.patch`)], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   run('--check');
   run();
   return dir;
 }
 
 const LINES = ['a', 'b', 'c', '', ' ', '--- a/x', '+++ b/x', '-', '+', '\\ No newline', '@@ -1 +1 @@', 'key = "v"', '\t# tab'];
-const textArb = fc.tuple(fc.array(fc.constantFrom(...LINES), { maxLength: 12 }), fc.boolean())
+const textArb = fc
+  .tuple(fc.array(fc.constantFrom(...LINES), { maxLength: 12 }), fc.boolean())
   .map(([lines, eol]) => (lines.length ? lines.join('\n') + (eol ? '\n' : '') : ''));
 
 describe('unifiedDiff output is a valid patch', () => {
   it('GIVEN any two texts WHEN the diff of a change is applied with git apply THEN it gives exactly the new text', () => {
-    fc.assert(fc.property(textArb.filter((t) => t !== ''), textArb.filter((t) => t !== ''), (before, after) => {
-      fc.pre(before !== after);
-      const dir = applyIn({ 'd/f.gen.tf': before }, unifiedDiff('d/f.gen.tf', before, after));
-      expect(readFileSync(join(dir, 'd/f.gen.tf'), 'utf8')).toBe(after);
-    }), { numRuns: 40 });
+    fc.assert(
+      fc.property(
+        textArb.filter((t) => t !== ''),
+        textArb.filter((t) => t !== ''),
+        (before, after) => {
+          fc.pre(before !== after);
+          const dir = applyIn({ 'd/f.gen.tf': before }, unifiedDiff('d/f.gen.tf', before, after));
+          expect(readFileSync(join(dir, 'd/f.gen.tf'), 'utf8')).toBe(after);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('GIVEN any text WHEN the diff of an add or a delete is applied THEN the file appears with it, or is gone', () => {
-    fc.assert(fc.property(textArb.filter((t) => t !== ''), (text) => {
-      const added = applyIn({}, unifiedDiff('new/f.gen.yaml', undefined, text));
-      expect(readFileSync(join(added, 'new/f.gen.yaml'), 'utf8')).toBe(text);
-      const deleted = applyIn({ 'old.gen.tf': text }, unifiedDiff('old.gen.tf', text, undefined));
-      expect(existsSync(join(deleted, 'old.gen.tf'))).toBe(false);
-    }), { numRuns: 20 });
+    fc.assert(
+      fc.property(
+        textArb.filter((t) => t !== ''),
+        (text) => {
+          const added = applyIn({}, unifiedDiff('new/f.gen.yaml', undefined, text));
+          expect(readFileSync(join(added, 'new/f.gen.yaml'), 'utf8')).toBe(text);
+          const deleted = applyIn({ 'old.gen.tf': text }, unifiedDiff('old.gen.tf', text, undefined));
+          expect(existsSync(join(deleted, 'old.gen.tf'))).toBe(false);
+        },
+      ),
+      { numRuns: 20 },
+    );
   });
 });
 
@@ -63,8 +78,10 @@ repos:
   factory: { url: /nonexistent/factory.git }
 apps:
 ${apps}`;
-  const BEFORE = '  webapp: {}\n  plausible: { repo: tools, namespace: tools, manifests: plausible/resources, iac: plausible/iac, database: { restart: [Deployment/plausible] } }\n';
-  const AFTER = '  webapp: {}\n  crowdsec: { repo: tools, namespace: tools, manifests: crowdsec/templates, iac: crowdsec/iac, database: true, secrets: { api: { keys: [KEY] } } }\n  plausible: { repo: tools, namespace: tools, manifests: plausible/resources, iac: plausible/iac, database: false }\n';
+  const BEFORE =
+    '  webapp: {}\n  plausible: { repo: tools, namespace: tools, manifests: plausible/resources, iac: plausible/iac, database: { restart: [Deployment/plausible] } }\n';
+  const AFTER =
+    '  webapp: {}\n  crowdsec: { repo: tools, namespace: tools, manifests: crowdsec/templates, iac: crowdsec/iac, database: true, secrets: { api: { keys: [KEY] } } }\n  plausible: { repo: tools, namespace: tools, manifests: plausible/resources, iac: plausible/iac, database: false }\n';
 
   it.each([
     ['an empty repo (every file added)', undefined],
@@ -93,7 +110,12 @@ ${apps}`;
     execFileSync('git', ['apply', '--check', '-'], { cwd: tools, env, input: patch });
     execFileSync('git', ['apply', '-'], { cwd: tools, env, input: patch });
     const want = withOwnershipFile('tools', renderTree(loadModel('apps.yaml', YAML(AFTER)).model).get('tools')!);
-    const have = execFileSync('find', ['.', '-type', 'f'], { cwd: tools }).toString().trim().split('\n').map((p) => p.slice(2)).sort();
+    const have = execFileSync('find', ['.', '-type', 'f'], { cwd: tools })
+      .toString()
+      .trim()
+      .split('\n')
+      .map((p) => p.slice(2))
+      .sort();
     expect(have).toEqual(['README.md', ...want.keys()].sort());
     for (const [p, c] of want) expect(readFileSync(join(tools, p), 'utf8'), p).toBe(c);
     // The same comparison again finds nothing.

@@ -33,28 +33,31 @@ function leaks(token: string): [string, string][] {
   ];
 }
 
-const TOKENS = ['jk-Tok+en/7Qx9Zr2LmW=', '0123456789abcdef0123456789abcdef01234567', 'a~b_c.d-e!f*g(h)i\'j'];
+const TOKENS = ['jk-Tok+en/7Qx9Zr2LmW=', '0123456789abcdef0123456789abcdef01234567', "a~b_c.d-e!f*g(h)i'j"];
 
 describe('redacting a token in every encoding', () => {
-  it.each(TOKENS.flatMap((t) => leaks(t).map(([form, text]) => [t, form, text] as const)))('GIVEN token %s WHEN its %s form is in an error page THEN no encoding of it is left', (token, _form, leaked) => {
-    const redact = makeRedactor([token]);
-    const page = `<html><body>Request failed: ${leaked}; see logs</body></html>`;
-    const out = redact(page);
-    for (const [, form] of leaks(token)) expect(out).not.toContain(form);
-    expect(out).toContain(REDACTED);
-    expect(out).toMatch(/^<html><body>Request failed: .*; see logs<\/body><\/html>$/);
-  });
+  it.each(TOKENS.flatMap((t) => leaks(t).map(([form, text]) => [t, form, text] as const)))(
+    'GIVEN token %s WHEN its %s form is in an error page THEN no encoding of it is left',
+    (token, _form, leaked) => {
+      const redact = makeRedactor([token]);
+      const page = `<html><body>Request failed: ${leaked}; see logs</body></html>`;
+      const out = redact(page);
+      for (const [, form] of leaks(token)) expect(out).not.toContain(form);
+      expect(out).toContain(REDACTED);
+      expect(out).toMatch(/^<html><body>Request failed: .*; see logs<\/body><\/html>$/);
+    },
+  );
 
   it('GIVEN any token WHEN embedded in base64 at any offset or in any listed form THEN neither it nor any of its base64 forms remain', () => {
-    fc.assert(fc.property(
-      fc.stringMatching(/^[\x21-\x7e]{12,48}$/), fc.string({ maxLength: 5 }), fc.nat(12),
-      (token, prefix, pick) => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[\x21-\x7e]{12,48}$/), fc.string({ maxLength: 5 }), fc.nat(12), (token, prefix, pick) => {
         const [, leaked] = leaks(token)[pick % leaks(token).length]!;
         const out = makeRedactor([token])(`x ${prefix}${leaked} y`);
         for (const [, form] of leaks(token)) expect(out).not.toContain(form);
         expect(out).not.toContain(b64(`${prefix}${token}`).slice(4, -4));
-      },
-    ), { numRuns: 300 });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('GIVEN ordinary text WHEN redacting THEN it is left as it is', () => {
@@ -93,7 +96,10 @@ describe('GITEA_TOKEN that cannot be sent', () => {
   it('GIVEN a token with a newline WHEN publishing THEN exit 1 before any git or network, with the message, without the token', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'joinkey-token-'));
     try {
-      writeFileSync(join(dir, 'apps.yaml'), 'version: 1\nrepos:\n  tools: { url: /nonexistent/tools.git }\n  factory: { url: /nonexistent/factory.git }\napps:\n  webapp: {}\n');
+      writeFileSync(
+        join(dir, 'apps.yaml'),
+        'version: 1\nrepos:\n  tools: { url: /nonexistent/tools.git }\n  factory: { url: /nonexistent/factory.git }\napps:\n  webapp: {}\n',
+      );
       const io = captureIo(dir, { PATH: process.env.PATH, GITEA_TOKEN: 'jk-secret-value\n', GITEA_URL: 'http://127.0.0.1:9' });
       expect(await main(['publish'], io)).toBe(1);
       expect(io.err()).toContain('GITEA_TOKEN has a line break at character 16 of 16');
@@ -127,18 +133,24 @@ describe('credentials in a repo url', () => {
     expect(repoUrlProblem(url)).toBeUndefined();
   });
 
-  it.each(['publish', 'diff'])('GIVEN a url with a password WHEN running joinkey %s THEN exit 1 naming the repo id, the password never printed nor stored', async (command) => {
-    const dir = mkdtempSync(join(tmpdir(), 'joinkey-url-'));
-    try {
-      mkdirSync(join(dir, 'remotes'));
-      writeFileSync(join(dir, 'apps.yaml'), 'version: 1\nrepos:\n  tools: { url: "https://bot:hunter2-secret@gitea.example/org/tools.git" }\n  factory: { url: /nonexistent/factory.git }\napps:\n  webapp: {}\n');
-      const io = captureIo(dir, { PATH: process.env.PATH });
-      expect(await main([command, ...(command === 'publish' ? ['--no-pr'] : [])], io)).toBe(1);
-      expect(io.err()).toContain(`repos.tools.url (https://${REDACTED}@gitea.example/org/tools.git) has credentials in it`);
-      expect(io.out() + io.err()).not.toContain('hunter2');
-      expect(existsSync(join(dir, '.joinkey-cache'))).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.each(['publish', 'diff'])(
+    'GIVEN a url with a password WHEN running joinkey %s THEN exit 1 naming the repo id, the password never printed nor stored',
+    async (command) => {
+      const dir = mkdtempSync(join(tmpdir(), 'joinkey-url-'));
+      try {
+        mkdirSync(join(dir, 'remotes'));
+        writeFileSync(
+          join(dir, 'apps.yaml'),
+          'version: 1\nrepos:\n  tools: { url: "https://bot:hunter2-secret@gitea.example/org/tools.git" }\n  factory: { url: /nonexistent/factory.git }\napps:\n  webapp: {}\n',
+        );
+        const io = captureIo(dir, { PATH: process.env.PATH });
+        expect(await main([command, ...(command === 'publish' ? ['--no-pr'] : [])], io)).toBe(1);
+        expect(io.err()).toContain(`repos.tools.url (https://${REDACTED}@gitea.example/org/tools.git) has credentials in it`);
+        expect(io.out() + io.err()).not.toContain('hunter2');
+        expect(existsSync(join(dir, '.joinkey-cache'))).toBe(false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -20,9 +20,14 @@ const appsYaml = (fx: Fixture, apps: readonly AppName[]) => testAppsYaml(fx, REP
 
 let template: Fixture | undefined;
 let fx: Fixture | undefined;
-beforeAll(async () => { template = await makeFixture(REPOS); });
+beforeAll(async () => {
+  template = await makeFixture(REPOS);
+});
 afterAll(() => template?.cleanup());
-afterEach(() => { fx?.cleanup(); fx = undefined; });
+afterEach(() => {
+  fx?.cleanup();
+  fx = undefined;
+});
 
 async function setup(apps: readonly AppName[] = ['webapp', 'cms', 'plausible']) {
   fx = await makeFixture(REPOS, template);

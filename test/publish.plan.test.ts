@@ -71,7 +71,11 @@ describe('planRepo', () => {
     ['empty', ''],
   ])('GIVEN a file at a generated path that no list names (%s) WHEN planning THEN it is a conflict, not overwritten', (_what, content) => {
     for (const list of [undefined, owned({ 'other.gen.tf': gen('other.gen.tf', 'o') })]) {
-      const plan = planRepo('tools', base({ 'a.gen.tf': content, ...(list ? { [OWNERSHIP_FILE]: list } : {}) }), rendered({ 'a.gen.tf': gen('a.gen.tf', 'x') }));
+      const plan = planRepo(
+        'tools',
+        base({ 'a.gen.tf': content, ...(list ? { [OWNERSHIP_FILE]: list } : {}) }),
+        rendered({ 'a.gen.tf': gen('a.gen.tf', 'x') }),
+      );
       expect(plan.conflicts).toEqual([{ path: 'a.gen.tf', reason: UNOWNED }]);
       expect(plan.changes.map((f) => f.path)).not.toContain('a.gen.tf');
     }
@@ -100,7 +104,13 @@ describe('planRepo', () => {
     const kept = gen('edited.gen.tf', 'e');
     const valueEdited = gen('value.gen.tf', 'v = 1');
     const list = owned({ 'old.gen.tf': old, 'edited.gen.tf': kept, 'value.gen.tf': valueEdited, 'gone.gen.tf': gen('gone.gen.tf', 'g') });
-    const b = base({ 'old.gen.tf': old, 'edited.gen.tf': 'mine\n', 'value.gen.tf': valueEdited.replace('1', '2'), 'main.tf': 'hand\n', [OWNERSHIP_FILE]: list });
+    const b = base({
+      'old.gen.tf': old,
+      'edited.gen.tf': 'mine\n',
+      'value.gen.tf': valueEdited.replace('1', '2'),
+      'main.tf': 'hand\n',
+      [OWNERSHIP_FILE]: list,
+    });
     const plan = planRepo('tools', b, rendered({}));
     expect(plan.deletes.map((f) => f.path)).toEqual(['old.gen.tf']);
     expect(plan.warnings).toEqual([
@@ -122,7 +132,12 @@ describe('planRepo', () => {
   });
 
   it('GIVEN an ownership list with unsafe or bad entries WHEN parsing THEN they are ignored with warnings', () => {
-    const list = ownershipContent([{ path: 'ok.tf', hash: contentHash('x') }, { path: '../x', hash: contentHash('y') }, { path: '.git/config', hash: contentHash('z') }, { path: '/abs', hash: contentHash('w') }]);
+    const list = ownershipContent([
+      { path: 'ok.tf', hash: contentHash('x') },
+      { path: '../x', hash: contentHash('y') },
+      { path: '.git/config', hash: contentHash('z') },
+      { path: '/abs', hash: contentHash('w') },
+    ]);
     const parsed = parseOwnership(list);
     expect([...parsed.files.keys()]).toEqual(['ok.tf']);
     expect(parsed.warnings).toEqual([
@@ -130,7 +145,9 @@ describe('planRepo', () => {
       `${OWNERSHIP_FILE} lists ".git/config", which is not a safe repo-relative path; ignored`,
       `${OWNERSHIP_FILE} lists "/abs", which is not a safe repo-relative path; ignored`,
     ]);
-    expect(planRepo('tools', base({ [OWNERSHIP_FILE]: '{' }), rendered({})).warnings).toEqual([`${OWNERSHIP_FILE} in the base branch is not valid JSON; treating no file as owned`]);
+    expect(planRepo('tools', base({ [OWNERSHIP_FILE]: '{' }), rendered({})).warnings).toEqual([
+      `${OWNERSHIP_FILE} in the base branch is not valid JSON; treating no file as owned`,
+    ]);
     // A listed path outside the repo is never deleted.
     const plan = planRepo('tools', base({ [OWNERSHIP_FILE]: ownedV1('../../etc/passwd') }), rendered({}));
     expect(plan.deletes).toEqual([]);
@@ -173,25 +190,44 @@ describe('publish ordering, names and PR text', () => {
     const after = 'applications = {\n  "plausible" = {\n    role = "plausible_role"\n  }\n  "webapp" = {\n    role = "webapp_role"\n  }\n}\n';
     expect([...appBlocks(after).keys()]).toEqual(['plausible', 'webapp']);
     const file = 'pg/databases.gen.auto.tfvars';
-    const plan = planRepo('factory', base({ [file]: gen(file, before), [OWNERSHIP_FILE]: owned({ [file]: gen(file, before) }) }), rendered({ [file]: gen(file, after) }));
+    const plan = planRepo(
+      'factory',
+      base({ [file]: gen(file, before), [OWNERSHIP_FILE]: owned({ [file]: gen(file, before) }) }),
+      rendered({ [file]: gen(file, after) }),
+    );
     expect(plan.conflicts).toEqual([]);
     const s = summarizePlan(model, plan);
     expect(s.newRoles).toEqual(['plausible_role']);
     expect(s.removedApps).toEqual(['gone']);
-    expect(s.files.find((f) => f.path === 'pg/databases.gen.auto.tfvars')).toEqual({ path: 'pg/databases.gen.auto.tfvars', change: 'changed', app: 'gone, plausible', kinds: ['var.applications'] });
+    expect(s.files.find((f) => f.path === 'pg/databases.gen.auto.tfvars')).toEqual({
+      path: 'pg/databases.gen.auto.tfvars',
+      change: 'changed',
+      app: 'gone, plausible',
+      kinds: ['var.applications'],
+    });
     const t1 = pullRequestText(model, 'factory', 'main', 'joinkey/sync', s);
     const t2 = pullRequestText(model, 'factory', 'main', 'joinkey/sync', summarizePlan(model, plan));
     expect(t1).toEqual(t2);
     expect(bodyHashOf(t1.body)).toBe(t1.hash);
     expect(t1.body).toContain('### Removed apps');
-    const noted = pullRequestText(model, 'tools', 'main', 'joinkey/sync', s, { roles: ['plausible_role'], factoryRepo: 'factory', factoryPr: { label: 'other/fact#4', url: 'https://g/other/fact/pulls/4' } });
-    expect(noted.body).toContain('> **merge factory first**: this PR needs the new PostgreSQL role `plausible_role`, created by [other/fact#4](https://g/other/fact/pulls/4).');
+    const noted = pullRequestText(model, 'tools', 'main', 'joinkey/sync', s, {
+      roles: ['plausible_role'],
+      factoryRepo: 'factory',
+      factoryPr: { label: 'other/fact#4', url: 'https://g/other/fact/pulls/4' },
+    });
+    expect(noted.body).toContain(
+      '> **merge factory first**: this PR needs the new PostgreSQL role `plausible_role`, created by [other/fact#4](https://g/other/fact/pulls/4).',
+    );
     expect(noted.hash).not.toBe(t1.hash);
   });
 
   it('reads object kinds from manifests and OpenTofu', () => {
     expect(objectKinds('m.gen.yaml', 'kind: VaultAuth\n---\nkind: VaultDynamicSecret\n')).toEqual(['VaultAuth', 'VaultDynamicSecret']);
-    expect(objectKinds('x.gen.tf', 'resource "vault_kv_secret_v2" "a" {}\nmodule "app_roles" {}\nterraform {\n}\n')).toEqual(['module.app_roles', 'terraform', 'vault_kv_secret_v2']);
+    expect(objectKinds('x.gen.tf', 'resource "vault_kv_secret_v2" "a" {}\nmodule "app_roles" {}\nterraform {\n}\n')).toEqual([
+      'module.app_roles',
+      'terraform',
+      'vault_kv_secret_v2',
+    ]);
   });
 });
 

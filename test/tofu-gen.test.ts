@@ -53,7 +53,9 @@ describe('the default apps.yaml', () => {
 
   it('writes the applications map under the key "policies" (not the guidebook\'s ops_policies), extras only', () => {
     const path = 'hashicorp-vault/iac/applications.gen.auto.tfvars';
-    expect(files.get(`tools:${path}`)).toBe(marker(path) + `# The applications map the central app_policy module's for_each walks: one entry per app, with
+    expect(files.get(`tools:${path}`)).toBe(
+      marker(path) +
+        `# The applications map the central app_policy module's for_each walks: one entry per app, with
 # only the extras beyond the defaults (SA <app>, namespace <app>). The extra ops policies go under
 # "policies", the attribute variables.tf declares.
 
@@ -71,13 +73,16 @@ applications = {
   }
   "webapp" = {}
 }
-`);
+`,
+    );
     expect(files.get(`tools:${path}`)).not.toContain('ops_policies');
   });
 
-  it('writes factory_auth.tf\'s policy and Kubernetes auth role per consumer, with audience and alias_name_source', () => {
+  it("writes factory_auth.tf's policy and Kubernetes auth role per consumer, with audience and alias_name_source", () => {
     const path = 'hashicorp-vault/iac/consumers.gen.tf';
-    expect(files.get(`tools:${path}`)).toBe(marker(path) + `# Cross-repo readers of kv paths (like factory_auth.tf): per consumer, a policy granting read and
+    expect(files.get(`tools:${path}`)).toBe(
+      marker(path) +
+        `# Cross-repo readers of kv paths (like factory_auth.tf): per consumer, a policy granting read and
 # list on its paths, and a Kubernetes auth role binding exactly one ServiceAccount in one namespace.
 
 data "vault_policy_document" "factory_crowdsec_conf" {
@@ -102,12 +107,15 @@ resource "vault_kubernetes_auth_backend_role" "factory_crowdsec_conf" {
   audience                         = "vault"
   alias_name_source                = "serviceaccount_uid"
 }
-`);
+`,
+    );
   });
 
-  it('lists every app with a database, and only those, in factory\'s databases map', () => {
+  it("lists every app with a database, and only those, in factory's databases map", () => {
     const path = 'postgres/iac/databases.gen.auto.tfvars';
-    expect(files.get(`factory:${path}`)).toBe(marker(path) + `# One non-login role and one database it owns per app with a database; the Vault dynamic role of
+    expect(files.get(`factory:${path}`)).toBe(
+      marker(path) +
+        `# One non-login role and one database it owns per app with a database; the Vault dynamic role of
 # each app grants this role to its ephemeral users, so apply this before the apps' app_roles.
 
 applications = {
@@ -128,11 +136,14 @@ applications = {
     database = "webapp"
   }
 }
-`);
+`,
+    );
   });
 
   it('declares app_roles with the extras and disable_database for an app without a database (cms)', () => {
-    expect(files.get('cms:iac/app_roles.gen.tf')).toBe(marker('iac/app_roles.gen.tf') + `# The app's runtime roles, created by the app_roles module under the app's ops policy: the
+    expect(files.get('cms:iac/app_roles.gen.tf')).toBe(
+      marker('iac/app_roles.gen.tf') +
+        `# The app's runtime roles, created by the app_roles module under the app's ops policy: the
 # Kubernetes auth role and, unless disabled, the Postgres dynamic role.
 
 module "app_roles" {
@@ -141,7 +152,8 @@ module "app_roles" {
   service_account_names = ["cloudflared"]
   disable_database      = true
 }
-`);
+`,
+    );
   });
 
   it('declares app_roles with the database name for an app with one (crowdsec)', () => {
@@ -156,7 +168,9 @@ module "app_roles" {
 
   it('gives each IaC project a gcs backend under <repo>/<app>/main and a JWT-login Vault provider, random only with generated secrets', () => {
     const path = 'plausible/iac/backend.gen.tf';
-    expect(files.get(`tools:${path}`)).toBe(marker(path) + `# The state backend and the Vault provider of this IaC project.
+    expect(files.get(`tools:${path}`)).toBe(
+      marker(path) +
+        `# The state backend and the Vault provider of this IaC project.
 
 terraform {
   required_providers {
@@ -179,7 +193,8 @@ provider "vault" {
     role  = "gitea_cicd_plausible"
   }
 }
-`);
+`,
+    );
     const cms = files.get('cms:iac/backend.gen.tf')!;
     expect(cms).toContain(`  required_providers {
     vault = { source = "hashicorp/vault" }
@@ -190,9 +205,11 @@ provider "vault" {
     expect(cms).toContain('    role  = "gitea_cicd_cms"\n');
   });
 
-  it('generates plausible\'s keys with random_password and writes them base64-encoded via vault_kv_secret_v2, never a literal', () => {
+  it("generates plausible's keys with random_password and writes them base64-encoded via vault_kv_secret_v2, never a literal", () => {
     const path = 'plausible/iac/secrets.gen.tf';
-    expect(files.get(`tools:${path}`)).toBe(marker(path) + `# Generated secrets: one random_password per key, base64-encoded and written to kv-v2 with
+    expect(files.get(`tools:${path}`)).toBe(
+      marker(path) +
+        `# Generated secrets: one random_password per key, base64-encoded and written to kv-v2 with
 # vault_kv_secret_v2. No secret value is written in this file.
 
 resource "random_password" "config" {
@@ -212,7 +229,8 @@ resource "vault_kv_secret_v2" "config" {
     for key, password in random_password.config : key => base64encode(password.result)
   })
 }
-`);
+`,
+    );
     // geoip is admin-seeded: synced by VSO, never written by the generator.
     expect(files.get(`tools:${path}`)).not.toContain('geoip');
   });
@@ -317,7 +335,10 @@ describe('edge cases', () => {
   it('renders no consumers file without consumers, and leaves apps without a database out of the databases map', () => {
     const model = scenario('minimal');
     const files = renderCentralTofu(model);
-    expect(files.map((f) => `${f.repo}:${f.path}`)).toEqual(['tools:hashicorp-vault/iac/applications.gen.auto.tfvars', 'factory:postgres/iac/databases.gen.auto.tfvars']);
+    expect(files.map((f) => `${f.repo}:${f.path}`)).toEqual([
+      'tools:hashicorp-vault/iac/applications.gen.auto.tfvars',
+      'factory:postgres/iac/databases.gen.auto.tfvars',
+    ]);
     expect(files[1]!.content).toContain('applications = {\n  "shop" = {\n');
     expect(files[1]!.content).not.toContain('blog');
     expect(files[0]!.content).toContain('applications = {\n  "blog" = {}\n  "shop" = {}\n}\n');
@@ -331,14 +352,17 @@ describe('edge cases', () => {
   });
 
   it('prefixes resource labels that would start with a digit: c_ for consumers, s_ for secrets', () => {
-    const model = load(repos + `apps:
+    const model = load(
+      repos +
+        `apps:
   web:
     repo: tools
     secrets:
       2fa: { generate: [SEED] }
 consumers:
   1reader: { serviceAccount: r, namespace: ns, reads: [web/2fa] }
-`);
+`,
+    );
     const consumers = renderCentralTofu(model).find((f) => f.path.endsWith('consumers.gen.tf'))!.content;
     expect(consumers).toContain('data "vault_policy_document" "c_1reader" {');
     expect(consumers).toContain('resource "vault_policy" "c_1reader" {\n  name   = "1reader"\n  policy = data.vault_policy_document.c_1reader.hcl\n}');
@@ -353,7 +377,13 @@ consumers:
 
   it('refuses two consumers that would share a resource label, even from a hand-built model (the loader refuses it first)', () => {
     const base = defaultModel.consumers[0]!;
-    const model = { ...defaultModel, consumers: [{ ...base, name: '1x' }, { ...base, name: 'c_1x' }] };
+    const model = {
+      ...defaultModel,
+      consumers: [
+        { ...base, name: '1x' },
+        { ...base, name: 'c_1x' },
+      ],
+    };
     expect(() => renderCentralTofu(model)).toThrow(new TofuGenError('consumers "1x" and "c_1x" would both be the HCL resource "c_1x"; rename one of them'));
   });
 
@@ -439,25 +469,27 @@ describe('the tofu fmt alignment pass', () => {
       '  hh = 8',
       '}',
     ].join('\n');
-    expect(alignAttributes(input)).toBe([
-      'resource "x" "y" {',
-      '  a  = 1',
-      '  bb = 2',
-      '',
-      '  ccc = 3',
-      '  # comment',
-      '  dddd = 4',
-      '  rule {',
-      '    e      = 5',
-      '    ffffff = 6',
-      '  }',
-      '  g = 7',
-      '  data_json = jsonencode({',
-      '    for k, v in x : k => v',
-      '  })',
-      '  hh = 8',
-      '}',
-    ].join('\n'));
+    expect(alignAttributes(input)).toBe(
+      [
+        'resource "x" "y" {',
+        '  a  = 1',
+        '  bb = 2',
+        '',
+        '  ccc = 3',
+        '  # comment',
+        '  dddd = 4',
+        '  rule {',
+        '    e      = 5',
+        '    ffffff = 6',
+        '  }',
+        '  g = 7',
+        '  data_json = jsonencode({',
+        '    for k, v in x : k => v',
+        '  })',
+        '  hh = 8',
+        '}',
+      ].join('\n'),
+    );
   });
 
   it('aligns on the first bare "=" only: not inside strings, not ==, =>, != or <=, and one-line objects count as single-line', () => {
@@ -497,9 +529,15 @@ describe('the template engine', () => {
 
   it('reads the templates once, up front: rendering reads nothing and knows only the templates it was given', () => {
     const reads: string[] = [];
-    const sources = new Proxy({ a: '{{hcl x}}', b: 'n = {{hclNumber n}}' }, {
-      get: (target, key) => { reads.push(String(key)); return target[key as string]; },
-    });
+    const sources = new Proxy(
+      { a: '{{hcl x}}', b: 'n = {{hclNumber n}}' },
+      {
+        get: (target, key) => {
+          reads.push(String(key));
+          return target[key as string];
+        },
+      },
+    );
     const engine = createEngine(sources);
     const before = reads.length;
     expect(engine.render('a', { x: 'v' })).toBe('"v"');
@@ -512,7 +550,9 @@ describe('the template engine', () => {
   it('loads every template of the package directory, and says what is missing when the directory is not there', () => {
     expect(Object.keys(readTemplates(templatesDir(root)))).toEqual(['app-roles', 'applications', 'backend', 'consumers', 'databases', 'secrets']);
     const missing = join(root, 'no-such-templates-dir');
-    expect(() => readTemplates(missing)).toThrow(new RegExp(`cannot read the HCL templates in ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} .*is "src/tofu-gen/templates" shipped with the package`));
+    expect(() => readTemplates(missing)).toThrow(
+      new RegExp(`cannot read the HCL templates in ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} .*is "src/tofu-gen/templates" shipped with the package`),
+    );
   });
 
   it('finds the templates from src and from the compiled build/src, relative to the package root', () => {
@@ -526,7 +566,9 @@ describe('the template engine', () => {
 
 describe('template lint', () => {
   const dir = templatesDir(root);
-  const templates = readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort();
+  const templates = readdirSync(dir)
+    .filter((f) => f.endsWith('.hbs'))
+    .sort();
 
   it('finds the six templates', () => {
     expect(templates).toEqual(['app-roles.hbs', 'applications.hbs', 'backend.hbs', 'consumers.hbs', 'databases.hbs', 'secrets.hbs']);
@@ -543,7 +585,8 @@ describe('template lint', () => {
         const path = node.path as Path;
         const params = node.params as Node[];
         const helper = path.type === 'PathExpression' ? path.original : `<${path.type}>`;
-        if (!(helper in HCL_HELPERS) || params.length !== 1 || params.some((p) => p.type === 'SubExpression')) bad.push(`{{${helper} ...}} does not go through one hcl helper`);
+        if (!(helper in HCL_HELPERS) || params.length !== 1 || params.some((p) => p.type === 'SubExpression'))
+          bad.push(`{{${helper} ...}} does not go through one hcl helper`);
         if (node.escaped === false) bad.push(`{{{${helper}}}} triple-stash`);
         out.push(helper);
         break;
@@ -573,7 +616,9 @@ describe('template lint', () => {
     // The raw text agrees: every {{...}} is a block tag, else, a comment, or an hcl helper call.
     const tags = [...text.matchAll(/\{\{~?([^}]*?)~?\}\}/g)].map((m) => m[1]!.trim());
     for (const tag of tags) {
-      expect(tag, `{{${tag}}} in ${name}`).toMatch(new RegExp(`^(#(each|if|unless|with) |\\/(each|if|unless|with)$|else$|!|(${Object.keys(HCL_HELPERS).join('|')}) [A-Za-z_.]+$)`));
+      expect(tag, `{{${tag}}} in ${name}`).toMatch(
+        new RegExp(`^(#(each|if|unless|with) |\\/(each|if|unless|with)$|else$|!|(${Object.keys(HCL_HELPERS).join('|')}) [A-Za-z_.]+$)`),
+      );
     }
     expect(text).not.toContain('{{{');
   });

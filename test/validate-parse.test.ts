@@ -19,26 +19,32 @@ import { packageRoot } from '../src/util/package-root';
 const root = packageRoot();
 const runs = Number(process.env.JOINKEY_PROPERTY_RUNS ?? 100);
 const scenario = (file: string) => loadModel(file, readFileSync(join(root, file), 'utf8')).model;
-const models = { 'apps.yaml': scenario('apps.yaml'), minimal: scenario('test/scenarios/minimal.yaml'), 'non-defaults': scenario('test/scenarios/non-defaults.yaml') };
-const renderedHcl = (): HclSource[] => Object.values(models).flatMap((m) => [...renderFiles(m)])
-  .filter((f) => f.path.endsWith('.tf') || f.path.endsWith('.tfvars'))
-  .map((f) => ({ name: `${f.repo}:${f.path}`, content: f.content }));
+const models = {
+  'apps.yaml': scenario('apps.yaml'),
+  minimal: scenario('test/scenarios/minimal.yaml'),
+  'non-defaults': scenario('test/scenarios/non-defaults.yaml'),
+};
+const renderedHcl = (): HclSource[] =>
+  Object.values(models)
+    .flatMap((m) => [...renderFiles(m)])
+    .filter((f) => f.path.endsWith('.tf') || f.path.endsWith('.tfvars'))
+    .map((f) => ({ name: `${f.repo}:${f.path}`, content: f.content }));
 const oneByOne = (sources: readonly HclSource[]) => Promise.all(sources.map((s) => parseHcl(s)));
 
 /** Files that are broken, or that would reach into their neighbours if batched naively. */
 const HOSTILE: readonly string[] = [
-  'a = 1\n}\n',                                     // closes the wrapper early
-  'a = 1\n}\njoinkey_file "1" {\nb = 2\n',          // forges the next file's block
-  'a = 1\n}\njoinkey_file "9" {\nb = 2\n',          // forges a block of its own
-  'x {\n',                                          // swallows the wrapper's brace
-  'a = <<EOT\nnever ends\n',                        // heredoc with no end
-  'a = <<EOT\nends in the next file\n',             // heredoc whose end a neighbour writes
+  'a = 1\n}\n', // closes the wrapper early
+  'a = 1\n}\njoinkey_file "1" {\nb = 2\n', // forges the next file's block
+  'a = 1\n}\njoinkey_file "9" {\nb = 2\n', // forges a block of its own
+  'x {\n', // swallows the wrapper's brace
+  'a = <<EOT\nnever ends\n', // heredoc with no end
+  'a = <<EOT\nends in the next file\n', // heredoc whose end a neighbour writes
   'EOT\nb = 1\n',
   '/* comment that never ends\n',
   'b = 2\n*/\n',
-  '',                                               // empty file
-  '# only a comment',                               // no newline at the end
-  'joinkey_file "0" {\n  a = 1\n}\n',               // declares the wrapper itself
+  '', // empty file
+  '# only a comment', // no newline at the end
+  'joinkey_file "0" {\n  a = 1\n}\n', // declares the wrapper itself
   'resource "vault_policy" "p" {\n  name = "p"\n  policy = "x"\n}\n',
   'v = "unterminated\n',
   'a = 1\na = 2\n',
@@ -61,13 +67,22 @@ describe('HCL in batches', () => {
     for (const error of alone.flatMap((p, i) => (p.error === undefined ? [] : [[p.error, i] as const]))) {
       expect(error[0]).toContain(`hostile-${error[1]}.tf`); // each error names its own file
     }
-    await fc.assert(fc.asyncProperty(
-      fc.array(fc.oneof(fc.constantFrom(...good.keys()).map((i) => ({ kind: 'good' as const, i })), fc.constantFrom(...hostile.keys()).map((i) => ({ kind: 'hostile' as const, i }))), { minLength: 2, maxLength: 12 }),
-      async (picks) => {
-        const batch = picks.map((p) => (p.kind === 'good' ? good[p.i]! : hostile[p.i]!));
-        expect(await parseHclBatch(batch)).toEqual(await oneByOne(batch));
-      },
-    ), { numRuns: Math.min(runs, 60) });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.constantFrom(...good.keys()).map((i) => ({ kind: 'good' as const, i })),
+            fc.constantFrom(...hostile.keys()).map((i) => ({ kind: 'hostile' as const, i })),
+          ),
+          { minLength: 2, maxLength: 12 },
+        ),
+        async (picks) => {
+          const batch = picks.map((p) => (p.kind === 'good' ? good[p.i]! : hostile[p.i]!));
+          expect(await parseHclBatch(batch)).toEqual(await oneByOne(batch));
+        },
+      ),
+      { numRuns: Math.min(runs, 60) },
+    );
   });
 
   describe('on a worker thread', () => {
@@ -83,7 +98,15 @@ describe('HCL in batches', () => {
       const dead = new HclThread();
       await dead.close();
       await expect(parseHcl({ name: 'a.tf', content: 'a = 1\n' }, dead.parse)).rejects.toThrow(HclThreadError);
-      await expect(parseHclFiles([{ name: 'a.tf', content: 'a = 1\n' }, { name: 'b.tf', content: 'b = 1\n' }], dead.parse)).rejects.toThrow(/internal: the HCL parser thread has ended/);
+      await expect(
+        parseHclFiles(
+          [
+            { name: 'a.tf', content: 'a = 1\n' },
+            { name: 'b.tf', content: 'b = 1\n' },
+          ],
+          dead.parse,
+        ),
+      ).rejects.toThrow(/internal: the HCL parser thread has ended/);
     });
   });
 });
@@ -120,10 +143,17 @@ describe('the rendered tree, parsed once', () => {
   });
 });
 
-describe('YAML: the reader of the emitter\'s output', () => {
+describe("YAML: the reader of the emitter's output", () => {
   const MARK = '# generated\n';
   const key = fc.oneof(fc.string(), fc.constantFrom('apiVersion', 'kind', 'metadata', 'a: b', '- x', 'yes', '1', '"q"', '#', '---', '__proto__x'));
-  const leaf = fc.oneof(fc.string(), fc.constantFrom('', '-', 'yes', 'null', '1', '0x1', '---', '...', 'a: b', '- a', '"', '\\', '\u2028'), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+  const leaf = fc.oneof(
+    fc.string(),
+    fc.constantFrom('', '-', 'yes', 'null', '1', '0x1', '---', '...', 'a: b', '- a', '"', '\\', '\u2028'),
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+  );
   const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(key, tie('node'), { maxKeys: 4 })),
   })).node;
@@ -131,40 +161,48 @@ describe('YAML: the reader of the emitter\'s output', () => {
   const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as YamlValue;
 
   it('reads back whatever emitYamlStream writes (property)', () => {
-    fc.assert(fc.property(docs, (ds) => {
-      const expected = ds.map(json);
-      expect(readEmitted(MARK + emitYamlStream(expected))).toEqual(expected);
-    }), { numRuns: runs * 3 });
+    fc.assert(
+      fc.property(docs, (ds) => {
+        const expected = ds.map(json);
+        expect(readEmitted(MARK + emitYamlStream(expected))).toEqual(expected);
+      }),
+      { numRuns: runs * 3 },
+    );
   });
 
-  it('gives exactly `yaml`\'s documents for any text, emitted, edited or hand-written (property)', () => {
+  it("gives exactly `yaml`'s documents for any text, emitted, edited or hand-written (property)", () => {
     const edits: ReadonlyArray<(s: string) => string> = [
       (s) => s,
-      (s) => s.replace(/\n {2}/, '\n   '),             // odd indentation
-      (s) => s.replace(/: /, ':  '),                    // extra space after a key
-      (s) => s.replace(/"([a-z]+)"/, '$1'),            // a quoted word unquoted
-      (s) => s.replace(/\n/, '\nextra: 1\n'),           // a key out of order
+      (s) => s.replace(/\n {2}/, '\n   '), // odd indentation
+      (s) => s.replace(/: /, ':  '), // extra space after a key
+      (s) => s.replace(/"([a-z]+)"/, '$1'), // a quoted word unquoted
+      (s) => s.replace(/\n/, '\nextra: 1\n'), // a key out of order
       (s) => s.replace(/- /, '-  '),
       (s) => `${s}---\n`,
-      (s) => s.replace(/\n$/, ''),                      // no final newline
+      (s) => s.replace(/\n$/, ''), // no final newline
       (s) => s.replace(/[a-z]: /, (m) => `${m[0]}: &a `), // an anchor
     ];
-    fc.assert(fc.property(docs, fc.constantFrom(...edits.keys()), (ds, e) => {
-      const text = edits[e]!(MARK + emitYamlStream(ds.map(json)));
-      const reference = [...parseAllDocuments(text)].flatMap((d) => (d.errors.length ? [{ error: d.errors[0]!.message }] : d.toJS() === null ? [] : [{ value: d.toJS() as unknown }]));
-      expect(parseYamlDocs(text)).toEqual(reference);
-    }), { numRuns: runs * 3 });
+    fc.assert(
+      fc.property(docs, fc.constantFrom(...edits.keys()), (ds, e) => {
+        const text = edits[e]!(MARK + emitYamlStream(ds.map(json)));
+        const reference = [...parseAllDocuments(text)].flatMap((d) =>
+          d.errors.length ? [{ error: d.errors[0]!.message }] : d.toJS() === null ? [] : [{ value: d.toJS() as unknown }],
+        );
+        expect(parseYamlDocs(text)).toEqual(reference);
+      }),
+      { numRuns: runs * 3 },
+    );
   });
 
   it('leaves anything the emitter would not write to `yaml`', () => {
     for (const text of [
-      'apiVersion: v1\n',                            // no comment line first
-      `${MARK}b: 1\na: 1\n`,                         // keys out of order
-      `${MARK}a: yes\n`,                             // YAML 1.1 boolean, unquoted
-      `${MARK}a: 'x'\n`,                             // single quotes
-      `${MARK}a: [x]\n`,                             // flow sequence
-      `${MARK}a:\n    b: 1\n`,                       // 4-space indent
-      `${MARK}a: 1\na: 2\n`,                         // duplicate key
+      'apiVersion: v1\n', // no comment line first
+      `${MARK}b: 1\na: 1\n`, // keys out of order
+      `${MARK}a: yes\n`, // YAML 1.1 boolean, unquoted
+      `${MARK}a: 'x'\n`, // single quotes
+      `${MARK}a: [x]\n`, // flow sequence
+      `${MARK}a:\n    b: 1\n`, // 4-space indent
+      `${MARK}a: 1\na: 2\n`, // duplicate key
       `${MARK}__proto__: 1\n`,
       `${MARK}a: 1 # comment\n`,
       `${MARK}a: 1`,

@@ -191,7 +191,12 @@ function segmentRuleMatches(rule: Pick<CompiledRule, 'path' | 'isPrefix'>, parts
 function describe(pattern: string): { firstWildcard: number; isPrefix: boolean; wildcards: number; path: string } {
   const parsed = parsePath(pattern);
   if (parsed.kind === 'segment') {
-    return { firstWildcard: parsed.pattern.indexOf('+'), isPrefix: parsed.isPrefix, wildcards: parsed.path.split('/').filter((p) => p === '+').length, path: parsed.path };
+    return {
+      firstWildcard: parsed.pattern.indexOf('+'),
+      isPrefix: parsed.isPrefix,
+      wildcards: parsed.path.split('/').filter((p) => p === '+').length,
+      path: parsed.path,
+    };
   }
   // A prefix rule's glob is its last character; an exact path ranks above every glob anyway.
   return { firstWildcard: parsed.path.length, isPrefix: parsed.isPrefix, wildcards: 0, path: parsed.path };

@@ -70,8 +70,7 @@ export interface SubjectAccessChange {
   readonly changes: readonly AccessChange[];
 }
 
-const rulesOf = (policies: Policies, name: string): readonly PolicyRule[] | undefined =>
-  isPolicyMap(policies) ? policies.get(name) : policies[name];
+const rulesOf = (policies: Policies, name: string): readonly PolicyRule[] | undefined => (isPolicyMap(policies) ? policies.get(name) : policies[name]);
 
 function policiesOf(state: AccessState, subject: string): Record<string, readonly PolicyRule[]> {
   const out: Record<string, readonly PolicyRule[]> = {};
@@ -99,7 +98,6 @@ export function accessReview(before: AccessState, after: AccessState): SubjectAc
   return out;
 }
 
-
 /** The "## Access changes" section: one row per subject and path. */
 export function renderAccessReview(review: readonly SubjectAccessChange[]): string {
   const lines = ['## Access changes', ''];
@@ -107,7 +105,10 @@ export function renderAccessReview(review: readonly SubjectAccessChange[]): stri
   else {
     lines.push('| Identity | Vault path | Gains | Loses |', '| --- | --- | --- | --- |');
     for (const s of review) {
-      for (const c of s.changes) lines.push(`| ${code(s.subject)} | ${code(c.path)} | ${c.gained.join(', ') || '-'} | ${c.lost.join(', ') || '-'}${c.after.denied ? ' (denied)' : ''} |`);
+      for (const c of s.changes)
+        lines.push(
+          `| ${code(s.subject)} | ${code(c.path)} | ${c.gained.join(', ') || '-'} | ${c.lost.join(', ') || '-'}${c.after.denied ? ' (denied)' : ''} |`,
+        );
     }
   }
   return `${lines.join('\n')}\n`;

@@ -1,8 +1,12 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import {
-  VaultAuth, VaultAuthSpecMethod, VaultDynamicSecret, VaultDynamicSecretSpecRolloutRestartTargetsKind,
-  VaultStaticSecret, VaultStaticSecretSpecType,
+  VaultAuth,
+  VaultAuthSpecMethod,
+  VaultDynamicSecret,
+  VaultDynamicSecretSpecRolloutRestartTargetsKind,
+  VaultStaticSecret,
+  VaultStaticSecretSpecType,
 } from '../../imports/secrets.hashicorp.com';
 import { DEFAULTS } from '../model/defaults';
 import type { AppModel, Model } from '../model/model';
@@ -86,23 +90,31 @@ export class InitContainerPatchChart extends Chart {
         spec: {
           template: {
             spec: {
-              initContainers: [{
-                name: init.name,
-                image: init.image,
-                command: ['sh', '-c', `printf '%s' "postgres://\${DB_USER}:\${DB_PASS}@\${DB_HOST}:\${DB_PORT}/\${DB_NAME}" > ${databaseUrlFile(init.mountPath, db.urlEnv!)}`],
-                env: [
-                  { name: 'DB_USER', ...fromSecret('username') },
-                  { name: 'DB_PASS', ...fromSecret('password') },
-                  { name: 'DB_HOST', value: model.postgres.host },
-                  { name: 'DB_PORT', value: String(model.postgres.port) },
-                  { name: 'DB_NAME', value: db.name },
-                ],
-                volumeMounts: [{ name: init.volume, mountPath: init.mountPath }],
-              }],
-              containers: [{
-                name: db.urlContainer ?? workload.name,
-                volumeMounts: [{ name: init.volume, mountPath: init.mountPath, readOnly: true }],
-              }],
+              initContainers: [
+                {
+                  name: init.name,
+                  image: init.image,
+                  command: [
+                    'sh',
+                    '-c',
+                    `printf '%s' "postgres://\${DB_USER}:\${DB_PASS}@\${DB_HOST}:\${DB_PORT}/\${DB_NAME}" > ${databaseUrlFile(init.mountPath, db.urlEnv!)}`,
+                  ],
+                  env: [
+                    { name: 'DB_USER', ...fromSecret('username') },
+                    { name: 'DB_PASS', ...fromSecret('password') },
+                    { name: 'DB_HOST', value: model.postgres.host },
+                    { name: 'DB_PORT', value: String(model.postgres.port) },
+                    { name: 'DB_NAME', value: db.name },
+                  ],
+                  volumeMounts: [{ name: init.volume, mountPath: init.mountPath }],
+                },
+              ],
+              containers: [
+                {
+                  name: db.urlContainer ?? workload.name,
+                  volumeMounts: [{ name: init.volume, mountPath: init.mountPath, readOnly: true }],
+                },
+              ],
               volumes: [{ name: init.volume, emptyDir: { medium: 'Memory' } }],
             },
           },

@@ -26,12 +26,21 @@ export function parseHclType(text: string): HclType {
 class Parser {
   i = 0;
   constructor(private readonly s: string) {}
-  done(): boolean { return this.i >= this.s.length; }
+  done(): boolean {
+    return this.i >= this.s.length;
+  }
   ws(): void {
     for (;;) {
       while (this.i < this.s.length && /\s/.test(this.s[this.i]!)) this.i++;
-      if (this.s.startsWith('#', this.i) || this.s.startsWith('//', this.i)) { while (this.i < this.s.length && this.s[this.i] !== '\n') this.i++; continue; }
-      if (this.s.startsWith('/*', this.i)) { const end = this.s.indexOf('*/', this.i + 2); this.i = end < 0 ? this.s.length : end + 2; continue; }
+      if (this.s.startsWith('#', this.i) || this.s.startsWith('//', this.i)) {
+        while (this.i < this.s.length && this.s[this.i] !== '\n') this.i++;
+        continue;
+      }
+      if (this.s.startsWith('/*', this.i)) {
+        const end = this.s.indexOf('*/', this.i + 2);
+        this.i = end < 0 ? this.s.length : end + 2;
+        continue;
+      }
       return;
     }
   }
@@ -40,7 +49,10 @@ class Parser {
     if (this.s[this.i] !== c) throw new HclTypeSyntaxError(`expected "${c}" at "${this.s.slice(this.i, this.i + 10)}"`);
     this.i++;
   }
-  peek(): string | undefined { this.ws(); return this.s[this.i]; }
+  peek(): string | undefined {
+    this.ws();
+    return this.s[this.i];
+  }
   ident(): string {
     this.ws();
     const m = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(this.s.slice(this.i));
@@ -63,36 +75,66 @@ class Parser {
     let depth = 0;
     while (this.i < this.s.length) {
       const c = this.s[this.i]!;
-      if (c === '"') { const m = /^"(?:[^"\\]|\\.)*"/.exec(this.s.slice(this.i)); this.i += m ? m[0].length : 1; continue; }
+      if (c === '"') {
+        const m = /^"(?:[^"\\]|\\.)*"/.exec(this.s.slice(this.i));
+        this.i += m ? m[0].length : 1;
+        continue;
+      }
       if ('([{'.includes(c)) depth++;
-      else if (')]}'.includes(c)) { if (depth === 0) return; depth--; } else if (c === ',' && depth === 0) return;
+      else if (')]}'.includes(c)) {
+        if (depth === 0) return;
+        depth--;
+      } else if (c === ',' && depth === 0) return;
       this.i++;
     }
   }
   type(): HclType {
     const name = this.ident();
     switch (name) {
-      case 'any': case 'string': case 'number': case 'bool': return { t: name };
-      case 'list': case 'set': case 'map': { this.eat('('); const of = this.type(); this.eat(')'); return { t: name, of }; }
+      case 'any':
+      case 'string':
+      case 'number':
+      case 'bool':
+        return { t: name };
+      case 'list':
+      case 'set':
+      case 'map': {
+        this.eat('(');
+        const of = this.type();
+        this.eat(')');
+        return { t: name, of };
+      }
       case 'tuple': {
-        this.eat('('); this.eat('[');
+        this.eat('(');
+        this.eat('[');
         const items: HclType[] = [];
-        while (this.peek() !== ']') { items.push(this.type()); if (this.peek() === ',') this.eat(','); }
-        this.eat(']'); this.eat(')');
+        while (this.peek() !== ']') {
+          items.push(this.type());
+          if (this.peek() === ',') this.eat(',');
+        }
+        this.eat(']');
+        this.eat(')');
         return { t: 'tuple', items };
       }
       case 'object': {
-        this.eat('('); this.eat('{');
+        this.eat('(');
+        this.eat('{');
         const attrs = new Map<string, { type: HclType; optional: boolean }>();
         while (this.peek() !== '}') {
           const k = this.key();
           this.ws();
-          if (this.s[this.i] === '=' || this.s[this.i] === ':') this.i++; else throw new HclTypeSyntaxError(`expected "=" after ${k}`);
+          if (this.s[this.i] === '=' || this.s[this.i] === ':') this.i++;
+          else throw new HclTypeSyntaxError(`expected "=" after ${k}`);
           this.ws();
           if (this.s.startsWith('optional', this.i) && /^optional\s*\(/.test(this.s.slice(this.i))) {
-            this.ident(); this.eat('(');
+            this.ident();
+            this.eat('(');
             const type = this.type();
-            if (this.peek() === ',') { this.eat(','); this.ws(); this.skipExpr(); }
+            if (this.peek() === ',') {
+              this.eat(',');
+              this.ws();
+              this.skipExpr();
+            }
             this.eat(')');
             attrs.set(k, { type, optional: true });
           } else {
@@ -100,20 +142,28 @@ class Parser {
           }
           if (this.peek() === ',') this.eat(',');
         }
-        this.eat('}'); this.eat(')');
+        this.eat('}');
+        this.eat(')');
         return { t: 'object', attrs };
       }
-      default: throw new HclTypeSyntaxError(`unknown type "${name}"`);
+      default:
+        throw new HclTypeSyntaxError(`unknown type "${name}"`);
     }
   }
 }
 
 export function typeText(t: HclType): string {
   switch (t.t) {
-    case 'list': case 'set': case 'map': return `${t.t}(${typeText(t.of)})`;
-    case 'tuple': return `tuple([${t.items.map(typeText).join(', ')}])`;
-    case 'object': return `object({${[...t.attrs].map(([k, a]) => `${k}=${a.optional ? `optional(${typeText(a.type)})` : typeText(a.type)}`).join(', ')}})`;
-    default: return t.t;
+    case 'list':
+    case 'set':
+    case 'map':
+      return `${t.t}(${typeText(t.of)})`;
+    case 'tuple':
+      return `tuple([${t.items.map(typeText).join(', ')}])`;
+    case 'object':
+      return `object({${[...t.attrs].map(([k, a]) => `${k}=${a.optional ? `optional(${typeText(a.type)})` : typeText(a.type)}`).join(', ')}})`;
+    default:
+      return t.t;
   }
 }
 
@@ -135,10 +185,14 @@ export function typeMismatches(type: HclType, value: unknown, path: (string | nu
   const describe = (v: unknown) => (Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);
   const wrong = (): TypeMismatch[] => [{ kind: 'type', path, expected: typeText(type), got: describe(value) }];
   switch (type.t) {
-    case 'string': return ['string', 'number', 'boolean'].includes(typeof value) ? [] : wrong();
-    case 'number': return typeof value === 'number' || (typeof value === 'string' && /^-?[0-9]+(\.[0-9]+)?$/.test(value)) ? [] : wrong();
-    case 'bool': return typeof value === 'boolean' || value === 'true' || value === 'false' ? [] : wrong();
-    case 'list': case 'set':
+    case 'string':
+      return ['string', 'number', 'boolean'].includes(typeof value) ? [] : wrong();
+    case 'number':
+      return typeof value === 'number' || (typeof value === 'string' && /^-?[0-9]+(\.[0-9]+)?$/.test(value)) ? [] : wrong();
+    case 'bool':
+      return typeof value === 'boolean' || value === 'true' || value === 'false' ? [] : wrong();
+    case 'list':
+    case 'set':
       return Array.isArray(value) ? value.flatMap((v, i) => typeMismatches(type.of, v, [...path, i])) : wrong();
     case 'tuple':
       if (!Array.isArray(value) || value.length !== type.items.length) return wrong();

@@ -74,7 +74,11 @@ export async function schemaFindings(model: Model, tree: FileTree, parsed: Parse
       if (!hcl) continue;
       for (const p of hclProblems(`${repo}:${path}`, await hcl, providers)) {
         const where = [p.address, p.argument].filter(Boolean).join(' ');
-        out.push(finding('provider-schema', originOf(repo, path), `${p.file}${where ? ` ${where}` : ''}: ${p.message}; this is a joinkey bug, please report it`, { at: 'key' }));
+        out.push(
+          finding('provider-schema', originOf(repo, path), `${p.file}${where ? ` ${where}` : ''}: ${p.message}; this is a joinkey bug, please report it`, {
+            at: 'key',
+          }),
+        );
       }
     }
   }

@@ -41,7 +41,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) { io.stdout.write(HELP); return 0; }
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new JoinkeyError(`--format must be text or json, not "${format}"`);
 
@@ -50,11 +53,22 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   try {
     const { model, source } = readModel(io.cwd, values.config);
     const reposDir = values['repos-dir'] === undefined ? undefined : path.resolve(io.cwd, values['repos-dir']);
-    if (reposDir !== undefined && !isDir(reposDir)) throw new JoinkeyError(`--repos-dir ${values['repos-dir']} is not a directory; pass the dir that holds the checkouts as <dir>/<repo id>`);
+    if (reposDir !== undefined && !isDir(reposDir))
+      throw new JoinkeyError(`--repos-dir ${values['repos-dir']} is not a directory; pass the dir that holds the checkouts as <dir>/<repo id>`);
     // the live check needs the render too (rendered once, for both), when the model's rules hold
     const tree = reposDir === undefined || checkModel(model).some((f) => f.severity === 'error') ? undefined : renderTree(model);
     // the live inventory parses on this thread while runChecks' HCL thread validates the render
-    const live = reposDir !== undefined && tree !== undefined ? checkLive(tree, readReposDir(reposDir, model.repos.map((r) => r.id)), hcl2jsonParser()) : Promise.resolve([]);
+    const live =
+      reposDir !== undefined && tree !== undefined
+        ? checkLive(
+            tree,
+            readReposDir(
+              reposDir,
+              model.repos.map((r) => r.id),
+            ),
+            hcl2jsonParser(),
+          )
+        : Promise.resolve([]);
     const [findings, conflicts] = await Promise.all([
       runChecks(model, { hcl: hcl.parse, ...(reposDir === undefined ? {} : { repos: repoReader(reposDir) }), ...(tree ? { tree } : {}) }),
       live,
@@ -70,7 +84,21 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   diagnostics.sort(compareDiagnostics);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if (format === 'json') {
-    io.stdout.write(`${JSON.stringify(diagnostics.map((d) => ({ file: d.file, line: d.line, col: d.col, rule: d.rule, severity: d.severity, message: d.message, ...(d.related ? { related: d.related } : {}) })), null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify(
+        diagnostics.map((d) => ({
+          file: d.file,
+          line: d.line,
+          col: d.col,
+          rule: d.rule,
+          severity: d.severity,
+          message: d.message,
+          ...(d.related ? { related: d.related } : {}),
+        })),
+        null,
+        2,
+      )}\n`,
+    );
   } else {
     const text = diagnostics.map(formatFinding).join('\n');
     (errors ? io.stderr : io.stdout).write(text ? `${text}\n` : '');
@@ -84,7 +112,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 function isDir(p: string): boolean {
-  try { return fs.statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Reads DIR/<repo>/<path>, refusing paths that would leave the checkout. */
@@ -93,6 +125,10 @@ export function repoReader(dir: string): RepoReader {
     const root = path.resolve(dir, repo);
     const full = path.resolve(root, file);
     if (!full.startsWith(root + path.sep)) return undefined;
-    try { return fs.readFileSync(full, 'utf8'); } catch { return undefined; }
+    try {
+      return fs.readFileSync(full, 'utf8');
+    } catch {
+      return undefined;
+    }
   };
 }

@@ -36,7 +36,6 @@ function readConfigBytes(full: string, file: string): Buffer {
   }
 }
 
-
 /**
  * readModel, whose rule layer (src/rules) refuses the run on errors, plus its warnings printed:
  * what synth, diff and publish read.

@@ -47,7 +47,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) { io.stdout.write(HELP); return 0; }
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
   const redact = makeRedactor([io.env.GITEA_TOKEN]);
   const { model } = readCheckedModel(io.cwd, values.config, io.stderr);
   const { repos: diffs, conflicts } = await diffRepos({
@@ -56,7 +59,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     git: gitFactory(gitEnvironment(io.env)),
     cacheDir: path.resolve(io.cwd, values['cache-dir'] ?? DEFAULT_CACHE_DIR),
     ...(values['repos-dir'] ? { reposDir: path.resolve(io.cwd, values['repos-dir']) } : {}),
-    ...(values.repos !== undefined ? { repos: values.repos.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(values.repos !== undefined
+      ? {
+          repos: values.repos
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }
+      : {}),
     redact,
     progress: progressWriter(io.stderr, redact),
     parser: hcl2jsonParser(),

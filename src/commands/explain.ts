@@ -23,7 +23,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     strict: true,
     allowPositionals: true,
   });
-  if (values.help) { io.stdout.write(HELP); return 0; }
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new JoinkeyError(`--format must be text or json, not "${format}"`);
   if (positionals.length !== 1) throw new JoinkeyError(`explain takes exactly one app name, e.g. "joinkey explain webapp"`);

@@ -53,7 +53,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) { io.stdout.write(HELP); return 0; }
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
   const token = io.env.GITEA_TOKEN || undefined;
   const redact = makeRedactor([token]);
   const tokenProblem = token === undefined ? undefined : giteaTokenProblem(token);
@@ -68,15 +71,22 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (botProblem) throw new JoinkeyError(`--branch ${JSON.stringify(bot)} is not a valid git branch name: ${botProblem}; e.g. joinkey/sync`);
   const clash = model.repos.find((r) => r.branch === bot);
   if (clash) throw new JoinkeyError(`--branch ${bot} is the base branch of repo "${clash.id}"; the bot branch must differ from the base branch`);
-  const repos = values.repos !== undefined ? values.repos.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const repos =
+    values.repos !== undefined
+      ? values.repos
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
 
   if (wantPr && !dryRun) {
     if (!giteaUrl) throw new JoinkeyError('no Gitea URL to open pull requests on: pass --gitea-url, set GITEA_URL or gitea.url in apps.yaml, or pass --no-pr');
-    if (!token) throw new JoinkeyError('GITEA_TOKEN is not set, so no pull requests can be opened: set it to a Gitea access token with write:repository scope, or pass --no-pr');
+    if (!token)
+      throw new JoinkeyError(
+        'GITEA_TOKEN is not set, so no pull requests can be opened: set it to a Gitea access token with write:repository scope, or pass --no-pr',
+      );
   }
-  const gitea = wantPr && giteaUrl && token
-    ? { client: createGiteaClient({ url: giteaUrl, token }), labels: [...(model.gitea?.labels ?? [])] }
-    : undefined;
+  const gitea = wantPr && giteaUrl && token ? { client: createGiteaClient({ url: giteaUrl, token }), labels: [...(model.gitea?.labels ?? [])] } : undefined;
 
   const gitEnv = gitEnvironment(io.env);
   const git = gitFactory(gitEnv);

@@ -24,7 +24,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) { io.stdout.write(HELP); return 0; }
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
   const { model, file: configFile } = readCheckedModel(io.cwd, values.config, io.stderr);
   const outArg = values.out ?? 'dist';
   const out = path.resolve(io.cwd, outArg);
@@ -37,8 +40,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       ...diff.extra.map((p) => `stale    ${p}`),
       ...(diff.extra.length >= MAX_EXTRA ? [`...      (stopped after ${MAX_EXTRA} stale files)`] : []),
     ];
-    if (lines.length === 0) { io.stdout.write(`${outArg} is up to date with ${values.config ?? 'apps.yaml'}\n`); return 0; }
-    io.stdout.write(`${lines.join('\n')}\n${outArg} is out of date (${lines.length} file${lines.length === 1 ? '' : 's'}); run "npx joinkey synth" and commit the result\n`);
+    if (lines.length === 0) {
+      io.stdout.write(`${outArg} is up to date with ${values.config ?? 'apps.yaml'}\n`);
+      return 0;
+    }
+    io.stdout.write(
+      `${lines.join('\n')}\n${outArg} is out of date (${lines.length} file${lines.length === 1 ? '' : 's'}); run "npx joinkey synth" and commit the result\n`,
+    );
     return 2;
   }
 

@@ -18,7 +18,15 @@ export interface ReadConfig {
 
 /** The error for a file over MAX_INPUT_BYTES. */
 export function inputTooLarge(file: string): InputError {
-  return new InputError([{ file, line: 1, col: 1, severity: 'error', message: `the file is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB; split it or check that it is the right file` }]);
+  return new InputError([
+    {
+      file,
+      line: 1,
+      col: 1,
+      severity: 'error',
+      message: `the file is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB; split it or check that it is the right file`,
+    },
+  ]);
 }
 
 /**
@@ -28,7 +36,9 @@ export function inputTooLarge(file: string): InputError {
  */
 export function decodeAppsYaml(file: string, bytes: Uint8Array): string {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    throw new InputError([{ file, line: 1, col: 1, severity: 'error', message: 'the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8' }]);
+    throw new InputError([
+      { file, line: 1, col: 1, severity: 'error', message: 'the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8' },
+    ]);
   }
   const bad = firstInvalidUtf8(bytes);
   if (bad === undefined) return new TextDecoder('utf-8').decode(bytes);
@@ -38,8 +48,14 @@ export function decodeAppsYaml(file: string, bytes: Uint8Array): string {
   const lineEnd = bytes.indexOf(0x0a, bad);
   const shownLine = before.slice(lineStart) + new TextDecoder('utf-8').decode(bytes.subarray(bad, lineEnd < 0 ? bytes.length : lineEnd)).replace(/\r$/, '');
   const byte = bytes[bad]!.toString(16).toUpperCase().padStart(2, '0');
-  return fail({ file, line, col: before.length - lineStart + 1, severity: 'error', sourceLine: shownLine,
-    message: `the file is not UTF-8: byte 0x${byte} here starts no UTF-8 character; save the file as UTF-8 (it may be Latin-1 or UTF-16, or not a text file)` });
+  return fail({
+    file,
+    line,
+    col: before.length - lineStart + 1,
+    severity: 'error',
+    sourceLine: shownLine,
+    message: `the file is not UTF-8: byte 0x${byte} here starts no UTF-8 character; save the file as UTF-8 (it may be Latin-1 or UTF-16, or not a text file)`,
+  });
 }
 
 function fail(d: Diagnostic): never {
@@ -50,10 +66,27 @@ function fail(d: Diagnostic): never {
 function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
   for (let i = 0; i < bytes.length;) {
     const b = bytes[i]!;
-    if (b < 0x80) { i++; continue; }
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
     // Lead byte: sequence length and the allowed range of the second byte (no overlongs, surrogates or > U+10FFFF).
-    const [n, lo, hi] = b >= 0xc2 && b <= 0xdf ? [2, 0x80, 0xbf] : b === 0xe0 ? [3, 0xa0, 0xbf] : b === 0xed ? [3, 0x80, 0x9f]
-      : b >= 0xe1 && b <= 0xef ? [3, 0x80, 0xbf] : b === 0xf0 ? [4, 0x90, 0xbf] : b >= 0xf1 && b <= 0xf3 ? [4, 0x80, 0xbf] : b === 0xf4 ? [4, 0x80, 0x8f] : [0, 0, 0];
+    const [n, lo, hi] =
+      b >= 0xc2 && b <= 0xdf
+        ? [2, 0x80, 0xbf]
+        : b === 0xe0
+          ? [3, 0xa0, 0xbf]
+          : b === 0xed
+            ? [3, 0x80, 0x9f]
+            : b >= 0xe1 && b <= 0xef
+              ? [3, 0x80, 0xbf]
+              : b === 0xf0
+                ? [4, 0x90, 0xbf]
+                : b >= 0xf1 && b <= 0xf3
+                  ? [4, 0x80, 0xbf]
+                  : b === 0xf4
+                    ? [4, 0x80, 0x8f]
+                    : [0, 0, 0];
     if (n === 0) return i;
     const second = bytes[i + 1];
     if (second === undefined || second < lo || second > hi) return i;
@@ -122,7 +155,9 @@ function ownProtoKeyIssues(schema: z.core.$ZodType, value: unknown, path: Proper
     case 'array':
       return Array.isArray(value) ? value.flatMap((item, i) => ownProtoKeyIssues(def.element as z.core.$ZodType, item, [...path, i])) : [];
     case 'object':
-      return Object.entries(def.shape as Record<string, z.core.$ZodType>).flatMap(([k, s]) => (Object.hasOwn(value, k) ? ownProtoKeyIssues(s, (value as Record<string, unknown>)[k], [...path, k]) : []));
+      return Object.entries(def.shape as Record<string, z.core.$ZodType>).flatMap(([k, s]) =>
+        Object.hasOwn(value, k) ? ownProtoKeyIssues(s, (value as Record<string, unknown>)[k], [...path, k]) : [],
+      );
     case 'record': {
       const keyType = def.keyType as z.core.$ZodType;
       const valueType = def.valueType as z.core.$ZodType;
@@ -130,7 +165,15 @@ function ownProtoKeyIssues(schema: z.core.$ZodType, value: unknown, path: Proper
       if (Object.hasOwn(value, '__proto__')) {
         const at = [...path, '__proto__'];
         const key = z.safeParse(keyType, '__proto__');
-        if (!key.success) own.push({ code: 'invalid_key', origin: 'record', issues: key.error.issues, input: '__proto__', path: at, message: key.error.issues[0]?.message ?? '' });
+        if (!key.success)
+          own.push({
+            code: 'invalid_key',
+            origin: 'record',
+            issues: key.error.issues,
+            input: '__proto__',
+            path: at,
+            message: key.error.issues[0]?.message ?? '',
+          });
         const entry = z.safeParse(valueType, (value as Record<string, unknown>).__proto__);
         if (!entry.success) own.push(...entry.error.issues.map((i) => ({ ...i, path: [...at, ...i.path] })));
       }
@@ -157,7 +200,9 @@ function readWithYaml(source: YamlSource): unknown {
     throw new InputError([source.diagnostic(0, 'the file is empty; start with "version: 1", then repos and apps (see the README)')]);
   }
   if (!yamlLib().isMap(source.doc.contents)) {
-    throw new InputError([source.diagnostic(source.doc.contents.range?.[0] ?? 0, 'apps.yaml must be a mapping with version, repos and apps, e.g. "version: 1"')]);
+    throw new InputError([
+      source.diagnostic(source.doc.contents.range?.[0] ?? 0, 'apps.yaml must be a mapping with version, repos and apps, e.g. "version: 1"'),
+    ]);
   }
 
   return documentData(source);
@@ -167,26 +212,38 @@ function yamlErrorMessage(code: string, message: string, at: string | undefined)
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
   switch (code) {
     // `yaml` cannot read a bracketed key after the first key of a block mapping.
-    case 'IMPOSSIBLE': if (at === '[' || at === '{') return collectionKeyMessage(at); break;
-    case 'DUPLICATE_KEY': return `${first}: a key appears twice in the same mapping; remove or merge one of them`;
-    case 'TAB_AS_INDENT': return `${first}: YAML indents with spaces only; replace the tab with spaces`;
+    case 'IMPOSSIBLE':
+      if (at === '[' || at === '{') return collectionKeyMessage(at);
+      break;
+    case 'DUPLICATE_KEY':
+      return `${first}: a key appears twice in the same mapping; remove or merge one of them`;
+    case 'TAB_AS_INDENT':
+      return `${first}: YAML indents with spaces only; replace the tab with spaces`;
     case 'BAD_INDENT':
     case 'MISSING_CHAR':
-    case 'UNEXPECTED_TOKEN': return `YAML syntax error: ${first}; check the indentation and punctuation on this line`;
+    case 'UNEXPECTED_TOKEN':
+      return `YAML syntax error: ${first}; check the indentation and punctuation on this line`;
     case 'TAG_RESOLVE_FAILED':
     case 'BAD_COLLECTION_TYPE':
-    case 'MULTIPLE_TAGS': return `${first}; apps.yaml uses plain YAML values only, remove the tag`;
+    case 'MULTIPLE_TAGS':
+      return `${first}; apps.yaml uses plain YAML values only, remove the tag`;
     case 'BAD_ALIAS':
     case 'ALIAS_PROPS':
     case 'MULTIPLE_ANCHORS':
-    case 'BAD_PROP_ORDER': return `YAML error: ${first}; apps.yaml needs no anchors or aliases: write the value out, or quote it if "&", "*" or "!" is part of the text`;
-    case 'BAD_DQ_ESCAPE': return `YAML error: ${first}; in double quotes write \\n, \\t, \\", \\\\ or \\uXXXX, or use single quotes`;
-    case 'BAD_SCALAR_START': return `YAML error: ${first}; quote the value, e.g. "${at ?? ''}..."`;
+    case 'BAD_PROP_ORDER':
+      return `YAML error: ${first}; apps.yaml needs no anchors or aliases: write the value out, or quote it if "&", "*" or "!" is part of the text`;
+    case 'BAD_DQ_ESCAPE':
+      return `YAML error: ${first}; in double quotes write \\n, \\t, \\", \\\\ or \\uXXXX, or use single quotes`;
+    case 'BAD_SCALAR_START':
+      return `YAML error: ${first}; quote the value, e.g. "${at ?? ''}..."`;
     case 'MULTILINE_IMPLICIT_KEY':
     case 'BLOCK_AS_IMPLICIT_KEY':
-    case 'KEY_OVER_1024_CHARS': return `YAML error: ${first}; a key is a name on one line followed by ": ", so check for a missing ":" or a line break inside a value`;
-    case 'BLOCK_IN_FLOW': return `YAML error: ${first}; inside [ ] and { } write plain values, or use block style with "- " and "key: " lines`;
-    case 'BAD_DIRECTIVE': return `YAML error: ${first}; remove the "%" line, apps.yaml needs no directives`;
+    case 'KEY_OVER_1024_CHARS':
+      return `YAML error: ${first}; a key is a name on one line followed by ": ", so check for a missing ":" or a line break inside a value`;
+    case 'BLOCK_IN_FLOW':
+      return `YAML error: ${first}; inside [ ] and { } write plain values, or use block style with "- " and "key: " lines`;
+    case 'BAD_DIRECTIVE':
+      return `YAML error: ${first}; remove the "%" line, apps.yaml needs no directives`;
   }
   return `YAML error: ${first}; check the syntax on this line`;
 }
@@ -265,9 +322,7 @@ function allowedKeysAt(path: Path): readonly string[] {
 }
 
 function unknownKeyMessage(key: string, allowed: readonly string[]): string {
-  const best = allowed
-    .map((k) => ({ k, d: editDistance(k.toLowerCase(), key.toLowerCase()) }))
-    .sort((a, b) => a.d - b.d)[0];
+  const best = allowed.map((k) => ({ k, d: editDistance(k.toLowerCase(), key.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
   const suggestion = best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? ` Did you mean "${best.k}"?` : '';
   return `unknown key ${shown(key)}.${suggestion} Allowed here: ${allowed.join(', ') || '(none)'}`;
 }
@@ -275,10 +330,12 @@ function unknownKeyMessage(key: string, allowed: readonly string[]): string {
 /** Diagnostics sorted, each (line, col, message) once. */
 export function dedupeDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
-  return ds.filter((d) => {
-    const k = `${d.line}:${d.col}:${d.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  }).sort(compareDiagnostics);
+  return ds
+    .filter((d) => {
+      const k = `${d.line}:${d.col}:${d.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort(compareDiagnostics);
 }

@@ -39,8 +39,13 @@ export const MAX_NESTING = 64;
  * string keys can be duplicates: `007:` and `7:` are each reported as not a name (documentData).
  */
 export const YAML_OPTIONS = {
-  prettyErrors: false, strict: true, version: '1.2',
-  uniqueKeys: (a: unknown, b: unknown) => { const { isScalar } = yamlLib(); return isScalar(a) && isScalar(b) && typeof a.value === 'string' && a.value === b.value; },
+  prettyErrors: false,
+  strict: true,
+  version: '1.2',
+  uniqueKeys: (a: unknown, b: unknown) => {
+    const { isScalar } = yamlLib();
+    return isScalar(a) && isScalar(b) && typeof a.value === 'string' && a.value === b.value;
+  },
 } as const;
 
 interface Parsed {
@@ -56,7 +61,10 @@ export class YamlSource {
   private parsed?: Parsed;
   private lineTexts?: string[];
 
-  constructor(readonly file: string, readonly text: string) {}
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {}
 
   /**
    * The `yaml` document with node ranges, parsed on first use: a valid file read by the fast path
@@ -89,7 +97,11 @@ export class YamlSource {
         this.parsed = { lineCounter, structure: [{ offset: deep, message: NESTED_TOO_DEEPLY }] };
       } else {
         const [doc, ...more] = new Composer(YAML_OPTIONS).compose(tokens, true, this.text.length);
-        const structure = more.slice(0, 1).map((d) => ({ offset: d.range[0], message: 'apps.yaml must be one YAML document, but a second one starts here; remove this "---" and everything after it, or merge it into the first document' }));
+        const structure = more.slice(0, 1).map((d) => ({
+          offset: d.range[0],
+          message:
+            'apps.yaml must be one YAML document, but a second one starts here; remove this "---" and everything after it, or merge it into the first document',
+        }));
         this.parsed = { lineCounter, doc: doc!, structure };
       }
     }
@@ -108,7 +120,15 @@ export class YamlSource {
 
   diagnostic(offset: number, message: string, extra: { rule?: string; severity?: 'error' | 'warning' } = {}): Diagnostic {
     const { line, col } = this.position(offset);
-    return { file: this.file, line, col, message, severity: extra.severity ?? 'error', ...(extra.rule ? { rule: extra.rule } : {}), sourceLine: this.lines[line - 1] ?? '' };
+    return {
+      file: this.file,
+      line,
+      col,
+      message,
+      severity: extra.severity ?? 'error',
+      ...(extra.rule ? { rule: extra.rule } : {}),
+      sourceLine: this.lines[line - 1] ?? '',
+    };
   }
 
   /** Diagnostic for a problem found at a data path. */
@@ -203,13 +223,24 @@ export function documentData(source: YamlSource): unknown {
   const data = (node: Node | null, depth: number, at: number): Data => {
     if (node === null) return null;
     if (aliasDepth > 0 && ++aliased > MAX_ALIASED_VALUES) {
-      if (aliased === MAX_ALIASED_VALUES + 1) problem(null, aliasAt, `aliases expand to more than ${MAX_ALIASED_VALUES} values, far more than an apps.yaml holds; write the values out instead of nesting aliases`);
+      if (aliased === MAX_ALIASED_VALUES + 1)
+        problem(
+          null,
+          aliasAt,
+          `aliases expand to more than ${MAX_ALIASED_VALUES} values, far more than an apps.yaml holds; write the values out instead of nesting aliases`,
+        );
       return null;
     }
     if (isAlias(node)) {
       const target = anchors.get(node.source);
-      if (!target) { problem(node, at, `alias *${node.source} has no anchor &${node.source} before it; define the anchor first or write the value out`); return null; }
-      if (expanding.has(target)) { problem(node, at, `alias *${node.source} refers to a value that contains it, so it never ends; remove the alias`); return null; }
+      if (!target) {
+        problem(node, at, `alias *${node.source} has no anchor &${node.source} before it; define the anchor first or write the value out`);
+        return null;
+      }
+      if (expanding.has(target)) {
+        problem(node, at, `alias *${node.source} refers to a value that contains it, so it never ends; remove the alias`);
+        return null;
+      }
       if (aliasDepth++ === 0) aliasAt = nodeStart(node) ?? at;
       const value = data(target, depth, aliasAt);
       aliasDepth--;
@@ -218,7 +249,13 @@ export function documentData(source: YamlSource): unknown {
     if (aliasDepth === 0 && node.anchor) anchors.set(node.anchor, node);
     if (isScalar(node)) return node.value as Data;
     if (depth > MAX_NESTING) {
-      if (!tooDeep) problems.push(source.diagnostic(aliasDepth > 0 ? aliasAt : nodeStart(node) ?? at, aliasDepth > 0 ? `${NESTED_TOO_DEEPLY} (here through aliases)` : NESTED_TOO_DEEPLY));
+      if (!tooDeep)
+        problems.push(
+          source.diagnostic(
+            aliasDepth > 0 ? aliasAt : (nodeStart(node) ?? at),
+            aliasDepth > 0 ? `${NESTED_TOO_DEEPLY} (here through aliases)` : NESTED_TOO_DEEPLY,
+          ),
+        );
       tooDeep = true;
       return null;
     }
@@ -272,7 +309,8 @@ function nonStringKeyMessage(text: string, written: Node | null, offset: number,
   if (isSeq(resolved) || isMap(resolved)) return collectionKeyMessage(isSeq(resolved) ? '[' : '{');
   const v = isScalar(resolved) ? resolved.value : undefined;
   const name = JSON.stringify(source.replace(/^!\S*\s+/, '').replace(/^(["'])(.*)\1$/, '$2'));
-  if (v !== null && typeof v !== 'number' && typeof v !== 'boolean') return `the key ${shown(source)} has a tag that makes it something other than a string; remove the tag and quote the name, e.g. ${name}:`;
+  if (v !== null && typeof v !== 'number' && typeof v !== 'boolean')
+    return `the key ${shown(source)} has a tag that makes it something other than a string; remove the tag and quote the name, e.g. ${name}:`;
   const what = v === null ? 'null' : `the ${typeof v} ${String(v)}`;
   return `the key ${shown(source)} is ${what} in YAML, not a name; quote it to use it as a name, e.g. ${name}:`;
 }
@@ -290,10 +328,12 @@ function nodeStart(node: unknown): number | undefined {
 /** `apps.cms.secrets.cloudflared: ` for a path, quoting segments that are not plain names. */
 export function formatPath(path: Path): string {
   if (path.length === 0) return '';
-  const text = path.map((seg, i) => {
-    if (typeof seg === 'number') return `[${seg}]`;
-    const plain = /^[A-Za-z0-9_-]+$/.test(seg) ? seg : JSON.stringify(seg);
-    return i === 0 ? plain : `.${plain}`;
-  }).join('');
+  const text = path
+    .map((seg, i) => {
+      if (typeof seg === 'number') return `[${seg}]`;
+      const plain = /^[A-Za-z0-9_-]+$/.test(seg) ? seg : JSON.stringify(seg);
+      return i === 0 ? plain : `.${plain}`;
+    })
+    .join('');
   return `${text}: `;
 }

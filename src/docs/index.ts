@@ -3,7 +3,15 @@ import type { Path } from '../config/source';
 import { explainApp, explanationRows } from '../explain';
 import type { AppModel, Model } from '../model/model';
 import {
-  appDocPath, KV_V1_OPS_SPACES, restartTargetText, kvSpaceGlob, kvV1OpsPath, MODULE_READER_KEY_PATH, mountPath, opsPolicyName, SECRET_PATHS_DOC,
+  appDocPath,
+  KV_V1_OPS_SPACES,
+  restartTargetText,
+  kvSpaceGlob,
+  kvV1OpsPath,
+  MODULE_READER_KEY_PATH,
+  mountPath,
+  opsPolicyName,
+  SECRET_PATHS_DOC,
   STATE_BACKEND_KEY_PATH,
 } from '../model/names';
 import { DOCS_REPO, markerLine, type DeclaredObject, type RenderedFile } from '../render/files';
@@ -16,9 +24,17 @@ import { appFileIndex, withProvenance, type AppFileIndex, type FileProvenance } 
  */
 export function renderDocs(model: Model, rendered: readonly FileProvenance[]): RenderedFile[] {
   const rows = inventoryRows(model);
-  const inventory = withProvenance({ repo: DOCS_REPO, path: SECRET_PATHS_DOC, content: secretPathsDoc(rows) }, { kind: 'docs' }, ['apps'],
-    rows.flatMap((r): DeclaredObject[] => (r.app === undefined ? [] : [{ kind: 'doc', path: r.path, owner: { kind: 'app', name: r.app.name }, origin: r.app.origin }])));
-  const pages = model.apps.map((app) => withProvenance({ repo: DOCS_REPO, path: appDocPath(app.name), content: '' }, { kind: 'app', app: app.name }, app.origin, []));
+  const inventory = withProvenance(
+    { repo: DOCS_REPO, path: SECRET_PATHS_DOC, content: secretPathsDoc(rows) },
+    { kind: 'docs' },
+    ['apps'],
+    rows.flatMap((r): DeclaredObject[] =>
+      r.app === undefined ? [] : [{ kind: 'doc', path: r.path, owner: { kind: 'app', name: r.app.name }, origin: r.app.origin }],
+    ),
+  );
+  const pages = model.apps.map((app) =>
+    withProvenance({ repo: DOCS_REPO, path: appDocPath(app.name), content: '' }, { kind: 'app', app: app.name }, app.origin, []),
+  );
   const index = appFileIndex([...rendered, inventory, ...pages]);
   return [inventory, ...model.apps.map((app, i) => ({ ...pages[i]!, content: appDoc(model, app, index) }))];
 }
@@ -38,15 +54,18 @@ export function inventoryRows(model: Model): InventoryRow[] {
   const kv = model.vault.mounts.kv;
   const about = (app: AppModel, origin: Path) => ({ app: { name: app.name, origin } });
   const rows: InventoryRow[] = [];
-  const readers = (kvPath: string): string[] => model.consumers.flatMap((c) => c.reads
-    .filter((r) => globMatches(r.path, kvPath))
-    .map(() => `\`${c.role}\` k8s role (SA ${c.serviceAccount} in ns ${c.namespace})`));
+  const readers = (kvPath: string): string[] =>
+    model.consumers.flatMap((c) =>
+      c.reads.filter((r) => globMatches(r.path, kvPath)).map(() => `\`${c.role}\` k8s role (SA ${c.serviceAccount} in ns ${c.namespace})`),
+    );
   for (const app of model.apps) {
     for (const s of app.secrets) {
       const holds = s.generate.length ? s.generate.join(', ') : s.keys.length ? s.keys.join(', ') : 'app runtime config';
       const producer = s.generate.length
         ? `${app.name} IaC (\`random_password\` -> \`vault_kv_secret_v2\`)`
-        : s.keys.length ? 'admin-seeded' : `app CI (KV CRUD via \`${app.vault.opsPolicy}\`)`;
+        : s.keys.length
+          ? 'admin-seeded'
+          : `app CI (KV CRUD via \`${app.vault.opsPolicy}\`)`;
       const consumers = [
         ...(app.target ? [`\`VaultStaticSecret ${s.staticSecretName}\` -> Secret \`${s.k8sSecretName}\` (ns ${s.namespace})`] : []),
         ...readers(s.kvPath),
@@ -54,14 +73,27 @@ export function inventoryRows(model: Model): InventoryRow[] {
       rows.push({ path: mountPath(s.mount, s.kvPath), engine: 'KV v2', holds, producer, consumer: consumers.join('; ') || '-', ...about(app, s.origin) });
     }
     for (const w of app.writes) {
-      rows.push({ path: mountPath(kv, w), engine: 'KV v2', holds: `written by ${app.name}'s IaC`, producer: `${app.name} IaC (\`vault_kv_secret_v2\`)`, consumer: readers(w).join('; ') || '-', ...about(app, [...app.origin, 'writes']) });
+      rows.push({
+        path: mountPath(kv, w),
+        engine: 'KV v2',
+        holds: `written by ${app.name}'s IaC`,
+        producer: `${app.name} IaC (\`vault_kv_secret_v2\`)`,
+        consumer: readers(w).join('; ') || '-',
+        ...about(app, [...app.origin, 'writes']),
+      });
     }
     if (app.database) {
       const db = app.database;
-      const consumer = app.target ? `\`VaultDynamicSecret ${db.dynamicSecretName}\` -> Secret \`${db.k8sSecretName}\` (ns ${app.namespace})` : `the app's pods (role \`${app.vault.authRole}\`)`;
+      const consumer = app.target
+        ? `\`VaultDynamicSecret ${db.dynamicSecretName}\` -> Secret \`${db.k8sSecretName}\` (ns ${app.namespace})`
+        : `the app's pods (role \`${app.vault.authRole}\`)`;
       rows.push({
-        path: mountPath(db.mount, db.credsPath), engine: 'database', holds: `Ephemeral DB user (\`username\`/\`password\`) for database \`${db.name}\``,
-        producer: `Vault on demand (role \`${app.vault.authRole}\`, \`GRANT ${db.role}\`)`, consumer, ...about(app, [...app.origin, 'database']),
+        path: mountPath(db.mount, db.credsPath),
+        engine: 'database',
+        holds: `Ephemeral DB user (\`username\`/\`password\`) for database \`${db.name}\``,
+        producer: `Vault on demand (role \`${app.vault.authRole}\`, \`GRANT ${db.role}\`)`,
+        consumer,
+        ...about(app, [...app.origin, 'database']),
       });
     }
   }
@@ -69,9 +101,27 @@ export function inventoryRows(model: Model): InventoryRow[] {
   const ops = `\`${opsPolicyName('<app>')}\``;
   const kvV1Holds: Record<(typeof KV_V1_OPS_SPACES)[number], string> = { cloudflare: 'Cloudflare DNS/edge secrets', ovh: 'OVH secrets' };
   rows.push(
-    { path: 'transit/.../vso-client-cache', engine: 'transit', holds: 'VSO client-cache encryption key', producer: 'Vault admin IaC', consumer: 'VSO controller (encrypt/decrypt its cache)' },
-    ...KV_V1_OPS_SPACES.map((space) => ({ path: kvV1OpsPath(space, '<app>'), engine: 'KV v1', holds: kvV1Holds[space], producer: 'admin', consumer: `app CI (${ops} CRUD)` })),
-    { path: MODULE_READER_KEY_PATH, engine: 'KV v1', holds: 'Bot SSH key to pull the `app_roles` Git module', producer: 'admin', consumer: `app CI (${ops} read)` },
+    {
+      path: 'transit/.../vso-client-cache',
+      engine: 'transit',
+      holds: 'VSO client-cache encryption key',
+      producer: 'Vault admin IaC',
+      consumer: 'VSO controller (encrypt/decrypt its cache)',
+    },
+    ...KV_V1_OPS_SPACES.map((space) => ({
+      path: kvV1OpsPath(space, '<app>'),
+      engine: 'KV v1',
+      holds: kvV1Holds[space],
+      producer: 'admin',
+      consumer: `app CI (${ops} CRUD)`,
+    })),
+    {
+      path: MODULE_READER_KEY_PATH,
+      engine: 'KV v1',
+      holds: 'Bot SSH key to pull the `app_roles` Git module',
+      producer: 'admin',
+      consumer: `app CI (${ops} read)`,
+    },
     { path: STATE_BACKEND_KEY_PATH, engine: 'KV v1', holds: 'GCS Terraform-backend SA key', producer: 'admin', consumer: 'every IaC CI job (read)' },
   );
   return rows;
@@ -96,8 +146,7 @@ function secretPathsDoc(rows: readonly InventoryRow[]): string {
  * label or be read as HTML (", <, >, &, #), so any name is shown as written.
  */
 export function mermaidText(s: string): string {
-  return s.replace(/[#"<>&]/g, (c) => ({ '#': '#35;', '"': '#quot;', '<': '#lt;', '>': '#gt;', '&': '#amp;' })[c]!)
-    .replace(/[\r\n]+/g, ' ');
+  return s.replace(/[#"<>&]/g, (c) => ({ '#': '#35;', '"': '#quot;', '<': '#lt;', '>': '#gt;', '&': '#amp;' })[c]!).replace(/[\r\n]+/g, ' ');
 }
 
 /** A quoted label of several lines. */
@@ -107,7 +156,7 @@ const label = (...lines: string[]) => `"${lines.map(mermaidText).join('<br>')}"`
 export function appDiagram(model: Model, app: AppModel): string {
   const m = model.vault.mounts;
   const out: string[] = [
-    '%%{init: {\'theme\': \'base\'}}%%',
+    "%%{init: {'theme': 'base'}}%%",
     'flowchart TB',
     '  classDef eng fill:#7c3aed,stroke:#5b21b6,color:#ffffff',
     '  classDef auth fill:#b45309,stroke:#92400e,color:#ffffff',
@@ -121,7 +170,9 @@ export function appDiagram(model: Model, app: AppModel): string {
   out.push(`  subgraph VAULT[${label('Vault')}]`);
   if (hasKv) out.push(`    KV2[${label(`${m.kv} engine`, kvSpaceGlob(m.kv, app.name))}]:::eng`);
   if (app.database) out.push(`    PG[${label(`${m.database} engine`, mountPath(app.database.mount, app.database.credsPath))}]:::eng`);
-  out.push(`    KKUB[${label(`${m.kubernetes} auth`, `role ${app.vault.authRole}`, `SA ${app.boundServiceAccounts.join(', ')}`, `AND ns ${app.boundNamespaces.join(', ')}`)}]:::auth`);
+  out.push(
+    `    KKUB[${label(`${m.kubernetes} auth`, `role ${app.vault.authRole}`, `SA ${app.boundServiceAccounts.join(', ')}`, `AND ns ${app.boundNamespaces.join(', ')}`)}]:::auth`,
+  );
   out.push(`    KJWT[${label(`${m.jwt} auth`, app.vault.ciRole)}]:::auth`);
   out.push('  end', '');
 

@@ -75,7 +75,10 @@ function pad(n: number): string {
  */
 function emitValue(v: YamlValue, indent: number, out: string[], top: boolean, lead: string = pad(indent)): void {
   if (Array.isArray(v)) {
-    if (v.length === 0) { out.push(lead, '[]\n'); return; }
+    if (v.length === 0) {
+      out.push(lead, '[]\n');
+      return;
+    }
     let first = lead;
     for (const item of v as YamlValue[]) {
       if (typeof item === 'object' && item !== null && !isEmptyContainer(item)) {
@@ -95,7 +98,10 @@ function emitValue(v: YamlValue, indent: number, out: string[], top: boolean, le
   if (typeof v === 'object' && v !== null) {
     const obj = v as { readonly [k: string]: YamlValue | undefined };
     const keys = orderedKeys(obj, top);
-    if (keys.length === 0) { out.push(lead, '{}\n'); return; }
+    if (keys.length === 0) {
+      out.push(lead, '{}\n');
+      return;
+    }
     let first = lead;
     for (const k of keys) {
       const child = obj[k] as YamlValue;

@@ -18,7 +18,12 @@ export interface Explanation {
   readonly policies: readonly { readonly name: string; readonly paths: readonly { readonly path: string; readonly capabilities: readonly string[] }[] }[];
   readonly ciRole: { readonly name: string; readonly mount: string; readonly tokenPolicies: readonly string[]; readonly group: string };
   readonly postgres?: { readonly role: string; readonly database: string; readonly dynamicRolePath: string; readonly credsPath: string };
-  readonly vso: readonly { readonly kind: 'VaultAuth' | 'VaultStaticSecret' | 'VaultDynamicSecret'; readonly namespace: string; readonly name: string; readonly detail: string }[];
+  readonly vso: readonly {
+    readonly kind: 'VaultAuth' | 'VaultStaticSecret' | 'VaultDynamicSecret';
+    readonly namespace: string;
+    readonly name: string;
+    readonly detail: string;
+  }[];
   readonly k8sSecrets: readonly { readonly namespace: string; readonly name: string; readonly from: string }[];
   /** kv paths the app's IaC writes, and the consumers that read the app's paths. */
   readonly writes: readonly string[];
@@ -50,26 +55,38 @@ export function explainApp(model: Model, appName: string, files: AppFileIndex): 
     policies.set(p.policy, list);
   }
   const vso: Explanation['vso'][number][] = app.vaultAuths.map((a) => ({
-    kind: 'VaultAuth' as const, namespace: a.namespace, name: a.name,
+    kind: 'VaultAuth' as const,
+    namespace: a.namespace,
+    name: a.name,
     detail: `method kubernetes, mount ${a.mount}, role ${a.role}, service account ${a.serviceAccount}, audiences ${a.audiences.join(',')}`,
   }));
   const secrets: Explanation['k8sSecrets'][number][] = [];
   if (app.target) {
     for (const s of app.secrets) {
-      vso.push({ kind: 'VaultStaticSecret', namespace: s.namespace, name: s.staticSecretName, detail: `kv-v2 ${mountPath(s.mount, s.kvPath)} -> Secret ${s.k8sSecretName}, refreshAfter ${model.vault.refreshAfter}, VaultAuth ${s.vaultAuth}` });
+      vso.push({
+        kind: 'VaultStaticSecret',
+        namespace: s.namespace,
+        name: s.staticSecretName,
+        detail: `kv-v2 ${mountPath(s.mount, s.kvPath)} -> Secret ${s.k8sSecretName}, refreshAfter ${model.vault.refreshAfter}, VaultAuth ${s.vaultAuth}`,
+      });
       secrets.push({ namespace: s.namespace, name: s.k8sSecretName, from: mountPath(s.mount, s.kvPath) });
     }
     if (app.database) {
       const db = app.database;
       const restart = db.restart.map(restartTargetText).join(', ');
-      vso.push({ kind: 'VaultDynamicSecret', namespace: app.namespace, name: db.dynamicSecretName, detail: `${mountPath(db.mount, db.credsPath)} -> Secret ${db.k8sSecretName}${restart ? `, restarts ${restart}` : ''}, VaultAuth ${db.vaultAuth}` });
+      vso.push({
+        kind: 'VaultDynamicSecret',
+        namespace: app.namespace,
+        name: db.dynamicSecretName,
+        detail: `${mountPath(db.mount, db.credsPath)} -> Secret ${db.k8sSecretName}${restart ? `, restarts ${restart}` : ''}, VaultAuth ${db.vaultAuth}`,
+      });
       secrets.push({ namespace: app.namespace, name: db.k8sSecretName, from: mountPath(db.mount, db.credsPath) });
     }
   }
   const vsoSorted = [...vso].sort((a, b) => (a.kind + a.namespace + a.name < b.kind + b.namespace + b.name ? -1 : 1));
-  const readBy = model.consumers.flatMap((c) => c.reads
-    .filter((r) => inKvSpace(app.name, r.path))
-    .map((r) => ({ consumer: c.name, read: mountPath(mounts.kv, r.path) })));
+  const readBy = model.consumers.flatMap((c) =>
+    c.reads.filter((r) => inKvSpace(app.name, r.path)).map((r) => ({ consumer: c.name, read: mountPath(mounts.kv, r.path) })),
+  );
   return {
     app: app.name,
     namespace: app.namespace,
@@ -84,9 +101,16 @@ export function explainApp(model: Model, appName: string, files: AppFileIndex): 
     },
     policies: [...policies].map(([name, paths]) => ({ name, paths })),
     ciRole: { name: app.vault.ciRole, mount: mounts.jwt, tokenPolicies: app.vault.ciRoleTokenPolicies, group: app.vault.opsGroup },
-    ...(app.database ? {
-      postgres: { role: app.database.role, database: app.database.name, dynamicRolePath: app.vault.databaseRolePath, credsPath: mountPath(app.database.mount, app.database.credsPath) },
-    } : {}),
+    ...(app.database
+      ? {
+          postgres: {
+            role: app.database.role,
+            database: app.database.name,
+            dynamicRolePath: app.vault.databaseRolePath,
+            credsPath: mountPath(app.database.mount, app.database.credsPath),
+          },
+        }
+      : {}),
     vso: vsoSorted,
     k8sSecrets: secrets.sort((a, b) => (a.namespace + '/' + a.name < b.namespace + '/' + b.name ? -1 : 1)),
     writes: app.writes.map((w) => mountPath(mounts.kv, w)),
@@ -99,15 +123,23 @@ export function explainApp(model: Model, appName: string, files: AppFileIndex): 
 /** The explanation as table rows, in the order a reader follows the join key. */
 export function explanationRows(e: Explanation): ExplainRow[] {
   const rows: ExplainRow[] = [
-    { object: 'namespace', name: e.namespace, detail: 'Kubernetes namespace of the app\'s VSO objects' },
+    { object: 'namespace', name: e.namespace, detail: "Kubernetes namespace of the app's VSO objects" },
     { object: 'service accounts', name: e.serviceAccounts.join(', '), detail: 'bound to the Vault role' },
     { object: 'bound namespaces', name: e.boundNamespaces.join(', '), detail: 'Vault checks service account AND namespace' },
-    { object: 'Vault role', name: e.vaultRole.name, detail: `${e.vaultRole.path}, audience ${e.vaultRole.audience}, token_ttl ${e.vaultRole.tokenTtl}, token_policies ${e.vaultRole.tokenPolicies.join(', ')}` },
+    {
+      object: 'Vault role',
+      name: e.vaultRole.name,
+      detail: `${e.vaultRole.path}, audience ${e.vaultRole.audience}, token_ttl ${e.vaultRole.tokenTtl}, token_policies ${e.vaultRole.tokenPolicies.join(', ')}`,
+    },
   ];
   for (const p of e.policies) {
     for (const path of p.paths) rows.push({ object: 'policy', name: p.name, detail: `${path.path} [${path.capabilities.join(', ')}]` });
   }
-  rows.push({ object: 'CI role', name: e.ciRole.name, detail: `mount ${e.ciRole.mount}, token_policies ${e.ciRole.tokenPolicies.join(', ')}, group ${e.ciRole.group}` });
+  rows.push({
+    object: 'CI role',
+    name: e.ciRole.name,
+    detail: `mount ${e.ciRole.mount}, token_policies ${e.ciRole.tokenPolicies.join(', ')}, group ${e.ciRole.group}`,
+  });
   if (e.postgres) {
     rows.push(
       { object: 'Postgres role', name: e.postgres.role, detail: 'non-login role created by factory, owns the database' },
@@ -120,7 +152,11 @@ export function explanationRows(e: Explanation): ExplainRow[] {
   for (const w of e.writes) rows.push({ object: 'kv write', name: w, detail: "written by the app's own IaC" });
   for (const r of e.readBy) rows.push({ object: 'read by consumer', name: r.consumer, detail: r.read });
   for (const f of e.files) rows.push({ object: 'generated file', name: `${f.repo}:${f.path}`, detail: '' });
-  rows.push({ object: 'tofu state prefix', name: e.tofuStatePrefix ?? '-', detail: e.tofuStatePrefix ? 'GCS backend of the app\'s IaC project' : 'no IaC project of its own (no repo)' });
+  rows.push({
+    object: 'tofu state prefix',
+    name: e.tofuStatePrefix ?? '-',
+    detail: e.tofuStatePrefix ? "GCS backend of the app's IaC project" : 'no IaC project of its own (no repo)',
+  });
   return rows;
 }
 

@@ -8,9 +8,19 @@ import { makeRedactor } from '../util/redact';
  * that lives in ./index.ts.
  */
 
-export interface GiteaUser { readonly id?: number; readonly login?: string }
-export interface GiteaLabel { readonly id: number; readonly name: string }
-export interface GiteaBranchInfo { readonly ref: string; readonly sha?: string; readonly label?: string }
+export interface GiteaUser {
+  readonly id?: number;
+  readonly login?: string;
+}
+export interface GiteaLabel {
+  readonly id: number;
+  readonly name: string;
+}
+export interface GiteaBranchInfo {
+  readonly ref: string;
+  readonly sha?: string;
+  readonly label?: string;
+}
 export interface GiteaPullRequest {
   readonly id?: number;
   readonly number: number;
@@ -25,9 +35,20 @@ export interface GiteaPullRequest {
   readonly labels?: readonly GiteaLabel[];
   readonly user?: GiteaUser;
 }
-export interface GiteaRepository { readonly id: number; readonly full_name?: string; readonly default_branch?: string; readonly html_url?: string }
-export interface GiteaServerVersion { readonly version: string }
-export interface GiteaComment { readonly id: number; readonly body?: string; readonly html_url?: string }
+export interface GiteaRepository {
+  readonly id: number;
+  readonly full_name?: string;
+  readonly default_branch?: string;
+  readonly html_url?: string;
+}
+export interface GiteaServerVersion {
+  readonly version: string;
+}
+export interface GiteaComment {
+  readonly id: number;
+  readonly body?: string;
+  readonly html_url?: string;
+}
 
 export interface CreatePullRequestOption {
   readonly head: string;
@@ -89,7 +110,13 @@ export function giteaTokenProblem(token: string): string | undefined {
   const at = [...token].findIndex((c) => !/[\x21-\x7e]/.test(c));
   if (at < 0) return undefined;
   const c = [...token][at]!;
-  const what = /\s/.test(c) ? (c === '\n' || c === '\r' ? 'a line break' : 'a space') : /\p{Cc}/u.test(c) ? 'a control character' : 'a character outside printable ASCII';
+  const what = /\s/.test(c)
+    ? c === '\n' || c === '\r'
+      ? 'a line break'
+      : 'a space'
+    : /\p{Cc}/u.test(c)
+      ? 'a control character'
+      : 'a character outside printable ASCII';
   return `GITEA_TOKEN has ${what} at character ${at + 1} of ${[...token].length}; a Gitea token is printable ASCII without spaces. Copy it again without surrounding whitespace or line breaks (e.g. GITEA_TOKEN="$(tr -d '[:space:]' < token-file)")`;
 }
 
@@ -113,7 +140,12 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
 
   async function call<T>(method: string, path: string, query?: Record<string, string | number | undefined>, body?: unknown): Promise<T> {
-    const qs = query ? Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => `${seg(k)}=${seg(String(v))}`).join('&') : '';
+    const qs = query
+      ? Object.entries(query)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => `${seg(k)}=${seg(String(v))}`)
+          .join('&')
+      : '';
     const url = `${apiBase}${path}${qs ? `?${qs}` : ''}`;
     let res: Response;
     try {
@@ -128,7 +160,13 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
-      throw new GiteaApiError(redact(`cannot reach Gitea at ${apiBase} (${method} ${path}): ${networkReason(e)}; check --gitea-url, GITEA_URL or gitea.url in apps.yaml`), 0, method, path, '');
+      throw new GiteaApiError(
+        redact(`cannot reach Gitea at ${apiBase} (${method} ${path}): ${networkReason(e)}; check --gitea-url, GITEA_URL or gitea.url in apps.yaml`),
+        0,
+        method,
+        path,
+        '',
+      );
     }
     const text = await res.text().catch(() => '');
     if (!res.ok) {
@@ -139,7 +177,13 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new GiteaApiError(redact(`Gitea answered ${method} ${path} with ${res.status} but the body is not JSON; is ${apiBase} a Gitea API?`), res.status, method, path, '');
+      throw new GiteaApiError(
+        redact(`Gitea answered ${method} ${path} with ${res.status} but the body is not JSON; is ${apiBase} a Gitea API?`),
+        res.status,
+        method,
+        path,
+        '',
+      );
     }
   }
 
@@ -169,20 +213,31 @@ function errorMessageOf(text: string): string {
   } catch {
     // not JSON: an HTML error page or a proxy's text
   }
-  return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }
 
 function describeStatus(status: number, method: string, path: string, apiMessage: string): string {
   const what = `Gitea ${method} ${path} failed with ${status}`;
   const said = apiMessage ? `: ${apiMessage}` : '';
   switch (status) {
-    case 401: return `${what} Unauthorized${said}; GITEA_TOKEN is missing, wrong or expired`;
-    case 403: return `${what} Forbidden${said}; the GITEA_TOKEN user may not do this here (it needs write access to the repository and the write:repository scope)`;
-    case 404: return `${what} Not Found${said}; check the owner/name (repos.<id>.gitea in apps.yaml) and that the GITEA_TOKEN user can see the repository`;
-    case 409: return `${what} Conflict${said}`;
-    case 412: return `${what} Precondition Failed${said}`;
-    case 422: return `${what} Unprocessable${said}; Gitea refused the request (are base and head branches that differ?)`;
-    case 423: return `${what} Locked${said}; the repository is archived`;
+    case 401:
+      return `${what} Unauthorized${said}; GITEA_TOKEN is missing, wrong or expired`;
+    case 403:
+      return `${what} Forbidden${said}; the GITEA_TOKEN user may not do this here (it needs write access to the repository and the write:repository scope)`;
+    case 404:
+      return `${what} Not Found${said}; check the owner/name (repos.<id>.gitea in apps.yaml) and that the GITEA_TOKEN user can see the repository`;
+    case 409:
+      return `${what} Conflict${said}`;
+    case 412:
+      return `${what} Precondition Failed${said}`;
+    case 422:
+      return `${what} Unprocessable${said}; Gitea refused the request (are base and head branches that differ?)`;
+    case 423:
+      return `${what} Locked${said}; the repository is archived`;
     default:
       if (status >= 500) return `${what}${said}; the Gitea server had an error, try again later`;
       return `${what}${said}`;

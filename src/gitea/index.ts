@@ -126,7 +126,13 @@ export async function ensurePullRequest(client: GiteaClient, spec: PullRequestSp
   let action: PullRequestAction = 'unchanged';
   if (!existing) {
     try {
-      const created = await client.createPullRequest(owner, repo, { head, base, title: spec.title, body: spec.body, ...(wanted.size ? { labels: [...wanted.values()] } : {}) });
+      const created = await client.createPullRequest(owner, repo, {
+        head,
+        base,
+        title: spec.title,
+        body: spec.body,
+        ...(wanted.size ? { labels: [...wanted.values()] } : {}),
+      });
       existing = created;
       action = 'created';
     } catch (e) {
@@ -134,7 +140,8 @@ export async function ensurePullRequest(client: GiteaClient, spec: PullRequestSp
       existing = await findOpenPullRequest(client, owner, repo, base, head);
       const index = /issue_id: (\d+)/.exec(e.apiMessage)?.[1];
       if (!existing && index) existing = await client.getPullRequest(owner, repo, Number(index));
-      if (!existing) throw new GiteaApiError(`${e.message}; yet no open PR from ${head} to ${base} could be found afterwards`, 409, e.method, e.path, e.apiMessage);
+      if (!existing)
+        throw new GiteaApiError(`${e.message}; yet no open PR from ${head} to ${base} could be found afterwards`, 409, e.method, e.path, e.apiMessage);
     }
   }
   if (action !== 'created' && bodyHashOf(existing.body) !== spec.hash) {
@@ -144,7 +151,12 @@ export async function ensurePullRequest(client: GiteaClient, spec: PullRequestSp
   const has = new Set((existing.labels ?? []).map((l) => l.name));
   const missing = [...wanted.entries()].filter(([name]) => !has.has(name));
   if (missing.length) {
-    await client.addIssueLabels(owner, repo, existing.number, missing.map(([, id]) => id));
+    await client.addIssueLabels(
+      owner,
+      repo,
+      existing.number,
+      missing.map(([, id]) => id),
+    );
   }
   const ref = toRef(existing);
   return { action, pr: { ...ref, labels: [...new Set([...ref.labels, ...missing.map(([n]) => n)])].sort() }, labelsAdded: missing.map(([n]) => n), warnings };

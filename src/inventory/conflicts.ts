@@ -57,13 +57,23 @@ function compareLoc(a: Location, b: Location): number {
 
 /** What to do, given which sides are generated. */
 function remedy(here: Side, there: Side, what: string): string {
-  if (here.generated && !there.generated) return `remove ${what} from ${where(there.at)} (joinkey now generates it in ${fileOf(here.at)}), or keep the hand-written one and take it out of apps.yaml`;
+  if (here.generated && !there.generated)
+    return `remove ${what} from ${where(there.at)} (joinkey now generates it in ${fileOf(here.at)}), or keep the hand-written one and take it out of apps.yaml`;
   if (!here.generated && !there.generated) return `remove one of the two (keep ${where(there.at)} or ${where(here.at)})`;
   return 'both are generated: fix apps.yaml so that only one app produces it';
 }
 
 function finding(rule: LiveRule, here: Side, there: Side, message: string, severity: 'error' | 'warning' = 'error'): LiveFinding {
-  return { file: fileOf(here.at), line: here.at.line, col: here.at.col, rule, severity, message, related: rel(there.at), generated: here.generated || there.generated };
+  return {
+    file: fileOf(here.at),
+    line: here.at.line,
+    col: here.at.col,
+    rule,
+    severity,
+    message,
+    related: rel(there.at),
+    generated: here.generated || there.generated,
+  };
 }
 
 /** Pairs each later member of a group with its first member (sorted by position). */
@@ -103,8 +113,18 @@ function kubeConflicts(objects: readonly KubeObject[]): LiveFinding[] {
       // two kustomize builds (say overlays/dev and overlays/prod) may go to two clusters
       const roots = [here.kustomizations[0], there.kustomizations[0]];
       const separate = roots[0] !== undefined && roots[1] !== undefined && roots[0] !== roots[1];
-      const builds = separate ? ` (built by two kustomizations, ${here.at.repo}/${roots[0]} and ${there.at.repo}/${roots[1]}: a conflict when both are applied to one cluster)` : '';
-      out.push(finding('live-duplicate-object', here, there, `${objectId(here)} is also declared at ${where(there.at)}; ${remedy(here, there, 'that object')}${note(here)}${note(there)}${builds}`, separate ? 'warning' : 'error'));
+      const builds = separate
+        ? ` (built by two kustomizations, ${here.at.repo}/${roots[0]} and ${there.at.repo}/${roots[1]}: a conflict when both are applied to one cluster)`
+        : '';
+      out.push(
+        finding(
+          'live-duplicate-object',
+          here,
+          there,
+          `${objectId(here)} is also declared at ${where(there.at)}; ${remedy(here, there, 'that object')}${note(here)}${note(there)}${builds}`,
+          separate ? 'warning' : 'error',
+        ),
+      );
     }
   }
   // an object whose namespace is the applier's collides with a same-named one when applied there
@@ -115,7 +135,15 @@ function kubeConflicts(objects: readonly KubeObject[]): LiveFinding[] {
       if (o.namespaceSource === 'apply' && compareLoc(o.at, f.at) < 0) continue; // one finding per pair
       const [here, there] = orient(f, o);
       const ns = o.namespace ?? f.namespace;
-      out.push(finding('live-duplicate-object', here, there, `${f.group ? `${f.group}/` : ''}${f.kind} ${f.name} at ${where(f.at)} takes the namespace it is applied in${ns ? `; applied in ${ns}` : ''}, it is the object declared at ${where(o.at)}; ${remedy(here, there, 'that object')}${note(here)}${note(there)}`, 'warning'));
+      out.push(
+        finding(
+          'live-duplicate-object',
+          here,
+          there,
+          `${f.group ? `${f.group}/` : ''}${f.kind} ${f.name} at ${where(f.at)} takes the namespace it is applied in${ns ? `; applied in ${ns}` : ''}, it is the object declared at ${where(o.at)}; ${remedy(here, there, 'that object')}${note(here)}${note(there)}`,
+          'warning',
+        ),
+      );
     }
   }
   // two VSO objects, one destination Secret
@@ -124,18 +152,35 @@ function kubeConflicts(objects: readonly KubeObject[]): LiveFinding[] {
     const distinct = [...groupBy(group, objectId).values()].map((g) => g[0]!);
     for (const [first, other] of pairs(distinct)) {
       const [here, there] = orient(first, other);
-      out.push(finding('live-duplicate-destination', here, there, `${objectId(here)} and ${objectId(there)} (${where(there.at)}) both write Secret ${here.namespace}/${here.vso!.destination!.name}: VSO lets only one owner sync it; ${remedy(here, there, `${objectId(there)}`)}${note(here)}${note(there)}`));
+      out.push(
+        finding(
+          'live-duplicate-destination',
+          here,
+          there,
+          `${objectId(here)} and ${objectId(there)} (${where(there.at)}) both write Secret ${here.namespace}/${here.vso!.destination!.name}: VSO lets only one owner sync it; ${remedy(here, there, `${objectId(there)}`)}${note(here)}${note(there)}`,
+        ),
+      );
     }
   }
   // a VSO object in the applier's namespace writes the same Secret once applied there
-  const floatingWriters = named.filter((o) => o.namespaceSource === 'apply' && o.vso?.destination?.name !== undefined && !o.unknown.includes('spec.destination.name'));
+  const floatingWriters = named.filter(
+    (o) => o.namespaceSource === 'apply' && o.vso?.destination?.name !== undefined && !o.unknown.includes('spec.destination.name'),
+  );
   for (const f of floatingWriters) {
     for (const o of [...writers, ...floatingWriters]) {
       if (o === f || o.vso!.destination!.name !== f.vso!.destination!.name || fileOf(o.at) === fileOf(f.at)) continue;
       if (o.kind === f.kind && o.group === f.group && o.name === f.name) continue; // the same object: reported above
       if (o.namespaceSource === 'apply' && compareLoc(o.at, f.at) < 0) continue;
       const [here, there] = orient(f, o);
-      out.push(finding('live-duplicate-destination', here, there, `${objectId(f)} at ${where(f.at)} takes the namespace it is applied in and writes Secret ${f.vso!.destination!.name}, as ${objectId(o)} at ${where(o.at)} does${o.namespace ? ` in ${o.namespace}` : ''}: applied there, VSO lets only one owner sync it; ${remedy(here, there, objectId(there))}${note(here)}${note(there)}`, 'warning'));
+      out.push(
+        finding(
+          'live-duplicate-destination',
+          here,
+          there,
+          `${objectId(f)} at ${where(f.at)} takes the namespace it is applied in and writes Secret ${f.vso!.destination!.name}, as ${objectId(o)} at ${where(o.at)} does${o.namespace ? ` in ${o.namespace}` : ''}: applied there, VSO lets only one owner sync it; ${remedy(here, there, objectId(there))}${note(here)}${note(there)}`,
+          'warning',
+        ),
+      );
     }
   }
   return out;
@@ -146,29 +191,64 @@ function moduleConflicts(m: TofuModule): LiveFinding[] {
   const inModule = `root module ${m.repo}/${m.dir}`;
   for (const [first, other] of pairs(m.backends)) {
     const [here, there] = orient(first, other);
-    out.push(finding('live-duplicate-backend', here, there, `a second ${here.type === 'cloud' ? 'cloud block' : `backend "${here.type}"`} in ${inModule} (the other, ${there.type === 'cloud' ? 'a cloud block' : `backend "${there.type}"`}, is at ${where(there.at)}): tofu init accepts only one; ${remedy(here, there, 'that backend block')}`));
+    out.push(
+      finding(
+        'live-duplicate-backend',
+        here,
+        there,
+        `a second ${here.type === 'cloud' ? 'cloud block' : `backend "${here.type}"`} in ${inModule} (the other, ${there.type === 'cloud' ? 'a cloud block' : `backend "${there.type}"`}, is at ${where(there.at)}): tofu init accepts only one; ${remedy(here, there, 'that backend block')}`,
+      ),
+    );
   }
   for (const [first, other] of pairs(m.requiredProviders)) {
     const [here, there] = orient(first, other);
-    out.push(finding('live-duplicate-required-providers', here, there, `a second required_providers block in ${inModule}, also at ${where(there.at)}: tofu allows one per module ("Duplicate required providers configuration"); ${remedy(here, there, 'that required_providers block (keep the provider requirements in one place)')}`));
+    out.push(
+      finding(
+        'live-duplicate-required-providers',
+        here,
+        there,
+        `a second required_providers block in ${inModule}, also at ${where(there.at)}: tofu allows one per module ("Duplicate required providers configuration"); ${remedy(here, there, 'that required_providers block (keep the provider requirements in one place)')}`,
+      ),
+    );
   }
   for (const [key, group] of groupBy(m.providers, (p) => `${p.name}|${p.alias ?? ''}`)) {
     const alias = key.split('|')[1];
     for (const [first, other] of pairs(group)) {
       const [here, there] = orient(first, other);
-      out.push(finding('live-duplicate-provider', here, there, `a second ${alias ? `provider "${here.name}" with alias "${alias}"` : `default (un-aliased) provider "${here.name}" configuration`} in ${inModule}, also at ${where(there.at)}: tofu rejects duplicate provider configurations; ${remedy(here, there, 'that provider block')}`));
+      out.push(
+        finding(
+          'live-duplicate-provider',
+          here,
+          there,
+          `a second ${alias ? `provider "${here.name}" with alias "${alias}"` : `default (un-aliased) provider "${here.name}" configuration`} in ${inModule}, also at ${where(there.at)}: tofu rejects duplicate provider configurations; ${remedy(here, there, 'that provider block')}`,
+        ),
+      );
     }
   }
   for (const [label, group] of groupBy(m.modules, (c) => c.label)) {
     for (const [first, other] of pairs(group)) {
       const [here, there] = orient(first, other);
-      out.push(finding('live-duplicate-module', here, there, `module "${label}" is called twice in ${inModule}, also at ${where(there.at)}: tofu rejects duplicate module calls; ${remedy(here, there, 'that module call')}`));
+      out.push(
+        finding(
+          'live-duplicate-module',
+          here,
+          there,
+          `module "${label}" is called twice in ${inModule}, also at ${where(there.at)}: tofu rejects duplicate module calls; ${remedy(here, there, 'that module call')}`,
+        ),
+      );
     }
   }
   for (const [address, group] of groupBy(m.resources, (r) => r.address)) {
     for (const [first, other] of pairs(group)) {
       const [here, there] = orient(first, other);
-      out.push(finding('live-duplicate-resource', here, there, `${address} is declared twice in ${inModule}, also at ${where(there.at)}: tofu rejects duplicate addresses; ${remedy(here, there, 'that block')}`));
+      out.push(
+        finding(
+          'live-duplicate-resource',
+          here,
+          there,
+          `${address} is declared twice in ${inModule}, also at ${where(there.at)}: tofu rejects duplicate addresses; ${remedy(here, there, 'that block')}`,
+        ),
+      );
     }
   }
   for (const [name, settings] of m.settings) {
@@ -180,8 +260,18 @@ function moduleConflicts(m: TofuModule): LiveFinding[] {
       for (const h of hand) {
         const later = settings.indexOf(g) > settings.indexOf(h) ? g : h;
         const earlier = later === g ? h : g;
-        const wins = later === winner ? `${fileOf(later.at)} is loaded after ${fileOf(earlier.at)} and silently replaces its whole value (tofu merges no maps)` : `${fileOf(later.at)} is loaded after ${fileOf(earlier.at)}, and ${fileOf(winner.at)} wins over both`;
-        out.push(finding('live-variable-overridden', g, h, `variable "${name}" is set here and by hand in ${where(h.at)}; ${wins}; move what ${fileOf(h.at)} sets into apps.yaml and delete "${name}" from it`));
+        const wins =
+          later === winner
+            ? `${fileOf(later.at)} is loaded after ${fileOf(earlier.at)} and silently replaces its whole value (tofu merges no maps)`
+            : `${fileOf(later.at)} is loaded after ${fileOf(earlier.at)}, and ${fileOf(winner.at)} wins over both`;
+        out.push(
+          finding(
+            'live-variable-overridden',
+            g,
+            h,
+            `variable "${name}" is set here and by hand in ${where(h.at)}; ${wins}; move what ${fileOf(h.at)} sets into apps.yaml and delete "${name}" from it`,
+          ),
+        );
       }
     }
   }
@@ -197,7 +287,14 @@ function identityConflicts(identities: readonly LiveIdentity[]): LiveFinding[] {
       if (first.module.repo === other.module.repo && first.module.dir === other.module.dir && base(first.address) === base(other.address)) continue;
       const [here, there] = orient(first, other);
       const managedBy = (i: LiveIdentity) => `${i.address} in ${i.module.repo}/${i.module.dir}${i.via ? ` (${i.via})` : ''}`;
-      out.push(finding('live-duplicate-identity', here, there, `${here.kind} ${here.name} is managed by ${managedBy(here)} and by ${managedBy(there)} at ${where(there.at)}: two states fighting over one live object, and a destroy in either deletes it; ${remedy(here, there, there.address)}`));
+      out.push(
+        finding(
+          'live-duplicate-identity',
+          here,
+          there,
+          `${here.kind} ${here.name} is managed by ${managedBy(here)} and by ${managedBy(there)} at ${where(there.at)}: two states fighting over one live object, and a destroy in either deletes it; ${remedy(here, there, there.address)}`,
+        ),
+      );
     }
   }
   return out;
@@ -206,7 +303,9 @@ function identityConflicts(identities: readonly LiveIdentity[]): LiveFinding[] {
 /** Every conflict in the inventory, sorted by file, line, column and rule. */
 export function findLiveConflicts(inv: Inventory): LiveFinding[] {
   const out = [...kubeConflicts(inv.objects), ...inv.modules.flatMap(moduleConflicts), ...identityConflicts(inv.identities)];
-  return out.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.rule.localeCompare(b.rule) || a.message.localeCompare(b.message));
+  return out.sort(
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.rule.localeCompare(b.rule) || a.message.localeCompare(b.message),
+  );
 }
 
 /**

@@ -62,7 +62,11 @@ async function parseBatched(files: readonly { readonly file: string; readonly co
       merged = await parse('batch.tf', text).catch(() => undefined);
       // a file that is not HCL on its own could still balance with its neighbours: then each is parsed alone
       const keys = merged ? Object.keys(merged) : [];
-      if (keys.length !== batch.length || !batch.every((_, i) => Array.isArray(merged![`${BATCH_BLOCK}_${i}`]) && (merged![`${BATCH_BLOCK}_${i}`] as unknown[]).length === 1)) merged = undefined;
+      if (
+        keys.length !== batch.length ||
+        !batch.every((_, i) => Array.isArray(merged![`${BATCH_BLOCK}_${i}`]) && (merged![`${BATCH_BLOCK}_${i}`] as unknown[]).length === 1)
+      )
+        merged = undefined;
     }
     for (const [i, f] of batch.entries()) {
       const body = merged?.[`${BATCH_BLOCK}_${i}`];
@@ -195,7 +199,7 @@ function indexKey(segment: string): string | undefined {
 /** The keys of a for_each value: a map's keys or a set's strings. */
 export function forEachKeys(v: Value): readonly string[] | undefined {
   if (v === UNKNOWN || v === null) return undefined;
-  if (Array.isArray(v)) return v.every((x) => typeof x === 'string') ? [...(v)].sort() : undefined;
+  if (Array.isArray(v)) return v.every((x) => typeof x === 'string') ? [...v].sort() : undefined;
   if (typeof v === 'object') return Object.keys(v).sort();
   return undefined;
 }

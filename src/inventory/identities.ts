@@ -22,7 +22,11 @@ interface Rule {
 /** Per resource type: the live object it manages, named as its provider names it. */
 export const IDENTITY_RULES: Readonly<Record<string, Rule>> = {
   vault_policy: { kind: 'vault-policy', attrs: { name: undefined }, name: (a) => `${a.name}` },
-  vault_kubernetes_auth_backend_role: { kind: 'vault-auth-role', attrs: { backend: 'kubernetes', role_name: undefined }, name: (a) => `${a.backend}/${a.role_name}` },
+  vault_kubernetes_auth_backend_role: {
+    kind: 'vault-auth-role',
+    attrs: { backend: 'kubernetes', role_name: undefined },
+    name: (a) => `${a.backend}/${a.role_name}`,
+  },
   vault_jwt_auth_backend_role: { kind: 'vault-auth-role', attrs: { backend: 'jwt', role_name: undefined }, name: (a) => `${a.backend}/${a.role_name}` },
   vault_kv_secret_v2: { kind: 'vault-kv-path', attrs: { mount: undefined, name: undefined }, name: (a) => `${a.mount}/${a.name}` },
   vault_kv_secret: { kind: 'vault-kv-path', attrs: { path: undefined }, name: (a) => `${a.path}` },
@@ -76,7 +80,14 @@ export async function moduleIdentities(m: TofuModule, parser: HclParser): Promis
     if (!keys) return undefined;
     return keys.map((key) => ({
       key,
-      scope: { vars, resources, each: { key, value: typeof eachValues === 'object' && eachValues !== null && !Array.isArray(eachValues) ? (eachValues as Record<string, unknown>)[key] : key } },
+      scope: {
+        vars,
+        resources,
+        each: {
+          key,
+          value: typeof eachValues === 'object' && eachValues !== null && !Array.isArray(eachValues) ? (eachValues as Record<string, unknown>)[key] : key,
+        },
+      },
     }));
   };
 
@@ -86,7 +97,8 @@ export async function moduleIdentities(m: TofuModule, parser: HclParser): Promis
     const eachValues = r.forEach ? await evaluate(parser, r.body.for_each, { vars, resources }) : undefined;
     const list = instances(r.forEach, r.keys, eachValues);
     if (!list) {
-      if (!m.child) unreadable.push({ at: r.at, reason: `${r.address}: its for_each keys are not known from the files, so the ${rule.kind}s it manages are not listed` });
+      if (!m.child)
+        unreadable.push({ at: r.at, reason: `${r.address}: its for_each keys are not known from the files, so the ${rule.kind}s it manages are not listed` });
       continue;
     }
     for (const { key, scope } of list) {
@@ -101,10 +113,22 @@ export async function moduleIdentities(m: TofuModule, parser: HclParser): Promis
         attrs[attr] = v;
       }
       if (missing) {
-        if (!m.child) unreadable.push({ at: r.at, reason: `${keyed(r.address, key)}: "${missing}" is not known from the files, so the ${rule.kind} it manages is not listed` });
+        if (!m.child)
+          unreadable.push({
+            at: r.at,
+            reason: `${keyed(r.address, key)}: "${missing}" is not known from the files, so the ${rule.kind} it manages is not listed`,
+          });
         continue;
       }
-      identities.push({ kind: rule.kind, name: rule.name(attrs), address: keyed(r.address, key), module: { repo: m.repo, dir: m.dir }, at: r.at, generated: r.generated, via: r.forEach ? forEachOrigin(r.body.for_each) : undefined });
+      identities.push({
+        kind: rule.kind,
+        name: rule.name(attrs),
+        address: keyed(r.address, key),
+        module: { repo: m.repo, dir: m.dir },
+        at: r.at,
+        generated: r.generated,
+        via: r.forEach ? forEachOrigin(r.body.for_each) : undefined,
+      });
     }
   }
 
@@ -120,7 +144,10 @@ export async function moduleIdentities(m: TofuModule, parser: HclParser): Promis
     for (const { key, scope } of list) {
       const name = await evaluate(parser, c.args.name, scope);
       if (typeof name !== 'string') {
-        unreadable.push({ at: c.at, reason: `${keyed(`module.${c.label}`, key)}: its name input is not known from the files, so the objects ${kind} creates are not listed` });
+        unreadable.push({
+          at: c.at,
+          reason: `${keyed(`module.${c.label}`, key)}: its name input is not known from the files, so the objects ${kind} creates are not listed`,
+        });
         continue;
       }
       const args: Record<string, Scalar> = {};

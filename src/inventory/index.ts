@@ -74,7 +74,11 @@ export function publishedTrees(checkouts: RepoTrees, render: RepoTrees): RepoTre
  * What check --repos-dir, diff and publish need in one call: the inventory of the repos as publish
  * would leave them, and its conflicts (`finding.generated`: the render brings it).
  */
-export async function liveConflicts(checkouts: RepoTrees, render: RepoTrees, options: InventoryOptions = {}): Promise<{ inventory: Inventory; findings: LiveFinding[] }> {
+export async function liveConflicts(
+  checkouts: RepoTrees,
+  render: RepoTrees,
+  options: InventoryOptions = {},
+): Promise<{ inventory: Inventory; findings: LiveFinding[] }> {
   const inventory = await inventoryRepos(publishedTrees(checkouts, render), options);
   return { inventory, findings: findLiveConflicts(inventory) };
 }

@@ -22,17 +22,46 @@ export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', '
 
 /** Kinds Kubernetes keeps outside namespaces: kustomize never sets a namespace on them. */
 const CLUSTER_SCOPED = new Set([
-  'Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'StorageClass',
-  'PriorityClass', 'IngressClass', 'RuntimeClass', 'CSIDriver', 'CSINode', 'VolumeAttachment', 'APIService',
-  'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
-  'ClusterIssuer', 'PodSecurityPolicy', 'ComponentStatus', 'CertificateSigningRequest', 'FlowSchema', 'PriorityLevelConfiguration',
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'StorageClass',
+  'PriorityClass',
+  'IngressClass',
+  'RuntimeClass',
+  'CSIDriver',
+  'CSINode',
+  'VolumeAttachment',
+  'APIService',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'ClusterIssuer',
+  'PodSecurityPolicy',
+  'ComponentStatus',
+  'CertificateSigningRequest',
+  'FlowSchema',
+  'PriorityLevelConfiguration',
 ]);
 
 const isKustomizationPath = (p: string): boolean => (KUSTOMIZATION_FILES as readonly string[]).includes(posix.basename(p));
 const isRemote = (r: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(r) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(r) || r.startsWith('git@');
 
-interface Entry { readonly value: string; readonly at: Location }
-interface PatchEntry { readonly path?: string; readonly inline?: unknown; readonly type: KubePatch['type']; readonly target?: KubePatch['target']; readonly at: Location }
+interface Entry {
+  readonly value: string;
+  readonly at: Location;
+}
+interface PatchEntry {
+  readonly path?: string;
+  readonly inline?: unknown;
+  readonly type: KubePatch['type'];
+  readonly target?: KubePatch['target'];
+  readonly at: Location;
+}
 
 interface Kustomization {
   readonly path: string;
@@ -47,7 +76,11 @@ function readKustomization(repo: string, path: string, content: string): Kustomi
   const counter = new LineCounter();
   const doc = parseDocument(content, { lineCounter: counter, prettyErrors: false });
   const at = (node: Node | null | undefined): Location => ({ repo, path, ...counter.linePos(node?.range?.[0] ?? 0) });
-  if (doc.errors.length) return { at: { repo, path, ...counter.linePos(doc.errors[0]!.pos[0]) }, reason: `kustomization is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}` };
+  if (doc.errors.length)
+    return {
+      at: { repo, path, ...counter.linePos(doc.errors[0]!.pos[0]) },
+      reason: `kustomization is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`,
+    };
   const root = doc.contents;
   const dir = posix.dirname(path);
   if (!isMap(root)) return { at: at(root), reason: 'kustomization is not a mapping' };
@@ -75,17 +108,27 @@ function readKustomization(repo: string, path: string, content: string): Kustomi
     for (const { node, value } of list(key)) {
       if (typeof value !== 'object' || value === null) continue;
       const v = value as { path?: unknown; patch?: unknown; target?: Record<string, unknown> };
-      const target = v.target ? { group: str(v.target.group), kind: str(v.target.kind), name: str(v.target.name), namespace: str(v.target.namespace) } : undefined;
+      const target = v.target
+        ? { group: str(v.target.group), kind: str(v.target.kind), name: str(v.target.name), namespace: str(v.target.namespace) }
+        : undefined;
       const type: KubePatch['type'] = key === 'patchesJson6902' ? 'json6902' : 'strategic-merge';
       if (typeof v.path === 'string') patches.push({ path: v.path, type, target, at: at(node) });
       else if (typeof v.patch === 'string') patches.push({ inline: v.patch, type, target, at: at(node) });
     }
   }
   for (const key of ['helmCharts', 'helmChartInflationGenerator']) {
-    if (get(key) !== undefined) unreadable.push({ at: at(root.items.find((p) => isScalar(p.key) && p.key.value === key)?.key), reason: `${key}: the chart's objects are rendered by Helm at build time (kustomize --enable-helm); they are not read` });
+    if (get(key) !== undefined)
+      unreadable.push({
+        at: at(root.items.find((p) => isScalar(p.key) && p.key.value === key)?.key),
+        reason: `${key}: the chart's objects are rendered by Helm at build time (kustomize --enable-helm); they are not read`,
+      });
   }
   for (const key of ['configMapGenerator', 'secretGenerator', 'generators', 'transformers']) {
-    if (get(key) !== undefined) unreadable.push({ at: at(root.items.find((p) => isScalar(p.key) && p.key.value === key)?.key), reason: `${key}: what it generates or changes is not read` });
+    if (get(key) !== undefined)
+      unreadable.push({
+        at: at(root.items.find((p) => isScalar(p.key) && p.key.value === key)?.key),
+        reason: `${key}: what it generates or changes is not read`,
+      });
   }
   const ns = get('namespace');
   return { path, dir, namespace: isScalar(ns) && typeof ns.value === 'string' ? ns.value : undefined, resources, patches, unreadable };
@@ -141,11 +184,17 @@ export function inventoryRepoKube(repo: string, files: ReadonlyMap<string, strin
   const seen = new Set<string>();
   const emit = (o: ManifestObject, path: string, chain: readonly string[], override: string | undefined) => {
     const clusterScoped = CLUSTER_SCOPED.has(o.kind);
-    const namespace = clusterScoped ? undefined : override ?? o.namespace;
+    const namespace = clusterScoped ? undefined : (override ?? o.namespace);
     const key = `${path}#${o.docIndex}#${namespace ?? ''}`;
     if (seen.has(key)) return;
     seen.add(key);
-    const namespaceSource: KubeObject['namespaceSource'] = clusterScoped ? 'declared' : override !== undefined ? 'kustomization' : o.namespace !== undefined ? 'declared' : 'apply';
+    const namespaceSource: KubeObject['namespaceSource'] = clusterScoped
+      ? 'declared'
+      : override !== undefined
+        ? 'kustomization'
+        : o.namespace !== undefined
+          ? 'declared'
+          : 'apply';
     out.objects.push({
       at: o.at,
       apiVersion: o.apiVersion,
@@ -163,7 +212,12 @@ export function inventoryRepoKube(repo: string, files: ReadonlyMap<string, strin
   };
 
   /** Builds kustomization k; returns its objects' identities before k's own namespace applies, for patch matching. */
-  const build = (k: Kustomization, chain: readonly string[], outer: string | undefined, stack: ReadonlySet<string>): { o: ManifestObject; path: string; ns?: string }[] => {
+  const build = (
+    k: Kustomization,
+    chain: readonly string[],
+    outer: string | undefined,
+    stack: ReadonlySet<string>,
+  ): { o: ManifestObject; path: string; ns?: string }[] => {
     const override = outer ?? k.namespace;
     const produced: { o: ManifestObject; path: string; ns?: string }[] = [];
     for (const r of k.resources) {
@@ -210,13 +264,22 @@ export function inventoryRepoKube(repo: string, files: ReadonlyMap<string, strin
         for (const d of docs) targets.push({ target: { group: d.group, kind: d.kind, name: d.name, namespace: d.namespace }, at: file ? d.at : p.at });
       }
       for (const t of targets) {
-        const match = produced.find(({ o, ns }) => o.kind === t.target.kind && o.name === t.target.name && (t.target.group === undefined || o.group === t.target.group) && (t.target.namespace === undefined || ns === t.target.namespace));
+        const match = produced.find(
+          ({ o, ns }) =>
+            o.kind === t.target.kind &&
+            o.name === t.target.name &&
+            (t.target.group === undefined || o.group === t.target.group) &&
+            (t.target.namespace === undefined || ns === t.target.namespace),
+        );
         out.patches.push({
           at: t.at,
           kustomization: k.path,
           type: p.type,
           // the patched object ends up in the kustomization's namespace, like everything it builds
-          target: { ...t.target, namespace: t.target.kind !== undefined && CLUSTER_SCOPED.has(t.target.kind) ? undefined : override ?? (match ? match.ns : t.target.namespace) },
+          target: {
+            ...t.target,
+            namespace: t.target.kind !== undefined && CLUSTER_SCOPED.has(t.target.kind) ? undefined : (override ?? (match ? match.ns : t.target.namespace)),
+          },
           patches: match?.o.at,
         });
       }

@@ -120,7 +120,14 @@ export function maskTemplate(source: string, outputLines: OutputLines = 'placeho
       blocks.push({ ...o, end: a.end });
     }
   }
-  if (open.length) return { text: source, actions, blocks, injections, problem: { offset: open[open.length - 1]!.start, reason: `"{{ ${open[open.length - 1]!.text} }}" has no "{{ end }}"` } };
+  if (open.length)
+    return {
+      text: source,
+      actions,
+      blocks,
+      injections,
+      problem: { offset: open[open.length - 1]!.start, reason: `"{{ ${open[open.length - 1]!.text} }}" has no "{{ end }}"` },
+    };
 
   // rewrite, line by line, keeping newlines where they are
   let out = '';

@@ -2,7 +2,18 @@ import { posix } from 'node:path';
 import { startsWithMarker } from '../ownership';
 import { evaluate, forEachKeys, hclErrorPosition, type EvalScope, type HclParser } from './hcl';
 import { lineColAt } from './text';
-import type { Location, TofuBackend, TofuBlock, TofuModule, TofuModuleCall, TofuProvider, TofuRefactor, TofuResource, Unreadable, VariableSetting } from './types';
+import type {
+  Location,
+  TofuBackend,
+  TofuBlock,
+  TofuModule,
+  TofuModuleCall,
+  TofuProvider,
+  TofuRefactor,
+  TofuResource,
+  Unreadable,
+  VariableSetting,
+} from './types';
 
 /**
  * OpenTofu per module directory (every directory with .tf files). Values come from the real
@@ -37,7 +48,9 @@ function headerOffsets(text: string, keyword: string, labels: readonly string[])
 
 /** Offset of a top-level `name =` in a tfvars file: the one least indented, when it is the only one there. */
 function attributeOffset(text: string, name: string, json: boolean): number | undefined {
-  const re = json ? new RegExp(`^([ \\t]*)"${escapeRe(name)}"[ \\t]*:`, 'gm') : new RegExp(`^([ \\t]*)(?:"${escapeRe(name)}"|${escapeRe(name)})[ \\t]*=(?!=)`, 'gm');
+  const re = json
+    ? new RegExp(`^([ \\t]*)"${escapeRe(name)}"[ \\t]*:`, 'gm')
+    : new RegExp(`^([ \\t]*)(?:"${escapeRe(name)}"|${escapeRe(name)})[ \\t]*=(?!=)`, 'gm');
   const hits = [...text.matchAll(re)].map((m) => ({ offset: m.index + m[1]!.length, indent: m[1]!.length }));
   if (!hits.length) return undefined;
   const min = Math.min(...hits.map((h) => h.indent));
@@ -47,7 +60,12 @@ function attributeOffset(text: string, name: string, json: boolean): number | un
 
 const stripRef = (v: unknown): string | undefined => (typeof v === 'string' ? v.replace(/^\$\{([\s\S]*)\}$/, '$1') : undefined);
 
-interface ParsedFile { readonly path: string; readonly text: string; readonly doc: Body; readonly generated: boolean }
+interface ParsedFile {
+  readonly path: string;
+  readonly text: string;
+  readonly doc: Body;
+  readonly generated: boolean;
+}
 
 export interface RepoTofu {
   readonly modules: TofuModule[];
@@ -74,7 +92,8 @@ export async function inventoryRepoTofu(repo: string, files: ReadonlyMap<string,
   for (const dir of dirs) {
     const paths = byDir.get(dir)!.sort();
     const m = inventoryModuleFiles(repo, dir, paths, files, parsedFiles, out.unreadable);
-    for (const call of m.modules) if (call.source?.startsWith('./') || call.source?.startsWith('../')) localSources.add(posix.normalize(posix.join(dir, call.source)));
+    for (const call of m.modules)
+      if (call.source?.startsWith('./') || call.source?.startsWith('../')) localSources.add(posix.normalize(posix.join(dir, call.source)));
     out.modules.push(await withForEachKeys(m, parser));
   }
   for (let i = 0; i < out.modules.length; i++) {
@@ -86,7 +105,14 @@ export async function inventoryRepoTofu(repo: string, files: ReadonlyMap<string,
 
 type Parsed = ReadonlyMap<string, Record<string, unknown> | Error>;
 
-function inventoryModuleFiles(repo: string, dir: string, paths: readonly string[], files: ReadonlyMap<string, string>, parsedFiles: Parsed, unreadable: Unreadable[]): TofuModule {
+function inventoryModuleFiles(
+  repo: string,
+  dir: string,
+  paths: readonly string[],
+  files: ReadonlyMap<string, string>,
+  parsedFiles: Parsed,
+  unreadable: Unreadable[],
+): TofuModule {
   const parsed: ParsedFile[] = [];
   for (const path of paths.filter((p) => p.endsWith('.tf'))) {
     const text = files.get(path)!;
@@ -96,7 +122,8 @@ function inventoryModuleFiles(repo: string, dir: string, paths: readonly string[
       unreadable.push({ at: { repo, path, line: p.line, col: p.col }, reason: `not valid HCL: ${p.summary}` });
     } else parsed.push({ path, text, doc, generated: startsWithMarker(path, text) });
   }
-  for (const path of paths.filter((p) => p.endsWith('.tf.json'))) unreadable.push({ at: { repo, path, line: 1, col: 1 }, reason: 'JSON-syntax configuration is not read' });
+  for (const path of paths.filter((p) => p.endsWith('.tf.json')))
+    unreadable.push({ at: { repo, path, line: 1, col: 1 }, reason: 'JSON-syntax configuration is not read' });
 
   const backends: TofuBackend[] = [];
   const requiredProviders: TofuBlock[] = [];
@@ -111,7 +138,9 @@ function inventoryModuleFiles(repo: string, dir: string, paths: readonly string[
     const place = (keyword: string, labels: readonly string[], n: number): { at: Location; exact: boolean }[] => {
       const hits = headerOffsets(f.text, keyword, labels);
       return Array.from({ length: n }, (_, i) =>
-        hits.length === n ? { at: { repo, path: f.path, ...lineColAt(f.text, hits[i]!) }, exact: true } : { at: { repo, path: f.path, line: 1, col: 1 }, exact: false },
+        hits.length === n
+          ? { at: { repo, path: f.path, ...lineColAt(f.text, hits[i]!) }, exact: true }
+          : { at: { repo, path: f.path, line: 1, col: 1 }, exact: false },
       );
     };
     const base = { generated: f.generated };
@@ -119,7 +148,8 @@ function inventoryModuleFiles(repo: string, dir: string, paths: readonly string[
     const required = bodies(f.doc.terraform).reduce((n, t) => n + bodies(t.required_providers).length, 0);
     for (const spot of place('required_providers', [], required)) requiredProviders.push({ ...base, ...spot });
     for (const t of bodies(f.doc.terraform)) {
-      if (isBody(t.backend)) for (const type of Object.keys(t.backend)) backendCounts.set(type, (backendCounts.get(type) ?? 0) + bodies(t.backend[type]).length);
+      if (isBody(t.backend))
+        for (const type of Object.keys(t.backend)) backendCounts.set(type, (backendCounts.get(type) ?? 0) + bodies(t.backend[type]).length);
       if (t.cloud !== undefined) backendCounts.set('cloud', (backendCounts.get('cloud') ?? 0) + bodies(t.cloud).length);
     }
     for (const [type, n] of backendCounts) {
@@ -138,7 +168,14 @@ function inventoryModuleFiles(repo: string, dir: string, paths: readonly string[
         const spots = place('module', [label], bs.length);
         bs.forEach((b, i) => {
           const { source, for_each, ...args } = b;
-          calls.push({ ...base, label, source: typeof source === 'string' ? source : undefined, forEach: for_each !== undefined, args: { ...args, ...(for_each !== undefined ? { for_each } : {}) }, ...spots[i]! });
+          calls.push({
+            ...base,
+            label,
+            source: typeof source === 'string' ? source : undefined,
+            forEach: for_each !== undefined,
+            args: { ...args, ...(for_each !== undefined ? { for_each } : {}) },
+            ...spots[i]!,
+          });
         });
       }
     }
@@ -153,7 +190,17 @@ function inventoryModuleFiles(repo: string, dir: string, paths: readonly string[
           const spots = place(mode, [type, name], bs.length);
           bs.forEach((b, i) => {
             const address = `${mode === 'data' ? 'data.' : ''}${type}.${name}`;
-            resources.push({ ...base, address, mode: mode === 'data' ? 'data' : 'managed', type, name, forEach: b.for_each !== undefined, count: b.count !== undefined, body: b, ...spots[i]! });
+            resources.push({
+              ...base,
+              address,
+              mode: mode === 'data' ? 'data' : 'managed',
+              type,
+              name,
+              forEach: b.for_each !== undefined,
+              count: b.count !== undefined,
+              body: b,
+              ...spots[i]!,
+            });
           });
         }
       }
@@ -161,7 +208,9 @@ function inventoryModuleFiles(repo: string, dir: string, paths: readonly string[
     for (const kind of ['moved', 'import', 'removed'] as const) {
       const bs = bodies(f.doc[kind]);
       const spots = place(kind, [], bs.length);
-      bs.forEach((b, i) => refactors.push({ ...base, kind, from: stripRef(b.from), to: stripRef(b.to), id: typeof b.id === 'string' ? b.id : undefined, ...spots[i]! }));
+      bs.forEach((b, i) =>
+        refactors.push({ ...base, kind, from: stripRef(b.from), to: stripRef(b.to), id: typeof b.id === 'string' ? b.id : undefined, ...spots[i]! }),
+      );
     }
     if (isBody(f.doc.variable)) {
       for (const name of Object.keys(f.doc.variable)) {
@@ -192,12 +241,19 @@ function inventoryModuleFiles(repo: string, dir: string, paths: readonly string[
     for (const [varName, value] of Object.entries(values)) {
       const offset = attributeOffset(text, varName, json);
       const list = settings.get(varName) ?? [];
-      list.push({ name: varName, value, generated: startsWithMarker(path, text), exact: offset !== undefined, at: { repo, path, ...(offset !== undefined ? lineColAt(text, offset) : { line: 1, col: 1 }) } });
+      list.push({
+        name: varName,
+        value,
+        generated: startsWithMarker(path, text),
+        exact: offset !== undefined,
+        at: { repo, path, ...(offset !== undefined ? lineColAt(text, offset) : { line: 1, col: 1 }) },
+      });
       settings.set(varName, list);
     }
   }
 
-  const bySource = <T extends TofuBlock>(list: T[]) => list.sort((a, b) => (a.at.path < b.at.path ? -1 : a.at.path > b.at.path ? 1 : a.at.line - b.at.line || a.at.col - b.at.col));
+  const bySource = <T extends TofuBlock>(list: T[]) =>
+    list.sort((a, b) => (a.at.path < b.at.path ? -1 : a.at.path > b.at.path ? 1 : a.at.line - b.at.line || a.at.col - b.at.col));
   [backends, requiredProviders, providers, calls, resources, refactors].forEach((l) => bySource(l));
   return {
     repo,

@@ -163,14 +163,7 @@ export interface TofuModule {
 }
 
 export type IdentityKind =
-  | 'vault-policy'
-  | 'vault-auth-role'
-  | 'vault-kv-path'
-  | 'vault-database-role'
-  | 'vault-identity-group'
-  | 'vault-mount'
-  | 'postgres-role'
-  | 'postgres-database';
+  'vault-policy' | 'vault-auth-role' | 'vault-kv-path' | 'vault-database-role' | 'vault-identity-group' | 'vault-mount' | 'postgres-role' | 'postgres-database';
 
 /** A live object in Vault or PostgreSQL that a resource (or a module call) manages. */
 export interface LiveIdentity {

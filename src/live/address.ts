@@ -64,5 +64,9 @@ function moveOnce(address: string, moves: readonly MoveBlock[]): string {
 
 /** Whether `address` is `from` or an instance or a descendant of it (a `removed` block's reach). */
 export function coveredBy(address: string, from: string): boolean {
-  return address === from || (address.startsWith(`${from}[`) && instanceKey(address) === address.slice(from.length)) || (MODULE_CALL.test(from) && (address.startsWith(`${from}.`) || address.startsWith(`${from}[`)));
+  return (
+    address === from ||
+    (address.startsWith(`${from}[`) && instanceKey(address) === address.slice(from.length)) ||
+    (MODULE_CALL.test(from) && (address.startsWith(`${from}.`) || address.startsWith(`${from}[`)))
+  );
 }

@@ -25,7 +25,8 @@ const DESTROY: Readonly<Record<string, DestroyRule>> = {
   // pg_terminate_backend on every other session (L625-645), DROP DATABASE .. WITH (FORCE) (L285-293).
   postgresql_database: {
     stateful: 'always',
-    summary: (s) => `DROP DATABASE ${text(s.name, '<name>')} WITH (FORCE) after terminating every session: all its data is lost; the provider has no flag that prevents it (protect it with lifecycle.prevent_destroy, or a removed block with destroy = false)`,
+    summary: (s) =>
+      `DROP DATABASE ${text(s.name, '<name>')} WITH (FORCE) after terminating every session: all its data is lost; the provider has no flag that prevents it (protect it with lifecycle.prevent_destroy, or a removed block with destroy = false)`,
   },
   // resource_postgresql_role.go L382-423, one transaction; skip flags read from state.
   postgresql_role: {
@@ -33,7 +34,8 @@ const DESTROY: Readonly<Record<string, DestroyRule>> = {
     summary: (s) => {
       const role = text(s.name, '<role>');
       const steps: string[] = [];
-      if (s.skip_reassign_owned !== true) steps.push(`REASSIGN OWNED BY ${role} TO <provider user>; DROP OWNED BY ${role} (its objects pass to the admin user, grants to it are lost)`);
+      if (s.skip_reassign_owned !== true)
+        steps.push(`REASSIGN OWNED BY ${role} TO <provider user>; DROP OWNED BY ${role} (its objects pass to the admin user, grants to it are lost)`);
       if (s.skip_drop_role !== true) steps.push(`DROP ROLE ${role}`);
       return steps.length > 0 ? steps.join('; then ') : `nothing in PostgreSQL (skip_reassign_owned and skip_drop_role are set); only state is dropped`;
     },
@@ -112,7 +114,9 @@ export function rotationDataEffect(type: string, secret: string): string {
  */
 export function breakingUpdate(type: string, before: Args, after: Args, changed: readonly string[]): string | undefined {
   if (!changed.includes('name')) return undefined;
-  if (type === 'postgresql_database') return `renames database ${text(before.name, '<old>')} to ${text(after.name, '<new>')} (ALTER DATABASE .. RENAME TO): every client connecting by the old name breaks`;
-  if (type === 'postgresql_role') return `renames role ${text(before.name, '<old>')} to ${text(after.name, '<new>')} (ALTER ROLE .. RENAME TO): every login and GRANT by the old name breaks`;
+  if (type === 'postgresql_database')
+    return `renames database ${text(before.name, '<old>')} to ${text(after.name, '<new>')} (ALTER DATABASE .. RENAME TO): every client connecting by the old name breaks`;
+  if (type === 'postgresql_role')
+    return `renames role ${text(before.name, '<old>')} to ${text(after.name, '<new>')} (ALTER ROLE .. RENAME TO): every login and GRANT by the old name breaks`;
   return undefined;
 }

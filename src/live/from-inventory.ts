@@ -117,7 +117,9 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
       const callAddress = `${prefix}module.${call.label}`;
       const child = call.source === undefined ? undefined : byDir.get(moduleDirOf(m, call.source, repos));
       if (!child) {
-        notes.push(`${where}: ${callAddress} calls ${call.source ?? 'a module without source'}, which is not in the repos read: the objects it manages are not planned`);
+        notes.push(
+          `${where}: ${callAddress} calls ${call.source ?? 'a module without source'}, which is not in the repos read: the objects it manages are not planned`,
+        );
         continue;
       }
       if (depth >= MAX_MODULE_DEPTH) {
@@ -234,7 +236,8 @@ async function removedBlocks(parser: HclParser, m: TofuModule, trees: RepoTrees,
       if (!from) continue;
       const lifecycle = Array.isArray(b.lifecycle) ? (b.lifecycle[0] as Body | undefined) : undefined;
       const destroy = lifecycle?.destroy;
-      if (destroy !== undefined && typeof destroy !== 'boolean') notes.push(`${m.repo}/${m.dir}: the removed block from ${from} in ${path} sets lifecycle.destroy to an expression: planned as destroy = true`);
+      if (destroy !== undefined && typeof destroy !== 'boolean')
+        notes.push(`${m.repo}/${m.dir}: the removed block from ${from} in ${path} sets lifecycle.destroy to an expression: planned as destroy = true`);
       out.push({ repo: m.repo, module: m.dir, from, ...(destroy === undefined ? {} : { destroy: destroy !== false }) });
     }
   }
@@ -286,7 +289,9 @@ function kubeObjects(inventory: Inventory, trees: RepoTrees, appOf: (o: Inventor
     const body = documentAt(p.at.repo, p.at.path, p.at.line, p.at.col);
     if (!p.patches) {
       const t = p.target;
-      notes.push(`${p.at.repo}/${p.at.path}: a patch of ${t.kind ?? '?'} ${t.namespace ?? ''}/${t.name ?? '?'} whose target is not among the objects read: its changes are not planned`);
+      notes.push(
+        `${p.at.repo}/${p.at.path}: a patch of ${t.kind ?? '?'} ${t.namespace ?? ''}/${t.name ?? '?'} whose target is not among the objects read: its changes are not planned`,
+      );
       continue;
     }
     const k = `${p.patches.repo}\u0000${p.patches.path}\u0000${p.patches.line}\u0000${p.patches.col}`;
@@ -323,4 +328,3 @@ function withoutApiVersion(doc: unknown): unknown {
   const { apiVersion: _apiVersion, ...rest } = doc as Record<string, unknown>;
   return rest;
 }
-

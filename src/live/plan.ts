@@ -52,7 +52,12 @@ const sortedEntries = <V>(m: Map<string, V>): [string, V][] => [...m.entries()].
 /** Whether an object of this app is still deployed; unknown apps count as deployed. */
 const deployedCheck = (deployed: ReadonlySet<string>) => (app: string | undefined) => app === undefined || deployed.has(app);
 
-export function planLiveChanges(before: readonly LiveResource[], after: readonly LiveResource[], moved: readonly Moved[] = [], options: LivePlanOptions = {}): LivePlan {
+export function planLiveChanges(
+  before: readonly LiveResource[],
+  after: readonly LiveResource[],
+  moved: readonly Moved[] = [],
+  options: LivePlanOptions = {},
+): LivePlan {
   const table = options.table ?? replacementTable();
   const notes: string[] = [];
   const beforeIdx = indexUnique(before, 'before', notes);
@@ -66,14 +71,23 @@ export function planLiveChanges(before: readonly LiveResource[], after: readonly
   }
 
   const effects = new Map<string, TofuLiveEffect>();
-  const base = (r: LiveResource) => ({ object: 'tofu' as const, repo: r.repo ?? '', module: r.module ?? '', type: r.type, ...(r.app !== undefined ? { app: r.app } : {}), appDeployed: isDeployed(r.app) });
+  const base = (r: LiveResource) => ({
+    object: 'tofu' as const,
+    repo: r.repo ?? '',
+    module: r.module ?? '',
+    type: r.type,
+    ...(r.app !== undefined ? { app: r.app } : {}),
+    appDeployed: isDeployed(r.app),
+  });
   const matchedAfter = new Set<string>();
   const gone: LiveResource[] = [];
 
   for (const [, b] of sortedEntries(beforeIdx)) {
     let target = movedAddress(b.address, movesByRoot.get(rootOf(b)) ?? []);
     if (target !== b.address && afterIdx.has(keyOf(b, b.address))) {
-      notes.push(`${rootOf(b)}: moved block from ${b.address} is ignored, because ${b.address} is still declared (OpenTofu refuses it: "Moved object still exists", internal/refactoring/move_validate.go L96)`);
+      notes.push(
+        `${rootOf(b)}: moved block from ${b.address} is ignored, because ${b.address} is still declared (OpenTofu refuses it: "Moved object still exists", internal/refactoring/move_validate.go L96)`,
+      );
       target = b.address;
     } else if (target !== b.address && beforeIdx.has(keyOf(b, target))) {
       notes.push(`${rootOf(b)}: moved block to ${target} is ignored, because the base branch already holds an object there (OpenTofu refuses to move onto it)`);
@@ -90,7 +104,13 @@ export function planLiveChanges(before: readonly LiveResource[], after: readonly
     const change = effectOfChange(b.type, b.args, a.args, table);
     const at = { ...base(a), address: a.address, ...movedFrom };
     if (change.effect === 'none') {
-      if (target !== b.address) effects.set(keyOf(a, a.address), { ...at, effect: 'move', causes: [`moved from ${b.address}`], dataEffect: 'none: OpenTofu moves the object in state; nothing changes live' });
+      if (target !== b.address)
+        effects.set(keyOf(a, a.address), {
+          ...at,
+          effect: 'move',
+          causes: [`moved from ${b.address}`],
+          dataEffect: 'none: OpenTofu moves the object in state; nothing changes live',
+        });
       continue;
     }
     if (change.effect === 'replace') {
@@ -106,19 +126,35 @@ export function planLiveChanges(before: readonly LiveResource[], after: readonly
       continue;
     }
     const breaking = breakingUpdate(b.type, b.args, a.args, change.arguments);
-    effects.set(keyOf(a, a.address), { ...at, effect: 'update', causes: change.arguments, dataEffect: breaking ? 'none lost; see breaking' : 'none: updated in place', ...(breaking ? { breaking } : {}) });
+    effects.set(keyOf(a, a.address), {
+      ...at,
+      effect: 'update',
+      causes: change.arguments,
+      dataEffect: breaking ? 'none lost; see breaking' : 'none: updated in place',
+      ...(breaking ? { breaking } : {}),
+    });
   }
 
-  const come = sortedEntries(afterIdx).filter(([k]) => !matchedAfter.has(k)).map(([, r]) => r);
+  const come = sortedEntries(afterIdx)
+    .filter(([k]) => !matchedAfter.has(k))
+    .map(([, r]) => r);
   const declared = new Set(after.map((r) => keyOf(r, withoutKey(r.address))));
   const forgotten = (r: LiveResource) => (options.removed ?? []).find((m) => rootOf(m) === rootOf(r) && m.destroy !== true && coveredBy(r.address, m.from));
   const imported = new Set((options.imports ?? []).map((i: Import) => keyOf(i, i.to)));
-  const refactor = suggestRefactoring(gone.filter((r) => !forgotten(r)), come.filter((r) => !imported.has(keyOf(r, r.address))), declared);
+  const refactor = suggestRefactoring(
+    gone.filter((r) => !forgotten(r)),
+    come.filter((r) => !imported.has(keyOf(r, r.address))),
+    declared,
+  );
   notes.push(...refactor.ambiguous);
   const pairedWith = new Map<string, { to: string; hcl: string }>();
   for (const s of refactor.suggestions) {
     if (s.kind === 'moved') pairedWith.set(`${s.repo}/${s.module}\u0000${s.from}`, { to: `${s.repo}/${s.module} ${s.to}`, hcl: s.hcl });
-    else pairedWith.set(`${s.from.repo}/${s.from.module}\u0000${s.from.address}`, { to: `${s.to.repo}/${s.to.module} ${s.to.address}`, hcl: [s.removedHcl, s.importHcl].filter(Boolean).join('\n') });
+    else
+      pairedWith.set(`${s.from.repo}/${s.from.module}\u0000${s.from.address}`, {
+        to: `${s.to.repo}/${s.to.module} ${s.to.address}`,
+        hcl: [s.removedHcl, s.importHcl].filter(Boolean).join('\n'),
+      });
   }
 
   const rotated: LiveResource[] = [];
@@ -126,7 +162,13 @@ export function planLiveChanges(before: readonly LiveResource[], after: readonly
   for (const b of gone) {
     const removal = forgotten(b);
     if (removal) {
-      effects.set(keyOf(b, b.address), { ...base(b), address: b.address, effect: 'forget', causes: [`removed block from ${removal.from}`], dataEffect: 'none: OpenTofu drops it from state; the live object stays, no longer managed here' });
+      effects.set(keyOf(b, b.address), {
+        ...base(b),
+        address: b.address,
+        effect: 'forget',
+        causes: [`removed block from ${removal.from}`],
+        dataEffect: 'none: OpenTofu drops it from state; the live object stays, no longer managed here',
+      });
       continue;
     }
     const pair = pairedWith.get(keyOf(b, b.address));
@@ -142,7 +184,13 @@ export function planLiveChanges(before: readonly LiveResource[], after: readonly
   }
   for (const a of come) {
     if (imported.has(keyOf(a, a.address))) {
-      effects.set(keyOf(a, a.address), { ...base(a), address: a.address, effect: 'import', causes: ['import block'], dataEffect: 'none: adopts the live object; the next plan updates it to this configuration' });
+      effects.set(keyOf(a, a.address), {
+        ...base(a),
+        address: a.address,
+        effect: 'import',
+        causes: ['import block'],
+        dataEffect: 'none: adopts the live object; the next plan updates it to this configuration',
+      });
       continue;
     }
     effects.set(keyOf(a, a.address), { ...base(a), address: a.address, effect: 'create', causes: ['newly declared'], dataEffect: '' });
@@ -165,15 +213,25 @@ export function planLiveChanges(before: readonly LiveResource[], after: readonly
   }
   for (const secret of rotated) {
     const cause = `rotation of ${secret.address}`;
-    for (const { key, resource: r } of readers.get(`${rootOf(secret)}\u0000${modulePrefix(secret.address, secret.type)}${localReference(secret.address, secret.type)}`) ?? []) {
+    for (const { key, resource: r } of readers.get(
+      `${rootOf(secret)}\u0000${modulePrefix(secret.address, secret.type)}${localReference(secret.address, secret.type)}`,
+    ) ?? []) {
       if (r === secret) continue;
       const existing = effects.get(key);
       if (existing && (existing.effect === 'create' || existing.effect === 'destroy')) continue;
       if (existing) {
-        if (!existing.causes.includes(cause)) effects.set(key, { ...existing, causes: [...existing.causes, cause], rotation: existing.rotation ?? secret.address });
+        if (!existing.causes.includes(cause))
+          effects.set(key, { ...existing, causes: [...existing.causes, cause], rotation: existing.rotation ?? secret.address });
         continue;
       }
-      effects.set(key, { ...base(r), address: r.address, effect: 'update', causes: [cause], dataEffect: rotationDataEffect(r.type, secret.address), rotation: secret.address });
+      effects.set(key, {
+        ...base(r),
+        address: r.address,
+        effect: 'update',
+        causes: [cause],
+        dataEffect: rotationDataEffect(r.type, secret.address),
+        rotation: secret.address,
+      });
     }
   }
 
@@ -202,7 +260,11 @@ const isVsoSecret = (o: KubeObject) => kubeIdentity(o).startsWith(`${VSO_GROUP}/
  * vault-secrets-operator v1.4.1 helpers/secrets.go SyncSecret L145-318, pruneOrphanSecrets
  * L320-337; with `create: false` the Secret outlives the object, L187-207).
  */
-export function planKubeChanges(before: readonly KubeObject[], after: readonly KubeObject[], options: Pick<LivePlanOptions, 'deployedApps'> = {}): KubeLiveEffect[] {
+export function planKubeChanges(
+  before: readonly KubeObject[],
+  after: readonly KubeObject[],
+  options: Pick<LivePlanOptions, 'deployedApps'> = {},
+): KubeLiveEffect[] {
   const index = (os: readonly KubeObject[]) => {
     const m = new Map<string, KubeObject>();
     for (const o of os) if (!m.has(`${o.repo ?? ''}\u0000${kubeIdentity(o)}`)) m.set(`${o.repo ?? ''}\u0000${kubeIdentity(o)}`, o);
@@ -214,18 +276,29 @@ export function planKubeChanges(before: readonly KubeObject[], after: readonly K
   const effects: KubeLiveEffect[] = [];
   const secretOf = (o: KubeObject) => `Secret ${o.namespace}/${o.destinationSecret}`;
   const base = (o: KubeObject) => ({
-    object: 'kubernetes' as const, repo: o.repo ?? '', identity: kubeIdentity(o), apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name,
-    ...(o.app !== undefined ? { app: o.app } : {}), appDeployed: isDeployed(o.app),
+    object: 'kubernetes' as const,
+    repo: o.repo ?? '',
+    identity: kubeIdentity(o),
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    namespace: o.namespace,
+    name: o.name,
+    ...(o.app !== undefined ? { app: o.app } : {}),
+    appDeployed: isDeployed(o.app),
   });
   for (const [k, old] of sortedEntries(b)) {
     const now = a.get(k);
     if (!now) {
       const owned = isVsoSecret(old) && old.destinationCreate === true;
       effects.push({
-        ...base(old), effect: 'destroy', causes: ['no longer declared'],
+        ...base(old),
+        effect: 'destroy',
+        causes: ['no longer declared'],
         dataEffect: owned
           ? `Kubernetes garbage collection deletes ${secretOf(old)} (VSO set an ownerReference to this object: destination.create is true)`
-          : isVsoSecret(old) ? `${secretOf(old)} stays (destination.create is false: VSO never owned it) and is no longer synced` : 'deleted from the cluster',
+          : isVsoSecret(old)
+            ? `${secretOf(old)} stays (destination.create is false: VSO never owned it) and is no longer synced`
+            : 'deleted from the cluster',
         ...(owned && isDeployed(old.app) ? { breaking: `pods reading ${secretOf(old)} lose it` } : {}),
       });
       continue;
@@ -238,8 +311,12 @@ export function planKubeChanges(before: readonly KubeObject[], after: readonly K
     if (causes.length === 0) continue;
     const renamed = causes.includes('destination.name') && isVsoSecret(old) && old.destinationCreate === true;
     effects.push({
-      ...base(now), effect: 'update', causes,
-      dataEffect: renamed ? `VSO deletes ${secretOf(old)}, which it owned under the old name (pruneOrphanSecrets), and writes ${now.destinationSecret === undefined ? 'no Secret' : secretOf(now)}` : 'none: updated in place',
+      ...base(now),
+      effect: 'update',
+      causes,
+      dataEffect: renamed
+        ? `VSO deletes ${secretOf(old)}, which it owned under the old name (pruneOrphanSecrets), and writes ${now.destinationSecret === undefined ? 'no Secret' : secretOf(now)}`
+        : 'none: updated in place',
       ...(renamed ? { breaking: `pods reading ${secretOf(old)} lose it` } : {}),
     });
   }
@@ -249,7 +326,12 @@ export function planKubeChanges(before: readonly KubeObject[], after: readonly K
 
 function sortDeep(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortDeep);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortDeep((v as Record<string, unknown>)[k])]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortDeep((v as Record<string, unknown>)[k])]),
+    );
   return v ?? null;
 }
 

@@ -191,7 +191,9 @@ export function suggestRefactoring(gone: readonly LiveResource[], come: readonly
       suggestions.push({ kind: 'moved', repo: g.repo ?? '', module: g.module ?? '', from: g.address, to: c.address, hcl: movedBlock(g.address, c.address) });
     }
     if (restA.length > 0 && restB.length > 0) {
-      ambiguous.push(`${rootOf(gs[0]!)}: ${restA.map((r) => r.address).join(', ')} and ${restB.map((r) => r.address).join(', ')} have identical arguments; write the moved blocks by hand`);
+      ambiguous.push(
+        `${rootOf(gs[0]!)}: ${restA.map((r) => r.address).join(', ')} and ${restB.map((r) => r.address).join(', ')} have identical arguments; write the moved blocks by hand`,
+      );
     } else {
       leftGone.push(...restA);
       leftCome.push(...restB);
@@ -204,16 +206,30 @@ export function suggestRefactoring(gone: readonly LiveResource[], come: readonly
   for (const [key, gs] of group(leftGone, identityOf)) {
     const cs = comeAnywhere.get(key) ?? [];
     if (gs.length !== 1 || cs.length !== 1) {
-      if (cs.length > 0) ambiguous.push(`${gs.map((r) => `${rootOf(r)} ${r.address}`).join(', ')} and ${cs.map((r) => `${rootOf(r)} ${r.address}`).join(', ')} have identical arguments in different root modules; move them by hand`);
+      if (cs.length > 0)
+        ambiguous.push(
+          `${gs.map((r) => `${rootOf(r)} ${r.address}`).join(', ')} and ${cs.map((r) => `${rootOf(r)} ${r.address}`).join(', ')} have identical arguments in different root modules; move them by hand`,
+        );
       continue;
     }
     const g = gs[0]!;
     const c = cs[0]!;
     const resource = withoutKey(g.address);
-    const notes = ['removed with lifecycle { destroy = false } needs OpenTofu v1.10.0 or later (#2556)', 'apply the import in the new root module before the removed in the old one, so the object is never unmanaged'];
-    if (stillDeclared.has(`${rootOf(g)}\u0000${resource}`)) notes.push(`removed takes no instance key and needs the whole resource ${resource} gone from ${rootOf(g)}, but other instances of it remain: split it out first`);
+    const notes = [
+      'removed with lifecycle { destroy = false } needs OpenTofu v1.10.0 or later (#2556)',
+      'apply the import in the new root module before the removed in the old one, so the object is never unmanaged',
+    ];
+    if (stillDeclared.has(`${rootOf(g)}\u0000${resource}`))
+      notes.push(
+        `removed takes no instance key and needs the whole resource ${resource} gone from ${rootOf(g)}, but other instances of it remain: split it out first`,
+      );
     const id = importId(c.type, c.args);
-    if (id === undefined) notes.push(c.type === 'random_password' ? 'the import id of a random_password is the password itself, which must not be written to git: import it by hand with tofu import' : `the import id (${c.type}: see import_id in schemas/tofu-replacement.json) is not a literal in the configuration: fill it in`);
+    if (id === undefined)
+      notes.push(
+        c.type === 'random_password'
+          ? 'the import id of a random_password is the password itself, which must not be written to git: import it by hand with tofu import'
+          : `the import id (${c.type}: see import_id in schemas/tofu-replacement.json) is not a literal in the configuration: fill it in`,
+      );
     suggestions.push({
       kind: 'removed-import',
       from: { repo: g.repo ?? '', module: g.module ?? '', address: g.address },

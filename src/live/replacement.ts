@@ -92,15 +92,20 @@ const RULE = {
   unknownArgument: 'argument not in the replacement table for this type: assumed to force replacement',
   // live-objects.md "Rules that apply everywhere": namespace is ForceNew on every vault resource,
   // added by UpdateSchemaResource (vault/provider.go L859-862, internal/provider/schema_util.go L106-116).
-  vaultNamespace: 'namespace is ForceNew on every vault resource (terraform-provider-vault vault/provider.go L859-862, internal/provider/schema_util.go L106-116)',
+  vaultNamespace:
+    'namespace is ForceNew on every vault resource (terraform-provider-vault vault/provider.go L859-862, internal/provider/schema_util.go L106-116)',
   // live-objects.md: "Optional+Computed ForceNew arguments never replace when left unset. They
   // replace when set to a value that differs from state."
-  unknownState: 'set where it was unset: Optional+Computed, so state holds the value the provider read, which this plan cannot see; replaces unless it is exactly that value (live-objects.md "Rules that apply everywhere")',
-  keepers: 'a keepers value that is not null changed, was added, or a key in state was removed (random v3.9.0 internal/planmodifiers/map/mapplanmodifiers.go L12-98, RequiresReplaceIfValuesNotNull)',
+  unknownState:
+    'set where it was unset: Optional+Computed, so state holds the value the provider read, which this plan cannot see; replaces unless it is exactly that value (live-objects.md "Rules that apply everywhere")',
+  keepers:
+    'a keepers value that is not null changed, was added, or a key in state was removed (random v3.9.0 internal/planmodifiers/map/mapplanmodifiers.go L12-98, RequiresReplaceIfValuesNotNull)',
   keepersNullOnly: 'only keys whose value is null changed: no replacement (random v3.9.0 mapplanmodifiers.go L12-98)',
-  overrideSpecialEmptyToNull: '"" -> null is the one in-place change (random v3.9.0 internal/planmodifiers/string/stringplanmodifier.go, RequiresReplaceUnlessEmptyStringToNull)',
+  overrideSpecialEmptyToNull:
+    '"" -> null is the one in-place change (random v3.9.0 internal/planmodifiers/string/stringplanmodifier.go, RequiresReplaceUnlessEmptyStringToNull)',
   overrideSpecial: 'any change except "" -> null replaces (random v3.9.0 RequiresReplaceUnlessEmptyStringToNull, resource_password.go L708-720)',
-  numberNumeric: 'number and numeric are kept in sync and default to true when both are unset (random v3.9.0 boolplanmodifiers.NumberNumericAttributePlanModifier; resource_password.go L628-666 RequiresReplace)',
+  numberNumeric:
+    'number and numeric are kept in sync and default to true when both are unset (random v3.9.0 boolplanmodifiers.NumberNumericAttributePlanModifier; resource_password.go L628-666 RequiresReplace)',
 } as const;
 
 /**
@@ -122,7 +127,10 @@ export function canonicalValue(value: unknown, asSet = false): string {
   }
   if (value !== null && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${canonicalValue(obj[k])}`).join(',')}}`;
+    return `{${Object.keys(obj)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalValue(obj[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value ?? null);
 }
@@ -177,7 +185,8 @@ export function effectOfChange(type: string, before: Args, after: Args, table: R
     const facts = rules.arguments[name];
     const forceNew = rules.replace_on.includes(name);
     if (!facts) {
-      if (canonicalValue(b) !== canonicalValue(a)) add(name, 'replace', type.startsWith('vault_') && name === 'namespace' ? RULE.vaultNamespace : RULE.unknownArgument);
+      if (canonicalValue(b) !== canonicalValue(a))
+        add(name, 'replace', type.startsWith('vault_') && name === 'namespace' ? RULE.vaultNamespace : RULE.unknownArgument);
       continue;
     }
     if (type === 'random_password' && name === 'keepers') {

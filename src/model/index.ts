@@ -22,7 +22,11 @@ export function loadModel(file: string, text: string): LoadedModel {
   const { model, source } = loadUncheckedModel(file, text);
   const findings = checkModel(model).map((f) => source.at(f));
   const errors = findings.filter((d) => d.severity === 'error');
-  if (errors.length) throw new InputError(errors, findings.filter((d) => d.severity === 'warning'));
+  if (errors.length)
+    throw new InputError(
+      errors,
+      findings.filter((d) => d.severity === 'warning'),
+    );
   return { model, source, warnings: findings };
 }
 

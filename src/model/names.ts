@@ -32,17 +32,106 @@ export const PG_ROLE_SUFFIX = '_role';
  * integration test compares this list with the server's own.
  */
 export const PG_RESERVED_KEYWORDS: ReadonlySet<string> = new Set([
-  'all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'asymmetric', 'authorization',
-  'binary', 'both', 'case', 'cast', 'check', 'collate', 'collation', 'column', 'concurrently',
-  'constraint', 'create', 'cross', 'current_catalog', 'current_date', 'current_role',
-  'current_schema', 'current_time', 'current_timestamp', 'current_user', 'default', 'deferrable',
-  'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'fetch', 'for', 'foreign', 'freeze',
-  'from', 'full', 'grant', 'group', 'having', 'ilike', 'in', 'initially', 'inner', 'intersect',
-  'into', 'is', 'isnull', 'join', 'lateral', 'leading', 'left', 'like', 'limit', 'localtime',
-  'localtimestamp', 'natural', 'not', 'notnull', 'null', 'offset', 'on', 'only', 'or', 'order',
-  'outer', 'overlaps', 'placing', 'primary', 'references', 'returning', 'right', 'select',
-  'session_user', 'similar', 'some', 'symmetric', 'table', 'tablesample', 'then', 'to', 'trailing',
-  'true', 'union', 'unique', 'user', 'using', 'variadic', 'verbose', 'when', 'where', 'window', 'with',
+  'all',
+  'analyse',
+  'analyze',
+  'and',
+  'any',
+  'array',
+  'as',
+  'asc',
+  'asymmetric',
+  'authorization',
+  'binary',
+  'both',
+  'case',
+  'cast',
+  'check',
+  'collate',
+  'collation',
+  'column',
+  'concurrently',
+  'constraint',
+  'create',
+  'cross',
+  'current_catalog',
+  'current_date',
+  'current_role',
+  'current_schema',
+  'current_time',
+  'current_timestamp',
+  'current_user',
+  'default',
+  'deferrable',
+  'desc',
+  'distinct',
+  'do',
+  'else',
+  'end',
+  'except',
+  'false',
+  'fetch',
+  'for',
+  'foreign',
+  'freeze',
+  'from',
+  'full',
+  'grant',
+  'group',
+  'having',
+  'ilike',
+  'in',
+  'initially',
+  'inner',
+  'intersect',
+  'into',
+  'is',
+  'isnull',
+  'join',
+  'lateral',
+  'leading',
+  'left',
+  'like',
+  'limit',
+  'localtime',
+  'localtimestamp',
+  'natural',
+  'not',
+  'notnull',
+  'null',
+  'offset',
+  'on',
+  'only',
+  'or',
+  'order',
+  'outer',
+  'overlaps',
+  'placing',
+  'primary',
+  'references',
+  'returning',
+  'right',
+  'select',
+  'session_user',
+  'similar',
+  'some',
+  'symmetric',
+  'table',
+  'tablesample',
+  'then',
+  'to',
+  'trailing',
+  'true',
+  'union',
+  'unique',
+  'user',
+  'using',
+  'variadic',
+  'verbose',
+  'when',
+  'where',
+  'window',
+  'with',
 ]);
 
 /** Vault policy and role names that are not app-derived (consumers, extra ops policies). */
@@ -101,16 +190,21 @@ export const VAULT_BASE_POLICY = 'default';
 /** token_policies of a Kubernetes auth role (an app's or a consumer's) whose own policy is `policy`. */
 export const k8sRoleTokenPolicies = (policy: string): readonly string[] => [VAULT_BASE_POLICY, policy];
 /** token_policies of the app's CI role: the base policy, the ops policy, then the extra ops policies. */
-export const ciRoleTokenPolicies = (app: string, extraOpsPolicies: readonly string[]): readonly string[] =>
-  [VAULT_BASE_POLICY, opsPolicyName(app), ...extraOpsPolicies];
+export const ciRoleTokenPolicies = (app: string, extraOpsPolicies: readonly string[]): readonly string[] => [
+  VAULT_BASE_POLICY,
+  opsPolicyName(app),
+  ...extraOpsPolicies,
+];
 
 /** VaultAuth for the app's own SA is `<app>`; one for an extra SA is `<app>-<sa>`. */
-export const vaultAuthName = (app: string, serviceAccount: string): string =>
-  serviceAccount === app ? app : `${app}-${serviceAccount}`;
+export const vaultAuthName = (app: string, serviceAccount: string): string => (serviceAccount === app ? app : `${app}-${serviceAccount}`);
 export const staticSecretName = (app: string, secret: string): string => `${app}-${secret}`;
 export const dynamicSecretName = (app: string): string => `${app}-db-credentials`;
 /** HCL resource labels: a name starting with a digit (a valid Vault or DNS name) gets a prefix. */
-const hclLabel = (prefix: string) => (name: string): string => (/^[0-9]/.test(name) ? `${prefix}${name}` : name);
+const hclLabel =
+  (prefix: string) =>
+  (name: string): string =>
+    /^[0-9]/.test(name) ? `${prefix}${name}` : name;
 export const consumerResourceLabel = hclLabel('c_');
 export const secretResourceLabel = hclLabel('s_');
 /** An OpenTofu address: `<type>.<label>`, `data.<type>.<label>` (type `data.<type>`), `module.<label>`. */

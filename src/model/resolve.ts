@@ -38,7 +38,9 @@ export function resolve(config: AppsFile): Model {
     postgres: { ...DEFAULTS.postgres, ...config.postgres },
     state: { ...DEFAULTS.state, ...config.state },
     ...(config.gitea ? { gitea: { url: config.gitea.url, labels: sorted(config.gitea.labels) } } : {}),
-    apps: Object.entries(config.apps).map(([name, app]) => resolveApp(name, app, vault)).sort(byName),
+    apps: Object.entries(config.apps)
+      .map(([name, app]) => resolveApp(name, app, vault))
+      .sort(byName),
     consumers: Object.entries(config.consumers ?? {})
       .map(([name, c]): ConsumerModel => ({
         name,
@@ -48,7 +50,11 @@ export function resolve(config: AppsFile): Model {
         policy: names.consumerPolicyName(name),
         role: names.consumerRoleName(name),
         tokenPolicies: names.k8sRoleTokenPolicies(names.consumerPolicyName(name)),
-        reads: sorted(c.reads).map((path) => ({ path, policyPath: names.kvDataPath(vault.mounts.kv, path), origin: ['consumers', name, 'reads', c.reads.indexOf(path)] })),
+        reads: sorted(c.reads).map((path) => ({
+          path,
+          policyPath: names.kvDataPath(vault.mounts.kv, path),
+          origin: ['consumers', name, 'reads', c.reads.indexOf(path)],
+        })),
       }))
       .sort(byName),
   };
@@ -150,17 +156,19 @@ function resolveSecret(app: string, namespace: string, secret: string, s: Secret
 
 /** A secret's generated keys, sorted, each with its random_password arguments and rotation counter. */
 function resolveGenerated(origin: readonly (string | number)[], s: SecretInput, length: number): GeneratedKeyModel[] {
-  return (s.generate ?? []).map((item, i): GeneratedKeyModel => {
-    const { name, options } = generateItemKey(item);
-    const { length: ownLength, special, rotation, ...charset } = options;
-    return {
-      name,
-      origin: [...origin, 'generate', i],
-      password: { length: ownLength ?? length, special: special ?? DEFAULTS.generatedSpecial, ...charset },
-      ownLength: ownLength !== undefined,
-      rotation: rotation ?? 0,
-    };
-  }).sort(byName);
+  return (s.generate ?? [])
+    .map((item, i): GeneratedKeyModel => {
+      const { name, options } = generateItemKey(item);
+      const { length: ownLength, special, rotation, ...charset } = options;
+      return {
+        name,
+        origin: [...origin, 'generate', i],
+        password: { length: ownLength ?? length, special: special ?? DEFAULTS.generatedSpecial, ...charset },
+        ownLength: ownLength !== undefined,
+        rotation: rotation ?? 0,
+      };
+    })
+    .sort(byName);
 }
 
 type BareTarget = Omit<AppTarget, 'files'>;

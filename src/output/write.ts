@@ -79,9 +79,10 @@ export function writeTree(outDir: string, files: Iterable<RenderedFile>, io: Wri
     run.abandon();
     if (e instanceof WriteFailure) {
       const done = run.changedSoFar();
-      const after = done === 0
-        ? `the previous ${shown} is unchanged`
-        : `${done} file${done === 1 ? ' was' : 's were'} already replaced, each whole; run synth again to finish`;
+      const after =
+        done === 0
+          ? `the previous ${shown} is unchanged`
+          : `${done} file${done === 1 ? ' was' : 's were'} already replaced, each whole; run synth again to finish`;
       throw new JoinkeyError(`could not write ${e.target}: ${describeFsError(e.cause)}; ${after}`);
     }
     throw e;
@@ -90,7 +91,10 @@ export function writeTree(outDir: string, files: Iterable<RenderedFile>, io: Wri
 
 /** A file system call failed; `target` is the path shown to the user. */
 class WriteFailure extends Error {
-  constructor(readonly target: string, override readonly cause: unknown) {
+  constructor(
+    readonly target: string,
+    override readonly cause: unknown,
+  ) {
     super(describeFsError(cause));
   }
 }
@@ -125,7 +129,10 @@ class WriteRun {
       const rel = relPath(f);
       if (seen.has(rel)) throw new Error(`internal: ${rel} rendered twice`);
       seen.add(rel);
-      if (f.path === OWNERSHIP_FILE) { lists.push(f); continue; }
+      if (f.path === OWNERSHIP_FILE) {
+        lists.push(f);
+        continue;
+      }
       const hash = contentHash(f.content);
       if (this.state.owned.get(rel) === hash) continue;
       const temp = this.writeTemp(f.content);
@@ -192,7 +199,11 @@ class WriteRun {
 
   private closeJournal(): void {
     if (this.journalFd === undefined) return;
-    try { fs.closeSync(this.journalFd); } catch { /* already closed */ }
+    try {
+      fs.closeSync(this.journalFd);
+    } catch {
+      /* already closed */
+    }
     this.journalFd = undefined;
   }
 
@@ -228,7 +239,8 @@ class WriteRun {
 
   private finish(): void {
     this.closeJournal();
-    if (this.journaled || this.state.journal) this.step(path.join(WRITER_DIR, JOURNAL), () => (this.io.unlinkSync ?? fs.unlinkSync)(path.join(this.tmpDir, JOURNAL)));
+    if (this.journaled || this.state.journal)
+      this.step(path.join(WRITER_DIR, JOURNAL), () => (this.io.unlinkSync ?? fs.unlinkSync)(path.join(this.tmpDir, JOURNAL)));
     tryRmdir(this.tmpDir);
   }
 
@@ -270,7 +282,11 @@ function isInside(file: string, dir: string): boolean {
 }
 
 function tryUnlink(file: string): void {
-  try { fs.unlinkSync(file); } catch { /* gone already */ }
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    /* gone already */
+  }
 }
 
 function tryRmdir(dir: string): boolean {
@@ -301,7 +317,9 @@ function scanOut(out: string, shown: string): OutState {
   }
   if (!stat.isDirectory()) throw new JoinkeyError(`refusing to write to ${shown}: it exists and is not a directory`);
   const refuse = (rel: string, why: string): never => {
-    throw new JoinkeyError(`refusing to write to ${shown}: ${path.join(shown, rel)} ${why}.\nsynth only replaces files it wrote itself (listed with their hash in <repo>/${OWNERSHIP_FILE}); move that file away or pick another --out.`);
+    throw new JoinkeyError(
+      `refusing to write to ${shown}: ${path.join(shown, rel)} ${why}.\nsynth only replaces files it wrote itself (listed with their hash in <repo>/${OWNERSHIP_FILE}); move that file away or pick another --out.`,
+    );
   };
   const accepted = readJournal(out);
   const top = readDir(out, shown);
@@ -309,7 +327,7 @@ function scanOut(out: string, shown: string): OutState {
   for (const entry of top) {
     if (entry.name === WRITER_DIR && entry.isDirectory()) {
       for (const e of readDir(path.join(out, WRITER_DIR), path.join(shown, WRITER_DIR))) {
-        if (e.isFile() && (TEMP_FILE.test(e.name))) leftovers.push(e.name);
+        if (e.isFile() && TEMP_FILE.test(e.name)) leftovers.push(e.name);
         else if (!(e.isFile() && e.name === JOURNAL)) refuse(`${WRITER_DIR}/${e.name}`, 'is not a temp file of joinkey');
       }
       continue;
@@ -339,7 +357,10 @@ function scanRepo(
     for (const e of entries) {
       const p = dir ? `${dir}/${e.name}` : e.name;
       const rel = `${repo}/${p}`;
-      if (e.isDirectory()) { stack.push(p); continue; }
+      if (e.isDirectory()) {
+        stack.push(p);
+        continue;
+      }
       if (!e.isFile()) refuse(rel, e.isSymbolicLink() ? 'is a symlink' : 'is not a regular file');
       if (p === OWNERSHIP_FILE) {
         if (!list.valid) refuse(rel, 'is not an ownership list joinkey wrote');
@@ -350,7 +371,11 @@ function scanRepo(
       if (content === undefined) refuse(rel, 'could not be read');
       const hash = contentHash(content);
       const verdict = ownershipOf(p, content, list, accepted.get(rel), hash);
-      if (verdict === 'edited') refuse(rel, `was edited by hand since joinkey wrote it (it differs from what ${repo}/${OWNERSHIP_FILE} recorded); move the change into apps.yaml, then delete the file`);
+      if (verdict === 'edited')
+        refuse(
+          rel,
+          `was edited by hand since joinkey wrote it (it differs from what ${repo}/${OWNERSHIP_FILE} recorded); move the change into apps.yaml, then delete the file`,
+        );
       if (verdict === 'unowned') refuse(rel, 'was not written by joinkey');
       owned.set(rel, hash);
     }
@@ -366,7 +391,11 @@ function readJournal(out: string): Map<string, Set<string>> {
     const m = /^([0-9a-f]{64}) ("(?:[^"\\]|\\.)*")$/.exec(line);
     if (!m) continue;
     let rel: unknown;
-    try { rel = JSON.parse(m[2]!); } catch { continue; }
+    try {
+      rel = JSON.parse(m[2]!);
+    } catch {
+      continue;
+    }
     if (typeof rel !== 'string') continue;
     let set = accepted.get(rel);
     if (!set) accepted.set(rel, (set = new Set()));

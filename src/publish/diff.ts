@@ -81,7 +81,10 @@ export async function diffRepos(options: DiffOptions): Promise<DiffResult> {
         }
       }
       const plan = planRepo(id, base, rendered);
-      options.progress?.({ repo: id, message: `${plan.adds.length} added, ${plan.changes.length} changed, ${plan.deletes.length} deleted, ${plan.conflicts.length} conflicts` });
+      options.progress?.({
+        repo: id,
+        message: `${plan.adds.length} added, ${plan.changes.length} changed, ${plan.deletes.length} deleted, ${plan.conflicts.length} conflicts`,
+      });
       out.push({ repoId: id, source, plan });
     } catch (e) {
       out.push({ repoId: id, source: id, error: options.redact(e instanceof JoinkeyError ? e.message : String((e as Error)?.message ?? e)) });
@@ -98,8 +101,9 @@ export async function checkoutTree(dir: string, rendered: ReadonlyMap<string, st
   const walk = async (rel: string) => {
     for (const d of await readdir(join(dir, rel), { withFileTypes: true })) {
       const p = rel ? `${rel}/${d.name}` : d.name;
-      if (d.isDirectory()) { if (d.name !== '.git') await walk(p); }
-      else if (d.isSymbolicLink()) entries.set(p, '120000');
+      if (d.isDirectory()) {
+        if (d.name !== '.git') await walk(p);
+      } else if (d.isSymbolicLink()) entries.set(p, '120000');
       else if (d.isFile()) entries.set(p, '100644');
     }
   };
@@ -124,7 +128,10 @@ export function formatDiff(diffs: readonly RepoDiff[], color: boolean, conflicts
   const red = (s: string) => (color ? `\x1b[31m${s}\x1b[0m` : s);
   for (const d of diffs) {
     out.push(bold(`=== ${d.repoId} (${d.source})`));
-    if (d.error) { out.push(red(`error: ${d.error}`), ''); continue; }
+    if (d.error) {
+      out.push(red(`error: ${d.error}`), '');
+      continue;
+    }
     const plan = d.plan!;
     for (const c of plan.conflicts) out.push(red(`CONFLICT ${c.path} ${c.reason}`));
     for (const f of changesOf(plan)) out.push(unifiedDiff(f.path, f.before, f.after, { color }).trimEnd());
@@ -142,13 +149,25 @@ export function formatDiff(diffs: readonly RepoDiff[], color: boolean, conflicts
   for (const d of diffs) {
     const p = d.plan;
     const live = String(conflicts.filter((f) => repoOfFile(f.file) === d.repoId).length);
-    rows.push(p ? [d.repoId, ...[p.adds, p.changes, p.deletes, p.unchanged, p.conflicts].map((x) => String(x.length)), live] : [d.repoId, 'error', '', '', '', '', '']);
+    rows.push(
+      p ? [d.repoId, ...[p.adds, p.changes, p.deletes, p.unchanged, p.conflicts].map((x) => String(x.length)), live] : [d.repoId, 'error', '', '', '', '', ''],
+    );
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) out.push(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const r of rows)
+    out.push(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   if (conflicts.length) {
     const refused = [...conflictFilesByRepo(conflicts).keys()];
-    out.push(red(`${conflicts.length} live conflict${conflicts.length === 1 ? '' : 's'} (${errors.length} error${errors.length === 1 ? '' : 's'}, ${conflicts.length - errors.length} warning${conflicts.length - errors.length === 1 ? '' : 's'})${refused.length ? `: publish refuses ${refused.join(', ')} until the hand-written side is removed` : ''}`));
+    out.push(
+      red(
+        `${conflicts.length} live conflict${conflicts.length === 1 ? '' : 's'} (${errors.length} error${errors.length === 1 ? '' : 's'}, ${conflicts.length - errors.length} warning${conflicts.length - errors.length === 1 ? '' : 's'})${refused.length ? `: publish refuses ${refused.join(', ')} until the hand-written side is removed` : ''}`,
+      ),
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -18,7 +18,8 @@ import type { BaseTree, RepoPlan } from './plan';
 export type GitFactory = (dir: string) => SimpleGit;
 
 /** Env vars that would redirect or reconfigure joinkey's git calls, or leak the token to git. */
-const DROPPED_GIT_ENV = /^(GITEA_TOKEN|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_OBJECT_DIRECTORY|GIT_ALTERNATE_OBJECT_DIRECTORIES|GIT_NAMESPACE|GIT_CEILING_DIRECTORIES|GIT_AUTHOR_.*|GIT_COMMITTER_.*|GIT_PAGER|PAGER|GIT_EDITOR|EDITOR|VISUAL|GIT_SEQUENCE_EDITOR|GIT_EXTERNAL_DIFF|GIT_TEMPLATE_DIR|PREFIX)$/i;
+const DROPPED_GIT_ENV =
+  /^(GITEA_TOKEN|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_OBJECT_DIRECTORY|GIT_ALTERNATE_OBJECT_DIRECTORIES|GIT_NAMESPACE|GIT_CEILING_DIRECTORIES|GIT_AUTHOR_.*|GIT_COMMITTER_.*|GIT_PAGER|PAGER|GIT_EDITOR|EDITOR|VISUAL|GIT_SEQUENCE_EDITOR|GIT_EXTERNAL_DIFF|GIT_TEMPLATE_DIR|PREFIX)$/i;
 
 /** The environment of joinkey's git processes: the user's, minus what would misdirect git, never prompting. */
 export function gitEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
@@ -31,12 +32,19 @@ export function gitEnvironment(env: Readonly<Record<string, string | undefined>>
 
 /** simple-git bound to a dir, with the user's ssh/askpass settings allowed (they are the user's own env). */
 export function gitFactory(env: Record<string, string>): GitFactory {
-  return (dir: string): SimpleGit => simpleGit({
-    baseDir: dir,
-    maxConcurrentProcesses: 4,
-    timeout: { block: 10 * 60_000 },
-    unsafe: { allowUnsafeSshCommand: true, allowUnsafeAskPass: true, allowUnsafeConfigPaths: true, allowUnsafeConfigEnvCount: true, allowUnsafeGitProxy: true },
-  }).env(env);
+  return (dir: string): SimpleGit =>
+    simpleGit({
+      baseDir: dir,
+      maxConcurrentProcesses: 4,
+      timeout: { block: 10 * 60_000 },
+      unsafe: {
+        allowUnsafeSshCommand: true,
+        allowUnsafeAskPass: true,
+        allowUnsafeConfigPaths: true,
+        allowUnsafeConfigEnvCount: true,
+        allowUnsafeGitProxy: true,
+      },
+    }).env(env);
 }
 
 /**
@@ -69,18 +77,24 @@ export async function claimCacheRoot(root: string): Promise<void> {
 async function claimClone(gitFor: GitFactory, dir: string, redact: Redactor): Promise<void> {
   const what = `the cache clone ${dir}`;
   const marker = join(dir, '.git', CACHE_MARKER);
-  if (await cacheDirState(dir, marker, what) !== 'ours') {
+  if ((await cacheDirState(dir, marker, what)) !== 'ours') {
     const tmp = scratchName(dirname(dir), basename(dir));
     try {
       await mkdir(tmp, { recursive: true });
-      await gitFor(tmp).raw(['init', '--quiet']).catch((e) => { throw new JoinkeyError(`git init failed in ${tmp}: ${firstLines(redact(errorText(e)))}`); });
+      await gitFor(tmp)
+        .raw(['init', '--quiet'])
+        .catch((e) => {
+          throw new JoinkeyError(`git init failed in ${tmp}: ${firstLines(redact(errorText(e)))}`);
+        });
       await writeFile(join(tmp, '.git', CACHE_MARKER), CACHE_MARKER_CONTENT, 'utf8');
-      await rename(tmp, dir).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e; });
+      await rename(tmp, dir).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
+      });
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
     // Ours now, or another run's that won the rename (also ours); anything else is refused.
-    if (await cacheDirState(dir, marker, what) !== 'ours') throw new JoinkeyError(`${what} could not be created; remove it and publish again`);
+    if ((await cacheDirState(dir, marker, what)) !== 'ours') throw new JoinkeyError(`${what} could not be created; remove it and publish again`);
   }
   if (!(await lstat(join(dir, '.git'))).isDirectory()) throw new JoinkeyError(`${what} has a .git that is not a directory; delete ${dir} and publish again`);
 }
@@ -91,15 +105,23 @@ function scratchName(parent: string, what: string): string {
 }
 
 async function cacheDirState(dir: string, marker: string, what: string): Promise<'absent' | 'empty' | 'ours'> {
-  const st = await lstat(dir).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+  const st = await lstat(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
   if (!st) return 'absent';
-  if (st.isSymbolicLink()) throw new JoinkeyError(`${what} is a symbolic link; joinkey writes only to cache directories it created. Pass a real, empty or new directory (the default is .joinkey-cache)`);
+  if (st.isSymbolicLink())
+    throw new JoinkeyError(
+      `${what} is a symbolic link; joinkey writes only to cache directories it created. Pass a real, empty or new directory (the default is .joinkey-cache)`,
+    );
   if (!st.isDirectory()) throw new JoinkeyError(`${what} is not a directory; pass an empty or new directory (the default is .joinkey-cache)`);
   const markStat = await lstat(marker).catch(() => undefined);
-  if (markStat?.isFile() && await readFile(marker, 'utf8').catch(() => undefined) === CACHE_MARKER_CONTENT) return 'ours';
+  if (markStat?.isFile() && (await readFile(marker, 'utf8').catch(() => undefined)) === CACHE_MARKER_CONTENT) return 'ours';
   const entries = (await readdir(dir)).filter((n) => !n.startsWith(`${CACHE_MARKER}.tmp-`));
   if (!entries.length) return 'empty';
-  throw new JoinkeyError(`${what} is not a cache joinkey created (no ${CACHE_MARKER} marker in it) and is not empty; joinkey will not change its files, git index or origin. Pass an empty or new directory (the default is .joinkey-cache), or move that directory away`);
+  throw new JoinkeyError(
+    `${what} is not a cache joinkey created (no ${CACHE_MARKER} marker in it) and is not empty; joinkey will not change its files, git index or origin. Pass an empty or new directory (the default is .joinkey-cache), or move that directory away`,
+  );
 }
 
 /**
@@ -150,7 +172,9 @@ async function lockClone(gitDir: string, onWait: (holder: string) => void): Prom
       const h = await open(file, 'wx');
       await h.writeFile(me, 'utf8');
       await h.close();
-      return async () => { await unlink(file).catch(() => undefined); };
+      return async () => {
+        await unlink(file).catch(() => undefined);
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
@@ -165,9 +189,14 @@ async function lockClone(gitDir: string, onWait: (holder: string) => void): Prom
       continue;
     }
     if (Date.now() > deadline) {
-      throw new JoinkeyError(`the cache clone ${gitDir} is locked by another joinkey run (${held || 'unknown'}) for more than ${LOCK_WAIT_MS / 60_000} minutes; if no joinkey runs, delete ${file}`);
+      throw new JoinkeyError(
+        `the cache clone ${gitDir} is locked by another joinkey run (${held || 'unknown'}) for more than ${LOCK_WAIT_MS / 60_000} minutes; if no joinkey runs, delete ${file}`,
+      );
     }
-    if (!told) { onWait(held || 'unknown'); told = true; }
+    if (!told) {
+      onWait(held || 'unknown');
+      told = true;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -217,7 +246,10 @@ export class RepoCache {
     const release = await lockClone(join(dir, '.git'), onWait);
     const cache = new RepoCache(git, dir, url, redact, release);
     try {
-      const top = await git.raw(['rev-parse', '--git-dir']).then((d) => d.trim(), () => '');
+      const top = await git.raw(['rev-parse', '--git-dir']).then(
+        (d) => d.trim(),
+        () => '',
+      );
       if (top !== '.git') throw new JoinkeyError(`the cache clone ${dir} is not a git repository of its own; delete ${dir} and publish again`);
       const remotes = (await cache.run('remote', ['remote'])).split('\n').map((s) => s.trim());
       if (remotes.includes('origin')) await cache.run('remote set-url', ['remote', 'set-url', 'origin', url]);
@@ -238,13 +270,18 @@ export class RepoCache {
       if (sha && ref) heads.set(ref, sha);
     }
     if (!heads.has(`refs/heads/${base}`)) {
-      throw new JoinkeyError(this.redact(`branch "${base}" does not exist in ${this.url}; set repos.<id>.branch in apps.yaml to the branch the pipelines apply`));
+      throw new JoinkeyError(
+        this.redact(`branch "${base}" does not exist in ${this.url}; set repos.<id>.branch in apps.yaml to the branch the pipelines apply`),
+      );
     }
     const refspecs = [`+refs/heads/${base}:refs/remotes/origin/${base}`];
     if (heads.has(`refs/heads/${bot}`)) refspecs.push(`+refs/heads/${bot}:refs/remotes/origin/${bot}`);
     await this.run('fetch', ['fetch', '--quiet', '--no-tags', '--depth=2', 'origin', ...refspecs]);
     const refs = [`refs/remotes/origin/${base}^{commit}`, ...(heads.has(`refs/heads/${bot}`) ? [`refs/remotes/origin/${bot}^{commit}`] : [])];
-    const [baseSha, botSha] = (await this.run('rev-parse', ['rev-parse', ...refs])).trim().split('\n').map((l) => l.trim());
+    const [baseSha, botSha] = (await this.run('rev-parse', ['rev-parse', ...refs]))
+      .trim()
+      .split('\n')
+      .map((l) => l.trim());
     return { baseSha: baseSha!, ...(botSha ? { botSha } : {}) };
   }
 
@@ -254,7 +291,12 @@ export class RepoCache {
    * file that is text (no NUL byte) of at most EVERY_FILE_MAX_BYTES, as the live inventory reads
    * a checkout (src/inventory/load.ts).
    */
-  async baseTree(sha: string, want: (ownershipContent: string | undefined) => readonly string[], ownershipPath: string, options: { readonly everyFile?: boolean } = {}): Promise<BaseTree> {
+  async baseTree(
+    sha: string,
+    want: (ownershipContent: string | undefined) => readonly string[],
+    ownershipPath: string,
+    options: { readonly everyFile?: boolean } = {},
+  ): Promise<BaseTree> {
     const out = await this.run('ls-tree', ['ls-tree', '-r', '-l', '-z', '--full-tree', sha]);
     const entries = new Map<string, string>();
     const blobs = new Map<string, { obj: string; size: number }>();
@@ -270,14 +312,22 @@ export class RepoCache {
     await this.readBlobs([ownershipPath], blobs, contents);
     await this.readBlobs(want(contents.get(ownershipPath)), blobs, contents);
     if (options.everyFile) {
-      const rest = [...blobs].filter(([p, b]) => !contents.has(p) && b.size <= EVERY_FILE_MAX_BYTES).map(([p]) => p).sort();
+      const rest = [...blobs]
+        .filter(([p, b]) => !contents.has(p) && b.size <= EVERY_FILE_MAX_BYTES)
+        .map(([p]) => p)
+        .sort();
       await this.readBlobs(rest, blobs, contents, (bytes) => !bytes.includes(0));
     }
     return { entries, contents };
   }
 
   /** Reads many blobs with one `git show` (blobs print back to back) and splits by their sizes; `keep` filters by their bytes. */
-  private async readBlobs(paths: readonly string[], blobs: ReadonlyMap<string, { obj: string; size: number }>, into: Map<string, string>, keep: (bytes: Buffer) => boolean = () => true): Promise<void> {
+  private async readBlobs(
+    paths: readonly string[],
+    blobs: ReadonlyMap<string, { obj: string; size: number }>,
+    into: Map<string, string>,
+    keep: (bytes: Buffer) => boolean = () => true,
+  ): Promise<void> {
     const todo = [...new Set(paths)].filter((p) => blobs.has(p) && !into.has(p));
     // at most 200 blobs and (unless one is bigger) 16 MiB per call
     const chunks: string[][] = [];
@@ -285,7 +335,13 @@ export class RepoCache {
     for (const p of todo) {
       const size = blobs.get(p)!.size;
       const last = chunks[chunks.length - 1];
-      if (!last || last.length >= 200 || chunkBytes + size > 16 * 1024 * 1024) { chunks.push([p]); chunkBytes = size; } else { last.push(p); chunkBytes += size; }
+      if (!last || last.length >= 200 || chunkBytes + size > 16 * 1024 * 1024) {
+        chunks.push([p]);
+        chunkBytes = size;
+      } else {
+        last.push(p);
+        chunkBytes += size;
+      }
     }
     for (const chunk of chunks) {
       let buf: Buffer;
@@ -329,17 +385,25 @@ export class RepoCache {
     const expected = botCommitObject(tree, parent, messageBytes(raw), identity, committerTime(await this.catCommit(parent)));
     if (!expected.equals(raw)) {
       const by = /^(.*?) </.exec(committer)?.[1] ?? 'unknown';
-      return { kind: 'foreign', sha: botSha, reason: `its tip ${tip} carries joinkey's author but is not the commit joinkey made (it was amended, rebased, re-signed or re-committed; committer ${by})` };
+      return {
+        kind: 'foreign',
+        sha: botSha,
+        reason: `its tip ${tip} carries joinkey's author but is not the commit joinkey made (it was amended, rebased, re-signed or re-committed; committer ${by})`,
+      };
     }
     if (parent !== baseSha && !(await this.isAncestor(parent, baseSha))) {
-      return { kind: 'foreign', sha: botSha, reason: `the joinkey commit ${tip} sits on ${parent.slice(0, 12)}, which is not in the base branch (someone rebased or added commits under it)` };
+      return {
+        kind: 'foreign',
+        sha: botSha,
+        reason: `the joinkey commit ${tip} sits on ${parent.slice(0, 12)}, which is not in the base branch (someone rebased or added commits under it)`,
+      };
     }
     return { kind: 'bot', sha: botSha, tree, parent };
   }
 
   private async catCommit(sha: string): Promise<Buffer> {
     try {
-      return await this.git.binaryCatFile(['commit', sha]) as Buffer;
+      return (await this.git.binaryCatFile(['commit', sha])) as Buffer;
     } catch (e) {
       throw new JoinkeyError(`git cat-file failed for ${this.redact(this.url)}: ${firstLines(this.redact(errorText(e)))}`);
     }
@@ -357,7 +421,12 @@ export class RepoCache {
         const shas: string[] = [];
         for (let i = 0; i < files.length; i += 200) {
           const out = await this.run('hash-object', ['hash-object', '-w', '--no-filters', '--', ...files.slice(i, i + 200)]);
-          shas.push(...out.trim().split('\n').map((s) => s.trim()));
+          shas.push(
+            ...out
+              .trim()
+              .split('\n')
+              .map((s) => s.trim()),
+          );
         }
         for (let i = 0; i < writes.length; i += 200) {
           const args = writes.slice(i, i + 200).flatMap((w, j) => ['--cacheinfo', `${w.mode ?? '100644'},${shas[i + j]},${w.path}`]);
@@ -376,7 +445,13 @@ export class RepoCache {
 
   /** The bot commit: `tree` on top of base, as botCommitObject makes it (reproducible, unsigned). */
   async commitTree(tree: string, baseSha: string, message: string, identity: BotIdentity): Promise<string> {
-    const body = botCommitObject(tree, baseSha, Buffer.from(message.endsWith('\n') ? message : `${message}\n`, 'utf8'), identity, committerTime(await this.catCommit(baseSha)));
+    const body = botCommitObject(
+      tree,
+      baseSha,
+      Buffer.from(message.endsWith('\n') ? message : `${message}\n`, 'utf8'),
+      identity,
+      committerTime(await this.catCommit(baseSha)),
+    );
     const tmp = await this.scratchDir();
     try {
       const file = join(tmp, 'commit');
@@ -411,7 +486,9 @@ export class RepoCache {
     } catch (e) {
       const msg = this.redact(errorText(e));
       if (/stale info|fetch first|rejected/i.test(msg)) {
-        throw new JoinkeyError(`the remote branch ${bot} changed while publishing (lease lost); nothing was overwritten, run joinkey publish again: ${firstLines(msg)}`);
+        throw new JoinkeyError(
+          `the remote branch ${bot} changed while publishing (lease lost); nothing was overwritten, run joinkey publish again: ${firstLines(msg)}`,
+        );
       }
       throw new JoinkeyError(`git push of ${bot} to ${this.redact(this.url)} failed: ${firstLines(msg)}`);
     }
@@ -450,7 +527,10 @@ export async function configCommit(git: SimpleGit, file: string): Promise<string
     return 'uncommitted';
   }
   if (!/^[0-9a-f]{40,64}$/.test(head)) return 'uncommitted';
-  const dirty = await git.raw(['--no-optional-locks', 'status', '--porcelain', '--', file]).then((s) => s.trim() !== '', () => false);
+  const dirty = await git.raw(['--no-optional-locks', 'status', '--porcelain', '--', file]).then(
+    (s) => s.trim() !== '',
+    () => false,
+  );
   return dirty ? `${head} (with uncommitted changes to apps.yaml)` : head;
 }
 
@@ -460,7 +540,8 @@ export async function configCommit(git: SimpleGit, file: string): Promise<string
  * always gives the same commit, so joinkey can tell its own commit from any other by recomputing it.
  */
 export function botCommitObject(tree: string, parent: string, message: Buffer, identity: BotIdentity, time: number): Buffer {
-  if (/[<>\n]/.test(identity.name + identity.email)) throw new JoinkeyError(`the bot identity ${JSON.stringify(identity)} has a character git does not allow in a name or email`);
+  if (/[<>\n]/.test(identity.name + identity.email))
+    throw new JoinkeyError(`the bot identity ${JSON.stringify(identity)} has a character git does not allow in a name or email`);
   const who = `${identity.name} <${identity.email}> ${time} +0000`;
   return Buffer.concat([Buffer.from(`tree ${tree}\nparent ${parent}\nauthor ${who}\ncommitter ${who}\n\n`, 'utf8'), message]);
 }
@@ -496,5 +577,10 @@ function errorText(e: unknown): string {
 }
 
 function firstLines(s: string): string {
-  return s.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 4).join(' | ');
+  return s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(0, 4)
+    .join(' | ');
 }

@@ -103,7 +103,8 @@ export function publishOrder(model: Model, only?: readonly string[]): string[] {
   const ids = model.repos.map((r) => r.id).filter((id) => id !== DOCS_REPO);
   if (only) {
     const unknown = only.filter((id) => !ids.includes(id));
-    if (unknown.length) throw new JoinkeyError(`--repos names ${unknown.map((u) => `"${u}"`).join(', ')}, which apps.yaml does not declare; known repos: ${ids.join(', ')}`);
+    if (unknown.length)
+      throw new JoinkeyError(`--repos names ${unknown.map((u) => `"${u}"`).join(', ')}, which apps.yaml does not declare; known repos: ${ids.join(', ')}`);
   }
   const factory = model.central.postgres.repo;
   const chosen = ids.filter((id) => !only || only.includes(id)).sort();
@@ -112,7 +113,12 @@ export function publishOrder(model: Model, only?: readonly string[]): string[] {
 
 /** owner/name of a repo on Gitea: `repos.<id>.gitea`, else the last two path segments of its URL. */
 export function giteaRepoOf(repo: { readonly id: string; readonly url: string; readonly gitea?: string }): { owner: string; name: string } {
-  const spec = repo.gitea ?? repo.url.replace(/[?#].*$/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+  const spec =
+    repo.gitea ??
+    repo.url
+      .replace(/[?#].*$/, '')
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '');
   const parts = spec.split(/[/:]/).filter(Boolean);
   const [owner, name] = parts.slice(-2);
   if (!owner || !name || parts.length < 2) {
@@ -175,8 +181,18 @@ async function publishRepo(
     warnings.push(...plan.warnings);
     const summary = summarizePlan(model, plan);
     if (plan.conflicts.length) {
-      say(`refused: ${plan.conflicts.length} generated path${plan.conflicts.length === 1 ? '' : 's'} taken by files joinkey does not own or that were edited by hand`);
-      return { ...common, status: 'refused', plan, summary, conflicts: plan.conflicts, reason: plan.conflicts.map((c) => `${c.path} ${c.reason}`).join('; '), warnings };
+      say(
+        `refused: ${plan.conflicts.length} generated path${plan.conflicts.length === 1 ? '' : 's'} taken by files joinkey does not own or that were edited by hand`,
+      );
+      return {
+        ...common,
+        status: 'refused',
+        plan,
+        summary,
+        conflicts: plan.conflicts,
+        reason: plan.conflicts.map((c) => `${c.path} ${c.reason}`).join('; '),
+        warnings,
+      };
     }
     const botState = await cache.inspectBotBranch(heads.baseSha, heads.botSha, options.identity);
     if (botState.kind === 'foreign') {
@@ -215,7 +231,12 @@ async function publishRepo(
       status = 'would-push';
       say(`would push one commit to ${bot}`);
     } else {
-      commit = await cache.commitTree(treeId, heads.baseSha, commitMessage({ repoId: repo.id, configCommit: options.configCommit }, plan, summary), options.identity);
+      commit = await cache.commitTree(
+        treeId,
+        heads.baseSha,
+        commitMessage({ repoId: repo.id, configCommit: options.configCommit }, plan, summary),
+        options.identity,
+      );
       say(`pushing ${commit.slice(0, 12)} to ${bot}`, true);
       await cache.pushBotBranch(commit, bot, heads.botSha);
       status = 'pushed';
@@ -227,18 +248,30 @@ async function publishRepo(
     stage = 'pr';
     const { owner, name } = giteaRepoOf(repo);
     partial = { ...partial, giteaRepo: `${owner}/${name}` };
-    const note = repo.id !== model.central.postgres.repo && factory?.summary?.newRoles.length
-      ? {
-        roles: factory.summary.newRoles,
-        factoryRepo: factory.repoId,
-        ...(factory.pr?.pr ? { factoryPr: { label: `${factory.giteaRepo ?? factory.repoId}#${factory.pr.pr.number}`, url: factory.pr.pr.url } } : {}),
-      }
-      : undefined;
+    const note =
+      repo.id !== model.central.postgres.repo && factory?.summary?.newRoles.length
+        ? {
+            roles: factory.summary.newRoles,
+            factoryRepo: factory.repoId,
+            ...(factory.pr?.pr ? { factoryPr: { label: `${factory.giteaRepo ?? factory.repoId}#${factory.pr.pr.number}`, url: factory.pr.pr.url } } : {}),
+          }
+        : undefined;
     const text = pullRequestText(model, repo.id, base, bot, summary, note);
     say(`${options.dryRun ? 'checking' : 'ensuring'} the pull request ${bot} -> ${base} in ${owner}/${name}`, true);
-    const pr = await ensurePullRequest(options.gitea.client, {
-      owner, repo: name, base, head: bot, title: redact(text.title), body: redact(text.body), hash: text.hash, labels: options.gitea.labels ?? [],
-    }, { dryRun: !!options.dryRun });
+    const pr = await ensurePullRequest(
+      options.gitea.client,
+      {
+        owner,
+        repo: name,
+        base,
+        head: bot,
+        title: redact(text.title),
+        body: redact(text.body),
+        hash: text.hash,
+        labels: options.gitea.labels ?? [],
+      },
+      { dryRun: !!options.dryRun },
+    );
     warnings.push(...pr.warnings);
     say(prLine(pr));
     return { ...partial, pr, warnings };
@@ -258,12 +291,19 @@ async function publishRepo(
 export function prLine(pr: EnsuredPullRequest): string {
   const ref = pr.pr ? `#${pr.pr.number} ${pr.pr.url}` : '';
   switch (pr.action) {
-    case 'created': return `created PR ${ref}`;
-    case 'updated': return `updated PR ${ref}`;
-    case 'unchanged': return `PR ${ref} is up to date`;
-    case 'would-create': return 'would create a PR';
-    case 'would-update': return `would update PR ${ref}`;
-    case 'closed': return `closed PR ${ref} (its diff against the base is empty)`;
-    case 'would-close': return `would close PR ${ref} (its diff against the base is empty)`;
+    case 'created':
+      return `created PR ${ref}`;
+    case 'updated':
+      return `updated PR ${ref}`;
+    case 'unchanged':
+      return `PR ${ref} is up to date`;
+    case 'would-create':
+      return 'would create a PR';
+    case 'would-update':
+      return `would update PR ${ref}`;
+    case 'closed':
+      return `closed PR ${ref} (its diff against the base is empty)`;
+    case 'would-close':
+      return `would close PR ${ref} (its diff against the base is empty)`;
   }
 }

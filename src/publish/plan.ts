@@ -59,7 +59,13 @@ export function hasChanges(plan: RepoPlan): boolean {
 export function withOwnershipFile(repoId: string, rendered: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
   if (rendered.has(OWNERSHIP_FILE)) return rendered;
   const out = new Map(rendered);
-  out.set(OWNERSHIP_FILE, ownershipFile(repoId, [...rendered].map(([path, content]) => ({ path, hash: contentHash(content) }))).content);
+  out.set(
+    OWNERSHIP_FILE,
+    ownershipFile(
+      repoId,
+      [...rendered].map(([path, content]) => ({ path, hash: contentHash(content) })),
+    ).content,
+  );
   return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
@@ -109,7 +115,10 @@ export function planRepo(repoId: string, base: BaseTree, renderedFiles: Readonly
     }
     const before = base.contents.get(path);
     if (!REGULAR.has(mode) || before === undefined) {
-      conflicts.push({ path, reason: `exists in the base branch as a ${mode === '120000' ? 'symlink' : mode === '160000' ? 'submodule' : 'non-regular file'}` });
+      conflicts.push({
+        path,
+        reason: `exists in the base branch as a ${mode === '120000' ? 'symlink' : mode === '160000' ? 'submodule' : 'non-regular file'}`,
+      });
       continue;
     }
     if (before === after) {
@@ -120,9 +129,15 @@ export function planRepo(repoId: string, base: BaseTree, renderedFiles: Readonly
     if (ownership === 'owned') {
       changes.push({ path, before, after, mode });
     } else if (ownership === 'edited') {
-      conflicts.push({ path, reason: `was written by joinkey but edited by hand since (its content or marker line differs from what ${OWNERSHIP_FILE} recorded); joinkey will not revert the edit. Move the edit into apps.yaml, then restore the generated file (npx joinkey synth) or delete it in the base branch` });
+      conflicts.push({
+        path,
+        reason: `was written by joinkey but edited by hand since (its content or marker line differs from what ${OWNERSHIP_FILE} recorded); joinkey will not revert the edit. Move the edit into apps.yaml, then restore the generated file (npx joinkey synth) or delete it in the base branch`,
+      });
     } else {
-      conflicts.push({ path, reason: `exists in the base branch and was not written by joinkey (${OWNERSHIP_FILE} does not list it); move or delete it by hand, or point the app elsewhere` });
+      conflicts.push({
+        path,
+        reason: `exists in the base branch and was not written by joinkey (${OWNERSHIP_FILE} does not list it); move or delete it by hand, or point the app elsewhere`,
+      });
     }
   }
 
@@ -171,6 +186,8 @@ export function repoUrlProblem(url: string): string | undefined {
   if (!m) return undefined;
   const [, scheme, userinfo] = m;
   if (!userinfo!.includes(':') && !/^https?$/i.test(scheme!)) return undefined; // ssh://git@host: a user name, no secret
-  return 'has credentials in it (user:password@ or token@), which would be stored in the cache clone\'s .git/config; '
-    + 'remove them from the url and give git the credentials another way: a credential helper (git config --global credential.helper store, or your OS keychain), GIT_ASKPASS, or an ssh url with an ssh key';
+  return (
+    "has credentials in it (user:password@ or token@), which would be stored in the cache clone's .git/config; " +
+    'remove them from the url and give git the credentials another way: a credential helper (git config --global credential.helper store, or your OS keychain), GIT_ASKPASS, or an ssh url with an ssh key'
+  );
 }

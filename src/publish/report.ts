@@ -24,7 +24,8 @@ export function formatReport(report: PublishReport): string {
   out.push(report.dryRun ? 'Dry run: nothing was written, pushed or opened.' : 'Summary:');
   if (!report.dryRun) {
     const w = Math.max(...report.repos.map((r) => r.repoId.length), 4);
-    for (const r of report.repos) out.push(`  ${r.repoId.padEnd(w)}  ${statusWord(r, false)}${r.pr ? `; ${prLine(r.pr)}` : ''}${r.prError ? '; PR FAILED' : ''}`);
+    for (const r of report.repos)
+      out.push(`  ${r.repoId.padEnd(w)}  ${statusWord(r, false)}${r.pr ? `; ${prLine(r.pr)}` : ''}${r.prError ? '; PR FAILED' : ''}`);
     const pushed = report.repos.filter((r) => r.status === 'pushed').map((r) => r.repoId);
     const prs = report.repos.filter((r) => r.pr && (r.pr.action === 'created' || r.pr.action === 'updated'));
     out.push(`Pushed: ${pushed.length ? pushed.join(', ') : 'none'}.`);
@@ -36,13 +37,20 @@ export function formatReport(report: PublishReport): string {
 
 function statusWord(r: RepoResult, dryRun: boolean): string {
   switch (r.status) {
-    case 'pushed': return `pushed ${r.branch} (${r.commit?.slice(0, 12)})`;
-    case 'up-to-date': return `${r.branch} already up to date, nothing pushed`;
-    case 'no-changes': return `${r.base} already holds the generated files, nothing pushed${r.staleBranchDeleted ? `; the stale ${r.branch} ${dryRun ? 'would be' : 'was'} deleted` : ''}`;
-    case 'would-push': return `would push one commit to ${r.branch}`;
-    case 'refused': return 'REFUSED (files joinkey does not own, or edited by hand, at generated paths), nothing pushed';
-    case 'stopped': return `STOPPED (${r.branch} has commits not made by joinkey), nothing pushed`;
-    case 'failed': return 'FAILED, nothing pushed';
+    case 'pushed':
+      return `pushed ${r.branch} (${r.commit?.slice(0, 12)})`;
+    case 'up-to-date':
+      return `${r.branch} already up to date, nothing pushed`;
+    case 'no-changes':
+      return `${r.base} already holds the generated files, nothing pushed${r.staleBranchDeleted ? `; the stale ${r.branch} ${dryRun ? 'would be' : 'was'} deleted` : ''}`;
+    case 'would-push':
+      return `would push one commit to ${r.branch}`;
+    case 'refused':
+      return 'REFUSED (files joinkey does not own, or edited by hand, at generated paths), nothing pushed';
+    case 'stopped':
+      return `STOPPED (${r.branch} has commits not made by joinkey), nothing pushed`;
+    case 'failed':
+      return 'FAILED, nothing pushed';
   }
 }
 
@@ -62,7 +70,8 @@ function repoSection(r: RepoResult, dryRun: boolean): string[] {
   }
   if (r.summary && r.summary.changedApps.length && r.status !== 'refused') lines.push(`  apps: ${r.summary.changedApps.join(', ')}`);
   if (r.pr) lines.push(`  PR${r.giteaRepo ? ` in ${r.giteaRepo}` : ''}: ${prLine(r.pr)}`);
-  else if (dryRun && (r.status === 'would-push' || r.status === 'up-to-date')) lines.push(`  PR: would ensure one PR ${r.branch} -> ${r.base} (not checked: no Gitea URL or token, or --no-pr)`);
+  else if (dryRun && (r.status === 'would-push' || r.status === 'up-to-date'))
+    lines.push(`  PR: would ensure one PR ${r.branch} -> ${r.base} (not checked: no Gitea URL or token, or --no-pr)`);
   if (r.prError) lines.push(`  PR failed: ${r.prError}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   return lines;

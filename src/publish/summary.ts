@@ -54,9 +54,9 @@ export function summarizePlan(model: Model, plan: RepoPlan): PlanSummary {
   const newRoles = new Set<string>();
   const central = new Set([model.central.vault.applicationsFile, model.central.postgres.databasesFile]);
   const isCentralRepo = (path: string) =>
-    (path === model.central.vault.applicationsFile && plan.repoId === model.central.vault.repo)
-    || (path === model.central.postgres.databasesFile && plan.repoId === model.central.postgres.repo)
-    || (path === model.central.vault.consumersFile && plan.repoId === model.central.vault.repo);
+    (path === model.central.vault.applicationsFile && plan.repoId === model.central.vault.repo) ||
+    (path === model.central.postgres.databasesFile && plan.repoId === model.central.postgres.repo) ||
+    (path === model.central.vault.consumersFile && plan.repoId === model.central.vault.repo);
   const known = new Set(model.apps.map((a) => a.name));
 
   const changes = changesOf(plan);
@@ -132,7 +132,10 @@ export function appBlocks(content: string): Map<string, string> {
     const m = /^(\s*)"([a-z0-9]([-a-z0-9]*[a-z0-9])?)"\s*=\s*\{(\})?\s*$/.exec(lines[i]!);
     if (!m) continue;
     const indent = m[1]!;
-    if (m[4]) { blocks.set(m[2]!, lines[i]!); continue; }
+    if (m[4]) {
+      blocks.set(m[2]!, lines[i]!);
+      continue;
+    }
     let j = i + 1;
     while (j < lines.length && lines[j] !== `${indent}}`) j++;
     blocks.set(m[2]!, lines.slice(i, j + 1).join('\n'));
@@ -200,11 +203,19 @@ export function pullRequestText(model: Model, repoId: string, base: string, bot:
   const out: string[] = [];
   out.push(`## Generated files for \`${repoId}\``);
   out.push('');
-  out.push(`Opened by \`joinkey publish\`. \`${bot}\` is \`${base}\` plus exactly one commit holding the files joinkey renders from apps.yaml. Do not push to \`${bot}\`: change apps.yaml and publish again.`);
+  out.push(
+    `Opened by \`joinkey publish\`. \`${bot}\` is \`${base}\` plus exactly one commit holding the files joinkey renders from apps.yaml. Do not push to \`${bot}\`: change apps.yaml and publish again.`,
+  );
   if (note && note.roles.length) {
     out.push('');
-    const link = note.factoryPr ? (note.factoryPr.url ? `[${note.factoryPr.label}](${note.factoryPr.url})` : note.factoryPr.label) : `the pending \`${note.factoryRepo}\` PR`;
-    out.push(`> **merge factory first**: this PR needs the new PostgreSQL role${note.roles.length === 1 ? '' : 's'} ${note.roles.map((r) => `\`${r}\``).join(', ')}, created by ${link}. The app_roles dynamic role fails without ${note.roles.length === 1 ? 'it' : 'them'}.`);
+    const link = note.factoryPr
+      ? note.factoryPr.url
+        ? `[${note.factoryPr.label}](${note.factoryPr.url})`
+        : note.factoryPr.label
+      : `the pending \`${note.factoryRepo}\` PR`;
+    out.push(
+      `> **merge factory first**: this PR needs the new PostgreSQL role${note.roles.length === 1 ? '' : 's'} ${note.roles.map((r) => `\`${r}\``).join(', ')}, created by ${link}. The app_roles dynamic role fails without ${note.roles.length === 1 ? 'it' : 'them'}.`,
+    );
   }
   out.push('');
   out.push('### Changed files');

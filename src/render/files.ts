@@ -29,7 +29,15 @@ export type ObjectOwner = { readonly kind: 'app' | 'consumer'; readonly name: st
 /** One object a generated file declares. */
 export type DeclaredObject =
   /** A Kubernetes object of a manifest. */
-  | { readonly kind: 'kubernetes'; readonly apiVersion: string; readonly type: string; readonly namespace: string; readonly name: string; readonly owner: ObjectOwner; readonly origin: Path }
+  | {
+      readonly kind: 'kubernetes';
+      readonly apiVersion: string;
+      readonly type: string;
+      readonly namespace: string;
+      readonly name: string;
+      readonly owner: ObjectOwner;
+      readonly origin: Path;
+    }
   /** An OpenTofu block by address: `vault_policy.geoip-reader`, `data.vault_policy_document.x`, `module.app_roles`, `terraform`, `provider.vault`. */
   | { readonly kind: 'tofu'; readonly address: string; readonly owner: ObjectOwner; readonly origin: Path }
   /** A tfvars variable (no key, owner central), or one key of its map: `applications["plausible"]`. */

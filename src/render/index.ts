@@ -57,7 +57,11 @@ export function renderAppManifests(model: Model, app: AppModel): RenderedFile[] 
   return files;
 }
 
-interface ManifestDoc { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }
+interface ManifestDoc {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string };
+}
 
 function manifestFile(app: AppModel, repo: string, path: string, origin: Path, docs: unknown[]): RenderedFile {
   const body = emitYamlStream(docs as YamlValue[]);
@@ -66,8 +70,13 @@ function manifestFile(app: AppModel, repo: string, path: string, origin: Path, d
   }
   // The objects are read from the documents themselves, so the provenance lists what the file holds.
   const objects = (docs as ManifestDoc[]).map((d): DeclaredObject => ({
-    kind: 'kubernetes', apiVersion: d.apiVersion, type: d.kind, namespace: d.metadata.namespace, name: d.metadata.name,
-    owner: { kind: 'app', name: app.name }, origin: manifestOrigin(app, d),
+    kind: 'kubernetes',
+    apiVersion: d.apiVersion,
+    type: d.kind,
+    namespace: d.metadata.namespace,
+    name: d.metadata.name,
+    owner: { kind: 'app', name: app.name },
+    origin: manifestOrigin(app, d),
   }));
   return withProvenance({ repo, path, content: `${markerLine(path)}\n${body}` }, { kind: 'app', app: app.name }, origin, objects);
 }

@@ -16,7 +16,10 @@ export function withProvenance(file: RenderedFile, owner: FileOwner, origin: Pat
   const origins: Path[] = [];
   for (const o of [origin, ...objects.map((x) => x.origin)]) {
     const key = JSON.stringify(o);
-    if (!seen.has(key)) { seen.add(key); origins.push(o); }
+    if (!seen.has(key)) {
+      seen.add(key);
+      origins.push(o);
+    }
   }
   return { ...file, owner, origins, objects };
 }
@@ -94,9 +97,12 @@ export function primaryOrigins(files: Iterable<FileProvenance>): ReadonlyMap<str
  */
 export function objectKind(o: DeclaredObject): string {
   switch (o.kind) {
-    case 'kubernetes': return o.type;
-    case 'tfvars': return `var.${o.variable}`;
-    case 'doc': return 'doc';
+    case 'kubernetes':
+      return o.type;
+    case 'tfvars':
+      return `var.${o.variable}`;
+    case 'doc':
+      return 'doc';
     case 'tofu': {
       const parts = o.address.split('.');
       if (parts[0] === 'data' || parts[0] === 'module') return `${parts[0]}.${parts[1]}`;

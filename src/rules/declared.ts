@@ -14,18 +14,42 @@ export function repoReferenceFindings(model: Model): Finding[] {
   const ids = [...declared].sort().join(', ') || '(none declared)';
   for (const app of model.apps) {
     if (app.target && !declared.has(app.target.repo)) {
-      out.push(finding('repo-ref', [...app.origin, 'repo'], `repo "${app.target.repo}" is not declared under repos; add repos.${app.target.repo}: { url: ..., branch: main } or use one of: ${ids}`));
+      out.push(
+        finding(
+          'repo-ref',
+          [...app.origin, 'repo'],
+          `repo "${app.target.repo}" is not declared under repos; add repos.${app.target.repo}: { url: ..., branch: main } or use one of: ${ids}`,
+        ),
+      );
     }
   }
   for (const key of ['vault', 'postgres'] as const) {
     const repo = model.central[key].repo;
     if (declared.has(repo)) continue;
-    out.push(repo === DEFAULTS.central[key].repo
-      ? finding('repo-ref', ['repos'], `central.${key} defaults to repo "${repo}", which is not declared here; declare repos.${repo} or set central.${key}.repo`, { at: 'key' })
-      : finding('repo-ref', ['central', key, 'repo'], `repo "${repo}" is not declared under repos; add repos.${repo}: { url: ..., branch: main } or use one of: ${ids}`));
+    out.push(
+      repo === DEFAULTS.central[key].repo
+        ? finding(
+            'repo-ref',
+            ['repos'],
+            `central.${key} defaults to repo "${repo}", which is not declared here; declare repos.${repo} or set central.${key}.repo`,
+            { at: 'key' },
+          )
+        : finding(
+            'repo-ref',
+            ['central', key, 'repo'],
+            `repo "${repo}" is not declared under repos; add repos.${repo}: { url: ..., branch: main } or use one of: ${ids}`,
+          ),
+    );
   }
   if (declared.has(DOCS_REPO)) {
-    out.push(finding('repo-ref', ['repos', DOCS_REPO], `repo id "${DOCS_REPO}" is reserved: synth writes the generated docs to OUT/${DOCS_REPO}/, and they are never published; rename the repo id`, { at: 'key' }));
+    out.push(
+      finding(
+        'repo-ref',
+        ['repos', DOCS_REPO],
+        `repo id "${DOCS_REPO}" is reserved: synth writes the generated docs to OUT/${DOCS_REPO}/, and they are never published; rename the repo id`,
+        { at: 'key' },
+      ),
+    );
   }
   return out;
 }
@@ -38,22 +62,52 @@ export function appOptionFindings(model: Model): Finding[] {
     if (db) {
       const at = [...app.origin, 'database'];
       if (!app.target) {
-        if (db.restart.length) out.push(finding('app-options', [...at, 'restart'], "restart needs the app's VSO manifests, but the app has no repo; add repo: <id>", { at: 'key' }));
-        if (db.urlEnv !== undefined) out.push(finding('app-options', [...at, 'urlEnv'], "urlEnv needs the app's VSO manifests, but the app has no repo; add repo: <id>", { at: 'key' }));
+        if (db.restart.length)
+          out.push(finding('app-options', [...at, 'restart'], "restart needs the app's VSO manifests, but the app has no repo; add repo: <id>", { at: 'key' }));
+        if (db.urlEnv !== undefined)
+          out.push(finding('app-options', [...at, 'urlEnv'], "urlEnv needs the app's VSO manifests, but the app has no repo; add repo: <id>", { at: 'key' }));
       }
       if (db.urlContainer !== undefined && db.urlEnv === undefined) {
-        out.push(finding('app-options', [...at, 'urlContainer'], 'urlContainer names the container that reads the database URL file, which only exists with urlEnv; add urlEnv: DATABASE_URL or remove urlContainer', { at: 'key' }));
+        out.push(
+          finding(
+            'app-options',
+            [...at, 'urlContainer'],
+            'urlContainer names the container that reads the database URL file, which only exists with urlEnv; add urlEnv: DATABASE_URL or remove urlContainer',
+            { at: 'key' },
+          ),
+        );
       }
       if (db.urlEnv !== undefined && !db.restart.some((t) => t.kind === 'Deployment' || t.kind === 'StatefulSet' || t.kind === 'DaemonSet')) {
-        out.push(finding('app-options', [...at, 'urlEnv'], 'urlEnv patches the workload that reads the database URL, so restart must name a Deployment, StatefulSet or DaemonSet, e.g. restart: [Deployment/my-app]', { at: 'key' }));
+        out.push(
+          finding(
+            'app-options',
+            [...at, 'urlEnv'],
+            'urlEnv patches the workload that reads the database URL, so restart must name a Deployment, StatefulSet or DaemonSet, e.g. restart: [Deployment/my-app]',
+            { at: 'key' },
+          ),
+        );
       }
     }
     for (const s of app.secrets) {
       if (s.generate.length && s.keys.length) {
-        out.push(finding('app-options', [...s.origin, 'generate'], 'a secret is either generated (generate) or admin-seeded (keys), not both: tofu would overwrite the seeded keys; split it into two secrets', { at: 'key' }));
+        out.push(
+          finding(
+            'app-options',
+            [...s.origin, 'generate'],
+            'a secret is either generated (generate) or admin-seeded (keys), not both: tofu would overwrite the seeded keys; split it into two secrets',
+            { at: 'key' },
+          ),
+        );
       }
       if (s.generate.length && !app.target) {
-        out.push(finding('app-options', [...s.origin, 'generate'], "generated keys are written by the app's own IaC, but the app has no repo; add repo: <id> and iac: <dir>", { at: 'key' }));
+        out.push(
+          finding(
+            'app-options',
+            [...s.origin, 'generate'],
+            "generated keys are written by the app's own IaC, but the app has no repo; add repo: <id> and iac: <dir>",
+            { at: 'key' },
+          ),
+        );
       }
     }
   }
@@ -66,11 +120,22 @@ export function vaultNameFindings(model: Model): Finding[] {
   const opsPolicies = new Map(model.apps.map((a) => [a.vault.opsPolicy, a.name]));
   for (const app of model.apps) {
     if (RESERVED_VAULT_NAMES.has(app.name)) {
-      out.push(finding('vault-name-reserved', app.origin, `app "${app.name}" would name a Vault policy or role that Vault or VSO already uses (${[...RESERVED_VAULT_NAMES].join(', ')}); rename the app`, { at: 'key' }));
+      out.push(
+        finding(
+          'vault-name-reserved',
+          app.origin,
+          `app "${app.name}" would name a Vault policy or role that Vault or VSO already uses (${[...RESERVED_VAULT_NAMES].join(', ')}); rename the app`,
+          { at: 'key' },
+        ),
+      );
     }
     const opsOf = opsPolicies.get(app.vault.policy);
     if (opsOf !== undefined) {
-      out.push(finding('vault-name-reserved', app.origin, `app "${app.name}" would share its Vault policy name with app "${opsOf}"'s ops policy; rename the app`, { at: 'key' }));
+      out.push(
+        finding('vault-name-reserved', app.origin, `app "${app.name}" would share its Vault policy name with app "${opsOf}"'s ops policy; rename the app`, {
+          at: 'key',
+        }),
+      );
     }
   }
   const taken = new Map<string, string>();
@@ -80,7 +145,12 @@ export function vaultNameFindings(model: Model): Finding[] {
   }
   for (const c of model.consumers) {
     const owner = RESERVED_VAULT_NAMES.has(c.policy) ? 'a policy or role Vault or VSO already uses' : taken.get(c.policy);
-    if (owner) out.push(finding('vault-name-reserved', c.origin, `consumer "${c.name}" would share its Vault policy and role name with ${owner}; rename the consumer`, { at: 'key' }));
+    if (owner)
+      out.push(
+        finding('vault-name-reserved', c.origin, `consumer "${c.name}" would share its Vault policy and role name with ${owner}; rename the consumer`, {
+          at: 'key',
+        }),
+      );
   }
   return out;
 }
@@ -97,7 +167,8 @@ export function consumerReadProblem(read: string, apps: ReadonlySet<string>): st
   if (app === undefined || !isDns1123Label(app)) {
     return `"${read}" must start with an app name as its own segment (no "*", "+" or "/" before it), ${example}`;
   }
-  if (!apps.has(app)) return `"${read}" lies outside every app's kv space: no app "${app}" is declared under apps; declare it, or start the path with a declared app's name`;
+  if (!apps.has(app))
+    return `"${read}" lies outside every app's kv space: no app "${app}" is declared under apps; declare it, or start the path with a declared app's name`;
   if (rest.length === 0) return `"${read}" names the app's whole space without a glob; add a path or "/*", ${example}`;
   for (let i = 0; i < rest.length; i++) {
     const seg = rest[i]!;

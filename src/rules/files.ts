@@ -25,16 +25,38 @@ export function fileTargets(model: Model): FileTarget[] {
   const out: FileTarget[] = [
     { repo: vault.repo, path: vault.applicationsFile, what: 'the applications map', owner: 'central.vault', origin: ['central', 'vault'], entity: ['central'] },
     { repo: vault.repo, path: vault.consumersFile, what: 'the consumers file', owner: 'central.vault', origin: ['consumers'], entity: ['central'] },
-    { repo: postgres.repo, path: postgres.databasesFile, what: 'the databases file', owner: 'central.postgres', origin: ['central', 'postgres'], entity: ['central'] },
+    {
+      repo: postgres.repo,
+      path: postgres.databasesFile,
+      what: 'the databases file',
+      owner: 'central.postgres',
+      origin: ['central', 'postgres'],
+      entity: ['central'],
+    },
   ];
   for (const app of model.apps) {
     if (!app.target) continue;
     for (const [kind, path] of Object.entries(app.target.files)) {
       if (!path) continue;
       const key = kind === 'vso' || kind === 'initContainerPatch' ? 'manifests' : 'iac';
-      out.push({ repo: app.target.repo, path, what: `app "${app.name}"'s ${kind} file`, owner: `app "${app.name}"`, origin: [...app.origin, key], entity: app.origin });
+      out.push({
+        repo: app.target.repo,
+        path,
+        what: `app "${app.name}"'s ${kind} file`,
+        owner: `app "${app.name}"`,
+        origin: [...app.origin, key],
+        entity: app.origin,
+      });
     }
   }
-  for (const repo of model.repos) out.push({ repo: repo.id, path: OWNERSHIP_FILE, what: "joinkey's list of owned files", owner: 'joinkey', origin: ['repos', repo.id], entity: ['repos', repo.id] });
+  for (const repo of model.repos)
+    out.push({
+      repo: repo.id,
+      path: OWNERSHIP_FILE,
+      what: "joinkey's list of owned files",
+      owner: 'joinkey',
+      origin: ['repos', repo.id],
+      entity: ['repos', repo.id],
+    });
   return out;
 }

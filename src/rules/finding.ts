@@ -22,11 +22,11 @@ export const RULES = {
   'vaultauth-ref': 'every VSO secret finds its VaultAuth in its own namespace (a bare vaultAuthRef is namespace-local)',
   'vaultauth-audience': "every VaultAuth's audiences include the Kubernetes auth role's audience",
   'policy-glob-isolation': "no app's policy glob reaches another app's (or a consumer's, or VSO's) Vault paths",
-  'policy-grants-sync': "the app policy grants read on every kv-v2 data path and database creds path VSO reads for the app",
+  'policy-grants-sync': 'the app policy grants read on every kv-v2 data path and database creds path VSO reads for the app',
   'kv-scope': "VaultStaticSecret paths and writes lie in the app's own kv space; consumer reads lie in some app's space and are never a bare glob",
   'kv-scope-undeclared': 'warning: a consumer reads a kv path under which no app declares a secret or a write',
   'k8s-auth-cross-product': 'warning: a role binding several service accounts and several namespaces admits every combination',
-  'k8s-auth-shared-identity': 'warning: no service account and namespace can log in with two apps\' Vault roles',
+  'k8s-auth-shared-identity': "warning: no service account and namespace can log in with two apps' Vault roles",
   ordering: 'every app with a database has its <app>_role and database in the factory output (factory before tools)',
   'helm-template-braces': 'no unescaped "{{" in files Helm templates',
   'vso-destination-create': 'VSO secrets set destination.create: true',
@@ -61,7 +61,12 @@ export const RULES = {
 export type RuleId = keyof typeof RULES;
 
 /** A finding; its message quotes input, so line breaks and control characters are escaped to keep it on one line. */
-export function finding(rule: RuleId, path: readonly PathSegment[], message: string, extra: { severity?: 'error' | 'warning'; at?: 'key' | 'value' } = {}): Finding {
+export function finding(
+  rule: RuleId,
+  path: readonly PathSegment[],
+  message: string,
+  extra: { severity?: 'error' | 'warning'; at?: 'key' | 'value' } = {},
+): Finding {
   return { rule, severity: extra.severity ?? 'error', path: [...path], ...(extra.at ? { at: extra.at } : {}), message: oneLine(message) };
 }
 

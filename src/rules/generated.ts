@@ -19,16 +19,45 @@ export function generatedKeyFindings(model: Model): Finding[] {
         const total = mins.reduce((sum, c) => sum + (o[c.min] ?? 0), 0);
         if (total > o.length) {
           const terms = mins.map((c) => `${c.min} ${o[c.min]}`).join(' + ');
-          out.push(finding('generate-options', key.ownLength ? at('length') : at(), `${key.name}: ${terms} = ${total} characters, more than its length ${o.length}; random_password needs length >= the sum of the minimums, so raise length or lower a minimum`, { at: 'key' }));
+          out.push(
+            finding(
+              'generate-options',
+              key.ownLength ? at('length') : at(),
+              `${key.name}: ${terms} = ${total} characters, more than its length ${o.length}; random_password needs length >= the sum of the minimums, so raise length or lower a minimum`,
+              { at: 'key' },
+            ),
+          );
         }
         for (const c of mins) {
-          if (o[c.switch] === false) out.push(finding('generate-options', at(c.min), `${key.name}: ${c.min} asks for ${c.name} characters, but ${c.switch} is false (random_password would add them anyway); remove ${c.min} or set ${c.switch}: true`, { at: 'key' }));
+          if (o[c.switch] === false)
+            out.push(
+              finding(
+                'generate-options',
+                at(c.min),
+                `${key.name}: ${c.min} asks for ${c.name} characters, but ${c.switch} is false (random_password would add them anyway); remove ${c.min} or set ${c.switch}: true`,
+                { at: 'key' },
+              ),
+            );
         }
         if (o.overrideSpecial !== undefined && o.special === false) {
-          out.push(finding('generate-options', at('overrideSpecial'), `${key.name}: overrideSpecial lists the special characters to use, but special is false, so none are used; remove overrideSpecial or set special: true`, { at: 'key' }));
+          out.push(
+            finding(
+              'generate-options',
+              at('overrideSpecial'),
+              `${key.name}: overrideSpecial lists the special characters to use, but special is false, so none are used; remove overrideSpecial or set special: true`,
+              { at: 'key' },
+            ),
+          );
         }
         if (CHARACTER_CLASSES.every((c) => o[c.switch] === false)) {
-          out.push(finding('generate-options', at(), `${key.name}: special, upper, lower and numeric are all false, so random_password has no characters to choose from; set at least one to true`, { at: 'key' }));
+          out.push(
+            finding(
+              'generate-options',
+              at(),
+              `${key.name}: special, upper, lower and numeric are all false, so random_password has no characters to choose from; set at least one to true`,
+              { at: 'key' },
+            ),
+          );
         }
       }
     }

@@ -1,7 +1,15 @@
 import type { Model } from '../model/model';
 import { appOptionFindings, repoReferenceFindings, vaultNameFindings } from './declared';
 import { compareFindings, type Finding } from './finding';
-import { crossProductFindings, kvScopeFindings, nameFindings, policyGrantFindings, policyIsolationFindings, saNamespaceFindings, sharedIdentityFindings } from './invariants';
+import {
+  crossProductFindings,
+  kvScopeFindings,
+  nameFindings,
+  policyGrantFindings,
+  policyIsolationFindings,
+  saNamespaceFindings,
+  sharedIdentityFindings,
+} from './invariants';
 import { generatedKeyFindings } from './generated';
 import { platformFindings } from './kubernetes';
 import { uniquenessFindings } from './unique';

@@ -20,17 +20,38 @@ export function nameFindings(model: Model): Finding[] {
   const out: Finding[] = [];
   const label = (path: PathSegment[], what: string, name: string, at?: 'key') => {
     if (!isDns1123Label(name)) {
-      out.push(finding('name-dns1123', path, `${what} "${name}" is not a DNS-1123 label (at most ${DNS1123_LABEL_MAX} characters: lowercase letters, digits and "-", starting and ending with a letter or digit); rename it, e.g. ${suggestLabel(name)}`, at ? { at } : {}));
+      out.push(
+        finding(
+          'name-dns1123',
+          path,
+          `${what} "${name}" is not a DNS-1123 label (at most ${DNS1123_LABEL_MAX} characters: lowercase letters, digits and "-", starting and ending with a letter or digit); rename it, e.g. ${suggestLabel(name)}`,
+          at ? { at } : {},
+        ),
+      );
     }
   };
   const subdomain = (path: PathSegment[], what: string, name: string, from: string) => {
     if (name.length > DNS1123_SUBDOMAIN_MAX || !DNS1123_SUBDOMAIN.test(name)) {
-      out.push(finding('name-dns1123', path, `${what} "${name}" (derived from ${from}) is not a valid Kubernetes object name (DNS-1123 subdomain, at most ${DNS1123_SUBDOMAIN_MAX} characters); shorten the names it is built from`, { at: 'key' }));
+      out.push(
+        finding(
+          'name-dns1123',
+          path,
+          `${what} "${name}" (derived from ${from}) is not a valid Kubernetes object name (DNS-1123 subdomain, at most ${DNS1123_SUBDOMAIN_MAX} characters); shorten the names it is built from`,
+          { at: 'key' },
+        ),
+      );
     }
   };
   const escape = (path: PathSegment[], what: string, name: string) => {
     if (PATH_ESCAPE.test(name)) {
-      out.push(finding('name-path-escape', path, `${what} "${name}" holds "..", "*", "+" or "/", so it would escape or widen its Vault path; use a plain name, e.g. ${suggestLabel(name)}`, { at: 'key' }));
+      out.push(
+        finding(
+          'name-path-escape',
+          path,
+          `${what} "${name}" holds "..", "*", "+" or "/", so it would escape or widen its Vault path; use a plain name, e.g. ${suggestLabel(name)}`,
+          { at: 'key' },
+        ),
+      );
     }
   };
   for (const app of model.apps) {
@@ -49,7 +70,13 @@ export function nameFindings(model: Model): Finding[] {
     for (const a of app.vaultAuths) subdomain([...at], 'VaultAuth', a.name, `app "${app.name}" and service account "${a.serviceAccount}"`);
     for (const w of app.writes) {
       if (w.split('/').some((seg) => seg === '..' || seg === '.' || seg === '' || /[*+]/.test(seg))) {
-        out.push(finding('name-path-escape', [...at, 'writes'], `write path "${w}" holds "..", ".", an empty segment, "*" or "+", so it would escape or widen the app's kv space; list plain paths, e.g. factory/turnstile`));
+        out.push(
+          finding(
+            'name-path-escape',
+            [...at, 'writes'],
+            `write path "${w}" holds "..", ".", an empty segment, "*" or "+", so it would escape or widen the app's kv space; list plain paths, e.g. factory/turnstile`,
+          ),
+        );
       }
     }
     if (app.database) out.push(...pgNameFindings(app, app.database));
@@ -63,7 +90,12 @@ export function nameFindings(model: Model): Finding[] {
 }
 
 function suggestLabel(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, DNS1123_LABEL_MAX).replace(/-+$/, '');
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, DNS1123_LABEL_MAX)
+    .replace(/-+$/, '');
   return s || 'my-app';
 }
 
@@ -75,18 +107,46 @@ function pgNameFindings(app: AppModel, db: DatabaseModel): Finding[] {
   const out: Finding[] = [];
   const roleProblem = pgIdentifierProblem(db.role);
   if (roleProblem) {
-    const fix = Buffer.byteLength(db.role) > PG_IDENTIFIER_MAX_BYTES
-      ? `shorten the app name to at most ${PG_IDENTIFIER_MAX_BYTES - PG_ROLE_SUFFIX.length} characters`
-      : `rename the app without "-" (e.g. ${app.name.replace(/-/g, '')}) or set database: false`;
-    out.push(finding('name-pg-identifier', app.origin, `app "${app.name}" has a database, so its PostgreSQL role "${db.role}" must be an unquoted identifier, but ${roleProblem}; ${fix}`, { at: 'key' }));
+    const fix =
+      Buffer.byteLength(db.role) > PG_IDENTIFIER_MAX_BYTES
+        ? `shorten the app name to at most ${PG_IDENTIFIER_MAX_BYTES - PG_ROLE_SUFFIX.length} characters`
+        : `rename the app without "-" (e.g. ${app.name.replace(/-/g, '')}) or set database: false`;
+    out.push(
+      finding(
+        'name-pg-identifier',
+        app.origin,
+        `app "${app.name}" has a database, so its PostgreSQL role "${db.role}" must be an unquoted identifier, but ${roleProblem}; ${fix}`,
+        { at: 'key' },
+      ),
+    );
   } else if (db.role.startsWith('pg_')) {
-    out.push(finding('name-pg-identifier', app.origin, `app "${app.name}" has a database, so its PostgreSQL role is "${db.role}", but PostgreSQL reserves role names starting with "pg_" for its own roles; rename the app or set database: false`, { at: 'key' }));
+    out.push(
+      finding(
+        'name-pg-identifier',
+        app.origin,
+        `app "${app.name}" has a database, so its PostgreSQL role is "${db.role}", but PostgreSQL reserves role names starting with "pg_" for its own roles; rename the app or set database: false`,
+        { at: 'key' },
+      ),
+    );
   }
   const dbProblem = pgIdentifierProblem(db.name);
   if (dbProblem && db.name !== app.name) {
-    out.push(finding('name-pg-identifier', [...app.origin, 'database', 'name'], `database name must be an unquoted PostgreSQL identifier, but ${dbProblem}; e.g. ${app.name.replace(/-/g, '_')}`));
+    out.push(
+      finding(
+        'name-pg-identifier',
+        [...app.origin, 'database', 'name'],
+        `database name must be an unquoted PostgreSQL identifier, but ${dbProblem}; e.g. ${app.name.replace(/-/g, '_')}`,
+      ),
+    );
   } else if (dbProblem && !roleProblem) {
-    out.push(finding('name-pg-identifier', app.origin, `app "${app.name}" has a database named after it, but ${dbProblem}; set database: { name: <other> } or rename the app`, { at: 'key' }));
+    out.push(
+      finding(
+        'name-pg-identifier',
+        app.origin,
+        `app "${app.name}" has a database named after it, but ${dbProblem}; set database: { name: <other> } or rename the app`,
+        { at: 'key' },
+      ),
+    );
   }
   return out;
 }
@@ -124,12 +184,26 @@ export function saNamespaceFindings(model: Model): Finding[] {
       const where = (key: 'serviceAccount' | 'namespace'): PathSegment[] =>
         users.length ? [...users[0]!.origin, key] : [...app.origin, key === 'serviceAccount' ? 'serviceAccounts' : 'namespace'];
       if (auth.role !== app.vault.authRole) {
-        out.push(finding('sa-namespace', [...app.origin], `VaultAuth ${auth.namespace}/${auth.name} logs in with Vault role "${auth.role}", not the app's role "${app.vault.authRole}"; this is a joinkey bug, please report it`, { at: 'key' }));
+        out.push(
+          finding(
+            'sa-namespace',
+            [...app.origin],
+            `VaultAuth ${auth.namespace}/${auth.name} logs in with Vault role "${auth.role}", not the app's role "${app.vault.authRole}"; this is a joinkey bug, please report it`,
+            { at: 'key' },
+          ),
+        );
       }
       requireBound('serviceAccount', auth.serviceAccount, where('serviceAccount'));
       requireBound('namespace', auth.namespace, where('namespace'));
       if (!auth.audiences.includes(model.vault.audience)) {
-        out.push(finding('vaultauth-audience', ['vault', 'audience'], `VaultAuth ${auth.namespace}/${auth.name} sends audiences [${auth.audiences.join(', ')}] but Vault role "${app.vault.authRole}" expects audience "${model.vault.audience}", and VSO adds no default; this is a joinkey bug, please report it`, { at: 'key' }));
+        out.push(
+          finding(
+            'vaultauth-audience',
+            ['vault', 'audience'],
+            `VaultAuth ${auth.namespace}/${auth.name} sends audiences [${auth.audiences.join(', ')}] but Vault role "${app.vault.authRole}" expects audience "${model.vault.audience}", and VSO adds no default; this is a joinkey bug, please report it`,
+            { at: 'key' },
+          ),
+        );
       }
     }
     // every VSO secret finds its VaultAuth in its own namespace (pitfalls 4 and 5)
@@ -137,11 +211,25 @@ export function saNamespaceFindings(model: Model): Finding[] {
       const has = (name: string, ns: string) => app.vaultAuths.some((a) => a.name === name && a.namespace === ns);
       for (const s of app.secrets) {
         if (!has(s.vaultAuth, s.namespace)) {
-          out.push(finding('vaultauth-ref', [...s.origin], `VaultStaticSecret ${s.namespace}/${s.staticSecretName} refers to VaultAuth "${s.vaultAuth}", which is not generated in namespace "${s.namespace}"; a bare vaultAuthRef resolves in the secret's own namespace, so this is a joinkey bug, please report it`, { at: 'key' }));
+          out.push(
+            finding(
+              'vaultauth-ref',
+              [...s.origin],
+              `VaultStaticSecret ${s.namespace}/${s.staticSecretName} refers to VaultAuth "${s.vaultAuth}", which is not generated in namespace "${s.namespace}"; a bare vaultAuthRef resolves in the secret's own namespace, so this is a joinkey bug, please report it`,
+              { at: 'key' },
+            ),
+          );
         }
       }
       if (app.database && !has(app.database.vaultAuth, app.namespace)) {
-        out.push(finding('vaultauth-ref', [...app.origin, 'database'], `VaultDynamicSecret ${app.namespace}/${app.database.dynamicSecretName} refers to VaultAuth "${app.database.vaultAuth}", which is not generated in namespace "${app.namespace}"; this is a joinkey bug, please report it`, { at: 'key' }));
+        out.push(
+          finding(
+            'vaultauth-ref',
+            [...app.origin, 'database'],
+            `VaultDynamicSecret ${app.namespace}/${app.database.dynamicSecretName} refers to VaultAuth "${app.database.vaultAuth}", which is not generated in namespace "${app.namespace}"; this is a joinkey bug, please report it`,
+            { at: 'key' },
+          ),
+        );
       }
     }
   }
@@ -173,7 +261,10 @@ export function policyIsolationFindings(model: Model): Finding[] {
   for (const c of model.consumers) {
     items.push({ owner: { kind: 'consumer', name: c.name }, resource: { kind: 'exact', path: `auth/${k8s}/role/${c.role}` } });
   }
-  items.push({ owner: { kind: 'platform', name: `VSO's own Kubernetes auth role "${VSO_ROLE}"` }, resource: { kind: 'exact', path: `auth/${k8s}/role/${VSO_ROLE}` } });
+  items.push({
+    owner: { kind: 'platform', name: `VSO's own Kubernetes auth role "${VSO_ROLE}"` },
+    resource: { kind: 'exact', path: `auth/${k8s}/role/${VSO_ROLE}` },
+  });
   const index = new ResourceIndex(items);
 
   const out: Finding[] = [];
@@ -192,12 +283,20 @@ export function policyIsolationFindings(model: Model): Finding[] {
       }
     }
     for (const { owner, lines } of [...leaks.values()].sort((a, b) => (ownerText(a.owner) < ownerText(b.owner) ? -1 : 1))) {
-      const fix = owner.kind === 'app'
-        ? `rename "${app.name}" or "${owner.name}" so that neither name starts with the other (Vault's trailing "*" is a prefix match)`
-        : owner.kind === 'consumer'
-          ? `rename app "${app.name}" or consumer "${owner.name}" so that the consumer's name does not start with the app's name`
-          : `rename app "${app.name}" so that "${VSO_ROLE}" does not start with it`;
-      out.push(finding('policy-glob-isolation', [...app.origin], `app "${app.name}"'s policies reach Vault paths of ${ownerText(owner)}: ${[...lines.values()].join('; ')}; ${fix}`, { at: 'key' }));
+      const fix =
+        owner.kind === 'app'
+          ? `rename "${app.name}" or "${owner.name}" so that neither name starts with the other (Vault's trailing "*" is a prefix match)`
+          : owner.kind === 'consumer'
+            ? `rename app "${app.name}" or consumer "${owner.name}" so that the consumer's name does not start with the app's name`
+            : `rename app "${app.name}" so that "${VSO_ROLE}" does not start with it`;
+      out.push(
+        finding(
+          'policy-glob-isolation',
+          [...app.origin],
+          `app "${app.name}"'s policies reach Vault paths of ${ownerText(owner)}: ${[...lines.values()].join('; ')}; ${fix}`,
+          { at: 'key' },
+        ),
+      );
     }
   }
   return out;
@@ -214,13 +313,27 @@ export function policyGrantFindings(model: Model): Finding[] {
     for (const s of app.secrets) {
       const path = `${kv}/data/${s.kvPath}`;
       if (s.kvPath.startsWith('data/') || !granted(path)) {
-        out.push(finding('policy-grants-sync', [...s.origin], `VaultStaticSecret ${s.staticSecretName} reads ${path}, which policy "${app.vault.policy}" does not grant read on (VSO reads kv-v2 at <mount>/data/<path>, so path must be "<app>/<secret>" without "data/"); this is a joinkey bug, please report it`, { at: 'key' }));
+        out.push(
+          finding(
+            'policy-grants-sync',
+            [...s.origin],
+            `VaultStaticSecret ${s.staticSecretName} reads ${path}, which policy "${app.vault.policy}" does not grant read on (VSO reads kv-v2 at <mount>/data/<path>, so path must be "<app>/<secret>" without "data/"); this is a joinkey bug, please report it`,
+            { at: 'key' },
+          ),
+        );
       }
     }
     if (app.database) {
       const path = `${app.database.mount}/${app.database.credsPath}`;
       if (!granted(path)) {
-        out.push(finding('policy-grants-sync', [...app.origin, 'database'], `VaultDynamicSecret ${app.database.dynamicSecretName} reads ${path}, which policy "${app.vault.policy}" does not grant read on; this is a joinkey bug, please report it`, { at: 'key' }));
+        out.push(
+          finding(
+            'policy-grants-sync',
+            [...app.origin, 'database'],
+            `VaultDynamicSecret ${app.database.dynamicSecretName} reads ${path}, which policy "${app.vault.policy}" does not grant read on; this is a joinkey bug, please report it`,
+            { at: 'key' },
+          ),
+        );
       }
     }
   }
@@ -238,13 +351,26 @@ export function kvScopeFindings(model: Model): Finding[] {
     for (const s of app.secrets) {
       declared.push({ owner: app.name, resource: { kind: 'exact', path: s.kvPath } });
       if (!s.kvPath.startsWith(own) || s.kvPath.split('/').includes('..')) {
-        out.push(finding('kv-scope', [...s.origin], `VaultStaticSecret ${s.staticSecretName} reads kv path "${s.kvPath}", outside app "${app.name}"'s own space ${model.vault.mounts.kv}/${own}; an app syncs only its own secrets, so declare the secret under the app that owns it`, { at: 'key' }));
+        out.push(
+          finding(
+            'kv-scope',
+            [...s.origin],
+            `VaultStaticSecret ${s.staticSecretName} reads kv path "${s.kvPath}", outside app "${app.name}"'s own space ${model.vault.mounts.kv}/${own}; an app syncs only its own secrets, so declare the secret under the app that owns it`,
+            { at: 'key' },
+          ),
+        );
       }
     }
     for (const w of app.writes) {
       declared.push({ owner: app.name, resource: { kind: 'exact', path: w } });
       if (!w.startsWith(own) || w.split('/').includes('..')) {
-        out.push(finding('kv-scope', [...app.origin, 'writes'], `write path "${w}" lies outside app "${app.name}"'s own kv space ${own}; list it relative to the app, e.g. factory/turnstile`));
+        out.push(
+          finding(
+            'kv-scope',
+            [...app.origin, 'writes'],
+            `write path "${w}" lies outside app "${app.name}"'s own kv space ${own}; list it relative to the app, e.g. factory/turnstile`,
+          ),
+        );
       }
     }
   }
@@ -259,7 +385,14 @@ export function kvScopeFindings(model: Model): Finding[] {
       }
       const first = path.split('/')[0]!;
       if (index.intersecting(path).length === 0) {
-        out.push(finding('kv-scope-undeclared', at, `consumer "${c.name}" reads "${path}", but no app declares a secret or a write under it, so it will read nothing; add the path to apps.${first}.secrets or apps.${first}.writes, or fix the path`, { severity: 'warning' }));
+        out.push(
+          finding(
+            'kv-scope-undeclared',
+            at,
+            `consumer "${c.name}" reads "${path}", but no app declares a secret or a write under it, so it will read nothing; add the path to apps.${first}.secrets or apps.${first}.writes, or fix the path`,
+            { severity: 'warning' },
+          ),
+        );
       }
     });
   }
@@ -278,7 +411,14 @@ export function crossProductFindings(model: Model): Finding[] {
       for (const ns of app.boundNamespaces) if (!intended.has(`${sa}@${ns}`)) extra.push(`${sa} in ${ns}`);
     }
     if (extra.length === 0) continue;
-    out.push(finding('k8s-auth-cross-product', [...app.origin, 'serviceAccounts'], `Vault role "${app.vault.authRole}" binds service accounts [${app.boundServiceAccounts.join(', ')}] and namespaces [${app.boundNamespaces.join(', ')}]; Vault checks each list on its own, so it also admits ${extra.join(', ')}, which no VaultAuth uses; split the extra service account into its own app, or drop the namespace it does not need`, { severity: 'warning', at: 'key' }));
+    out.push(
+      finding(
+        'k8s-auth-cross-product',
+        [...app.origin, 'serviceAccounts'],
+        `Vault role "${app.vault.authRole}" binds service accounts [${app.boundServiceAccounts.join(', ')}] and namespaces [${app.boundNamespaces.join(', ')}]; Vault checks each list on its own, so it also admits ${extra.join(', ')}, which no VaultAuth uses; split the extra service account into its own app, or drop the namespace it does not need`,
+        { severity: 'warning', at: 'key' },
+      ),
+    );
   }
   return out;
 }
@@ -294,9 +434,19 @@ export function sharedIdentityFindings(model: Model): Finding[] {
     for (const sa of app.boundServiceAccounts) {
       for (const ns of app.boundNamespaces) {
         const other = admittedBy.get(`${sa}@${ns}`);
-        if (other === undefined) { admittedBy.set(`${sa}@${ns}`, app.name); continue; }
+        if (other === undefined) {
+          admittedBy.set(`${sa}@${ns}`, app.name);
+          continue;
+        }
         const at = sa === app.name ? [...app.origin] : [...app.origin, 'serviceAccounts'];
-        out.push(finding('k8s-auth-shared-identity', at, `service account "${sa}" in namespace "${ns}" can log in with Vault role "${other}" and with Vault role "${app.vault.authRole}", so a pod running as it reads the secrets of both apps; give each app its own service account`, { severity: 'warning', at: 'key' }));
+        out.push(
+          finding(
+            'k8s-auth-shared-identity',
+            at,
+            `service account "${sa}" in namespace "${ns}" can log in with Vault role "${other}" and with Vault role "${app.vault.authRole}", so a pod running as it reads the secrets of both apps; give each app its own service account`,
+            { severity: 'warning', at: 'key' },
+          ),
+        );
       }
     }
   }

@@ -49,11 +49,17 @@ function drop(data: Rec, issue: z.core.$ZodIssue, dropped: Path[]): boolean {
   if (issue.code === 'unrecognized_keys') {
     const node = valueAt(data, path);
     if (!isRecord(node)) return false;
-    for (const key of issue.keys) { delete node[key]; dropped.push([...path, key]); }
+    for (const key of issue.keys) {
+      delete node[key];
+      dropped.push([...path, key]);
+    }
     return true;
   }
   if (path.length === 0) return false;
-  if (path.length === 1 && path[0] === 'version') { data.version = 1; return true; }
+  if (path.length === 1 && path[0] === 'version') {
+    data.version = 1;
+    return true;
+  }
   if (path.length === 1 && (path[0] === 'repos' || path[0] === 'apps')) return false;
   if (path[0] === 'repos') {
     // keep the repo declared, so that apps naming it are not reported as naming an undeclared repo
@@ -61,7 +67,13 @@ function drop(data: Rec, issue: z.core.$ZodIssue, dropped: Path[]): boolean {
     const repos = data.repos as Rec;
     const repo = isRecord(repos[id]) ? repos[id] : {};
     if (path.length === 2 && issue.code === 'invalid_key') delete repos[id];
-    else repos[id] = { ...repo, url: path[2] === 'url' || repo.url === undefined ? `invalid-url-of-${String(id)}` : repo.url, ...(path[2] === 'branch' ? { branch: undefined } : {}), ...(path[2] === 'gitea' ? { gitea: undefined } : {}) };
+    else
+      repos[id] = {
+        ...repo,
+        url: path[2] === 'url' || repo.url === undefined ? `invalid-url-of-${String(id)}` : repo.url,
+        ...(path[2] === 'branch' ? { branch: undefined } : {}),
+        ...(path[2] === 'gitea' ? { gitea: undefined } : {}),
+      };
     cleanUndefined(repos[id]);
     dropped.push(['repos', id]);
     return true;

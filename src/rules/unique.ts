@@ -32,7 +32,12 @@ function fileFindings(model: Model): Finding[] {
   for (const t of targets) {
     const key = `${t.repo}:${t.path}`;
     const prev = claim(key, t.owner);
-    if (prev !== undefined) out.push(finding('unique-file', t.entity, `${t.what} would be written to ${key}, which ${prev} also writes; give the app its own manifests and iac dirs`, { at: 'key' }));
+    if (prev !== undefined)
+      out.push(
+        finding('unique-file', t.entity, `${t.what} would be written to ${key}, which ${prev} also writes; give the app its own manifests and iac dirs`, {
+          at: 'key',
+        }),
+      );
   }
   // a file where another output needs a directory: the write fails with EEXIST or ENOTDIR
   const dirs = new Map<string, (typeof targets)[number]>();
@@ -44,7 +49,14 @@ function fileFindings(model: Model): Finding[] {
   for (const t of targets) {
     const inside = dirs.get(`${t.repo}:${t.path}`);
     if (inside) {
-      out.push(finding('unique-file', t.entity, `${t.what} would be written to ${t.repo}:${t.path}, but ${inside.what} (${inside.repo}:${inside.path}) needs ${t.path} to be a directory; move one of them to another dir`, { at: 'key' }));
+      out.push(
+        finding(
+          'unique-file',
+          t.entity,
+          `${t.what} would be written to ${t.repo}:${t.path}, but ${inside.what} (${inside.repo}:${inside.path}) needs ${t.path} to be a directory; move one of them to another dir`,
+          { at: 'key' },
+        ),
+      );
     }
   }
   return out;
@@ -56,7 +68,15 @@ function hclLabelFindings(model: Model): Finding[] {
   for (const c of model.consumers) {
     const label = consumerResourceLabel(c.name);
     const prev = claim(label, c.name);
-    if (prev !== undefined) out.push(finding('unique-hcl-label', c.origin, `consumers "${prev}" and "${c.name}" would both be the HCL resource "${label}" (a name starting with a digit gets "c_"); rename one of them`, { at: 'key' }));
+    if (prev !== undefined)
+      out.push(
+        finding(
+          'unique-hcl-label',
+          c.origin,
+          `consumers "${prev}" and "${c.name}" would both be the HCL resource "${label}" (a name starting with a digit gets "c_"); rename one of them`,
+          { at: 'key' },
+        ),
+      );
   }
   return out;
 }
@@ -67,7 +87,12 @@ function objectFindings(model: Model): Finding[] {
   const claim = firstOwners<string>();
   const own = (app: string, kind: string, ns: string, name: string, origin: Path) => {
     const prev = claim(`${kind}/${ns}/${name}`, app);
-    if (prev !== undefined) out.push(finding('unique-object', origin, `${kind} ${ns}/${name} is already generated for app "${prev}"; rename the secret or the app so the names differ`, { at: 'key' }));
+    if (prev !== undefined)
+      out.push(
+        finding('unique-object', origin, `${kind} ${ns}/${name} is already generated for app "${prev}"; rename the secret or the app so the names differ`, {
+          at: 'key',
+        }),
+      );
   };
   for (const app of model.apps) {
     if (!app.target) continue;
@@ -98,11 +123,22 @@ function databaseFindings(model: Model): Finding[] {
     const prevDb = claimDatabase(db.name, app.name);
     if (prevDb !== undefined) {
       const explicit = db.name !== app.name;
-      out.push(finding('unique-database', explicit ? [...app.origin, 'database', 'name'] : app.origin, `app "${app.name}"'s database "${db.name}" is also app "${prevDb}"'s database, so both apps would own and read one database; set database: { name: <other> } on one of them`, explicit ? {} : { at: 'key' }));
+      out.push(
+        finding(
+          'unique-database',
+          explicit ? [...app.origin, 'database', 'name'] : app.origin,
+          `app "${app.name}"'s database "${db.name}" is also app "${prevDb}"'s database, so both apps would own and read one database; set database: { name: <other> } on one of them`,
+          explicit ? {} : { at: 'key' },
+        ),
+      );
     }
     const prevRole = claimRole(db.role, app.name);
     if (prevRole !== undefined) {
-      out.push(finding('unique-database', app.origin, `app "${app.name}"'s PostgreSQL role "${db.role}" is also app "${prevRole}"'s role; rename one of the apps`, { at: 'key' }));
+      out.push(
+        finding('unique-database', app.origin, `app "${app.name}"'s PostgreSQL role "${db.role}" is also app "${prevRole}"'s role; rename one of the apps`, {
+          at: 'key',
+        }),
+      );
     }
   }
   return out;
@@ -113,7 +149,10 @@ function databaseFindings(model: Model): Finding[] {
  * `ssh://git@Host/org/tools.git/` and `ssh://git@host/org/tools` are one repository.
  */
 export function repositoryKey(url: string): string {
-  let u = url.replace(/\/+$/, '').replace(/\.git$/i, '').replace(/\/+$/, '');
+  let u = url
+    .replace(/\/+$/, '')
+    .replace(/\.git$/i, '')
+    .replace(/\/+$/, '');
   const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/]*)(.*)$/.exec(u);
   if (m) u = `${m[1]!.toLowerCase()}${m[2]!.replace(/[^@]*$/, (host) => host.toLowerCase())}${m[3]}`;
   else {
@@ -129,7 +168,13 @@ function repoUrlFindings(model: Model): Finding[] {
   for (const repo of model.repos) {
     const prev = claim(repositoryKey(repo.url), repo.id);
     if (prev !== undefined) {
-      out.push(finding('unique-repo-url', ['repos', repo.id, 'url'], `repos "${prev}" and "${repo.id}" point at one git repository (${repo.url}), so publish would push both ids' files to it and never settle; use one repo id for it`));
+      out.push(
+        finding(
+          'unique-repo-url',
+          ['repos', repo.id, 'url'],
+          `repos "${prev}" and "${repo.id}" point at one git repository (${repo.url}), so publish would push both ids' files to it and never settle; use one repo id for it`,
+        ),
+      );
     }
   }
   return out;

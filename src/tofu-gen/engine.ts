@@ -49,9 +49,13 @@ export type TemplateSources = Readonly<Record<string, string>>;
 export function readTemplates(dir: string = templatesDir()): TemplateSources {
   let entries: string[];
   try {
-    entries = readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort();
+    entries = readdirSync(dir)
+      .filter((f) => f.endsWith('.hbs'))
+      .sort();
   } catch (e) {
-    throw new TofuGenError(`cannot read the HCL templates in ${dir} (${(e as Error).message}); is "${TEMPLATES_DIR}" shipped with the package (package.json "files")?`);
+    throw new TofuGenError(
+      `cannot read the HCL templates in ${dir} (${(e as Error).message}); is "${TEMPLATES_DIR}" shipped with the package (package.json "files")?`,
+    );
   }
   const sources: Record<string, string> = {};
   for (const file of entries) {

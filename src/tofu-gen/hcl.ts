@@ -15,7 +15,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export function hclEscape(value: string): string {
   if (LONE_SURROGATE.test(value)) throw new TofuGenError(`cannot write ${JSON.stringify(value)} as HCL: it holds a lone UTF-16 surrogate`);
   // HCL normalizes every string to NFC, escapes included: a string that is not in NFC would change.
-  if (value !== value.normalize('NFC')) throw new TofuGenError(`cannot write ${JSON.stringify(value)} as HCL: it is not in Unicode NFC, and HCL would normalize it; write it in NFC`);
+  if (value !== value.normalize('NFC'))
+    throw new TofuGenError(`cannot write ${JSON.stringify(value)} as HCL: it is not in Unicode NFC, and HCL would normalize it; write it in NFC`);
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const c = value[i]!;
@@ -111,7 +112,10 @@ export function splitAssign(line: string): AssignLine | undefined {
       else if (c === '"') inString = false;
       continue;
     }
-    if (c === '"') { inString = true; continue; }
+    if (c === '"') {
+      inString = true;
+      continue;
+    }
     if (c === '#' || (c === '/' && line[i + 1] === '/')) break;
     if (c === '<' && line[i + 1] === '<') return undefined; // heredoc: multi-line
     if (eq < 0) {
@@ -139,7 +143,10 @@ export function alignAttributes(text: string): string {
   let i = 0;
   while (i < lines.length) {
     const first = cells[i];
-    if (!first) { i++; continue; }
+    if (!first) {
+      i++;
+      continue;
+    }
     let end = i + 1;
     while (end < lines.length && cells[end] && cells[end]!.indent === first.indent) end++;
     // Columns as hclwrite counts them: code points, not UTF-16 units.

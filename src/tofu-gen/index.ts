@@ -23,43 +23,70 @@ export function renderCentralTofu(model: Model): RenderedFile[] {
   const applications = (origin: Path): DeclaredObject => ({ kind: 'tfvars', variable: 'applications', owner: { kind: 'central' }, origin });
   const appEntry = (app: AppModel, origin: Path): DeclaredObject => ({ kind: 'tfvars', variable: 'applications', key: app.name, owner: appOwner(app), origin });
   const files = [
-    withProvenance(renderFile(vault.repo, vault.applicationsFile, 'applications', {
-      apps: model.apps.map((app) => ({
-        name: app.name,
-        serviceAccountNames: app.extraServiceAccounts,
-        serviceAccountNamespaces: app.extraNamespaces,
-        policies: app.opsPolicies,
-        empty: app.extraServiceAccounts.length + app.extraNamespaces.length + app.opsPolicies.length === 0,
-      })),
-    }), central, ['central', 'vault'], [applications(['central', 'vault']), ...model.apps.map((app) => appEntry(app, app.origin))]),
+    withProvenance(
+      renderFile(vault.repo, vault.applicationsFile, 'applications', {
+        apps: model.apps.map((app) => ({
+          name: app.name,
+          serviceAccountNames: app.extraServiceAccounts,
+          serviceAccountNamespaces: app.extraNamespaces,
+          policies: app.opsPolicies,
+          empty: app.extraServiceAccounts.length + app.extraNamespaces.length + app.opsPolicies.length === 0,
+        })),
+      }),
+      central,
+      ['central', 'vault'],
+      [applications(['central', 'vault']), ...model.apps.map((app) => appEntry(app, app.origin))],
+    ),
   ];
   if (model.consumers.length > 0) {
-    const labels = uniqueLabels(model.consumers.map((c) => c.name), consumerResourceLabel, 'consumer');
+    const labels = uniqueLabels(
+      model.consumers.map((c) => c.name),
+      consumerResourceLabel,
+      'consumer',
+    );
     const objects = model.consumers.flatMap((c, i): DeclaredObject[] => {
       const owner: ObjectOwner = { kind: 'consumer', name: c.name };
-      return ['data.vault_policy_document', 'vault_policy', 'vault_kubernetes_auth_backend_role']
-        .map((type) => ({ kind: 'tofu', address: tofuAddress(type, labels[i]!), owner, origin: c.origin }));
+      return ['data.vault_policy_document', 'vault_policy', 'vault_kubernetes_auth_backend_role'].map((type) => ({
+        kind: 'tofu',
+        address: tofuAddress(type, labels[i]!),
+        owner,
+        origin: c.origin,
+      }));
     });
-    files.push(withProvenance(renderFile(vault.repo, vault.consumersFile, 'consumers', {
-      consumers: model.consumers.map((c, i) => ({
-        label: labels[i],
-        reads: c.reads.map((r) => ({ policyPath: r.policyPath })),
-        policy: c.policy,
-        backend: model.vault.mounts.kubernetes,
-        role: c.role,
-        serviceAccountNames: noGlobs([c.serviceAccount], `consumer "${c.name}" serviceAccount`),
-        serviceAccountNamespaces: noGlobs([c.namespace], `consumer "${c.name}" namespace`),
-        tokenTtl: model.vault.tokenTtl,
-        tokenPolicies: c.tokenPolicies,
-        audience: model.vault.audience,
-        aliasNameSource: DEFAULTS.aliasNameSource,
-      })),
-    }), central, ['consumers'], objects));
+    files.push(
+      withProvenance(
+        renderFile(vault.repo, vault.consumersFile, 'consumers', {
+          consumers: model.consumers.map((c, i) => ({
+            label: labels[i],
+            reads: c.reads.map((r) => ({ policyPath: r.policyPath })),
+            policy: c.policy,
+            backend: model.vault.mounts.kubernetes,
+            role: c.role,
+            serviceAccountNames: noGlobs([c.serviceAccount], `consumer "${c.name}" serviceAccount`),
+            serviceAccountNamespaces: noGlobs([c.namespace], `consumer "${c.name}" namespace`),
+            tokenTtl: model.vault.tokenTtl,
+            tokenPolicies: c.tokenPolicies,
+            audience: model.vault.audience,
+            aliasNameSource: DEFAULTS.aliasNameSource,
+          })),
+        }),
+        central,
+        ['consumers'],
+        objects,
+      ),
+    );
   }
   const withDatabase = model.apps.filter((app) => app.database);
-  files.push(withProvenance(renderFile(postgres.repo, postgres.databasesFile, 'databases', {
-    apps: withDatabase.map((app) => ({ name: app.name, role: app.database!.role, database: app.database!.name })),
-  }), central, ['central', 'postgres'], [applications(['central', 'postgres']), ...withDatabase.map((app) => appEntry(app, [...app.origin, 'database']))]));
+  files.push(
+    withProvenance(
+      renderFile(postgres.repo, postgres.databasesFile, 'databases', {
+        apps: withDatabase.map((app) => ({ name: app.name, role: app.database!.role, database: app.database!.name })),
+      }),
+      central,
+      ['central', 'postgres'],
+      [applications(['central', 'postgres']), ...withDatabase.map((app) => appEntry(app, [...app.origin, 'database']))],
+    ),
+  );
   return files;
 }
 
@@ -72,29 +99,53 @@ export function renderAppTofu(model: Model, app: AppModel): RenderedFile[] {
   const iac: Path = [...app.origin, 'iac'];
   const tofu = (address: string, origin: Path): DeclaredObject => ({ kind: 'tofu', address, owner: appOwner(app), origin });
   const files = [
-    withProvenance(renderFile(target.repo, target.files.appRoles, 'app-roles', {
-      moduleLabel: APP_ROLES_MODULE_LABEL,
-      source: model.vault.appRolesModule,
-      name: app.name,
-      serviceAccountNames: noGlobs(app.extraServiceAccounts, `app "${app.name}" serviceAccounts`),
-      serviceAccountNamespaces: noGlobs(app.extraNamespaces, `app "${app.name}" namespaces`),
-      hasDatabase: app.database !== undefined,
-      database: app.database?.name ?? '',
-    }), owner, iac, [tofu(tofuAddress('module', APP_ROLES_MODULE_LABEL), app.origin)]),
-    withProvenance(renderFile(target.repo, target.files.backend, 'backend', {
-      random: target.files.secrets !== undefined,
-      bucket: model.state.bucket,
-      prefix: target.stateKeyPrefix,
-      mount: model.vault.mounts.jwt,
-      role: app.vault.ciRole,
-    }), owner, iac, [tofu('terraform', iac), tofu(tofuAddress('provider', 'vault'), iac)]),
+    withProvenance(
+      renderFile(target.repo, target.files.appRoles, 'app-roles', {
+        moduleLabel: APP_ROLES_MODULE_LABEL,
+        source: model.vault.appRolesModule,
+        name: app.name,
+        serviceAccountNames: noGlobs(app.extraServiceAccounts, `app "${app.name}" serviceAccounts`),
+        serviceAccountNamespaces: noGlobs(app.extraNamespaces, `app "${app.name}" namespaces`),
+        hasDatabase: app.database !== undefined,
+        database: app.database?.name ?? '',
+      }),
+      owner,
+      iac,
+      [tofu(tofuAddress('module', APP_ROLES_MODULE_LABEL), app.origin)],
+    ),
+    withProvenance(
+      renderFile(target.repo, target.files.backend, 'backend', {
+        random: target.files.secrets !== undefined,
+        bucket: model.state.bucket,
+        prefix: target.stateKeyPrefix,
+        mount: model.vault.mounts.jwt,
+        role: app.vault.ciRole,
+      }),
+      owner,
+      iac,
+      [tofu('terraform', iac), tofu(tofuAddress('provider', 'vault'), iac)],
+    ),
   ];
   if (target.files.secrets !== undefined) {
     if (generated.length === 0) throw new TofuGenError(`internal: app "${app.name}" has a secrets file but no generated keys`);
-    const labels = uniqueLabels(generated.map((s) => s.name), secretResourceLabel, `app "${app.name}" secret`);
-    files.push(withProvenance(renderFile(target.repo, target.files.secrets, 'secrets', {
-      secrets: generated.map((s, i) => ({ label: labels[i], keys: s.generate, ...passwordView(s.generated), mount: s.mount, kvPath: s.kvPath })),
-    }), owner, iac, generated.flatMap((s, i) => [tofu(tofuAddress('random_password', labels[i]!), [...s.origin, 'generate']), tofu(tofuAddress('vault_kv_secret_v2', labels[i]!), s.origin)])));
+    const labels = uniqueLabels(
+      generated.map((s) => s.name),
+      secretResourceLabel,
+      `app "${app.name}" secret`,
+    );
+    files.push(
+      withProvenance(
+        renderFile(target.repo, target.files.secrets, 'secrets', {
+          secrets: generated.map((s, i) => ({ label: labels[i], keys: s.generate, ...passwordView(s.generated), mount: s.mount, kvPath: s.kvPath })),
+        }),
+        owner,
+        iac,
+        generated.flatMap((s, i) => [
+          tofu(tofuAddress('random_password', labels[i]!), [...s.origin, 'generate']),
+          tofu(tofuAddress('vault_kv_secret_v2', labels[i]!), s.origin),
+        ]),
+      ),
+    );
   } else if (generated.length > 0) {
     throw new TofuGenError(`internal: app "${app.name}" generates keys but its target has no secrets file`);
   }
@@ -125,7 +176,9 @@ function passwordView(keys: readonly GeneratedKeyModel[]): PasswordView {
   const varying = columns.filter((c) => !same(c));
   return {
     perKey: varying.length === 0 ? false : keys.map((k, i) => ({ key: k.name, values: varying.map((c) => ({ argument: c.argument, value: c.values[i]! })) })),
-    arguments: columns.map((c) => (same(c) ? { argument: c.argument, perKey: false, value: c.values[0]! } : { argument: c.argument, perKey: true, value: null })),
+    arguments: columns.map((c) =>
+      same(c) ? { argument: c.argument, perKey: false, value: c.values[0]! } : { argument: c.argument, perKey: true, value: null },
+    ),
   };
 }
 

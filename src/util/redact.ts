@@ -67,7 +67,10 @@ function redactBase64Run(text: string, core: string): string {
 /** `Authorization: token X`, `Authorization: Basic X`, `Bearer X`: the credential goes, whoever's it is. */
 function redactAuthorization(text: string): string {
   return text
-    .replace(/\b(authorization["']?\s*[:=]\s*["']?)(?:(token|bearer|basic)\s+)?[^\s"',;]+/gi, (_all, head: string, scheme: string | undefined) => `${head}${scheme ? `${scheme} ` : ''}${REDACTED}`)
+    .replace(
+      /\b(authorization["']?\s*[:=]\s*["']?)(?:(token|bearer|basic)\s+)?[^\s"',;]+/gi,
+      (_all, head: string, scheme: string | undefined) => `${head}${scheme ? `${scheme} ` : ''}${REDACTED}`,
+    )
     .replace(/\b(Bearer|Basic)\s+(?!\*\*\*)[A-Za-z0-9._~+/=-]{8,}/g, (_all, scheme: string) => `${scheme} ${REDACTED}`);
 }
 
@@ -77,5 +80,6 @@ function redactAuthorization(text: string): string {
  */
 export function redactUrlCredentials(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*):\/\/([^\s/@'"]+)@/gi, (all, scheme: string, userinfo: string) =>
-    userinfo.includes(':') || /^https?$/i.test(scheme) ? `${scheme}://${REDACTED}@` : all);
+    userinfo.includes(':') || /^https?$/i.test(scheme) ? `${scheme}://${REDACTED}@` : all,
+  );
 }

@@ -62,7 +62,10 @@ export function ownedResources(pattern: string): Resource[] {
   if (pattern.endsWith('/*')) return [{ kind: 'space', prefix: pattern.slice(0, -1) }];
   if (pattern.endsWith('*')) {
     const base = pattern.slice(0, -1);
-    return [{ kind: 'exact', path: base }, { kind: 'space', prefix: `${base}/` }];
+    return [
+      { kind: 'exact', path: base },
+      { kind: 'space', prefix: `${base}/` },
+    ];
   }
   return [{ kind: 'exact', path: pattern }];
 }

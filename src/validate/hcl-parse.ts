@@ -39,7 +39,7 @@ export const HCL_BATCH = 64;
 const WRAPPER = 'joinkey_file';
 
 /** hcl2json in this thread (loaded on the first call). */
-export const inlineParser: HclParser = async (filename, contents) => ((await import('@cdktn/hcl2json')).parse(filename, contents)) as Promise<HclBody>;
+export const inlineParser: HclParser = async (filename, contents) => (await import('@cdktn/hcl2json')).parse(filename, contents) as Promise<HclBody>;
 
 /** The parser thread died: an internal failure, never a parse error of a file. */
 export class HclThreadError extends Error {}

@@ -15,7 +15,9 @@ import { isHclPath } from './parsed-tree';
  * schemas once per run (loadProviderSchemas) and pass them to every call.
  */
 
-export interface ArgumentSchema { readonly required: boolean }
+export interface ArgumentSchema {
+  readonly required: boolean;
+}
 
 export interface BodySchema {
   readonly arguments: Readonly<Record<string, ArgumentSchema>>;
@@ -37,14 +39,7 @@ export interface ProviderSchemas {
 }
 
 export type HclProblemKind =
-  | 'parse-error'
-  | 'unknown-type'
-  | 'unknown-argument'
-  | 'unknown-block'
-  | 'missing-argument'
-  | 'missing-block'
-  | 'too-many-blocks'
-  | 'duplicate';
+  'parse-error' | 'unknown-type' | 'unknown-argument' | 'unknown-block' | 'missing-argument' | 'missing-block' | 'too-many-blocks' | 'duplicate';
 
 export interface HclProblem {
   readonly file: string;
@@ -120,7 +115,13 @@ export function validateParsed(file: string, doc: Body, schemas: ProviderSchemas
         if (bodies.length > 1) problems.push({ file, kind: 'duplicate', address, argument: '', message: `declared ${bodies.length} times` });
         const schema = table[type];
         if (!schema) {
-          problems.push({ file, kind: 'unknown-type', address, argument: '', message: `${section === 'data' ? 'data source' : 'resource'} type "${type}" is not in ${PROVIDER_SCHEMAS_FILE}` });
+          problems.push({
+            file,
+            kind: 'unknown-type',
+            address,
+            argument: '',
+            message: `${section === 'data' ? 'data source' : 'resource'} type "${type}" is not in ${PROVIDER_SCHEMAS_FILE}`,
+          });
           continue;
         }
         for (const body of bodies) checkBody(problems, file, address, '', body, schema, META[section]);
@@ -152,7 +153,12 @@ function asBodies(value: unknown): Body[] {
 }
 
 function checkBody(
-  problems: HclProblem[], file: string, address: string, at: string, body: Body, schema: BodySchema,
+  problems: HclProblem[],
+  file: string,
+  address: string,
+  at: string,
+  body: Body,
+  schema: BodySchema,
   meta: { readonly arguments: ReadonlySet<string>; readonly blocks: ReadonlySet<string> } = { arguments: new Set(), blocks: new Set() },
 ): void {
   const path = (name: string) => (at ? `${at}.${name}` : name);
@@ -177,7 +183,10 @@ function checkBody(
     if (key === 'dynamic' && isBody(value)) {
       for (const name of Object.keys(value).sort()) {
         const dyn = schema.blocks[name];
-        if (!dyn || !Object.hasOwn(schema.blocks, name)) { report('unknown-block', path(`dynamic.${name}`), `unknown nested block "${name}" (in a dynamic block)`); continue; }
+        if (!dyn || !Object.hasOwn(schema.blocks, name)) {
+          report('unknown-block', path(`dynamic.${name}`), `unknown nested block "${name}" (in a dynamic block)`);
+          continue;
+        }
         asBodies(value[name]).forEach((d, i) => {
           for (const content of asBodies(d.content)) checkBody(problems, file, address, `${path(`dynamic.${name}`)}[${i}].content`, content, dyn);
         });

@@ -23,7 +23,10 @@ export interface ManifestProblem {
 
 const VSO_GROUP = 'secrets.hashicorp.com';
 
-interface CrdEntry { readonly version: string; readonly validate: ValidateFunction }
+interface CrdEntry {
+  readonly version: string;
+  readonly validate: ValidateFunction;
+}
 
 export class ManifestValidator {
   /** Per kind: its served version and compiled schema, or null when there is no CRD for it. */
@@ -49,7 +52,10 @@ export class ManifestValidator {
   validateDocuments(file: string, docs: readonly YamlDoc[]): ManifestProblem[] {
     const problems: ManifestProblem[] = [];
     for (const doc of docs) {
-      if (doc.error !== undefined) { problems.push({ file, object: '(document)', message: `YAML does not parse: ${doc.error}` }); continue; }
+      if (doc.error !== undefined) {
+        problems.push({ file, object: '(document)', message: `YAML does not parse: ${doc.error}` });
+        continue;
+      }
       if (typeof doc.value !== 'object' || doc.value === null || Array.isArray(doc.value)) {
         problems.push({ file, object: '(document)', message: `is not a Kubernetes object (a mapping), but ${JSON.stringify(doc.value)}` });
         continue;
@@ -98,11 +104,13 @@ export class ManifestValidator {
 function nameProblems(meta: Record<string, unknown>, obj: Record<string, unknown>): string[] {
   const problems: string[] = [];
   const name = meta.name;
-  if (typeof name !== 'string' || !isDns1123Subdomain(name)) problems.push(`metadata.name ${JSON.stringify(name)} is not a valid Kubernetes object name (RFC 1123 subdomain)`);
+  if (typeof name !== 'string' || !isDns1123Subdomain(name))
+    problems.push(`metadata.name ${JSON.stringify(name)} is not a valid Kubernetes object name (RFC 1123 subdomain)`);
   const ns = meta.namespace;
   if (typeof ns !== 'string' || !isDns1123Label(ns)) problems.push(`metadata.namespace ${JSON.stringify(ns)} is not a valid namespace (RFC 1123 label)`);
   for (const [key, value] of Object.entries((meta.labels ?? {}) as Record<string, unknown>)) {
-    if (typeof value !== 'string' || value.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(value)) problems.push(`label ${key} has an invalid value ${JSON.stringify(value)}`);
+    if (typeof value !== 'string' || value.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(value))
+      problems.push(`label ${key} has an invalid value ${JSON.stringify(value)}`);
   }
   const spec = (obj.spec ?? {}) as Record<string, unknown>;
   const destination = spec.destination as Record<string, unknown> | undefined;

@@ -48,15 +48,21 @@ function bail(): never {
   throw NOT_EMITTED;
 }
 
-interface Line { indent: number; text: string }
+interface Line {
+  indent: number;
+  text: string;
+}
 
 function readDoc(chunk: string): YamlValue {
   if (!chunk.endsWith('\n')) bail();
-  const lines: Line[] = chunk.slice(0, -1).split('\n').map((raw) => {
-    let indent = 0;
-    while (raw.charCodeAt(indent) === 32) indent++;
-    return { indent, text: raw.slice(indent) };
-  });
+  const lines: Line[] = chunk
+    .slice(0, -1)
+    .split('\n')
+    .map((raw) => {
+      let indent = 0;
+      while (raw.charCodeAt(indent) === 32) indent++;
+      return { indent, text: raw.slice(indent) };
+    });
   const [value, next] = block(lines, 0, 0);
   if (next !== lines.length) bail();
   return value;

@@ -47,7 +47,8 @@ async function synthProblems(content: string | Buffer, withPrevious: boolean, mu
     const after = readDir(out);
     if (mustSucceed && r.code !== 0) problems.push(`exit ${r.code} for a valid file`);
     if (r.code === 0) {
-      if (JSON.stringify(after) !== JSON.stringify(expectedDir('in.yaml', content.toString()))) problems.push('exit 0 but the output dir is not exactly the rendered tree');
+      if (JSON.stringify(after) !== JSON.stringify(expectedDir('in.yaml', content.toString())))
+        problems.push('exit 0 but the output dir is not exactly the rendered tree');
       problems.push(...vanishedNames(content.toString()));
     } else if (JSON.stringify(after) !== JSON.stringify(before)) {
       problems.push('a failed run changed the output dir');
@@ -69,14 +70,32 @@ function vanishedNames(text: string): string[] {
   const doc = parseDocument(text, { version: '1.2' });
   const keys = (node: unknown): string[] => (isMap(node) ? node.items.flatMap((p) => (isScalar(p.key) ? [String(p.key.value)] : [])) : []);
   const { model } = loadModel('in.yaml', text);
-  const missing = (where: string, inText: string[], inModel: string[]) => inText.filter((n) => !inModel.includes(n)).map((n) => `${where}${JSON.stringify(n)} vanished from the model`);
+  const missing = (where: string, inText: string[], inModel: string[]) =>
+    inText.filter((n) => !inModel.includes(n)).map((n) => `${where}${JSON.stringify(n)} vanished from the model`);
   const apps = doc.get('apps');
   return [
-    ...missing('repos.', keys(doc.get('repos')), model.repos.map((r) => r.id)),
-    ...missing('apps.', keys(apps), model.apps.map((a) => a.name)),
-    ...missing('consumers.', keys(doc.get('consumers')), model.consumers.map((c) => c.name)),
-    ...keys(apps).flatMap((name) => missing(`apps.${name}.secrets.`, keys(isMap(apps) ? (apps.get(name) as { get?: (k: string) => unknown } | undefined)?.get?.('secrets') : undefined),
-      model.apps.find((a) => a.name === name)?.secrets.map((s) => s.name) ?? [])),
+    ...missing(
+      'repos.',
+      keys(doc.get('repos')),
+      model.repos.map((r) => r.id),
+    ),
+    ...missing(
+      'apps.',
+      keys(apps),
+      model.apps.map((a) => a.name),
+    ),
+    ...missing(
+      'consumers.',
+      keys(doc.get('consumers')),
+      model.consumers.map((c) => c.name),
+    ),
+    ...keys(apps).flatMap((name) =>
+      missing(
+        `apps.${name}.secrets.`,
+        keys(isMap(apps) ? (apps.get(name) as { get?: (k: string) => unknown } | undefined)?.get?.('secrets') : undefined),
+        model.apps.find((a) => a.name === name)?.secrets.map((s) => s.name) ?? [],
+      ),
+    ),
   ];
 }
 
@@ -89,34 +108,50 @@ function fastReaderProblems(text: string): string[] {
   const slow = JSON.stringify(doc.toJS());
   if (JSON.stringify(fast) !== slow) return [`the fast reader read ${JSON.stringify(fast).slice(0, 300)} where yaml reads ${slow.slice(0, 300)}`];
   const loaderSlow = JSON.stringify(documentData(new YamlSource('in.yaml', text)));
-  return JSON.stringify(fast) === loaderSlow ? [] : [`the fast reader read ${JSON.stringify(fast).slice(0, 300)} where the loader's yaml path reads ${loaderSlow.slice(0, 300)}`];
+  return JSON.stringify(fast) === loaderSlow
+    ? []
+    : [`the fast reader read ${JSON.stringify(fast).slice(0, 300)} where the loader's yaml path reads ${loaderSlow.slice(0, 300)}`];
 }
 
 describe('property 5: bad input never crashes', () => {
   it('mutated valid files end in exit 0 with the full output or exit 1 with positioned messages and the old output intact', async () => {
-    await fc.assert(fc.asyncProperty(appsDoc({ loose: true, maxApps: 3 }), formatArb, fc.array(mutationArb, { minLength: 1, maxLength: 3 }), fc.boolean(),
-      async (doc, fmt, mutations, withPrevious) => {
-        const text = mutate(printYaml(doc, fmt), mutations);
-        const problems = [...fastReaderProblems(text), ...(await synthProblems(text, withPrevious))];
-        expect(problems, text.slice(0, 3000)).toEqual([]);
-      }), propertyParams(50, 1));
+    await fc.assert(
+      fc.asyncProperty(
+        appsDoc({ loose: true, maxApps: 3 }),
+        formatArb,
+        fc.array(mutationArb, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        async (doc, fmt, mutations, withPrevious) => {
+          const text = mutate(printYaml(doc, fmt), mutations);
+          const problems = [...fastReaderProblems(text), ...(await synthProblems(text, withPrevious))];
+          expect(problems, text.slice(0, 3000)).toEqual([]);
+        },
+      ),
+      propertyParams(50, 1),
+    );
   });
 
   it('the default apps.yaml, mutated, never crashes either', async () => {
     const base = fs.readFileSync(path.join(root, 'apps.yaml'), 'utf8');
-    await fc.assert(fc.asyncProperty(fc.array(mutationArb, { minLength: 1, maxLength: 4 }), async (mutations) => {
-      const text = mutate(base, mutations);
-      const problems = [...fastReaderProblems(text), ...(await synthProblems(text, true))];
-      expect(problems, text.slice(0, 3000)).toEqual([]);
-    }), propertyParams(51, 1));
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutationArb, { minLength: 1, maxLength: 4 }), async (mutations) => {
+        const text = mutate(base, mutations);
+        const problems = [...fastReaderProblems(text), ...(await synthProblems(text, true))];
+        expect(problems, text.slice(0, 3000)).toEqual([]);
+      }),
+      propertyParams(51, 1),
+    );
   });
 
   it('names of Object.prototype (an app, repo and secret "constructor", a consumer "__proto__") are rendered like any other', async () => {
-    await fc.assert(fc.asyncProperty(docWithPrototypeNames({ maxApps: 2 }), formatArb, async (doc, fmt) => {
-      const text = printYaml(doc, fmt);
-      const problems = [...fastReaderProblems(text), ...(await synthProblems(text, false, true))];
-      expect(problems, text.slice(0, 3000)).toEqual([]);
-    }), propertyParams(52, 0.3));
+    await fc.assert(
+      fc.asyncProperty(docWithPrototypeNames({ maxApps: 2 }), formatArb, async (doc, fmt) => {
+        const text = printYaml(doc, fmt);
+        const problems = [...fastReaderProblems(text), ...(await synthProblems(text, false, true))];
+        expect(problems, text.slice(0, 3000)).toEqual([]);
+      }),
+      propertyParams(52, 0.3),
+    );
   });
 
   it.each(Object.keys(WHOLE_FILES))('a file that is %s ends in exit 1 with a positioned message', async (name) => {
@@ -139,14 +174,21 @@ describe('the installed CLI (node bin/joinkey.js), as a process', () => {
     'alias-bomb': WHOLE_FILES['alias-bomb']!,
     'deep-nesting': WHOLE_FILES['deep-nesting']!,
     'huge-string': WHOLE_FILES['huge-string']!,
-    'odd-scalars': 'version: 1\nrepos: { tools: { url: x }, factory: { url: y } }\napps:\n  web: { namespace: "{{name}}", database: ${var.x} }\n  "e\\u0301": !!binary aGVsbG8=\n',
+    'odd-scalars':
+      'version: 1\nrepos: { tools: { url: x }, factory: { url: y } }\napps:\n  web: { namespace: "{{name}}", database: ${var.x} }\n  "e\\u0301": !!binary aGVsbG8=\n',
   };
   it.each(Object.keys(cases))('%s: exits 0 or 1 with positioned messages, within the timeout, without a stack trace', (name) => {
     expect(fs.existsSync(built), `${built} is missing: run "npm run build"`).toBe(true);
     const dir = tempDir('bin');
     try {
       fs.writeFileSync(path.join(dir, 'in.yaml'), cases[name]!);
-      const r = spawnSync(process.execPath, [bin, 'synth', '--config', 'in.yaml', '--out', 'out'], { cwd: dir, encoding: 'utf8', timeout: 20_000, maxBuffer: 64 * 1024 * 1024, env: { PATH: process.env.PATH } });
+      const r = spawnSync(process.execPath, [bin, 'synth', '--config', 'in.yaml', '--out', 'out'], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 20_000,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { PATH: process.env.PATH },
+      });
       expect(r.error, 'the process hung or could not start').toBeUndefined();
       expect(r.signal).toBeNull();
       expect(outcomeProblems({ code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }, 'in.yaml')).toEqual([]);

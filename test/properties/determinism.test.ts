@@ -13,8 +13,11 @@ const flat = (text: string) => [...renderTree(loadUncheckedModel('apps.yaml', te
 
 describe('property 2: determinism', () => {
   it('permuting lists and mappings and re-formatting the YAML gives byte-identical output', () => {
-    fc.assert(fc.property(appsDoc({ loose: true }), formatArb, formatArb, fc.integer(), (doc, f1, f2, seed) => {
-      expect(flat(printYaml(permute(doc, seed), f2))).toEqual(flat(printYaml(doc, f1)));
-    }), propertyParams(20, 1));
+    fc.assert(
+      fc.property(appsDoc({ loose: true }), formatArb, formatArb, fc.integer(), (doc, f1, f2, seed) => {
+        expect(flat(printYaml(permute(doc, seed), f2))).toEqual(flat(printYaml(doc, f1)));
+      }),
+      propertyParams(20, 1),
+    );
   });
 });

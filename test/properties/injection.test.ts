@@ -13,7 +13,35 @@ import { propertyParams } from '../support/params';
 // messages, or every generated file still parses and the value reads back exactly (HCL, YAML); and
 // no file under a templates/ dir holds "{{" (Helm would consume it).
 
-const FRAGMENTS = ['"', '\\', '${', '%{', '}', '\n', '*/', '/*', '{{', '}}', '#', ': ', '- ', "'", 'true', 'null', '~', '&a', '*a', '!!str', 'x', 'a-b', 'é', '\t', '$', '%', '<<'];
+const FRAGMENTS = [
+  '"',
+  '\\',
+  '${',
+  '%{',
+  '}',
+  '\n',
+  '*/',
+  '/*',
+  '{{',
+  '}}',
+  '#',
+  ': ',
+  '- ',
+  "'",
+  'true',
+  'null',
+  '~',
+  '&a',
+  '*a',
+  '!!str',
+  'x',
+  'a-b',
+  'é',
+  '\t',
+  '$',
+  '%',
+  '<<',
+];
 const payload = fc.array(fc.constantFrom(...FRAGMENTS), { minLength: 1, maxLength: 5 }).map((xs) => xs.join(''));
 
 /** Where a payload goes: each returns a doc with the value placed in one field. */
@@ -45,37 +73,67 @@ const PLACES: Record<string, (v: string) => AppsDoc> = {
 const BASELINE: Record<string, string> = { overrideSpecial: '~', overrideSpecialPerKey: '~' };
 
 function base(top: Partial<AppsDoc>, web: AppsDoc['apps'][string] = {}): AppsDoc {
-  return { version: 1, repos: { tools: { url: 'ssh://x/t.git' }, factory: { url: 'ssh://x/f.git' } }, ...top, apps: { web: { repo: 'tools', manifests: 'chart/templates', secrets: { s: {} }, ...web } } };
+  return {
+    version: 1,
+    repos: { tools: { url: 'ssh://x/t.git' }, factory: { url: 'ssh://x/f.git' } },
+    ...top,
+    apps: { web: { repo: 'tools', manifests: 'chart/templates', secrets: { s: {} }, ...web } },
+  };
 }
 
-const strings = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.flatMap(strings) : v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => [k, ...strings(x)]) : []);
+const strings = (v: unknown): string[] =>
+  typeof v === 'string'
+    ? [v]
+    : Array.isArray(v)
+      ? v.flatMap(strings)
+      : v && typeof v === 'object'
+        ? Object.entries(v).flatMap(([k, x]) => [k, ...strings(x)])
+        : [];
 /** hcl2json writes a literal "${" as "$${" and "%{" as "%%{". */
 const jsonForm = (s: string) => s.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
 
-beforeAll(async () => { await parseHcl('warmup.tf', 'a = 1\n'); });
+beforeAll(async () => {
+  await parseHcl('warmup.tf', 'a = 1\n');
+});
 
 describe('property 6: injection', () => {
   it('a hostile value is rejected with a position, or reads back exactly from every generated file', async () => {
-    await fc.assert(fc.asyncProperty(fc.constantFrom(...Object.keys(PLACES)), payload, async (place, value) => {
-      const text = printYaml(PLACES[place]!(value));
-      let tree;
-      try {
-        tree = renderTree(loadModel('apps.yaml', text).model);
-      } catch (e) {
-        expect(e, text).toBeInstanceOf(InputError);
-        for (const d of (e as InputError).diagnostics) expect(d.message.includes('\n'), d.message).toBe(false);
-        return;
-      }
-      const parsed: string[] = [];
-      for (const [repo, files] of tree) for (const [p, content] of files) {
-        if (p.split('/').includes('templates')) expect(content.includes('{{'), `${repo}/${p}`).toBe(false);
-        if (p.endsWith('.tf') || p.endsWith('.tfvars')) parsed.push(...strings(await parseHcl(p, content)).map((s) => s));
-        else if (/\.ya?ml$/.test(p)) for (const d of parseAllDocuments(content)) { expect(d.errors, `${repo}/${p}`).toEqual([]); parsed.push(...strings(d.toJS())); }
-      }
-      // Only a value that the render shows (and that is not part of the render anyway) must read back.
-      const baseline = [...renderTree(loadModel('apps.yaml', printYaml(PLACES[place]!(BASELINE[place] ?? 'zq9'))).model).values()].flatMap((fs) => [...fs.values()]);
-      const rendered = !baseline.some((c) => c.includes(value)) && [...tree.values()].some((fs) => [...fs.entries()].some(([p, c]) => !p.endsWith('.md') && !p.endsWith('.json') && c.includes(value)));
-      if (rendered) expect(parsed.some((s) => s.includes(value) || s.includes(jsonForm(value))), `${place}: ${JSON.stringify(value)}`).toBe(true);
-    }), propertyParams(60, 2));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...Object.keys(PLACES)), payload, async (place, value) => {
+        const text = printYaml(PLACES[place]!(value));
+        let tree;
+        try {
+          tree = renderTree(loadModel('apps.yaml', text).model);
+        } catch (e) {
+          expect(e, text).toBeInstanceOf(InputError);
+          for (const d of (e as InputError).diagnostics) expect(d.message.includes('\n'), d.message).toBe(false);
+          return;
+        }
+        const parsed: string[] = [];
+        for (const [repo, files] of tree)
+          for (const [p, content] of files) {
+            if (p.split('/').includes('templates')) expect(content.includes('{{'), `${repo}/${p}`).toBe(false);
+            if (p.endsWith('.tf') || p.endsWith('.tfvars')) parsed.push(...strings(await parseHcl(p, content)).map((s) => s));
+            else if (/\.ya?ml$/.test(p))
+              for (const d of parseAllDocuments(content)) {
+                expect(d.errors, `${repo}/${p}`).toEqual([]);
+                parsed.push(...strings(d.toJS()));
+              }
+          }
+        // Only a value that the render shows (and that is not part of the render anyway) must read back.
+        const baseline = [...renderTree(loadModel('apps.yaml', printYaml(PLACES[place]!(BASELINE[place] ?? 'zq9'))).model).values()].flatMap((fs) => [
+          ...fs.values(),
+        ]);
+        const rendered =
+          !baseline.some((c) => c.includes(value)) &&
+          [...tree.values()].some((fs) => [...fs.entries()].some(([p, c]) => !p.endsWith('.md') && !p.endsWith('.json') && c.includes(value)));
+        if (rendered)
+          expect(
+            parsed.some((s) => s.includes(value) || s.includes(jsonForm(value))),
+            `${place}: ${JSON.stringify(value)}`,
+          ).toBe(true);
+      }),
+      propertyParams(60, 2),
+    );
   });
 });

@@ -17,19 +17,28 @@ const files = (doc: AppsDoc, fmt: Parameters<typeof printYaml>[1]) => {
 
 describe('property 3: locality', () => {
   it('adding an app changes only its own files and the central ones; removing it restores the output', () => {
-    fc.assert(fc.property(docWithExtraApp(), formatArb, ({ doc, name, app }, fmt) => {
-      const before = files(doc, fmt);
-      const withApp: AppsDoc = { ...doc, apps: { ...doc.apps, [name]: app } };
-      const after = files(withApp, fmt);
-      const central = (k: string) => /\/\.joinkey\/files\.json$/.test(k) || k === 'docs/secret-paths.gen.md'
-        || k.endsWith('/applications.gen.auto.tfvars') || k.endsWith('/databases.gen.auto.tfvars');
-      // The new app's own files live in its dirs, which joinkey derives from its name.
-      const own = (k: string) => k === `docs/apps/${name}.gen.md` || (app.repo !== undefined && k.startsWith(`${app.repo}/`) && k.split('/').includes(name));
-      const changed = [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k));
-      expect(changed.filter((k) => !central(k) && !own(k)), printYaml(withApp)).toEqual([]);
-      expect([...before.keys()].filter((k) => !after.has(k))).toEqual([]);
-      const { [name]: _removed, ...rest } = withApp.apps;
-      expect(files({ ...withApp, apps: rest }, fmt)).toEqual(before);
-    }), propertyParams(30, 1));
+    fc.assert(
+      fc.property(docWithExtraApp(), formatArb, ({ doc, name, app }, fmt) => {
+        const before = files(doc, fmt);
+        const withApp: AppsDoc = { ...doc, apps: { ...doc.apps, [name]: app } };
+        const after = files(withApp, fmt);
+        const central = (k: string) =>
+          /\/\.joinkey\/files\.json$/.test(k) ||
+          k === 'docs/secret-paths.gen.md' ||
+          k.endsWith('/applications.gen.auto.tfvars') ||
+          k.endsWith('/databases.gen.auto.tfvars');
+        // The new app's own files live in its dirs, which joinkey derives from its name.
+        const own = (k: string) => k === `docs/apps/${name}.gen.md` || (app.repo !== undefined && k.startsWith(`${app.repo}/`) && k.split('/').includes(name));
+        const changed = [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k));
+        expect(
+          changed.filter((k) => !central(k) && !own(k)),
+          printYaml(withApp),
+        ).toEqual([]);
+        expect([...before.keys()].filter((k) => !after.has(k))).toEqual([]);
+        const { [name]: _removed, ...rest } = withApp.apps;
+        expect(files({ ...withApp, apps: rest }, fmt)).toEqual(before);
+      }),
+      propertyParams(30, 1),
+    );
   });
 });

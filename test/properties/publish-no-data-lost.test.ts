@@ -11,7 +11,16 @@ import { BOT_IDENTITY, BOT_TRAILER } from '../../src/publish/git';
 import { renderTree } from '../../src/render';
 import { markerLine, MARKER, OWNERSHIP_FILE } from '../../src/render/files';
 import {
-  appsDoc, dnsLabel, PG_RESERVED, printYaml, RESERVED_VAULT, secretKey, VSO_ROLE, type AppsDoc, type AppSpec, type SecretSpec,
+  appsDoc,
+  dnsLabel,
+  PG_RESERVED,
+  printYaml,
+  RESERVED_VAULT,
+  secretKey,
+  VSO_ROLE,
+  type AppsDoc,
+  type AppSpec,
+  type SecretSpec,
 } from '../support/arbitraries';
 import { captureIo, HUMAN, makeFixture, type Fixture } from '../support/git-fixture';
 import { PROPERTY_RUNS, propertyParams } from '../support/params';
@@ -35,16 +44,26 @@ import { PROPERTY_RUNS, propertyParams } from '../support/params';
 // take minutes: JOINKEY_NO_SHRINK=1 reports the first counterexample unshrunk.
 
 type Mode = '100644' | '100755' | '120000';
-interface Entry { readonly mode: string; readonly sha: string }
+interface Entry {
+  readonly mode: string;
+  readonly sha: string;
+}
 type Tree = Map<string, Entry>;
-interface HandFile { readonly repo: string; readonly path: string; readonly mode: Mode; readonly content: Buffer }
+interface HandFile {
+  readonly repo: string;
+  readonly path: string;
+  readonly mode: Mode;
+  readonly content: Buffer;
+}
 
 // ---------------------------------------------------------------------------------------------
 // git, synchronously: small and fast enough for a few hundred calls per run
 
 let fx: Fixture | undefined;
 const roots: Fixture[] = [];
-afterAll(() => { for (const f of roots) f.cleanup(); });
+afterAll(() => {
+  for (const f of roots) f.cleanup();
+});
 
 function git(cwd: string, args: string[], input?: Buffer | string): Buffer {
   return execFileSync('git', args, { cwd, env: fx!.env, input, maxBuffer: 64 << 20, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -58,7 +77,13 @@ const blobSha = (content: Buffer | string) => {
 
 function heads(bare: string): Map<string, string> {
   const out = gitText(bare, ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads']);
-  return new Map(out.trim().split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+  return new Map(
+    out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ') as [string, string]),
+  );
 }
 
 function lsTree(bare: string, sha: string): Tree {
@@ -130,11 +155,14 @@ function humanCommit(bare: string, branch: string, from: string | undefined, fil
 const REPO_MANIFEST_DIRS = ['apps', 'k8s', 'charts', 'deploy'] as const;
 const MANIFEST_LEAVES = ['resources', 'templates', 'chart/templates', 'k8s', 'manifests'] as const;
 
-const secretsArb = fc.uniqueArray(fc.record({
-  name: dnsLabel(20),
-  kind: fc.constantFrom('plain', 'keys', 'generate'),
-  keys: fc.uniqueArray(secretKey, { minLength: 1, maxLength: 3 }),
-}), { selector: (s) => s.name, maxLength: 3 });
+const secretsArb = fc.uniqueArray(
+  fc.record({
+    name: dnsLabel(20),
+    kind: fc.constantFrom('plain', 'keys', 'generate'),
+    keys: fc.uniqueArray(secretKey, { minLength: 1, maxLength: 3 }),
+  }),
+  { selector: (s) => s.name, maxLength: 3 },
+);
 
 const editArb = fc.record({
   kind: fc.constantFrom('add', 'add', 'remove', 'secrets', 'database', 'namespaces', 'move', 'repo', 'undo'),
@@ -146,7 +174,10 @@ const editArb = fc.record({
   /** After this step's publish: a human fast-forwards base to the bot branch. */
   merge: fc.boolean(),
   /** ... and then commits a new hand-written file next to a generated one, or edits a generated one. */
-  handAfterMerge: fc.option(fc.record({ pick: fc.nat(), name: fc.stringMatching(/^[A-Za-z0-9_.-]{1,8}$/), edit: fc.constantFrom('none', 'none', 'append', 'unmark') }), { nil: undefined }),
+  handAfterMerge: fc.option(
+    fc.record({ pick: fc.nat(), name: fc.stringMatching(/^[A-Za-z0-9_.-]{1,8}$/), edit: fc.constantFrom('none', 'none', 'append', 'unmark') }),
+    { nil: undefined },
+  ),
   freshCache: fc.boolean(),
 });
 type Edit = typeof editArb extends fc.Arbitrary<infer T> ? T : never;
@@ -158,7 +189,9 @@ const canHaveDb = (name: string) => /^[a-z][a-z0-9]*$/.test(name) && name.length
 /** The model's errors for a doc, [] when `joinkey publish` accepts it. */
 function problems(doc: AppsDoc): string[] {
   try {
-    return checkModel(loadModel('apps.yaml', printYaml(doc)).model).filter((f) => f.severity === 'error').map((f) => f.message);
+    return checkModel(loadModel('apps.yaml', printYaml(doc)).model)
+      .filter((f) => f.severity === 'error')
+      .map((f) => f.message);
   } catch (e) {
     return [(e as Error).message.slice(0, 300)];
   }
@@ -284,9 +317,15 @@ const handName = fc.stringMatching(/^[A-Za-z0-9_.-]{0,8}$/).map((s) => `HAND-${s
 const seg = fc.stringMatching(/^[a-z0-9_-]{1,6}$/);
 
 const handArb = fc.record({
-  unrelated: fc.array(fc.record({ repo: fc.nat(), dir: fc.array(fc.oneof(seg, handName), { maxLength: 2 }), name: handName, mode: modeArb, content: contentArb }), { maxLength: 3 }),
+  unrelated: fc.array(
+    fc.record({ repo: fc.nat(), dir: fc.array(fc.oneof(seg, handName), { maxLength: 2 }), name: handName, mode: modeArb, content: contentArb }),
+    { maxLength: 3 },
+  ),
   nextTo: fc.array(fc.record({ pick: fc.nat(), name: handName, mode: modeArb, content: contentArb }), { minLength: 1, maxLength: 4 }),
-  collide: fc.option(fc.record({ pick: fc.nat(), kind: fc.constantFrom('at', 'at', 'at', 'above', 'below'), mode: modeArb, content: contentArb }), { nil: undefined, freq: 2 }),
+  collide: fc.option(fc.record({ pick: fc.nat(), kind: fc.constantFrom('at', 'at', 'at', 'above', 'below'), mode: modeArb, content: contentArb }), {
+    nil: undefined,
+    freq: 2,
+  }),
 });
 type HandSpec = typeof handArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -328,7 +367,10 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
   roots.push(fx);
   const f = fx;
   const bare = (id: string) => f.bare(id);
-  const withUrls = (doc: AppsDoc): AppsDoc => ({ ...doc, repos: Object.fromEntries(Object.entries(doc.repos).map(([id, r]) => [id, { ...r, url: `file://${bare(id)}` }])) });
+  const withUrls = (doc: AppsDoc): AppsDoc => ({
+    ...doc,
+    repos: Object.fromEntries(Object.entries(doc.repos).map(([id, r]) => [id, { ...r, url: `file://${bare(id)}` }])),
+  });
   const baseOf = (id: string) => initial.repos[id]!.branch ?? 'main';
 
   // The docs of the sequence: the initial one, then each edit that applies.
@@ -337,7 +379,10 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
   const stepEdits: Edit[] = [];
   for (const e of edits) {
     const next = applyEdit(docs[docs.length - 1]!, e, pool, docs);
-    if (next) { docs.push(next); stepEdits.push(e); } else stats.skippedEdits++;
+    if (next) {
+      docs.push(next);
+      stepEdits.push(e);
+    } else stats.skippedEdits++;
   }
   const renders = docs.map(renderedOf);
   const everRendered = new Map<string, Set<string>>(repoIds.map((id) => [id, new Set()]));
@@ -348,7 +393,13 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
   for (const id of repoIds) {
     mkdirSync(bare(id), { recursive: true });
     git(bare(id), ['init', '--quiet', '--bare', `--initial-branch=${baseOf(id)}`]);
-    humanCommit(bare(id), baseOf(id), undefined, hand.filter((h) => h.repo === id), 'hand-written files');
+    humanCommit(
+      bare(id),
+      baseOf(id),
+      undefined,
+      hand.filter((h) => h.repo === id),
+      'hand-written files',
+    );
   }
 
   const cwd = join(f.root, 'work');
@@ -378,7 +429,10 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
       const baseSha = was.get(`refs/heads/${base}`)!;
       // Publish never moves the base branch, nor touches any branch but the bot branch.
       expect(now.get(`refs/heads/${base}`), ctx).toBe(baseSha);
-      expect([...now.keys()].filter((r) => r !== `refs/heads/${base}` && r !== `refs/heads/${BOT}`), ctx).toEqual([]);
+      expect(
+        [...now.keys()].filter((r) => r !== `refs/heads/${base}` && r !== `refs/heads/${BOT}`),
+        ctx,
+      ).toEqual([]);
       const botBefore = was.get(`refs/heads/${BOT}`);
       const bot = now.get(`refs/heads/${BOT}`);
       const baseTree = lsTree(bare(id), baseSha);
@@ -421,7 +475,10 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
         const c = commitInfo(bare(id), bot!);
         expect(c.parents, ctx).toEqual([baseSha]);
         expect(c.authorEmail, ctx).toBe(BOT_IDENTITY.email);
-        expect(c.message.split('\n').map((l) => l.trim()), ctx).toContain(BOT_TRAILER);
+        expect(
+          c.message.split('\n').map((l) => l.trim()),
+          ctx,
+        ).toContain(BOT_TRAILER);
       }
       if (bot !== botBefore) stats.pushes++;
 
@@ -430,11 +487,17 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
       // ... none of the files joinkey owned and no longer generates ...
       // (a generated file a human edited is hand-written now, and kept).
       const gone = [...previouslyOwned].filter((p) => !files.has(p) && !handHere.some((h) => h.path === p));
-      expect(gone.filter((p) => tipTree.has(p)), `${id}: previously owned, no longer generated\n${ctx}`).toEqual([]);
+      expect(
+        gone.filter((p) => tipTree.has(p)),
+        `${id}: previously owned, no longer generated\n${ctx}`,
+      ).toEqual([]);
       stats.deletesSeen += gone.filter((p) => baseTree.has(p)).length;
       // ... and differs from base only at rendered or previously owned paths.
       const differ = [...new Set([...baseTree.keys(), ...tipTree.keys()])].filter((p) => JSON.stringify(baseTree.get(p)) !== JSON.stringify(tipTree.get(p)));
-      expect(differ.filter((p) => !files.has(p) && !ownedByBase.includes(p)), `${id}: changed outside the owned list\n${ctx}`).toEqual([]);
+      expect(
+        differ.filter((p) => !files.has(p) && !ownedByBase.includes(p)),
+        `${id}: changed outside the owned list\n${ctx}`,
+      ).toEqual([]);
       for (const p of files.keys()) ownedEver.get(id)!.add(p);
     }
     expect(code, ctx).toBe(anyRefused ? 1 : 0);
@@ -457,12 +520,19 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
           const dir = posix.dirname(target);
           const path = `${dir === '.' ? '' : `${dir}/`}HAND-merged-${edit.handAfterMerge.name}`;
           const generatedContent = gitText(bare(id), ['show', `${bot}:${target}`]);
-          const file: HandFile = edit.handAfterMerge.edit === 'none' || target === OWNERSHIP_FILE
-            ? { repo: id, path, mode: '100644', content: Buffer.from(`written after merge ${step}\n`) }
-            : {
-              repo: id, path: target, mode: '100644',
-              content: Buffer.from(edit.handAfterMerge.edit === 'append' ? `${generatedContent}# edited by hand after merge ${step}\n` : generatedContent.split('\n').slice(1).join('\n')),
-            };
+          const file: HandFile =
+            edit.handAfterMerge.edit === 'none' || target === OWNERSHIP_FILE
+              ? { repo: id, path, mode: '100644', content: Buffer.from(`written after merge ${step}\n`) }
+              : {
+                  repo: id,
+                  path: target,
+                  mode: '100644',
+                  content: Buffer.from(
+                    edit.handAfterMerge.edit === 'append'
+                      ? `${generatedContent}# edited by hand after merge ${step}\n`
+                      : generatedContent.split('\n').slice(1).join('\n'),
+                  ),
+                };
           if (!hand.some((x) => x.repo === id && clash(x.path, file.path))) {
             humanCommit(bare(id), base, bot, [file], 'a hand-written file next to generated ones');
             hand.push(file);
@@ -478,14 +548,24 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
 }
 
 describe('property 7: no data lost, publish', () => {
-  it('hand-written files in target repos are never overwritten or deleted across sequences of apps.yaml edits', async () => {
-    const started = Date.now();
-    await fc.assert(fc.asyncProperty(
-      appsDoc({ maxApps: 3, allowEmpty: false }), fc.nat(), appsDoc({ maxApps: 4, allowEmpty: false }),
-      fc.array(editArb, { minLength: 2, maxLength: 4 }), handArb,
-      scenario,
-    ), { ...propertyParams(72, 0.125), endOnFailure: !!process.env.JOINKEY_NO_SHRINK });
-     
-    console.log(`publish no-data-lost: ${JSON.stringify(stats)} in ${Date.now() - started} ms (JOINKEY_PROPERTY_RUNS=${PROPERTY_RUNS})`);
-  }, Math.max(120_000, PROPERTY_RUNS * 15_000));
+  it(
+    'hand-written files in target repos are never overwritten or deleted across sequences of apps.yaml edits',
+    async () => {
+      const started = Date.now();
+      await fc.assert(
+        fc.asyncProperty(
+          appsDoc({ maxApps: 3, allowEmpty: false }),
+          fc.nat(),
+          appsDoc({ maxApps: 4, allowEmpty: false }),
+          fc.array(editArb, { minLength: 2, maxLength: 4 }),
+          handArb,
+          scenario,
+        ),
+        { ...propertyParams(72, 0.125), endOnFailure: !!process.env.JOINKEY_NO_SHRINK },
+      );
+
+      console.log(`publish no-data-lost: ${JSON.stringify(stats)} in ${Date.now() - started} ms (JOINKEY_PROPERTY_RUNS=${PROPERTY_RUNS})`);
+    },
+    Math.max(120_000, PROPERTY_RUNS * 15_000),
+  );
 });

@@ -22,9 +22,28 @@ export type Data = Scalar | Data[] | { [k: string]: Data };
 export type Doc = { [k: string]: Data };
 
 /** The options of one generated key (apps.yaml's `- KEY: { ... }`). */
-export interface GenerateOptionsSpec { length?: number; special?: boolean; upper?: boolean; numeric?: boolean; minNumeric?: number; minUpper?: number; overrideSpecial?: string; rotation?: number }
-export interface SecretSpec { serviceAccount?: string; namespace?: string; keys?: string[]; generate?: (string | Record<string, GenerateOptionsSpec>)[]; length?: number }
-export interface DatabaseSpec { name?: string; restart?: string[]; urlEnv?: string }
+export interface GenerateOptionsSpec {
+  length?: number;
+  special?: boolean;
+  upper?: boolean;
+  numeric?: boolean;
+  minNumeric?: number;
+  minUpper?: number;
+  overrideSpecial?: string;
+  rotation?: number;
+}
+export interface SecretSpec {
+  serviceAccount?: string;
+  namespace?: string;
+  keys?: string[];
+  generate?: (string | Record<string, GenerateOptionsSpec>)[];
+  length?: number;
+}
+export interface DatabaseSpec {
+  name?: string;
+  restart?: string[];
+  urlEnv?: string;
+}
 export interface AppSpec {
   repo?: string;
   manifests?: string;
@@ -37,12 +56,21 @@ export interface AppSpec {
   secrets?: Record<string, SecretSpec>;
   writes?: string[];
 }
-export interface ConsumerSpec { serviceAccount: string; namespace: string; reads: string[] }
+export interface ConsumerSpec {
+  serviceAccount: string;
+  namespace: string;
+  reads: string[];
+}
 export interface AppsDoc {
   version: 1;
   vault?: {
-    connection?: string; address?: string; mounts?: { kubernetes?: string; jwt?: string; kv?: string; database?: string };
-    audience?: string; tokenTtl?: number; refreshAfter?: string; appRolesModule?: string;
+    connection?: string;
+    address?: string;
+    mounts?: { kubernetes?: string; jwt?: string; kv?: string; database?: string };
+    audience?: string;
+    tokenTtl?: number;
+    refreshAfter?: string;
+    appRolesModule?: string;
   };
   repos: Record<string, { url: string; branch?: string; gitea?: string }>;
   central?: { vault?: { repo?: string; dir?: string }; postgres?: { repo?: string; dir?: string } };
@@ -62,30 +90,43 @@ const char = (alphabet: string) => fc.constantFrom(...alphabet.split(''));
 const str = (alphabet: string, min: number, max: number) => fc.string({ unit: char(alphabet), minLength: min, maxLength: max });
 
 /** Keywords PostgreSQL reserves (categories R and T); an app named so cannot be a database name. */
-export const PG_RESERVED = new Set(('all analyse analyze and any array as asc asymmetric authorization binary both case cast check '
-  + 'collate collation column concurrently constraint create cross current_catalog current_date current_role current_schema '
-  + 'current_time current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign '
-  + 'freeze from full grant group having ilike in initially inner intersect into is isnull join lateral leading left like limit '
-  + 'localtime localtimestamp natural not notnull null offset on only or order outer overlaps placing primary references '
-  + 'returning right select session_user similar some symmetric table tablesample then to trailing true union unique user '
-  + 'using variadic verbose when where window with').split(' '));
+export const PG_RESERVED = new Set(
+  (
+    'all analyse analyze and any array as asc asymmetric authorization binary both case cast check ' +
+    'collate collation column concurrently constraint create cross current_catalog current_date current_role current_schema ' +
+    'current_time current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign ' +
+    'freeze from full grant group having ilike in initially inner intersect into is isnull join lateral leading left like limit ' +
+    'localtime localtimestamp natural not notnull null offset on only or order outer overlaps placing primary references ' +
+    'returning right select session_user similar some symmetric table tablesample then to trailing true union unique user ' +
+    'using variadic verbose when where window with'
+  ).split(' '),
+);
 
 /** A string of exactly `n` characters drawn from a head alphabet then a body alphabet. */
 const sized = (head: string, body: string, tail: string, lengths: fc.Arbitrary<number>) =>
-  lengths.chain((n) => (n === 1
-    ? str(head.split('').filter((c) => tail.includes(c)).join(''), 1, 1)
-    : fc.tuple(str(head, 1, 1), str(body, n - 2, n - 2), str(tail, 1, 1)).map(([a, b, c]) => a + b + c)));
+  lengths.chain((n) =>
+    n === 1
+      ? str(
+          head
+            .split('')
+            .filter((c) => tail.includes(c))
+            .join(''),
+          1,
+          1,
+        )
+      : fc.tuple(str(head, 1, 1), str(body, n - 2, n - 2), str(tail, 1, 1)).map(([a, b, c]) => a + b + c),
+  );
 
 /** Lengths with the boundaries over-weighted: 1, short, and the caller's maxima. */
-const lengths = (max: number, boundaries: number[]) => fc.oneof(
-  { weight: 6, arbitrary: fc.integer({ min: 2, max: 8 }) },
-  { weight: 1, arbitrary: fc.constant(1) },
-  { weight: 1, arbitrary: fc.integer({ min: 9, max: max }) },
-  { weight: 2, arbitrary: fc.constantFrom(...boundaries) },
-);
+const lengths = (max: number, boundaries: number[]) =>
+  fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: 2, max: 8 }) },
+    { weight: 1, arbitrary: fc.constant(1) },
+    { weight: 1, arbitrary: fc.integer({ min: 9, max: max }) },
+    { weight: 2, arbitrary: fc.constantFrom(...boundaries) },
+  );
 
-const plainDnsLabel = (max: number): fc.Arbitrary<string> =>
-  sized(LOWER + DIGITS, LOWER + DIGITS + '-', LOWER + DIGITS, lengths(max, [max]));
+const plainDnsLabel = (max: number): fc.Arbitrary<string> => sized(LOWER + DIGITS, LOWER + DIGITS + '-', LOWER + DIGITS, lengths(max, [max]));
 
 /**
  * Valid names that are also properties of every JavaScript object: a naive lookup table (cdk8s
@@ -103,7 +144,9 @@ export const dnsLabel = (max = 63): fc.Arbitrary<string> => {
     ...(half >= 9 ? [fc.tuple(plainDnsLabel(half), plainDnsLabel(half)).map(([a, b]) => `${a}--${b}`)] : []),
     ...(PROTOTYPE_LABELS.some((n) => n.length <= max) ? [fc.constantFrom(...PROTOTYPE_LABELS.filter((n) => n.length <= max))] : []),
   ];
-  return special.length ? fc.oneof({ weight: 8, arbitrary: plainDnsLabel(max) }, ...special.map((arbitrary) => ({ weight: 1, arbitrary }))) : plainDnsLabel(max);
+  return special.length
+    ? fc.oneof({ weight: 8, arbitrary: plainDnsLabel(max) }, ...special.map((arbitrary) => ({ weight: 1, arbitrary })))
+    : plainDnsLabel(max);
 };
 
 /**
@@ -111,14 +154,17 @@ export const dnsLabel = (max = 63): fc.Arbitrary<string> => {
  * identifier once suffixed with `_role` (so no '-', no leading digit, at most 58 characters) and
  * not a reserved keyword.
  */
-export const dbAppName: fc.Arbitrary<string> = fc.oneof(
-  { weight: 9, arbitrary: sized(LOWER, LOWER + DIGITS, LOWER + DIGITS, lengths(58, [58])) },
-  { weight: 1, arbitrary: fc.constantFrom(...PROTOTYPE_LABELS) },
-).filter((n) => !PG_RESERVED.has(n));
+export const dbAppName: fc.Arbitrary<string> = fc
+  .oneof(
+    { weight: 9, arbitrary: sized(LOWER, LOWER + DIGITS, LOWER + DIGITS, lengths(58, [58])) },
+    { weight: 1, arbitrary: fc.constantFrom(...PROTOTYPE_LABELS) },
+  )
+  .filter((n) => !PG_RESERVED.has(n));
 
 /** A plain PostgreSQL identifier for database.name. */
-export const pgIdentifier: fc.Arbitrary<string> =
-  sized(LOWER + '_', LOWER + DIGITS + '_', LOWER + DIGITS + '_', lengths(63, [63])).filter((n) => !PG_RESERVED.has(n));
+export const pgIdentifier: fc.Arbitrary<string> = sized(LOWER + '_', LOWER + DIGITS + '_', LOWER + DIGITS + '_', lengths(63, [63])).filter(
+  (n) => !PG_RESERVED.has(n),
+);
 
 const VAULT_NAME_HEAD = LOWER + LOWER.toUpperCase() + DIGITS + '_';
 /** Vault policy/role names for consumers and ops policies. */
@@ -134,7 +180,10 @@ export const repoDir: fc.Arbitrary<string> = kvPath;
 /** A Kubernetes Secret data key (IsConfigMapKey): not ".", nor starting with "..". */
 export const secretKey: fc.Arbitrary<string> = str(LOWER.toUpperCase() + LOWER + DIGITS + '_.-', 1, 20).filter((k) => k !== '.' && !k.startsWith('..'));
 const envName: fc.Arbitrary<string> = fc.tuple(str(LOWER.toUpperCase() + '_', 1, 1), str(LOWER.toUpperCase() + DIGITS + '_', 0, 20)).map(([a, b]) => a + b);
-const objectName: fc.Arbitrary<string> = fc.oneof(dnsLabel(20), fc.tuple(dnsLabel(10), dnsLabel(10)).map(([a, b]) => `${a}.${b}`));
+const objectName: fc.Arbitrary<string> = fc.oneof(
+  dnsLabel(20),
+  fc.tuple(dnsLabel(10), dnsLabel(10)).map(([a, b]) => `${a}.${b}`),
+);
 const restartTarget = fc.tuple(fc.constantFrom('Deployment', 'DaemonSet', 'StatefulSet', 'argo.Rollout'), objectName).map(([k, n]) => `${k}/${n}`);
 
 const uniq = <T>(arb: fc.Arbitrary<T>, max: number, min = 0) => fc.uniqueArray(arb, { minLength: min, maxLength: max });
@@ -144,23 +193,25 @@ const maybe = <T>(arb: fc.Arbitrary<T>, freq = 2) => fc.option(arb, { nil: undef
  * Valid options of a generated key: the minimums add up to at most the length, none on a class
  * that is off, overrideSpecial only with special.
  */
-export const generateOptions: fc.Arbitrary<GenerateOptionsSpec> = fc.record({
-  length: maybe(fc.integer({ min: 8, max: 1024 })),
-  special: maybe(fc.boolean()),
-  upper: maybe(fc.boolean()),
-  numeric: maybe(fc.boolean()),
-  minNumeric: maybe(fc.integer({ min: 0, max: 4 })),
-  minUpper: maybe(fc.integer({ min: 0, max: 4 })),
-  overrideSpecial: maybe(fc.constantFrom('-_', '!#$%&*()', '${}%{}', '"\\\'', '~')),
-  rotation: maybe(fc.integer({ min: 0, max: 3 })),
-}).map((o) => {
-  const out: GenerateOptionsSpec = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  if (out.special === false) delete out.overrideSpecial;
-  if (out.numeric === false) delete out.minNumeric;
-  if (out.upper === false) delete out.minUpper;
-  return out;
-});
+export const generateOptions: fc.Arbitrary<GenerateOptionsSpec> = fc
+  .record({
+    length: maybe(fc.integer({ min: 8, max: 1024 })),
+    special: maybe(fc.boolean()),
+    upper: maybe(fc.boolean()),
+    numeric: maybe(fc.boolean()),
+    minNumeric: maybe(fc.integer({ min: 0, max: 4 })),
+    minUpper: maybe(fc.integer({ min: 0, max: 4 })),
+    overrideSpecial: maybe(fc.constantFrom('-_', '!#$%&*()', '${}%{}', '"\\\'', '~')),
+    rotation: maybe(fc.integer({ min: 0, max: 3 })),
+  })
+  .map((o) => {
+    const out: GenerateOptionsSpec = {};
+    for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+    if (out.special === false) delete out.overrideSpecial;
+    if (out.numeric === false) delete out.minNumeric;
+    if (out.upper === false) delete out.minUpper;
+    return out;
+  });
 
 /** Drops undefined values, so that optional keys are absent rather than present and empty. */
 function compact<T extends object>(o: T): T {
@@ -185,7 +236,10 @@ export interface DocOptions {
   readonly allowEmpty?: boolean;
 }
 
-interface AppSeed { name: string; db: boolean }
+interface AppSeed {
+  name: string;
+  db: boolean;
+}
 
 /** App names: some with a database (pg-safe names), some without (any DNS label). */
 function appSeeds(opts: DocOptions): fc.Arbitrary<AppSeed[]> {
@@ -193,7 +247,8 @@ function appSeeds(opts: DocOptions): fc.Arbitrary<AppSeed[]> {
     { weight: 3, arbitrary: dbAppName.map((name) => ({ name, db: true })) },
     { weight: 1, arbitrary: dnsLabel().map((name) => ({ name, db: false })) },
   );
-  return fc.uniqueArray(seed, { selector: (s) => s.name, minLength: opts.allowEmpty === false ? 1 : 0, maxLength: opts.maxApps ?? 5 })
+  return fc
+    .uniqueArray(seed, { selector: (s) => s.name, minLength: opts.allowEmpty === false ? 1 : 0, maxLength: opts.maxApps ?? 5 })
     .map((seeds) => seeds.filter((s) => !RESERVED_VAULT.has(s.name)))
     .map((seeds) => {
       if (opts.loose) return seeds;
@@ -205,107 +260,133 @@ function appSeeds(opts: DocOptions): fc.Arbitrary<AppSeed[]> {
 const REPO_IDS = ['tools', 'factory', 'cms', 'platform', 'db', 'r1', 'a-b'];
 
 function repoArb(id: string): fc.Arbitrary<{ url: string; branch?: string; gitea?: string }> {
-  return fc.record({
-    url: fc.constantFrom(`ssh://git@gitea.example.lab/org/${id}.git`, `file:///srv/git/${id}.git`, `https://git.example.org/o/${id}`),
-    branch: maybe(fc.constantFrom('main', 'trunk', 'release/v1.2', 'feature_x')),
-    gitea: maybe(fc.constant(`org/${id}`), 4),
-  }).map(compact);
+  return fc
+    .record({
+      url: fc.constantFrom(`ssh://git@gitea.example.lab/org/${id}.git`, `file:///srv/git/${id}.git`, `https://git.example.org/o/${id}`),
+      branch: maybe(fc.constantFrom('main', 'trunk', 'release/v1.2', 'feature_x')),
+      gitea: maybe(fc.constant(`org/${id}`), 4),
+    })
+    .map(compact);
 }
 
-const vaultArb = (loose: boolean) => fc.record({
-  connection: maybe(fc.constantFrom('default', 'vault', 'vault-system/vault', 'a.b')),
-  address: maybe(fc.constantFrom('http://vault.example:8200', 'https://v.example.org/x?y=1')),
-  mounts: maybe(loose
-    ? fc.record({ kubernetes: maybe(repoDir), jwt: maybe(repoDir), kv: maybe(repoDir), database: maybe(repoDir) }).map(compact)
-    : fc.shuffledSubarray(['k8s', 'jwt2', 'secrets', 'pg', 'kv-main', 'db.pg'], { minLength: 4, maxLength: 4 })
-      .chain(([kubernetes, jwt, kv, database]) => fc.record({ kubernetes: maybe(fc.constant(kubernetes!)), jwt: maybe(fc.constant(jwt!)), kv: maybe(fc.constant(kv!)), database: maybe(fc.constant(database!)) }).map(compact))),
-  audience: maybe(fc.constantFrom('vault', 'https://vault.example', 'a_b:c/d-e.f')),
-  tokenTtl: maybe(fc.integer({ min: 1, max: 100_000 })),
-  refreshAfter: maybe(fc.constantFrom('30s', '1m', '1m30s', '1.5h', '250ms')),
-  appRolesModule: maybe(fc.constantFrom('git::ssh://git@h/o/tools.git//m/app_roles?ref=main', './modules/app_roles', 'registry.example/ns/name/prov#x')),
-}).map(compact);
+const vaultArb = (loose: boolean) =>
+  fc
+    .record({
+      connection: maybe(fc.constantFrom('default', 'vault', 'vault-system/vault', 'a.b')),
+      address: maybe(fc.constantFrom('http://vault.example:8200', 'https://v.example.org/x?y=1')),
+      mounts: maybe(
+        loose
+          ? fc.record({ kubernetes: maybe(repoDir), jwt: maybe(repoDir), kv: maybe(repoDir), database: maybe(repoDir) }).map(compact)
+          : fc.shuffledSubarray(['k8s', 'jwt2', 'secrets', 'pg', 'kv-main', 'db.pg'], { minLength: 4, maxLength: 4 }).chain(([kubernetes, jwt, kv, database]) =>
+              fc
+                .record({
+                  kubernetes: maybe(fc.constant(kubernetes!)),
+                  jwt: maybe(fc.constant(jwt!)),
+                  kv: maybe(fc.constant(kv!)),
+                  database: maybe(fc.constant(database!)),
+                })
+                .map(compact),
+            ),
+      ),
+      audience: maybe(fc.constantFrom('vault', 'https://vault.example', 'a_b:c/d-e.f')),
+      tokenTtl: maybe(fc.integer({ min: 1, max: 100_000 })),
+      refreshAfter: maybe(fc.constantFrom('30s', '1m', '1m30s', '1.5h', '250ms')),
+      appRolesModule: maybe(fc.constantFrom('git::ssh://git@h/o/tools.git//m/app_roles?ref=main', './modules/app_roles', 'registry.example/ns/name/prov#x')),
+    })
+    .map(compact);
 
 function appArb(seed: AppSeed, repoIds: readonly string[], loose: boolean): fc.Arbitrary<AppSpec> {
   const { name } = seed;
   const withRepo = repoIds.length ? maybe(fc.constantFrom(...repoIds), 1) : fc.constant(undefined);
-  return fc.record({
-    repo: withRepo,
-    extraSas: uniq(dnsLabel(), 3),
-    includeSelfSa: fc.boolean(),
-    namespace: maybe(fc.oneof(dnsLabel(), fc.constant(name))),
-    namespaces: uniq(dnsLabel(), 2),
-    opsPolicies: uniq(vaultName, 2),
-    writes: uniq(kvPath, 2),
-    dirs: fc.record({
-      manifests: maybe(fc.tuple(fc.constantFrom('apps', 'k8s', 'charts'), fc.constantFrom('resources', 'templates', 'chart/templates', 'k8s'))),
-      iac: maybe(fc.tuple(fc.constantFrom('apps', 'iac', 'tofu'), fc.constantFrom('iac', 'tofu', 'infra/main'))),
-    }),
-    dbChoice: seed.db ? fc.constantFrom('default', 'true', 'options') : fc.constant('false'),
-    dbName: maybe(pgIdentifier),
-    restart: uniq(restartTarget, 3),
-    urlEnv: maybe(envName),
-    secretNames: uniq(dnsLabel(20), 3),
-    secretKinds: fc.array(fc.record({
-      kind: fc.constantFrom('plain', 'keys', 'generate'),
-      keys: uniq(secretKey, 3, 1),
-      length: maybe(fc.integer({ min: 16, max: 1024 })),
-      options: fc.array(maybe(generateOptions, 3), { minLength: 3, maxLength: 3 }),
-      sa: fc.nat(), ns: fc.nat(), setSa: fc.boolean(), setNs: fc.boolean(),
-    }), { minLength: 3, maxLength: 3 }),
-    listSelf: fc.boolean(),
-  }).map((r) => {
-    const app: AppSpec = {};
-    if (r.repo !== undefined) app.repo = r.repo;
-    if (r.repo !== undefined && r.dirs.manifests) app.manifests = `${r.dirs.manifests[0]}/${name}/${r.dirs.manifests[1]}`;
-    if (r.repo !== undefined && r.dirs.iac) app.iac = `${r.dirs.iac[0]}/${name}/${r.dirs.iac[1]}`;
-    if (r.namespace !== undefined) app.namespace = r.namespace;
-    if (r.namespaces.length) app.namespaces = r.namespaces;
-    const sas = r.includeSelfSa && !r.extraSas.includes(name) ? [...r.extraSas, name] : r.extraSas;
-    if (sas.length) app.serviceAccounts = sas;
-    if (r.opsPolicies.length) app.opsPolicies = r.opsPolicies;
-    if (r.writes.length) app.writes = r.writes;
-    const hasDb = r.dbChoice !== 'false';
-    if (r.dbChoice === 'false') app.database = false;
-    else if (r.dbChoice === 'true') app.database = true;
-    else if (r.dbChoice === 'options') {
-      const db: DatabaseSpec = {};
-      if (r.dbName) db.name = r.dbName;
-      if (app.repo !== undefined && r.restart.length) db.restart = r.restart;
-      if (app.repo !== undefined && r.urlEnv && db.restart && db.restart.some((t) => !t.startsWith('argo.'))) db.urlEnv = r.urlEnv;
-      app.database = db;
-    }
-    const boundSas = [name, ...sas];
-    const boundNs = [name, ...(app.namespace ? [app.namespace] : []), ...r.namespaces];
-    const secrets: Record<string, SecretSpec> = {};
-    r.secretNames.forEach((s, i) => {
-      // Secret <app>-db-credentials would collide with the database's Secret.
-      if (hasDb && s === 'db-credentials') return;
-      const k = r.secretKinds[i]!;
-      const spec: SecretSpec = {};
-      if (k.setSa) spec.serviceAccount = boundSas[k.sa % boundSas.length]!;
-      if (k.setNs) spec.namespace = boundNs[k.ns % boundNs.length]!;
-      if (k.kind === 'keys') spec.keys = k.keys;
-      if (k.kind === 'generate' && app.repo !== undefined) {
-        spec.generate = k.keys.map((key, j) => (k.options[j] ? { [key]: k.options[j] } : key));
-        if (k.length !== undefined) spec.length = k.length;
+  return fc
+    .record({
+      repo: withRepo,
+      extraSas: uniq(dnsLabel(), 3),
+      includeSelfSa: fc.boolean(),
+      namespace: maybe(fc.oneof(dnsLabel(), fc.constant(name))),
+      namespaces: uniq(dnsLabel(), 2),
+      opsPolicies: uniq(vaultName, 2),
+      writes: uniq(kvPath, 2),
+      dirs: fc.record({
+        manifests: maybe(fc.tuple(fc.constantFrom('apps', 'k8s', 'charts'), fc.constantFrom('resources', 'templates', 'chart/templates', 'k8s'))),
+        iac: maybe(fc.tuple(fc.constantFrom('apps', 'iac', 'tofu'), fc.constantFrom('iac', 'tofu', 'infra/main'))),
+      }),
+      dbChoice: seed.db ? fc.constantFrom('default', 'true', 'options') : fc.constant('false'),
+      dbName: maybe(pgIdentifier),
+      restart: uniq(restartTarget, 3),
+      urlEnv: maybe(envName),
+      secretNames: uniq(dnsLabel(20), 3),
+      secretKinds: fc.array(
+        fc.record({
+          kind: fc.constantFrom('plain', 'keys', 'generate'),
+          keys: uniq(secretKey, 3, 1),
+          length: maybe(fc.integer({ min: 16, max: 1024 })),
+          options: fc.array(maybe(generateOptions, 3), { minLength: 3, maxLength: 3 }),
+          sa: fc.nat(),
+          ns: fc.nat(),
+          setSa: fc.boolean(),
+          setNs: fc.boolean(),
+        }),
+        { minLength: 3, maxLength: 3 },
+      ),
+      listSelf: fc.boolean(),
+    })
+    .map((r) => {
+      const app: AppSpec = {};
+      if (r.repo !== undefined) app.repo = r.repo;
+      if (r.repo !== undefined && r.dirs.manifests) app.manifests = `${r.dirs.manifests[0]}/${name}/${r.dirs.manifests[1]}`;
+      if (r.repo !== undefined && r.dirs.iac) app.iac = `${r.dirs.iac[0]}/${name}/${r.dirs.iac[1]}`;
+      if (r.namespace !== undefined) app.namespace = r.namespace;
+      if (r.namespaces.length) app.namespaces = r.namespaces;
+      const sas = r.includeSelfSa && !r.extraSas.includes(name) ? [...r.extraSas, name] : r.extraSas;
+      if (sas.length) app.serviceAccounts = sas;
+      if (r.opsPolicies.length) app.opsPolicies = r.opsPolicies;
+      if (r.writes.length) app.writes = r.writes;
+      const hasDb = r.dbChoice !== 'false';
+      if (r.dbChoice === 'false') app.database = false;
+      else if (r.dbChoice === 'true') app.database = true;
+      else if (r.dbChoice === 'options') {
+        const db: DatabaseSpec = {};
+        if (r.dbName) db.name = r.dbName;
+        if (app.repo !== undefined && r.restart.length) db.restart = r.restart;
+        if (app.repo !== undefined && r.urlEnv && db.restart && db.restart.some((t) => !t.startsWith('argo.'))) db.urlEnv = r.urlEnv;
+        app.database = db;
       }
-      secrets[s] = spec;
+      const boundSas = [name, ...sas];
+      const boundNs = [name, ...(app.namespace ? [app.namespace] : []), ...r.namespaces];
+      const secrets: Record<string, SecretSpec> = {};
+      r.secretNames.forEach((s, i) => {
+        // Secret <app>-db-credentials would collide with the database's Secret.
+        if (hasDb && s === 'db-credentials') return;
+        const k = r.secretKinds[i]!;
+        const spec: SecretSpec = {};
+        if (k.setSa) spec.serviceAccount = boundSas[k.sa % boundSas.length]!;
+        if (k.setNs) spec.namespace = boundNs[k.ns % boundNs.length]!;
+        if (k.kind === 'keys') spec.keys = k.keys;
+        if (k.kind === 'generate' && app.repo !== undefined) {
+          spec.generate = k.keys.map((key, j) => (k.options[j] ? { [key]: k.options[j] } : key));
+          if (k.length !== undefined) spec.length = k.length;
+        }
+        secrets[s] = spec;
+      });
+      if (r.secretNames.length) app.secrets = secrets;
+      void loose;
+      return app;
     });
-    if (r.secretNames.length) app.secrets = secrets;
-    void loose;
-    return app;
-  });
 }
 
-const consumerReadArb = (apps: readonly string[]) => fc.tuple(
-  fc.constantFrom(...apps),
-  fc.array(fc.oneof({ weight: 4, arbitrary: kvSegment }, { weight: 1, arbitrary: fc.constant('+') }), { minLength: 0, maxLength: 3 }),
-  fc.constantFrom('', '*', '/*'),
-).map(([app, segs, tail]) => {
-  if (segs.length === 0) return `${app}/*`;
-  const last = segs[segs.length - 1];
-  return `${app}/${segs.join('/')}${tail === '*' && last === '+' ? '/*' : tail}`;
-});
+const consumerReadArb = (apps: readonly string[]) =>
+  fc
+    .tuple(
+      fc.constantFrom(...apps),
+      fc.array(fc.oneof({ weight: 4, arbitrary: kvSegment }, { weight: 1, arbitrary: fc.constant('+') }), { minLength: 0, maxLength: 3 }),
+      fc.constantFrom('', '*', '/*'),
+    )
+    .map(([app, segs, tail]) => {
+      if (segs.length === 0) return `${app}/*`;
+      const last = segs[segs.length - 1];
+      return `${app}/${segs.join('/')}${tail === '*' && last === '+' ? '/*' : tail}`;
+    });
 
 function consumersArb(apps: readonly string[], loose: boolean): fc.Arbitrary<Record<string, ConsumerSpec> | undefined> {
   if (apps.length === 0) return fc.constant(undefined);
@@ -326,41 +407,69 @@ function consumersArb(apps: readonly string[], loose: boolean): fc.Arbitrary<Rec
 /** A valid apps.yaml v1 document as plain data. */
 export function appsDoc(opts: DocOptions = {}): fc.Arbitrary<AppsDoc> {
   const loose = opts.loose ?? false;
-  return fc.record({
-    seeds: appSeeds(opts),
-    extraRepos: fc.shuffledSubarray(REPO_IDS.filter((r) => r !== 'tools' && r !== 'factory'), { maxLength: 3 }),
-    centralChoice: fc.constantFrom('default', 'explicit', 'dirs'),
-    vault: maybe(vaultArb(loose)),
-    postgres: maybe(fc.record({ host: maybe(fc.constantFrom('pg.example', 'pgbouncer.tools', 'db1')), port: maybe(fc.integer({ min: 1, max: 65535 })) }).map(compact)),
-    state: maybe(fc.record({ bucket: maybe(fc.constantFrom('acme-tf', 'my.bucket_1')) }).map(compact)),
-    gitea: maybe(fc.record({ url: fc.constant('https://gitea.example.lab'), labels: maybe(uniq(fc.constantFrom('joinkey', 'generated', 'needs review'), 3, 1)) }).map(compact), 4),
-  }).chain((r) => {
-    const explicit = r.centralChoice === 'explicit';
-    const repoIds = explicit && r.extraRepos.length ? r.extraRepos : ['tools', 'factory', ...r.extraRepos];
-    const repos = fc.tuple(...repoIds.map((id) => repoArb(id))).map((rs) => Object.fromEntries(repoIds.map((id, i) => [id, rs[i]!])));
-    const central = r.centralChoice === 'default' ? fc.constant(undefined)
-      : fc.record({
-        vault: fc.record({ repo: explicit ? fc.constantFrom(...repoIds) : maybe(fc.constantFrom(...repoIds)), dir: maybe(fc.constantFrom('vault/iac', 'hashicorp-vault/iac', 'central')) }).map(compact),
-        postgres: fc.record({ repo: explicit ? fc.constantFrom(...repoIds) : maybe(fc.constantFrom(...repoIds)), dir: maybe(fc.constantFrom('postgres/iac', 'pg', 'central')) }).map(compact),
-      });
-    const appNames = r.seeds.map((s) => s.name);
-    return fc.record({
-      repos,
-      central,
-      apps: fc.tuple(...r.seeds.map((s) => appArb(s, repoIds, loose))),
-      consumers: consumersArb(appNames, loose),
-    }).map((x): AppsDoc => compact({
-      version: 1 as const,
-      vault: r.vault,
-      repos: x.repos,
-      central: x.central,
-      postgres: r.postgres,
-      state: r.state,
-      gitea: r.gitea,
-      apps: Object.fromEntries(r.seeds.map((s, i) => [s.name, x.apps[i]!])),
-      consumers: x.consumers,
-    }));
-  });
+  return fc
+    .record({
+      seeds: appSeeds(opts),
+      extraRepos: fc.shuffledSubarray(
+        REPO_IDS.filter((r) => r !== 'tools' && r !== 'factory'),
+        { maxLength: 3 },
+      ),
+      centralChoice: fc.constantFrom('default', 'explicit', 'dirs'),
+      vault: maybe(vaultArb(loose)),
+      postgres: maybe(
+        fc.record({ host: maybe(fc.constantFrom('pg.example', 'pgbouncer.tools', 'db1')), port: maybe(fc.integer({ min: 1, max: 65535 })) }).map(compact),
+      ),
+      state: maybe(fc.record({ bucket: maybe(fc.constantFrom('acme-tf', 'my.bucket_1')) }).map(compact)),
+      gitea: maybe(
+        fc
+          .record({ url: fc.constant('https://gitea.example.lab'), labels: maybe(uniq(fc.constantFrom('joinkey', 'generated', 'needs review'), 3, 1)) })
+          .map(compact),
+        4,
+      ),
+    })
+    .chain((r) => {
+      const explicit = r.centralChoice === 'explicit';
+      const repoIds = explicit && r.extraRepos.length ? r.extraRepos : ['tools', 'factory', ...r.extraRepos];
+      const repos = fc.tuple(...repoIds.map((id) => repoArb(id))).map((rs) => Object.fromEntries(repoIds.map((id, i) => [id, rs[i]!])));
+      const central =
+        r.centralChoice === 'default'
+          ? fc.constant(undefined)
+          : fc.record({
+              vault: fc
+                .record({
+                  repo: explicit ? fc.constantFrom(...repoIds) : maybe(fc.constantFrom(...repoIds)),
+                  dir: maybe(fc.constantFrom('vault/iac', 'hashicorp-vault/iac', 'central')),
+                })
+                .map(compact),
+              postgres: fc
+                .record({
+                  repo: explicit ? fc.constantFrom(...repoIds) : maybe(fc.constantFrom(...repoIds)),
+                  dir: maybe(fc.constantFrom('postgres/iac', 'pg', 'central')),
+                })
+                .map(compact),
+            });
+      const appNames = r.seeds.map((s) => s.name);
+      return fc
+        .record({
+          repos,
+          central,
+          apps: fc.tuple(...r.seeds.map((s) => appArb(s, repoIds, loose))),
+          consumers: consumersArb(appNames, loose),
+        })
+        .map((x): AppsDoc =>
+          compact({
+            version: 1 as const,
+            vault: r.vault,
+            repos: x.repos,
+            central: x.central,
+            postgres: r.postgres,
+            state: r.state,
+            gitea: r.gitea,
+            apps: Object.fromEntries(r.seeds.map((s, i) => [s.name, x.apps[i]!])),
+            consumers: x.consumers,
+          }),
+        );
+    });
 }
 
 /** The names of Object.prototype, which a plain object inherits: each must stay an ordinary name. */
@@ -379,7 +488,10 @@ export function docWithPrototypeNames(opts: DocOptions = {}): fc.Arbitrary<AppsD
     return {
       ...doc,
       repos: inRepo ? { ...doc.repos, constructor: { url: 'ssh://git@gitea.example/org/constructor.git' } } : doc.repos,
-      apps: Object.fromEntries([...apps, ['constructor', { repo: inRepo ? 'constructor' : Object.keys(doc.repos)[0]!, database: false, secrets: { constructor: { keys: ['K'] } } }]]),
+      apps: Object.fromEntries([
+        ...apps,
+        ['constructor', { repo: inRepo ? 'constructor' : Object.keys(doc.repos)[0]!, database: false, secrets: { constructor: { keys: ['K'] } } }],
+      ]),
       consumers: Object.fromEntries([...consumers, ['__proto__', { serviceAccount: withSa ? 'constructor' : 'a', namespace: 'b', reads }]]),
     };
   });
@@ -390,7 +502,11 @@ export function docWithExtraApp(opts: DocOptions = {}): fc.Arbitrary<{ doc: Apps
   return appsDoc(opts).chain((doc) => {
     const taken = [...Object.keys(doc.apps), ...Object.keys(doc.consumers ?? {}), VSO_ROLE];
     const ok = (n: string) => !RESERVED_VAULT.has(n) && !taken.some((t) => t.startsWith(n) || n.startsWith(t));
-    return fc.oneof(dbAppName.map((name) => ({ name, db: true })), dnsLabel().map((name) => ({ name, db: false })))
+    return fc
+      .oneof(
+        dbAppName.map((name) => ({ name, db: true })),
+        dnsLabel().map((name) => ({ name, db: false })),
+      )
       .filter((s) => ok(s.name))
       .chain((seed) => appArb(seed, Object.keys(doc.repos), false).map((app) => ({ doc, name: seed.name, app })));
   });

@@ -11,7 +11,11 @@ import { readTree } from './tree';
  * dirs back for the properties' "untouched or complete" checks.
  */
 
-export interface CliResult { readonly code: number; readonly stdout: string; readonly stderr: string }
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
 
 export async function runCli(argv: string[], cwd: string): Promise<CliResult> {
   let stdout = '';
@@ -55,7 +59,8 @@ export function outcomeProblems(r: CliResult, file: string): string[] {
   if (r.code === 0) {
     // warnings of the model checks, each positioned
     for (const line of r.stderr.replace(/\n$/, '').split('\n').filter(Boolean)) {
-      if (!(head.test(line) && line.includes(': warning: ')) && !GUTTER.test(line) && !CARET.test(line)) problems.push(`exit 0 with a stderr line that is not a positioned warning: ${JSON.stringify(line.slice(0, 300))}`);
+      if (!(head.test(line) && line.includes(': warning: ')) && !GUTTER.test(line) && !CARET.test(line))
+        problems.push(`exit 0 with a stderr line that is not a positioned warning: ${JSON.stringify(line.slice(0, 300))}`);
     }
     return problems;
   }
@@ -77,7 +82,8 @@ export function outcomeProblems(r: CliResult, file: string): string[] {
 /** Temp files or dirs of the writer left next to, or inside, the output dirs below parent. */
 export function leftovers(parent: string): string[] {
   if (!fs.existsSync(parent)) return [];
-  const names = fs.readdirSync(parent, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? [e.name, ...fs.readdirSync(path.join(parent, e.name)).map((n) => `${e.name}/${n}`)] : [e.name]);
+  const names = fs
+    .readdirSync(parent, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? [e.name, ...fs.readdirSync(path.join(parent, e.name)).map((n) => `${e.name}/${n}`)] : [e.name]));
   return names.filter((n) => n.includes('joinkey-tmp'));
 }

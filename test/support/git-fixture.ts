@@ -74,10 +74,20 @@ export async function makeFixture(ids: readonly string[], template?: Fixture): P
   }
   const heads = async (id: string) => {
     const out = await git(bare(id)).raw(['for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads']);
-    return Object.fromEntries(out.trim().split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+    return Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ') as [string, string]),
+    );
   };
   const show = async (id: string, ref: string, path: string) => {
-    try { return await git(bare(id)).raw(['show', `${ref}:${path}`]); } catch { return undefined; }
+    try {
+      return await git(bare(id)).raw(['show', `${ref}:${path}`]);
+    } catch {
+      return undefined;
+    }
   };
   const ls = async (id: string, ref: string) => (await git(bare(id)).raw(['ls-tree', '-r', '--name-only', ref])).trim().split('\n').filter(Boolean);
   return { root, home, env, bare, git, humanClone, heads, show, ls, cleanup: () => rmSync(root, { recursive: true, force: true }) };
@@ -90,9 +100,13 @@ export async function makeFixture(ids: readonly string[], template?: Fixture): P
 export function freshFixtures(ids: readonly string[]): () => Promise<Fixture> {
   let template: Fixture | undefined;
   const made: Fixture[] = [];
-  beforeAll(async () => { template = await makeFixture(ids); });
+  beforeAll(async () => {
+    template = await makeFixture(ids);
+  });
   afterAll(() => template?.cleanup());
-  afterEach(() => { for (const f of made.splice(0)) f.cleanup(); });
+  afterEach(() => {
+    for (const f of made.splice(0)) f.cleanup();
+  });
   return async () => {
     const f = await makeFixture(ids, template);
     made.push(f);
@@ -111,8 +125,20 @@ export function captureIo(cwd: string, env: Record<string, string | undefined>):
   return {
     cwd,
     env,
-    stdout: { write: (s: string) => { out += s; return true; }, isTTY: false },
-    stderr: { write: (s: string) => { err += s; return true; }, isTTY: false },
+    stdout: {
+      write: (s: string) => {
+        out += s;
+        return true;
+      },
+      isTTY: false,
+    },
+    stderr: {
+      write: (s: string) => {
+        err += s;
+        return true;
+      },
+      isTTY: false,
+    },
     out: () => out,
     err: () => err,
   };
@@ -122,7 +148,8 @@ export function captureIo(cwd: string, env: Record<string, string | undefined>):
 export const TEST_APPS = {
   webapp: '{}',
   cms: '{ repo: cms, manifests: chart/templates, iac: iac, database: false, secrets: { cloudflared: { serviceAccount: cloudflared } }, serviceAccounts: [cloudflared] }',
-  plausible: '{ repo: tools, namespace: tools, manifests: plausible/resources, iac: plausible/iac, database: { restart: [Deployment/plausible], urlEnv: DATABASE_URL }, secrets: { config: { generate: [SECRET_KEY_BASE] } } }',
+  plausible:
+    '{ repo: tools, namespace: tools, manifests: plausible/resources, iac: plausible/iac, database: { restart: [Deployment/plausible], urlEnv: DATABASE_URL }, secrets: { config: { generate: [SECRET_KEY_BASE] } } }',
   crowdsec: '{ repo: tools, namespace: tools, manifests: crowdsec/templates, iac: crowdsec/iac, database: { restart: [Deployment/crowdsec-lapi] } }',
 } as const;
 export type TestApp = keyof typeof TEST_APPS;

@@ -52,7 +52,10 @@ export class GiteaDouble {
   /** Called before a create is handled: lets a test create a competing PR (a concurrent run). */
   beforeCreate?: (repo: string) => void;
 
-  constructor(private readonly checker: SwaggerChecker, readonly token: string) {}
+  constructor(
+    private readonly checker: SwaggerChecker,
+    readonly token: string,
+  ) {}
 
   addRepo(fullName: string, labels: readonly string[] = []): void {
     this.repos.set(fullName, { id: this.nextId++, pulls: [], labels: labels.map((name) => ({ id: this.nextId++, name, color: '00aabb' })) });
@@ -75,7 +78,9 @@ export class GiteaDouble {
   }
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => { void this.handle(req, res); });
+    this.server = createServer((req, res) => {
+      void this.handle(req, res);
+    });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
@@ -116,7 +121,14 @@ export class GiteaDouble {
     this.route(m, method, body, url.searchParams, send, error);
   }
 
-  private route(m: MatchedOperation, method: string, body: string, query: URLSearchParams, send: (s: number, d: unknown) => void, error: (s: number, msg: string, extra?: Record<string, unknown>) => void): void {
+  private route(
+    m: MatchedOperation,
+    method: string,
+    body: string,
+    query: URLSearchParams,
+    send: (s: number, d: unknown) => void,
+    error: (s: number, msg: string, extra?: Record<string, unknown>) => void,
+  ): void {
     const full = `${m.params.owner}/${m.params.repo}`;
     const repo = this.repos.get(full);
     const notFound = () => error(404, "The target couldn't be found.", { errors: null });
@@ -140,9 +152,19 @@ export class GiteaDouble {
         if (!b.head || !b.base) return error(422, 'Invalid PullRequest: base and head must be branches');
         if (b.head === b.base) return error(422, 'Invalid PullRequest: There are no changes between the head and the base');
         const dup = repo.pulls.find((p) => p.state === 'open' && !p.merged && p.head === b.head && p.base === b.base);
-        if (dup) return error(409, `pull request already exists for these targets [id: ${dup.id}, issue_id: ${dup.number}, head_repo_id: ${repo.id}, base_repo_id: ${repo.id}, head_branch: ${dup.head}, base_branch: ${dup.base}]`);
+        if (dup)
+          return error(
+            409,
+            `pull request already exists for these targets [id: ${dup.id}, issue_id: ${dup.number}, head_repo_id: ${repo.id}, base_repo_id: ${repo.id}, head_branch: ${dup.head}, base_branch: ${dup.base}]`,
+          );
         const known = new Set(repo.labels.map((l) => l.id));
-        const pull = this.addPull(full, { head: b.head, base: b.base, title: b.title ?? '', body: b.body ?? '', labels: (b.labels ?? []).filter((id) => known.has(id)) });
+        const pull = this.addPull(full, {
+          head: b.head,
+          base: b.base,
+          title: b.title ?? '',
+          body: b.body ?? '',
+          labels: (b.labels ?? []).filter((id) => known.has(id)),
+        });
         return send(201, view(pull));
       }
       case 'GET /repos/{owner}/{repo}/pulls/{base}/{head}': {
@@ -172,7 +194,10 @@ export class GiteaDouble {
         if (!hit) return notFound();
         const known = new Set(repo.labels.map((l) => l.id));
         for (const id of (json().labels as number[] | undefined) ?? []) if (known.has(id) && !hit.labels.includes(id)) hit.labels.push(id);
-        return send(200, repo.labels.filter((l) => hit.labels.includes(l.id)));
+        return send(
+          200,
+          repo.labels.filter((l) => hit.labels.includes(l.id)),
+        );
       }
       case 'POST /repos/{owner}/{repo}/issues/{index}/comments':
         return send(201, { id: this.nextId++, body: (json().body as string) ?? '' });

@@ -8,19 +8,117 @@ import fc from 'fast-check';
 
 /** Scalars and fragments that YAML or joinkey may read oddly. */
 export const ODD_SCALARS: readonly string[] = [
-  '~', 'null', '[]', '{}', '*', '*a', '&a x', '&a', '!!binary aGVsbG8=', '!!str 1', '!foo bar', '!!map {}', '!!seq []',
-  '"ünïcödé ✓"', 'ünïcödé', '"\\u2028"', '"\\u0085x"', '"e\\u0301"', '"\\ud800"', '"\\x00"', '"\\t"', '\t', 'a\tb',
-  '{{name}}', '"{{name}}"', "'{{ .Values.x }}'", '${var.x}', '"${var.x}"', '"%{ if true }x%{ endif }"', '"*/ /*"', "'*/'",
-  '"a\\"b"', '"a\\\\b"', "'it''s'", '"x\\ny"', '|\n  multi\n  line', '>-\n  folded\n  text', '|', '>',
-  'true', 'false', 'yes', 'no', 'on', '0x1F', '0o17', '1e3', '.inf', '-.inf', '.nan', '-1', '0', '1.5', '99999999999999999999',
-  '-', '? x', ': x', '=', '<<', '@x', '`x`', '%x', '#', '"', "'", '[', ']', '{', '}', ',', '[a, [b, {c: d}]]', '{a: 1, a: 2}',
-  `"${'x'.repeat(70_000)}"`, 'x'.repeat(5000), '\u00a0', '\ufeff', 'Ω≈ç√∫', '😀', '"😀"', '\u202e', 'k8s://a b c',
+  '~',
+  'null',
+  '[]',
+  '{}',
+  '*',
+  '*a',
+  '&a x',
+  '&a',
+  '!!binary aGVsbG8=',
+  '!!str 1',
+  '!foo bar',
+  '!!map {}',
+  '!!seq []',
+  '"ünïcödé ✓"',
+  'ünïcödé',
+  '"\\u2028"',
+  '"\\u0085x"',
+  '"e\\u0301"',
+  '"\\ud800"',
+  '"\\x00"',
+  '"\\t"',
+  '\t',
+  'a\tb',
+  '{{name}}',
+  '"{{name}}"',
+  "'{{ .Values.x }}'",
+  '${var.x}',
+  '"${var.x}"',
+  '"%{ if true }x%{ endif }"',
+  '"*/ /*"',
+  "'*/'",
+  '"a\\"b"',
+  '"a\\\\b"',
+  "'it''s'",
+  '"x\\ny"',
+  '|\n  multi\n  line',
+  '>-\n  folded\n  text',
+  '|',
+  '>',
+  'true',
+  'false',
+  'yes',
+  'no',
+  'on',
+  '0x1F',
+  '0o17',
+  '1e3',
+  '.inf',
+  '-.inf',
+  '.nan',
+  '-1',
+  '0',
+  '1.5',
+  '99999999999999999999',
+  '-',
+  '? x',
+  ': x',
+  '=',
+  '<<',
+  '@x',
+  '`x`',
+  '%x',
+  '#',
+  '"',
+  "'",
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '[a, [b, {c: d}]]',
+  '{a: 1, a: 2}',
+  `"${'x'.repeat(70_000)}"`,
+  'x'.repeat(5000),
+  '\u00a0',
+  '\ufeff',
+  'Ω≈ç√∫',
+  '😀',
+  '"😀"',
+  '\u202e',
+  'k8s://a b c',
 ];
 
 /** Keys that YAML 1.2's core schema reads as something other than a string. */
 export const NON_STRING_KEYS: readonly string[] = [
-  '0x1f', '007', '1e3', '0o17', '.inf', '-.Inf', '.NaN', 'true', 'False', 'null', 'NULL', '~', '12', '-1', '+1', '1.5', '0',
-  '!!binary aGVsbG8=', '!!int "x"', '!!float 1', '!!null ""', '[a]', '{a: b}', '? [c]', '*a', '',
+  '0x1f',
+  '007',
+  '1e3',
+  '0o17',
+  '.inf',
+  '-.Inf',
+  '.NaN',
+  'true',
+  'False',
+  'null',
+  'NULL',
+  '~',
+  '12',
+  '-1',
+  '+1',
+  '1.5',
+  '0',
+  '!!binary aGVsbG8=',
+  '!!int "x"',
+  '!!float 1',
+  '!!null ""',
+  '[a]',
+  '{a: b}',
+  '? [c]',
+  '*a',
+  '',
 ];
 
 /** Odd scalars that can stand in for a key without holding a line break, keys that are not strings, and the names of Object.prototype. */
@@ -64,15 +162,33 @@ export function mutate(text: string, mutations: readonly Mutation[]): string {
   for (const m of mutations) {
     const n = lines.length;
     if (n === 0) break;
-    if (m.kind === 'truncate') { lines = lines.join(eol).slice(0, m.at % (lines.join(eol).length + 1)).split(eol); continue; }
+    if (m.kind === 'truncate') {
+      lines = lines
+        .join(eol)
+        .slice(0, m.at % (lines.join(eol).length + 1))
+        .split(eol);
+      continue;
+    }
     const i = m.line % n;
     const line = lines[i]!;
     switch (m.kind) {
-      case 'delete': lines.splice(i, 1); break;
-      case 'duplicate': lines.splice(i, 0, line); break;
-      case 'swap': { const j = m.other % n; [lines[i], lines[j]] = [lines[j]!, line]; break; }
-      case 'reindent': lines[i] = m.delta >= 0 ? ' '.repeat(m.delta) + line : line.replace(new RegExp(`^ {0,${-m.delta}}`), ''); break;
-      case 'tab': lines[i] = line.replace(/^( *)/, (s) => `\t${s.slice(1)}`); break;
+      case 'delete':
+        lines.splice(i, 1);
+        break;
+      case 'duplicate':
+        lines.splice(i, 0, line);
+        break;
+      case 'swap': {
+        const j = m.other % n;
+        [lines[i], lines[j]] = [lines[j]!, line];
+        break;
+      }
+      case 'reindent':
+        lines[i] = m.delta >= 0 ? ' '.repeat(m.delta) + line : line.replace(new RegExp(`^ {0,${-m.delta}}`), '');
+        break;
+      case 'tab':
+        lines[i] = line.replace(/^( *)/, (s) => `\t${s.slice(1)}`);
+        break;
       case 'value': {
         const k = KEY_LINE.exec(line);
         const odd = ODD_SCALARS[m.odd % ODD_SCALARS.length]!.split('\n');
@@ -86,7 +202,9 @@ export function mutate(text: string, mutations: readonly Mutation[]): string {
         if (k) lines[i] = `${k[1]}${ODD_KEYS[m.odd % ODD_KEYS.length]}:${k[3]}${k[4]}`;
         break;
       }
-      case 'insert': lines.splice(i, 0, `${/^\s*/.exec(line)![0]}${ODD_SCALARS[m.odd % ODD_SCALARS.length]!.split('\n')[0]}`); break;
+      case 'insert':
+        lines.splice(i, 0, `${/^\s*/.exec(line)![0]}${ODD_SCALARS[m.odd % ODD_SCALARS.length]!.split('\n')[0]}`);
+        break;
       case 'anchor': {
         // Give line i's value an anchor and make line j's value an alias of it.
         const j = m.other % n;
@@ -122,8 +240,18 @@ export const WHOLE_FILES: Readonly<Record<string, string | Buffer>> = {
   'binary-no-nul': Buffer.from([0xff, 0xfe, 0xfd, 0x80, 0x81, 0xc3, 0x28, 0x0a, 0xe2, 0x82]),
   'utf16-bom': Buffer.from('\ufeffversion: 1\n', 'utf16le'),
   'lone-cr': 'version: 1\rrepos: {}\rapps: {}\r',
-  'alias-bomb': ['version: 1', 'a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
-    'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]', 'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]', 'f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]', 'apps: {}', 'repos: {}', ''].join('\n'),
+  'alias-bomb': [
+    'version: 1',
+    'a: &a [x, x, x, x, x, x, x, x, x]',
+    'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+    'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+    'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+    'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
+    'f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]',
+    'apps: {}',
+    'repos: {}',
+    '',
+  ].join('\n'),
   'undefined-alias': 'version: 1\nrepos: *nope\napps: {}\n',
   'merge-key': 'version: 1\nbase: &b { repo: tools }\nrepos: { tools: { url: x }, factory: { url: y } }\napps:\n  web:\n    <<: *b\n',
   // Deep enough that a recursive reader without a depth limit overflows the stack.

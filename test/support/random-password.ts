@@ -55,16 +55,25 @@ const SPECIAL = '!@#$%&*()-_=+[]{}<>:?';
 /** The characters CreateString chooses from, with the provider's defaults for unset arguments. */
 export function characterSet(args: InstanceArguments): string {
   const on = (name: string) => args[name] === undefined || args[name] === true;
-  return (on('upper') ? UPPER : '') + (on('lower') ? LOWER : '') + (on('numeric') ? NUMERIC : '')
-    + (on('special') ? (typeof args.override_special === 'string' && args.override_special !== '' ? args.override_special : SPECIAL) : '');
+  return (
+    (on('upper') ? UPPER : '') +
+    (on('lower') ? LOWER : '') +
+    (on('numeric') ? NUMERIC : '') +
+    (on('special') ? (typeof args.override_special === 'string' && args.override_special !== '' ? args.override_special : SPECIAL) : '')
+  );
 }
 
 /** A password as CreateString draws it: the minimums from their classes, the rest from the set, shuffled; byte by byte. */
 export function drawPassword(args: InstanceArguments): string {
   const special = typeof args.override_special === 'string' && args.override_special !== '' ? args.override_special : SPECIAL;
   const pick = (set: string, n: number) => Array.from({ length: n }, () => set[randomInt(set.length)]!);
-  const min = (name: string) => (typeof args[name] === 'number' ? (args[name]) : 0);
-  const chars = [...pick(NUMERIC, min('min_numeric')), ...pick(LOWER, min('min_lower')), ...pick(UPPER, min('min_upper')), ...pick(special, min('min_special'))];
+  const min = (name: string) => (typeof args[name] === 'number' ? args[name] : 0);
+  const chars = [
+    ...pick(NUMERIC, min('min_numeric')),
+    ...pick(LOWER, min('min_lower')),
+    ...pick(UPPER, min('min_upper')),
+    ...pick(special, min('min_special')),
+  ];
   chars.push(...pick(characterSet(args), (args.length as number) - chars.length));
   for (let i = chars.length - 1; i > 0; i--) {
     const j = randomInt(i + 1);

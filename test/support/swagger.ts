@@ -8,8 +8,20 @@ import { readFileSync } from 'node:fs';
  * JSON for the header-only error responses). Extra fields are allowed, as newer Gitea adds some.
  */
 
-interface Param { name: string; in: string; type?: string; enum?: string[]; required?: boolean; items?: { type: string }; schema?: unknown }
-interface Operation { operationId: string; parameters?: Param[]; responses: Record<string, { $ref?: string; schema?: unknown }> }
+interface Param {
+  name: string;
+  in: string;
+  type?: string;
+  enum?: string[];
+  required?: boolean;
+  items?: { type: string };
+  schema?: unknown;
+}
+interface Operation {
+  operationId: string;
+  parameters?: Param[];
+  responses: Record<string, { $ref?: string; schema?: unknown }>;
+}
 interface Spec {
   basePath: string;
   paths: Record<string, Record<string, Operation>>;
@@ -61,7 +73,10 @@ export class SwaggerChecker {
     const params = m.op.parameters ?? [];
     for (const key of new Set(query.keys())) {
       const p = params.find((x) => x.in === 'query' && x.name === key);
-      if (!p) { errors.push(`${where}: undeclared query parameter "${key}"`); continue; }
+      if (!p) {
+        errors.push(`${where}: undeclared query parameter "${key}"`);
+        continue;
+      }
       for (const v of query.getAll(key)) {
         const t = p.type === 'array' ? p.items?.type : p.type;
         if (t === 'integer' && !/^-?\d+$/.test(v)) errors.push(`${where}: query ${key}=${v} is not an integer`);
@@ -74,7 +89,12 @@ export class SwaggerChecker {
     if (bodyParam) {
       if (!String(headers['content-type'] ?? '').startsWith('application/json')) errors.push(`${where}: body is not sent as application/json`);
       let data: unknown;
-      try { data = JSON.parse(body); } catch { errors.push(`${where}: body is not JSON`); return errors; }
+      try {
+        data = JSON.parse(body);
+      } catch {
+        errors.push(`${where}: body is not JSON`);
+        return errors;
+      }
       errors.push(...this.validate(bodyParam.schema, data, `${where} request body`));
     } else if (body.length) {
       errors.push(`${where}: takes no body but got ${body.length} bytes`);
@@ -93,7 +113,11 @@ export class SwaggerChecker {
     const resolved = declared?.$ref ? this.spec.responses[declared.$ref.replace('#/responses/', '')] : declared;
     let data: unknown;
     if (body.length) {
-      try { data = JSON.parse(body); } catch { return [`${where}: body is not JSON`]; }
+      try {
+        data = JSON.parse(body);
+      } catch {
+        return [`${where}: body is not JSON`];
+      }
     }
     if (resolved?.schema) errors.push(...this.validate(resolved.schema, data, where));
     else if (body.length) errors.push(...this.validate({ $ref: '#/definitions/APIError' }, data, `${where} (APIError)`));
@@ -115,13 +139,15 @@ export class SwaggerChecker {
 function matchTemplate(template: string, path: string): Record<string, string> | undefined {
   const names: string[] = [];
   const parts = template.split(/(\{[^}]+\})/);
-  const re = parts.map((p, i) => {
-    const m = /^\{([^}]+)\}$/.exec(p);
-    if (!m) return p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    names.push(m[1]!);
-    // Gitea's route for pulls/{base}/{head} is /{base}/*: the last parameter may hold "/".
-    return i === parts.length - 2 && parts[parts.length - 1] === '' && m[1] === 'head' ? '(.+)' : '([^/]+)';
-  }).join('');
+  const re = parts
+    .map((p, i) => {
+      const m = /^\{([^}]+)\}$/.exec(p);
+      if (!m) return p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(m[1]!);
+      // Gitea's route for pulls/{base}/{head} is /{base}/*: the last parameter may hold "/".
+      return i === parts.length - 2 && parts[parts.length - 1] === '' && m[1] === 'head' ? '(.+)' : '([^/]+)';
+    })
+    .join('');
   const hit = new RegExp(`^${re}$`).exec(path);
   if (!hit) return undefined;
   return Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(hit[i + 1]!)]));
@@ -130,7 +156,9 @@ function matchTemplate(template: string, path: string): Record<string, string> |
 function rewriteRefs(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(rewriteRefs);
   if (x && typeof x === 'object') {
-    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && v.startsWith('#/definitions/') ? `swagger${v}` : rewriteRefs(v)]));
+    return Object.fromEntries(
+      Object.entries(x).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && v.startsWith('#/definitions/') ? `swagger${v}` : rewriteRefs(v)]),
+    );
   }
   return x;
 }
