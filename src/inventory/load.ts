@@ -9,7 +9,10 @@ import { join } from 'node:path';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.terraform']);
 
-export function readRepoDir(dir: string, maxBytes = 4 * 1024 * 1024): Map<string, string> {
+/** The largest file the inventory reads from a checkout or a base branch; larger ones are left out. */
+export const MAX_TEXT_FILE_BYTES = 4 * 1024 * 1024;
+
+export function readRepoDir(dir: string, maxBytes = MAX_TEXT_FILE_BYTES): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (abs: string, rel: string) => {
     for (const name of readdirSync(abs).sort()) {

@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { JoinkeyError } from '../errors';
 import type { Redactor } from '../util/redact';
+import { MAX_TEXT_FILE_BYTES } from '../inventory/load';
 import { BOT_TRAILER } from '../model/names';
 import type { BaseTree, RepoPlan } from './plan';
 
@@ -221,9 +222,6 @@ export type BotBranchState =
   | { readonly kind: 'bot'; readonly sha: string; readonly tree: string; readonly parent: string }
   | { readonly kind: 'foreign'; readonly sha: string; readonly reason: string };
 
-/** The largest file baseTree's `everyFile` reads beyond the ones publish writes (the inventory's limit for a checkout). */
-export const EVERY_FILE_MAX_BYTES = 4 * 1024 * 1024;
-
 /** A clone of one target repo in the cache dir, fetched shallow, never checked out. */
 export class RepoCache {
   private constructor(
@@ -288,7 +286,7 @@ export class RepoCache {
   /**
    * Every file path of `sha` with its mode, and the contents of the regular files among `want` (a
    * function of the ownership file). With `everyFile`, also the content of every other regular
-   * file that is text (no NUL byte) of at most EVERY_FILE_MAX_BYTES, as the live inventory reads
+   * file that is text (no NUL byte) of at most MAX_TEXT_FILE_BYTES, as the live inventory reads
    * a checkout (src/inventory/load.ts).
    */
   async baseTree(
@@ -313,7 +311,7 @@ export class RepoCache {
     await this.readBlobs(want(contents.get(ownershipPath)), blobs, contents);
     if (options.everyFile) {
       const rest = [...blobs]
-        .filter(([p, b]) => !contents.has(p) && b.size <= EVERY_FILE_MAX_BYTES)
+        .filter(([p, b]) => !contents.has(p) && b.size <= MAX_TEXT_FILE_BYTES)
         .map(([p]) => p)
         .sort();
       await this.readBlobs(rest, blobs, contents, (bytes) => !bytes.includes(0));
