@@ -15,6 +15,9 @@ export const MARKER_HINT = 'Change apps.yaml and run "npx joinkey synth".';
 /** The per-repo ownership list, like projen's .projen/files.json. */
 export const OWNERSHIP_FILE = '.joinkey/files.json';
 
+/** The ownership list of a repo whose generated files all go below a dir of it (an environment's repos.<id>.path). */
+export const ownershipFileIn = (repoPath: string | undefined): string => (repoPath === undefined ? OWNERSHIP_FILE : `${repoPath}/${OWNERSHIP_FILE}`);
+
 /** The "//" entry of every ownership list. */
 const OWNERSHIP_COMMENT = `${MARKER}. ${MARKER_HINT}`;
 

@@ -4,11 +4,14 @@ import type { PolicyPath, RestartKind } from './names';
 
 /** The resolved, readonly model: every name and path derived once from apps.yaml. */
 export interface Model {
+  /** The environment this model renders (apps.yaml `environments:`); absent for the implicit one. */
+  readonly environment?: string;
   readonly vault: VaultSettings;
   readonly repos: readonly RepoModel[];
   readonly central: CentralModel;
   readonly postgres: { readonly host: string; readonly port: number };
-  readonly state: { readonly bucket: string };
+  /** `prefix` goes before every generated state prefix when set. */
+  readonly state: { readonly bucket: string; readonly prefix?: string };
   readonly gitea?: { readonly url: string; readonly labels: readonly string[] };
   /** Sorted by name. */
   readonly apps: readonly AppModel[];
@@ -26,6 +29,19 @@ export interface VaultSettings {
   readonly tokenTtl: number;
   readonly refreshAfter: string;
   readonly appRolesModule: string;
+  /**
+   * The VaultConnections joinkey generates (only in a declared environment whose connection is not
+   * VSO's default): one per namespace its VaultAuths refer to it from, each in one app's manifests.
+   */
+  readonly connections: readonly VaultConnectionModel[];
+}
+
+export interface VaultConnectionModel {
+  readonly name: string;
+  readonly namespace: string;
+  readonly address: string;
+  /** The app whose manifests hold it: the first app, by name, with a VaultAuth that needs it. */
+  readonly app: string;
 }
 
 export interface RepoModel {
@@ -33,6 +49,8 @@ export interface RepoModel {
   readonly url: string;
   readonly branch: string;
   readonly gitea?: string;
+  /** The dir inside the repo that every file of the environment goes below (a dir-per-env layout). */
+  readonly path?: string;
 }
 
 export interface CentralModel {

@@ -3,7 +3,7 @@ import { renderDocs } from '../docs';
 import { emitYamlStream, type YamlValue } from '../emit/yaml';
 import type { Path } from '../config/source';
 import type { AppModel, Model } from '../model/model';
-import { contentHash } from '../ownership';
+import { contentHash, ownershipFileIn } from '../ownership';
 import { renderAppTofu, renderCentralTofu } from '../tofu-gen';
 import { DOCS_REPO, markerLine, ownershipFile, treeFromFiles, type DeclaredObject, type FileTree, type RenderedFile } from './files';
 import { withProvenance, type FileProvenance } from './provenance';
@@ -32,7 +32,8 @@ export function* renderFiles(model: Model): Generator<RenderedFile> {
   for (const f of renderCentralTofu(model)) yield own(f);
   for (const f of renderDocs(model, rendered)) yield own(f);
   for (const [repo, paths] of owned) {
-    yield withProvenance(ownershipFile(repo, paths), { kind: 'joinkey' }, repo === DOCS_REPO ? [] : ['repos', repo], []);
+    const at = ownershipFileIn(model.repos.find((r) => r.id === repo)?.path);
+    yield withProvenance(ownershipFile(repo, paths, at), { kind: 'joinkey' }, repo === DOCS_REPO ? [] : ['repos', repo], []);
   }
 }
 
