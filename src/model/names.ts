@@ -287,6 +287,10 @@ export const consumersFile = (centralVaultDir: string): string => posix.join(cen
 export const databasesFile = (centralPostgresDir: string): string => posix.join(centralPostgresDir, 'databases.gen.auto.tfvars');
 /** In the docs pseudo-repo: the secret-paths inventory and one page per app. */
 export const SECRET_PATHS_DOC = 'secret-paths.gen.md';
+/** An environment's admin-seeded secrets (docs of a declared environment only). */
+export const SEED_DOC = 'seed.gen.md';
+/** The apps x environments matrix, in OUT/docs when environments are declared. */
+export const ENVIRONMENTS_DOC = 'environments.gen.md';
 export const appDocPath = (app: string): string => `apps/${app}.gen.md`;
 
 // ---- markers ----
