@@ -3,7 +3,7 @@ import type { AppsFile } from '../config/schema';
 import type { YamlSource } from '../config/source';
 import { InputError, type Diagnostic } from '../errors';
 import { checkModel } from '../rules';
-import { crossEnvironmentFindings, environmentConfigFindings, perEnvironmentFindings } from '../rules/environments';
+import { crossEnvironmentFindings, environmentConfigFindings, mergeEnvironmentFindings } from '../rules/environments';
 import type { Finding } from '../rules/finding';
 import { ruleProblemsDespiteShape } from '../rules/salvage';
 import { shapeRule } from '../rules/shape';
@@ -16,6 +16,8 @@ export interface LoadedModel {
   readonly model: Model;
   /** The declared environments in promotion order, each with its model; empty without `environments:`. */
   readonly environments: readonly EnvironmentModel[];
+  /** The validated file, for what spans environments (rules/environments.ts). */
+  readonly config: AppsFile;
   readonly source: YamlSource;
   /** The rule layer's warnings, positioned; they do not refuse the model. */
   readonly warnings: readonly Diagnostic[];
@@ -29,7 +31,7 @@ export interface LoadedModel {
 export function loadModel(file: string, text: string): LoadedModel {
   const { model, environments, source, config } = loadUnchecked(file, text);
   const checked = environments.length
-    ? [...perEnvironmentFindings(config, environments, checkModel), ...crossEnvironmentFindings(config, environments)]
+    ? [...mergeEnvironmentFindings(config, environments.map((e) => ({ name: e.name, findings: checkModel(e.model) }))), ...crossEnvironmentFindings(config, environments)]
     : checkModel(model);
   const findings = checked.map((f) => source.at(f));
   const errors = findings.filter((d) => d.severity === 'error');
@@ -38,7 +40,7 @@ export function loadModel(file: string, text: string): LoadedModel {
       errors,
       findings.filter((d) => d.severity === 'warning'),
     );
-  return { model, environments, source, warnings: findings };
+  return { model, environments, config, source, warnings: findings };
 }
 
 /**

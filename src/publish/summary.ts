@@ -195,6 +195,13 @@ export interface OrderingNote {
   readonly factoryRepo: string;
   /** Link or description of the factory PR, e.g. "owner/factory#3" with its URL. */
   readonly factoryPr?: { readonly label: string; readonly url?: string };
+  /** With environments: the environment published before this one (promotion order) and its PRs. */
+  readonly promotedAfter?: PromotedAfter;
+}
+
+export interface PromotedAfter {
+  readonly environment: string;
+  readonly prs: readonly { readonly label: string; readonly url?: string }[];
 }
 
 export function pullRequestText(model: Model, repoId: string, base: string, bot: string, summary: PlanSummary, note?: OrderingNote): PullRequestText {
@@ -215,6 +222,14 @@ export function pullRequestText(model: Model, repoId: string, base: string, bot:
       : `the pending \`${note.factoryRepo}\` PR`;
     out.push(
       `> **merge factory first**: this PR needs the new PostgreSQL role${note.roles.length === 1 ? '' : 's'} ${note.roles.map((r) => `\`${r}\``).join(', ')}, created by ${link}. The app_roles dynamic role fails without ${note.roles.length === 1 ? 'it' : 'them'}.`,
+    );
+  }
+  if (note?.promotedAfter) {
+    const { environment, prs } = note.promotedAfter;
+    const links = prs.map((p) => (p.url ? `[${p.label}](${p.url})` : p.label));
+    out.push('');
+    out.push(
+      `> **promoted after \`${environment}\`**: this environment comes after \`${environment}\` in apps.yaml's promotion order; ${links.length ? `merge and verify ${links.join(', ')} first` : `\`${environment}\` had no pull request open for this apps.yaml`}.`,
     );
   }
   out.push('');

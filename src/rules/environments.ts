@@ -1,6 +1,5 @@
 import type { AppsFile } from '../config/schema';
 import { environmentPath, promotionOrder, type EnvironmentModel } from '../model/environments';
-import type { Model } from '../model/model';
 import { DOCS_REPO, stateLocation } from '../model/names';
 import { finding, type Finding } from './finding';
 import { fileTargets } from './files';
@@ -85,14 +84,14 @@ export function environmentConfigFindings(config: AppsFile): Finding[] {
 }
 
 /**
- * The rules of each environment's model, positioned for the file: a finding every environment
+ * The findings of each environment's model, positioned for the file: a finding every environment
  * shares is reported once as it is; one that only some environments have names them, and points
  * at the override it comes from when it comes from one (environmentPath).
  */
-export function perEnvironmentFindings(config: AppsFile, envs: readonly EnvironmentModel[], check: (model: Model) => Finding[]): Finding[] {
+export function mergeEnvironmentFindings(config: AppsFile, results: readonly { readonly name: string; readonly findings: readonly Finding[] }[]): Finding[] {
   const byKey = new Map<string, { finding: Finding; envs: string[] }>();
-  for (const { name, model } of envs) {
-    for (const f of check(model)) {
+  for (const { name, findings } of results) {
+    for (const f of findings) {
       const path = environmentPath(config, name, f.path);
       const key = `${f.rule}\u0000${path.join('\u0000')}\u0000${f.message}`;
       const seen = byKey.get(key);
@@ -101,7 +100,7 @@ export function perEnvironmentFindings(config: AppsFile, envs: readonly Environm
     }
   }
   return [...byKey.values()].map(({ finding: f, envs: in_ }) =>
-    in_.length === envs.length ? f : { ...f, message: `in environment${in_.length === 1 ? '' : 's'} ${in_.map((e) => `"${e}"`).join(', ')}: ${f.message}` },
+    in_.length === results.length ? f : { ...f, message: `in environment${in_.length === 1 ? '' : 's'} ${in_.map((e) => `"${e}"`).join(', ')}: ${f.message}` },
   );
 }
 
