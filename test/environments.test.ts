@@ -219,7 +219,7 @@ describe('rules of environments', () => {
       '6:36: environment-ref: environments.prod.apps.web.database: app "web" has database: false, so there is no restart list to override; remove the override',
     ]);
     expect(errorsOf(yaml(['prod: { gitea: { labels: [x] } }'], ['web: {}']))).toEqual([
-      '6:17: environment-ref: environments.prod.gitea: environment "prod" sets gitea without url, and there is no top-level gitea.url to inherit; add url: https://gitea.example',
+      '6:18: environment-ref: environments.prod.gitea: environment "prod" sets gitea without url, and there is no top-level gitea.url to inherit; add url: https://gitea.example',
     ]);
   });
 
