@@ -18,6 +18,9 @@ export const OWNERSHIP_FILE = '.joinkey/files.json';
 /** The ownership list of a repo whose generated files all go below a dir of it (an environment's repos.<id>.path). */
 export const ownershipFileIn = (repoPath: string | undefined): string => (repoPath === undefined ? OWNERSHIP_FILE : `${repoPath}/${OWNERSHIP_FILE}`);
 
+/** True for the path of an ownership list: the repo's own, or one below a dir (ownershipFileIn). */
+export const isOwnershipList = (path: string): boolean => path === OWNERSHIP_FILE || path.endsWith(`/${OWNERSHIP_FILE}`);
+
 /** The "//" entry of every ownership list. */
 const OWNERSHIP_COMMENT = `${MARKER}. ${MARKER_HINT}`;
 
@@ -113,7 +116,7 @@ export function ownershipOf(
   alsoAccepted?: ReadonlySet<string>,
   hash: string = contentHash(content),
 ): Ownership {
-  if (path === OWNERSHIP_FILE) return parseOwnership(content).valid ? 'owned' : 'unowned';
+  if (isOwnershipList(path)) return parseOwnership(content).valid ? 'owned' : 'unowned';
   const listed = list.files.has(path);
   if (!listed && !alsoAccepted?.size) return 'unowned';
   if (alsoAccepted?.has(hash)) return 'owned';

@@ -146,7 +146,7 @@ describe('joinkey publish with environments, on real git', () => {
   });
 
   it('GIVEN a dir per environment on one branch WHEN both are merged in turn THEN neither deletes the other\'s files', async () => {
-    const { fx, publish, allHeads, parentOf } = await setup(dirPerEnv, { sandboxBranch: false });
+    const { fx, cwd, publish, allHeads, parentOf } = await setup(dirPerEnv, { sandboxBranch: false });
     const r = await publish();
     expect(r.code, r.out + r.err).toBe(0);
     const heads = await allHeads();
@@ -168,5 +168,11 @@ describe('joinkey publish with environments, on real git', () => {
     expect(production).toContain(`envs/production/${OWNERSHIP_FILE}`);
     expect(again.out).toMatch(/tools: main -> joinkey\/sync-production[^\n]*\n[^\n]*\n  files: 7 added, 0 changed, 0 deleted/);
     expect(again.out).toMatch(/tools\s+main already holds the generated files, nothing pushed/);
+    // a change after the merge rewrites staging's own ownership list below its dir, which joinkey owns
+    writeFileSync(join(cwd, 'apps.yaml'), dirPerEnv(fx).replace('apps:\n', `apps:\n  crowdsec: ${TEST_APPS.crowdsec}\n`));
+    const changed = await publish();
+    expect(changed.code, changed.out + changed.err).toBe(0);
+    expect(changed.out).toMatch(/tools: main -> joinkey\/sync-staging[^\n]*\n  pushed[^\n]*\n  files: \d+ added, 2 changed, 0 deleted/);
+    expect(await fx.ls('tools', 'refs/heads/joinkey/sync-staging')).toContain('envs/staging/crowdsec/iac/backend.gen.tf');
   });
 });

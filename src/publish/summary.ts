@@ -5,7 +5,7 @@ import type { Model } from '../model/model';
 import { BOT_TRAILER } from '../model/names';
 import { renderFiles } from '../render';
 import { appFileIndex } from '../render/provenance';
-import { OWNERSHIP_FILE } from '../render/files';
+import { isOwnershipList } from '../ownership';
 import type { FileChange, RepoPlan } from './plan';
 
 /**
@@ -112,7 +112,7 @@ function ownedBy(model: Model, app: string, path: string): boolean {
 }
 
 function attribute(model: Model, repoId: string, path: string, removed: ReadonlySet<string>, central: boolean): string {
-  if (path === OWNERSHIP_FILE) return JOINKEY_ROW;
+  if (isOwnershipList(path)) return JOINKEY_ROW;
   if (central) return CENTRAL_ROW;
   for (const a of model.apps) {
     const t = a.target;
@@ -146,7 +146,7 @@ export function appBlocks(content: string): Map<string, string> {
 
 /** Object kinds in a generated file: Kubernetes `kind:`s, OpenTofu blocks, tfvars variables. */
 export function objectKinds(path: string, content: string): string[] {
-  if (path === OWNERSHIP_FILE) return ['ownership list'];
+  if (isOwnershipList(path)) return ['ownership list'];
   const kinds = new Set<string>();
   if (/\.ya?ml$/.test(path)) {
     for (const m of content.matchAll(/^kind:\s*["']?([A-Za-z0-9.]+)/gm)) kinds.add(m[1]!);
