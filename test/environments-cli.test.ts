@@ -105,6 +105,19 @@ describe('joinkey check and explain with environments', () => {
     );
   });
 
+  it('diffs every environment against its own checkouts, DIR/<env>/<repo>, or the one --env names', async () => {
+    const cwd = workDir(SCENARIO);
+    for (const env of ['sandbox', 'prod']) for (const repo of ['tools', 'factory', 'cms']) fs.mkdirSync(path.join(cwd, 'repos', env, repo), { recursive: true });
+    const all = await cli(cwd, 'diff', '--repos-dir', 'repos');
+    expect(all.code, all.err).toBe(0);
+    expect(all.out.indexOf('### environment sandbox')).toBeGreaterThanOrEqual(0);
+    expect(all.out.indexOf('### environment sandbox')).toBeLessThan(all.out.indexOf('### environment prod'));
+    expect(all.out).toContain('+++ b/billing/iac/secrets.gen.tf');
+    const prod = await cli(cwd, 'diff', '--repos-dir', 'repos', '--env', 'prod');
+    expect(prod.out).not.toContain('### environment sandbox');
+    expect(prod.out).not.toContain('billing/');
+  });
+
   it('explains an app per environment that holds it, or for the one --env names', async () => {
     const cwd = workDir(SCENARIO);
     const text = await cli(cwd, 'explain', 'plausible');
