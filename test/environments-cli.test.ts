@@ -29,7 +29,8 @@ async function cli(cwd: string, ...args: string[]) {
 
 /** Every file below dir, relative, sorted. */
 function listing(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();
@@ -64,7 +65,10 @@ describe('joinkey synth with environments', () => {
     const r = await cli(cwd, 'synth');
     expect(r.code, r.err).toBe(0);
     const after = listing(path.join(cwd, 'dist'));
-    expect(after.every((f) => /^(prod|sandbox|docs)\//.test(f)), after.join('\n')).toBe(true);
+    expect(
+      after.every((f) => /^(prod|sandbox|docs)\//.test(f)),
+      after.join('\n'),
+    ).toBe(true);
     expect(after).not.toContain(path.join('tools', 'plausible', 'iac', 'backend.gen.tf'));
     fs.writeFileSync(path.join(cwd, 'apps.yaml'), implicit);
     expect((await cli(cwd, 'synth')).code).toBe(0);
@@ -107,7 +111,8 @@ describe('joinkey check and explain with environments', () => {
 
   it('diffs every environment against its own checkouts, DIR/<env>/<repo>, or the one --env names', async () => {
     const cwd = workDir(SCENARIO);
-    for (const env of ['sandbox', 'prod']) for (const repo of ['tools', 'factory', 'cms']) fs.mkdirSync(path.join(cwd, 'repos', env, repo), { recursive: true });
+    for (const env of ['sandbox', 'prod'])
+      for (const repo of ['tools', 'factory', 'cms']) fs.mkdirSync(path.join(cwd, 'repos', env, repo), { recursive: true });
     const all = await cli(cwd, 'diff', '--repos-dir', 'repos');
     expect(all.code, all.err).toBe(0);
     expect(all.out.indexOf('### environment sandbox')).toBeGreaterThanOrEqual(0);

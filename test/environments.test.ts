@@ -94,16 +94,23 @@ describe('expansion', () => {
     expect([app(prod).namespace, app(sandbox).namespace]).toEqual(['tools', 'tools-sb']);
     expect(app(sandbox).database!.restart.map((r) => `${r.kind}/${r.name}`)).toEqual(['Deployment/plausible', 'StatefulSet/worker']);
     expect(app(prod).database!.restart.map((r) => `${r.kind}/${r.name}`)).toEqual(['Deployment/plausible']);
-    expect([app(prod).secrets.find((s) => s.name === 'geoip')!.keys, app(sandbox).secrets.find((s) => s.name === 'geoip')!.keys]).toEqual([['LICENSE_KEY'], ['A', 'B']]);
+    expect([app(prod).secrets.find((s) => s.name === 'geoip')!.keys, app(sandbox).secrets.find((s) => s.name === 'geoip')!.keys]).toEqual([
+      ['LICENSE_KEY'],
+      ['A', 'B'],
+    ]);
     // the secret's other settings stay: the generated secret is still generated
     expect(app(sandbox).secrets.find((s) => s.name === 'config')!.generate).toEqual(['SECRET_KEY_BASE']);
   });
 
   it('gives a restart override to an app whose database is `true` or left out', () => {
     for (const database of ['database: true', '']) {
-      const text = yaml(['prod: {}', 'sandbox: { state: { bucket: tf-s }, repos: { tools: { branch: s }, factory: { branch: s } }, apps: { web: { database: { restart: [Deployment/web] } } } }'], [
-        `web: { repo: tools${database ? `, ${database}` : ''} }`,
-      ]);
+      const text = yaml(
+        [
+          'prod: {}',
+          'sandbox: { state: { bucket: tf-s }, repos: { tools: { branch: s }, factory: { branch: s } }, apps: { web: { database: { restart: [Deployment/web] } } } }',
+        ],
+        [`web: { repo: tools${database ? `, ${database}` : ''} }`],
+      );
       expect(envModel(text, 'sandbox').apps[0]!.database!.restart).toEqual([{ kind: 'Deployment', name: 'web' }]);
       expect(envModel(text, 'prod').apps[0]!.database!.restart).toEqual([]);
     }
@@ -130,13 +137,19 @@ describe('expansion', () => {
   });
 
   it('orders environments by promote, else by their order in the file', () => {
-    const config = (promote?: string[]) => ({ version: 1, repos: {}, apps: {}, environments: { b: {}, a: {}, c: {} }, ...(promote ? { promote } : {}) }) as AppsFile;
+    const config = (promote?: string[]) =>
+      ({ version: 1, repos: {}, apps: {}, environments: { b: {}, a: {}, c: {} }, ...(promote ? { promote } : {}) }) as AppsFile;
     expect(promotionOrder(config())).toEqual(['b', 'a', 'c']);
     expect(promotionOrder(config(['c', 'b', 'a']))).toEqual(['c', 'b', 'a']);
   });
 
   it('is pure: the input config is not changed', () => {
-    const config = { version: 1, repos: { tools: { url: 'u' } }, apps: { web: { environments: ['x'] } }, environments: { x: { repos: { tools: { branch: 'b' } } } } } as AppsFile;
+    const config = {
+      version: 1,
+      repos: { tools: { url: 'u' } },
+      apps: { web: { environments: ['x'] } },
+      environments: { x: { repos: { tools: { branch: 'b' } } } },
+    } as AppsFile;
     const copy = structuredClone(config);
     const expanded = expandEnvironment(config, 'x');
     expect(config).toEqual(copy);
@@ -148,11 +161,17 @@ describe('expansion', () => {
 
 describe('generated VaultConnections', () => {
   const withConnection = (connection: string) =>
-    yaml(['prod: {}', `sandbox: { vault: { connection: ${connection}, address: http://v.sb:8200 }, state: { bucket: tf-sb }, repos: { tools: { branch: sb }, factory: { branch: sb } } }`], [
-      ...PLAUSIBLE,
-      'crowdsec: { repo: tools, namespace: tools, database: { restart: [Deployment/crowdsec] } }',
-      'cms: { repo: tools, database: false, secrets: { x: {} } }',
-    ]);
+    yaml(
+      [
+        'prod: {}',
+        `sandbox: { vault: { connection: ${connection}, address: http://v.sb:8200 }, state: { bucket: tf-sb }, repos: { tools: { branch: sb }, factory: { branch: sb } } }`,
+      ],
+      [
+        ...PLAUSIBLE,
+        'crowdsec: { repo: tools, namespace: tools, database: { restart: [Deployment/crowdsec] } }',
+        'cms: { repo: tools, database: false, secrets: { x: {} } }',
+      ],
+    );
 
   it('GIVEN a plain connection name THEN one VaultConnection per namespace its VaultAuths use, in the first app there', () => {
     const sandbox = envModel(withConnection('sandbox'), 'sandbox');
@@ -225,12 +244,20 @@ describe('rules of environments', () => {
 
   it('refuses two environments that share the state location of an IaC project, at the later one, naming both', () => {
     // same bucket, no prefix: every app's state would be shared
-    const shared = errorsOf(yaml(['prod: {}', 'sandbox: { repos: { tools: { branch: s }, factory: { branch: s } } }'], [...PLAUSIBLE, 'shop: { repo: tools }'], ['promote: [sandbox, prod]']));
+    const shared = errorsOf(
+      yaml(
+        ['prod: {}', 'sandbox: { repos: { tools: { branch: s }, factory: { branch: s } } }'],
+        [...PLAUSIBLE, 'shop: { repo: tools }'],
+        ['promote: [sandbox, prod]'],
+      ),
+    );
     expect(shared).toEqual([
       '7:3: environment-shared-state: environments.prod: environments "sandbox" and "prod" share the tofu state of 2 IaC projects (app "plausible" and others) at gs://arcodange-tf/tools/plausible/main: an apply in one would destroy the other\'s resources; give "prod" its own state.bucket or state.prefix',
     ]);
     // the same prefix in one bucket is shared too; another bucket or another prefix is not
-    expect(errorsOf(yaml(['a: { state: { prefix: x } }', 'b: { state: { prefix: x }, repos: { tools: { branch: s }, factory: { branch: s } } }'], PLAUSIBLE))[0]).toMatch(
+    expect(
+      errorsOf(yaml(['a: { state: { prefix: x } }', 'b: { state: { prefix: x }, repos: { tools: { branch: s }, factory: { branch: s } } }'], PLAUSIBLE))[0],
+    ).toMatch(
       /^7:3: environment-shared-state: environments\.b: environments "a" and "b" share the tofu state of app "plausible" at gs:\/\/arcodange-tf\/x\/tools\/plausible\/main/,
     );
     expect(errorsOf(yaml(['a: {}', 'b: { state: { prefix: x }, repos: { tools: { branch: s }, factory: { branch: s } } }'], PLAUSIBLE))).toEqual([]);
@@ -255,7 +282,17 @@ describe('rules of environments', () => {
 
   it('allows the same Vault address in two environments', () => {
     const address = 'http://hashicorp-vault.tools.svc.cluster.local:8200';
-    expect(errorsOf(yaml(['prod: {}', `sandbox: { vault: { address: ${address}, connection: sb }, state: { bucket: tf-s }, repos: { tools: { branch: s }, factory: { branch: s } } }`], PLAUSIBLE))).toEqual([]);
+    expect(
+      errorsOf(
+        yaml(
+          [
+            'prod: {}',
+            `sandbox: { vault: { address: ${address}, connection: sb }, state: { bucket: tf-s }, repos: { tools: { branch: s }, factory: { branch: s } } }`,
+          ],
+          PLAUSIBLE,
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('runs every rule per environment, naming the environment and pointing at its override', () => {
@@ -285,7 +322,10 @@ describe('--env', () => {
 });
 
 describe('docs of environments', () => {
-  const loaded = loadModel('apps.yaml', yaml(TWO_ENVS, [...PLAUSIBLE, 'erp: { environments: [prod], repo: tools, secrets: { lic: { keys: [K] } } }'], ['promote: [sandbox, prod]']));
+  const loaded = loadModel(
+    'apps.yaml',
+    yaml(TWO_ENVS, [...PLAUSIBLE, 'erp: { environments: [prod], repo: tools, secrets: { lic: { keys: [K] } } }'], ['promote: [sandbox, prod]']),
+  );
   const out = new Map([...renderOutput(loaded)].map((f) => [`${f.repo}/${f.path}`, f.content]));
 
   it('lists per environment the admin-seeded secrets its own Vault needs', () => {
@@ -329,7 +369,9 @@ describe('the PR of a later environment', () => {
       promotedAfter: { environment: 'sandbox', prs: [{ label: 'org/tools#3', url: 'https://g/org/tools/pulls/3' }, { label: 'org/factory#2' }] },
     };
     const text = pullRequestText(model, 'tools', 'main', 'joinkey/sync-prod', summary, note);
-    expect(text.body).toContain('> **promoted after `sandbox`**: this environment comes after `sandbox` in apps.yaml\'s promotion order; merge and verify [org/tools#3](https://g/org/tools/pulls/3), org/factory#2 first.');
+    expect(text.body).toContain(
+      "> **promoted after `sandbox`**: this environment comes after `sandbox` in apps.yaml's promotion order; merge and verify [org/tools#3](https://g/org/tools/pulls/3), org/factory#2 first.",
+    );
     const none = pullRequestText(model, 'tools', 'main', 'joinkey/sync-prod', summary, { ...note, promotedAfter: { environment: 'sandbox', prs: [] } });
     expect(none.body).toContain('`sandbox` had no pull request open for this apps.yaml');
     // without the note, the text is as before

@@ -74,7 +74,12 @@ describe('joinkey publish with environments, on real git', () => {
     expect(r.code, r.out + r.err).toBe(0);
     const after = await allHeads();
     for (const id of REPOS) {
-      expect(Object.keys(after[id]!).sort()).toEqual(['refs/heads/joinkey/sync-prod', 'refs/heads/joinkey/sync-sandbox', 'refs/heads/main', 'refs/heads/sandbox']);
+      expect(Object.keys(after[id]!).sort()).toEqual([
+        'refs/heads/joinkey/sync-prod',
+        'refs/heads/joinkey/sync-sandbox',
+        'refs/heads/main',
+        'refs/heads/sandbox',
+      ]);
       // the bases are untouched, and each bot branch is its base plus one commit
       expect(after[id]!['refs/heads/main']).toBe(before[id]!['refs/heads/main']);
       expect(after[id]!['refs/heads/sandbox']).toBe(before[id]!['refs/heads/sandbox']);
@@ -123,7 +128,11 @@ describe('joinkey publish with environments, on real git', () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain('stopped at environment sandbox; not published: prod');
     const after = await allHeads();
-    for (const id of REPOS) expect(Object.keys(after[id]!).some((ref) => ref.endsWith('sync-prod')), id).toBe(false);
+    for (const id of REPOS)
+      expect(
+        Object.keys(after[id]!).some((ref) => ref.endsWith('sync-prod')),
+        id,
+      ).toBe(false);
     expect(after.tools).toEqual(before.tools);
     expect(await fx.show('tools', 'refs/heads/sandbox', 'plausible/iac/backend.gen.tf')).toBe('# hand-written\n');
   });
@@ -141,11 +150,12 @@ describe('joinkey publish with environments, on real git', () => {
     const { publish, allHeads } = await setup((f) => branchPerEnv(f));
     const r = await publish('--env', 'prod');
     expect(r.code, r.out + r.err).toBe(0);
-    for (const id of REPOS) expect(Object.keys((await allHeads())[id]!).sort()).toEqual(['refs/heads/joinkey/sync-prod', 'refs/heads/main', 'refs/heads/sandbox']);
+    for (const id of REPOS)
+      expect(Object.keys((await allHeads())[id]!).sort()).toEqual(['refs/heads/joinkey/sync-prod', 'refs/heads/main', 'refs/heads/sandbox']);
     await expect(publish('--env', 'staging')).rejects.toThrow('--env "staging" is not an environment of apps.yaml; known environments: sandbox, prod');
   });
 
-  it('GIVEN a dir per environment on one branch WHEN both are merged in turn THEN neither deletes the other\'s files', async () => {
+  it("GIVEN a dir per environment on one branch WHEN both are merged in turn THEN neither deletes the other's files", async () => {
     const { fx, cwd, publish, allHeads, parentOf } = await setup(dirPerEnv, { sandboxBranch: false });
     const r = await publish();
     expect(r.code, r.out + r.err).toBe(0);
@@ -166,13 +176,13 @@ describe('joinkey publish with environments, on real git', () => {
     const production = await fx.ls('tools', 'refs/heads/joinkey/sync-production');
     expect(production).toEqual(expect.arrayContaining(staging));
     expect(production).toContain(`envs/production/${OWNERSHIP_FILE}`);
-    expect(again.out).toMatch(/tools: main -> joinkey\/sync-production[^\n]*\n[^\n]*\n  files: 7 added, 0 changed, 0 deleted/);
+    expect(again.out).toMatch(/tools: main -> joinkey\/sync-production[^\n]*\n[^\n]*\n {2}files: 7 added, 0 changed, 0 deleted/);
     expect(again.out).toMatch(/tools\s+main already holds the generated files, nothing pushed/);
     // a change after the merge rewrites staging's own ownership list below its dir, which joinkey owns
     writeFileSync(join(cwd, 'apps.yaml'), dirPerEnv(fx).replace('apps:\n', `apps:\n  crowdsec: ${TEST_APPS.crowdsec}\n`));
     const changed = await publish();
     expect(changed.code, changed.out + changed.err).toBe(0);
-    expect(changed.out).toMatch(/tools: main -> joinkey\/sync-staging[^\n]*\n  pushed[^\n]*\n  files: \d+ added, 2 changed, 0 deleted/);
+    expect(changed.out).toMatch(/tools: main -> joinkey\/sync-staging[^\n]*\n {2}pushed[^\n]*\n {2}files: \d+ added, 2 changed, 0 deleted/);
     expect(await fx.ls('tools', 'refs/heads/joinkey/sync-staging')).toContain('envs/staging/crowdsec/iac/backend.gen.tf');
   });
 });

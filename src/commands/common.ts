@@ -59,7 +59,8 @@ export interface SelectedEnvironment {
 export function selectEnvironments(loaded: Pick<LoadedModel, 'model' | 'environments'>, env: string | undefined): SelectedEnvironment[] {
   const declared = loaded.environments.map((e) => e.name);
   if (env === undefined) return loaded.environments.length ? [...loaded.environments] : [{ model: loaded.model }];
-  if (!declared.length) throw new JoinkeyError(`--env ${JSON.stringify(env)}: apps.yaml declares no environments; remove --env, or declare environments: in apps.yaml`);
+  if (!declared.length)
+    throw new JoinkeyError(`--env ${JSON.stringify(env)}: apps.yaml declares no environments; remove --env, or declare environments: in apps.yaml`);
   const chosen = loaded.environments.find((e) => e.name === env);
   if (!chosen) throw new JoinkeyError(`--env ${JSON.stringify(env)} is not an environment of apps.yaml; known environments: ${declared.join(', ')}`);
   return [chosen];

@@ -95,7 +95,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       : undefined;
 
   if (wantPr && !dryRun && !token)
-    throw new JoinkeyError('GITEA_TOKEN is not set, so no pull requests can be opened: set it to a Gitea access token with write:repository scope, or pass --no-pr');
+    throw new JoinkeyError(
+      'GITEA_TOKEN is not set, so no pull requests can be opened: set it to a Gitea access token with write:repository scope, or pass --no-pr',
+    );
 
   const gitEnv = gitEnvironment(io.env);
   const git = gitFactory(gitEnv);

@@ -1,6 +1,16 @@
 import * as z from 'zod';
 import { compareDiagnostics, InputError, type Diagnostic } from '../errors';
-import { AppsFileSchema, EnvironmentAppSchema, EnvironmentRepoSchema, EnvironmentSchema, GiteaSchema, shown, StateSchema, VaultSchema, type AppsFile } from './schema';
+import {
+  AppsFileSchema,
+  EnvironmentAppSchema,
+  EnvironmentRepoSchema,
+  EnvironmentSchema,
+  GiteaSchema,
+  shown,
+  StateSchema,
+  VaultSchema,
+  type AppsFile,
+} from './schema';
 import { parsePlainYaml } from './plain-yaml';
 import { collectionKeyMessage, documentData, formatPath, yamlLib, YamlSource, type Path, type Problem } from './source';
 import { editDistance } from '../util/edit-distance';

@@ -360,9 +360,13 @@ export const EnvironmentAppSchema = z.strictObject(
       .strictObject({ restart: uniqueList(restartTarget, 'database.restart').optional() }, { error: 'database must be a mapping { restart }' })
       .optional(),
     secrets: z
-      .record(label('secret name'), z.strictObject({ keys: uniqueList(secretKey, 'keys').optional() }, { error: 'a secret override must be a mapping { keys }' }), {
-        error: 'secrets must be a mapping of secret name to { keys }',
-      })
+      .record(
+        label('secret name'),
+        z.strictObject({ keys: uniqueList(secretKey, 'keys').optional() }, { error: 'a secret override must be a mapping { keys }' }),
+        {
+          error: 'secrets must be a mapping of secret name to { keys }',
+        },
+      )
       .optional(),
   },
   { error: 'an app override must be a mapping with namespace, database and secrets, e.g. { namespace: tools-sandbox }' },

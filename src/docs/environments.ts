@@ -31,7 +31,10 @@ export function seedDoc(model: Model): RenderedFile {
     '',
     '| Path | Keys | App | Read by |',
     '|---|---|---|---|',
-    ...seeded.map(({ app, s }) => `| ${code(mountPath(s.mount, s.kvPath))} | ${cell(s.keys.join(', '))} | ${cell(app.name)} | ${cell(`SA ${s.serviceAccount} in ns ${s.namespace}`)} |`),
+    ...seeded.map(
+      ({ app, s }) =>
+        `| ${code(mountPath(s.mount, s.kvPath))} | ${cell(s.keys.join(', '))} | ${cell(app.name)} | ${cell(`SA ${s.serviceAccount} in ns ${s.namespace}`)} |`,
+    ),
     `| ${code(MODULE_READER_KEY_PATH)} | (platform) | every app's CI | the app_roles module pull |`,
     `| ${code(STATE_BACKEND_KEY_PATH)} | (platform) | every app's CI | the GCS state backend |`,
   ];
@@ -39,7 +42,12 @@ export function seedDoc(model: Model): RenderedFile {
     { repo: DOCS_REPO, path: SEED_DOC, content: `${lines.join('\n')}\n` },
     { kind: 'docs' },
     ['environments', env],
-    seeded.map(({ app, s }) => ({ kind: 'doc' as const, path: mountPath(s.mount, s.kvPath), owner: { kind: 'app' as const, name: app.name }, origin: s.origin })),
+    seeded.map(({ app, s }) => ({
+      kind: 'doc' as const,
+      path: mountPath(s.mount, s.kvPath),
+      owner: { kind: 'app' as const, name: app.name },
+      origin: s.origin,
+    })),
   );
 }
 
@@ -75,7 +83,7 @@ export function environmentMatrixDoc(envs: readonly EnvironmentModel[]): Rendere
     '',
     '## Secrets',
     '',
-    '`seed`: an admin writes it in that environment\'s Vault; `generated`: its IaC writes a random_password of its own; `app CI`: the app\'s CI writes it; `-`: not there.',
+    "`seed`: an admin writes it in that environment's Vault; `generated`: its IaC writes a random_password of its own; `app CI`: the app's CI writes it; `-`: not there.",
     '',
     ...header('Secret'),
     ...secretRows,

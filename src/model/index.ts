@@ -31,7 +31,13 @@ export interface LoadedModel {
 export function loadModel(file: string, text: string): LoadedModel {
   const { model, environments, source, config } = loadUnchecked(file, text);
   const checked = environments.length
-    ? [...mergeEnvironmentFindings(config, environments.map((e) => ({ name: e.name, findings: checkModel(e.model) }))), ...crossEnvironmentFindings(config, environments)]
+    ? [
+        ...mergeEnvironmentFindings(
+          config,
+          environments.map((e) => ({ name: e.name, findings: checkModel(e.model) })),
+        ),
+        ...crossEnvironmentFindings(config, environments),
+      ]
     : checkModel(model);
   const findings = checked.map((f) => source.at(f));
   const errors = findings.filter((d) => d.severity === 'error');
@@ -48,7 +54,10 @@ export function loadModel(file: string, text: string): LoadedModel {
  * that probe them). A wrong shape throws one InputError with the shape's problems and, so that one
  * run reports everything, the rules' findings on what can be salvaged.
  */
-export function loadUncheckedModel(file: string, text: string): { readonly model: Model; readonly environments: readonly EnvironmentModel[]; readonly source: YamlSource } {
+export function loadUncheckedModel(
+  file: string,
+  text: string,
+): { readonly model: Model; readonly environments: readonly EnvironmentModel[]; readonly source: YamlSource } {
   const { model, environments, source } = loadUnchecked(file, text);
   return { model, environments, source };
 }

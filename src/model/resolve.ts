@@ -1,7 +1,18 @@
 import { generateItemKey, type AppInput, type AppsFile, type SecretInput } from '../config/schema';
 import { DEFAULTS } from './defaults';
 import type { EnvironmentContext } from './environments';
-import type { AppModel, AppTarget, ConsumerModel, DatabaseModel, GeneratedKeyModel, Model, SecretModel, VaultAuthModel, VaultConnectionModel, VaultSettings } from './model';
+import type {
+  AppModel,
+  AppTarget,
+  ConsumerModel,
+  DatabaseModel,
+  GeneratedKeyModel,
+  Model,
+  SecretModel,
+  VaultAuthModel,
+  VaultConnectionModel,
+  VaultSettings,
+} from './model';
 import * as names from './names';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);

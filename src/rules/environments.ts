@@ -21,7 +21,13 @@ export function environmentConfigFindings(config: AppsFile): Finding[] {
       if (!declared.includes(env)) out.push(envRef(['apps', name, 'environments', i], env, `app "${name}"`));
     });
     if (app.environments?.length === 0)
-      out.push(finding('environment-ref', ['apps', name, 'environments'], `app "${name}" lists no environment, so it exists nowhere; list at least one or remove the app`));
+      out.push(
+        finding(
+          'environment-ref',
+          ['apps', name, 'environments'],
+          `app "${name}" lists no environment, so it exists nowhere; list at least one or remove the app`,
+        ),
+      );
   }
   if (config.promote) {
     config.promote.forEach((env, i) => {
@@ -38,19 +44,43 @@ export function environmentConfigFindings(config: AppsFile): Finding[] {
       );
   }
   if (config.environments !== undefined && declared.length === 0)
-    out.push(finding('environment-ref', ['environments'], 'environments declares no environment; add one, e.g. prod: {}, or remove environments: for one implicit environment'));
+    out.push(
+      finding(
+        'environment-ref',
+        ['environments'],
+        'environments declares no environment; add one, e.g. prod: {}, or remove environments: for one implicit environment',
+      ),
+    );
   for (const [env, e] of Object.entries(config.environments ?? {})) {
     const at = ['environments', env];
     if (env === DOCS_REPO)
-      out.push(finding('environment-ref', at, `environment name "${DOCS_REPO}" is reserved: synth writes the environments matrix to OUT/${DOCS_REPO}/; rename the environment`, { at: 'key' }));
+      out.push(
+        finding(
+          'environment-ref',
+          at,
+          `environment name "${DOCS_REPO}" is reserved: synth writes the environments matrix to OUT/${DOCS_REPO}/; rename the environment`,
+          { at: 'key' },
+        ),
+      );
     if (e.gitea && e.gitea.url === undefined && config.gitea === undefined)
-      out.push(finding('environment-ref', [...at, 'gitea'], `environment "${env}" sets gitea without url, and there is no top-level gitea.url to inherit; add url: https://gitea.example`));
+      out.push(
+        finding(
+          'environment-ref',
+          [...at, 'gitea'],
+          `environment "${env}" sets gitea without url, and there is no top-level gitea.url to inherit; add url: https://gitea.example`,
+        ),
+      );
     for (const id of Object.keys(e.repos ?? {}))
       if (!Object.hasOwn(config.repos, id))
         out.push(
-          finding('environment-ref', [...at, 'repos', id], `environment "${env}" overrides repo "${id}", which repos does not declare; use one of: ${Object.keys(config.repos).join(', ')}`, {
-            at: 'key',
-          }),
+          finding(
+            'environment-ref',
+            [...at, 'repos', id],
+            `environment "${env}" overrides repo "${id}", which repos does not declare; use one of: ${Object.keys(config.repos).join(', ')}`,
+            {
+              at: 'key',
+            },
+          ),
         );
     for (const [name, o] of Object.entries(e.apps ?? {})) {
       const appAt = [...at, 'apps', name];
@@ -70,13 +100,20 @@ export function environmentConfigFindings(config: AppsFile): Finding[] {
         );
       }
       if (o.database && app.database === false)
-        out.push(finding('environment-ref', [...appAt, 'database'], `app "${name}" has database: false, so there is no restart list to override; remove the override`));
+        out.push(
+          finding('environment-ref', [...appAt, 'database'], `app "${name}" has database: false, so there is no restart list to override; remove the override`),
+        );
       for (const secret of Object.keys(o.secrets ?? {}))
         if (!Object.hasOwn(app.secrets ?? {}, secret))
           out.push(
-            finding('environment-ref', [...appAt, 'secrets', secret], `app "${name}" declares no secret "${secret}"; an override only changes what apps.${name}.secrets declares`, {
-              at: 'key',
-            }),
+            finding(
+              'environment-ref',
+              [...appAt, 'secrets', secret],
+              `app "${name}" declares no secret "${secret}"; an override only changes what apps.${name}.secrets declares`,
+              {
+                at: 'key',
+              },
+            ),
           );
     }
   }

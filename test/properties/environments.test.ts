@@ -67,7 +67,7 @@ function envBlock(name: string, layout: Layout): Record<string, unknown> {
 /** apps.yaml as JSON (a YAML flow mapping), and which environments each app is limited to. */
 function appsYaml(c: Config): { text: string; limited: Map<string, string[]> } {
   const environments: Record<string, Record<string, unknown>> = {};
-  c.envs.forEach((name, i) => (environments[name] = i === 0 ? {} : envBlock(name, c.layouts[i - 1]!)));
+  c.envs.forEach((name, i) => (environments[name] = i === 0 ? {} : envBlock(name, c.layouts[i - 1])));
   const apps: Record<string, unknown> = {};
   const limited = new Map<string, string[]>();
   c.apps.forEach((a, i) => {
@@ -137,7 +137,10 @@ describe('environments keep apart what they must', () => {
     fc.assert(
       fc.property(configArb, fc.constantFrom('repos' as const, 'state' as const), (c, shared) => {
         // an app with IaC in every environment, so that there is a state to share
-        const withIac = { ...c, apps: [{ repo: true, database: false, generate: true, keys: false, only: undefined, namespaceOverride: undefined }, ...c.apps.slice(1)] };
+        const withIac = {
+          ...c,
+          apps: [{ repo: true, database: false, generate: true, keys: false, only: undefined, namespaceOverride: undefined }, ...c.apps.slice(1)],
+        };
         const { text } = appsYaml(withIac);
         const doc = JSON.parse(text) as { environments: Record<string, Record<string, unknown>> };
         const [first, second] = c.envs;
