@@ -108,6 +108,8 @@ class WriteRun {
   private changed = 0;
   private deleted = 0;
   private journaled = false;
+  /** This run created or opened the journal (a temp file of an ownership list opens it too). */
+  private journalOpened = false;
 
   constructor(
     private readonly out: string,
@@ -189,6 +191,7 @@ class WriteRun {
   private openJournal(): void {
     this.step(WRITER_DIR, () => this.io.mkdirSync(this.tmpDir, { recursive: true }));
     this.journalFd = this.step(path.join(WRITER_DIR, JOURNAL), () => fs.openSync(path.join(this.tmpDir, JOURNAL), 'a'));
+    this.journalOpened = true;
   }
 
   private journal(hash: string, rel: string): void {
@@ -239,7 +242,7 @@ class WriteRun {
 
   private finish(): void {
     this.closeJournal();
-    if (this.journaled || this.state.journal)
+    if (this.journalOpened || this.state.journal)
       this.step(path.join(WRITER_DIR, JOURNAL), () => (this.io.unlinkSync ?? fs.unlinkSync)(path.join(this.tmpDir, JOURNAL)));
     tryRmdir(this.tmpDir);
   }
