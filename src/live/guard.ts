@@ -121,8 +121,8 @@ function partOf(entry: RetiredModel, e: TofuLiveEffect): string | undefined {
   return undefined;
 }
 
-/** The for_each key of a central map's entry (`["olderp"]`), the name such an entry is keyed by. */
-const keyedName = (address: string): string | undefined => /\["((?:[^"\\]|\\.)*)"\]$/.exec(address)?.[1];
+/** The first for_each key of an address (`module.app_policy["olderp"].vault_policy.app`): the name a central map keys its entries by. */
+const keyedName = (address: string): string | undefined => /\["((?:[^"\\]|\\.)*)"\]/.exec(address)?.[1];
 
 /**
  * One finding per unacknowledged effect, at the apps.yaml key to change, saying what is lost and
