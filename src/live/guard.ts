@@ -124,6 +124,14 @@ function partOf(entry: RetiredModel, e: TofuLiveEffect): string | undefined {
 /** The first for_each key of an address (`module.app_policy["olderp"].vault_policy.app`): the name a central map keys its entries by. */
 const keyedName = (address: string): string | undefined => /\["((?:[^"\\]|\\.)*)"\]/.exec(address)?.[1];
 
+/** The consumer a central Vault resource was rendered for, by its label (consumerResourceLabel is the name, or `c_<name>`). */
+function consumerOf(e: TofuLiveEffect, model: Model): string | undefined {
+  if (e.repo !== model.central.vault.repo || e.module !== model.central.vault.dir) return undefined;
+  const label = /^[A-Za-z0-9_]+\.([A-Za-z0-9_-]+)$/.exec(e.address)?.[1];
+  if (label === undefined) return undefined;
+  return [label, label.replace(/^c_(?=[0-9])/, '')].find((name) => consumerResourceLabel(name) === label);
+}
+
 /**
  * One finding per unacknowledged effect, at the apps.yaml key to change, saying what is lost and
  * how to acknowledge it, or how to avoid it.
@@ -136,7 +144,10 @@ export function guardFindings(verdict: GuardVerdict, model: Model): Finding[] {
     const app = e.app !== undefined ? apps.get(e.app) : undefined;
     let path: Path = ['apps'];
     let how: string;
-    if (e.object === 'tofu' && e.effect === 'rotate' && app) {
+    if (e.object === 'tofu' && e.effect === 'update' && e.rotation !== undefined) {
+      path = app ? [...app.origin] : path;
+      how = `it follows the rotation of ${e.rotation}: acknowledge that rotation (its rotation counter) or undo it`;
+    } else if (e.object === 'tofu' && e.effect === 'rotate' && app) {
       const key = app.secrets.flatMap((s) => s.generated).find((k) => e.address.endsWith(`[${JSON.stringify(k.name)}]`));
       if (key) path = [...key.origin];
       else path = [...app.origin];
@@ -147,7 +158,7 @@ export function guardFindings(verdict: GuardVerdict, model: Model): Finding[] {
       path = [...app.origin];
       how = `to let it go, list the part under retired: { ${app.name}: { reason: "...", database: true | secrets: [...] } }; otherwise undo the change`;
     } else {
-      const name = e.app ?? (e.object === 'tofu' ? keyedName(e.address) : undefined);
+      const name = e.app ?? (e.object === 'tofu' ? (keyedName(e.address) ?? consumerOf(e, model)) : undefined);
       how =
         name !== undefined
           ? `${name} is no longer in apps.yaml: to let its data go, add retired: { ${name}: { reason: "..." } } (the name stays reserved); otherwise put it back`
