@@ -114,7 +114,8 @@ function partOf(entry: RetiredModel, e: TofuLiveEffect): string | undefined {
   for (const s of entry.secrets) {
     for (const type of GENERATED_SECRET_TYPES) {
       const whole = tofuAddress(type, secretResourceLabel(s.secret));
-      const covered = s.key === undefined ? local === whole || local.startsWith(`${whole}[`) : type === 'random_password' && local === `${whole}[${JSON.stringify(s.key)}]`;
+      const covered =
+        s.key === undefined ? local === whole || local.startsWith(`${whole}[`) : type === 'random_password' && local === `${whole}[${JSON.stringify(s.key)}]`;
       if (covered) return `retired.${entry.name}.secrets ${s.key === undefined ? s.secret : `${s.secret}.${s.key}`}`;
     }
   }
