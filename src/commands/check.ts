@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli-io';
-import { checkLive, checkModel, runChecks, underReposDir, type RepoReader } from '../check';
+import { checkGuard, checkLive, checkModel, runChecks, underReposDir, type Finding, type RepoReader } from '../check';
 import { compareDiagnostics, formatFinding, InputError, JoinkeyError, type Diagnostic } from '../errors';
 import { hcl2jsonParser } from '../inventory';
 import { readReposDir } from '../inventory/load';
@@ -10,7 +10,6 @@ import { renderTree } from '../render';
 import { HclThread } from '../validate/hcl-parse';
 import { readModel, selectEnvironments } from './common';
 import { mergeEnvironmentFindings } from '../rules/environments';
-import type { Finding } from '../rules/finding';
 
 const HELP = `Usage: joinkey check [--config apps.yaml] [--env NAME] [--repos-dir DIR] [--format text|json]
 
@@ -77,23 +76,22 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       // the live check needs the render too (rendered once, for both), when the model's rules hold
       const tree = reposDir === undefined || checkModel(model).some((f) => f.severity === 'error') ? undefined : renderTree(model);
       // the live inventory parses on this thread while runChecks' HCL thread validates the render
-      const live =
-        reposDir !== undefined && tree !== undefined
-          ? checkLive(
-              tree,
-              readReposDir(
-                reposDir,
-                model.repos.map((r) => r.id),
-              ),
-              hcl2jsonParser(),
-            )
-          : Promise.resolve([]);
+      const live = async (): Promise<{ conflicts: Diagnostic[]; guard: Finding[] }> => {
+        if (reposDir === undefined || tree === undefined) return { conflicts: [], guard: [] };
+        const checkouts = readReposDir(
+          reposDir,
+          model.repos.map((r) => r.id),
+        );
+        const parser = hcl2jsonParser();
+        const found = await checkLive(tree, checkouts, parser);
+        return { conflicts: found, guard: await checkGuard(model, tree, checkouts, parser) };
+      };
       const [findings, found] = await Promise.all([
         runChecks(model, { hcl: hcl.parse, ...(reposDir === undefined ? {} : { repos: repoReader(reposDir) }), ...(tree ? { tree } : {}) }),
-        live,
+        live(),
       ]);
-      results.push({ name: env.name ?? '', findings });
-      conflicts.push(...found.map((d) => underReposDir(shownDir!, d)));
+      results.push({ name: env.name ?? '', findings: [...findings, ...found.guard] });
+      conflicts.push(...found.conflicts.map((d) => underReposDir(shownDir!, d)));
     }
     const findings = loaded.environments.length ? mergeEnvironmentFindings(loaded.config, results) : results[0]!.findings;
     diagnostics = [...findings.map((f) => loaded.source.at(f)), ...conflicts];

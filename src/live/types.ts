@@ -11,6 +11,12 @@ export interface LiveResource {
   readonly repo?: string;
   /** The apps.yaml app it belongs to, when known (Vault roles and policies are stateful while it is deployed). */
   readonly app?: string;
+  /**
+   * Its for_each or count (or a calling module's) is not known from the files, so it stands for
+   * instances nobody can list: it is planned against the other side only when that side declares
+   * no instance of the same block.
+   */
+  readonly unexpanded?: boolean;
 }
 
 /** A `moved` block of a root module. */

@@ -1,4 +1,5 @@
 import { generateItemKey, type AppInput, type AppsFile, type SecretInput } from '../config/schema';
+import type { Path } from '../config/source';
 import { DEFAULTS } from './defaults';
 import type { EnvironmentContext } from './environments';
 import type {
@@ -8,6 +9,7 @@ import type {
   DatabaseModel,
   GeneratedKeyModel,
   Model,
+  RetiredModel,
   SecretModel,
   VaultAuthModel,
   VaultConnectionModel,
@@ -82,6 +84,20 @@ export function resolve(config: AppsFile, environment?: EnvironmentContext): Mod
           policyPath: names.kvDataPath(vault.mounts.kv, path),
           origin: ['consumers', name, 'reads', c.reads.indexOf(path)],
         })),
+      }))
+      .sort(byName),
+    retired: Object.entries(config.retired ?? {})
+      .map(([name, r]): RetiredModel => ({
+        name,
+        origin: ['retired', name],
+        reason: r.reason,
+        whole: !Object.hasOwn(config.apps, name) && !Object.hasOwn(config.consumers ?? {}, name),
+        database: r.database === true,
+        secrets: (r.secrets ?? []).map((entry, i) => {
+          const dot = entry.indexOf('.');
+          const origin: Path = ['retired', name, 'secrets', i];
+          return dot < 0 ? { secret: entry, origin } : { secret: entry.slice(0, dot), key: entry.slice(dot + 1), origin };
+        }),
       }))
       .sort(byName),
   };

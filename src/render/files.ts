@@ -69,6 +69,10 @@ export function treeFromFiles(files: Iterable<RenderedFile>): FileTree {
 }
 
 /** `.joinkey/files.json` for a repo (at `at` below a repo dir): every file joinkey writes there, with its content hash (contentHash). */
-export function ownershipFile(repo: string, files: Iterable<{ readonly path: string; readonly hash: string }>, at: string = OWNERSHIP_FILE): RenderedFile {
+export function ownershipFile(
+  repo: string,
+  files: Iterable<{ readonly path: string; readonly hash: string; readonly app?: string }>,
+  at: string = OWNERSHIP_FILE,
+): RenderedFile {
   return { repo, path: at, content: ownershipContent(files) };
 }
