@@ -108,8 +108,11 @@ describe('GIVEN a generated key whose arguments change', () => {
     [{ length: 40, rotation: 1 }, 'length'],
     [{ length: 32, rotation: 1, special: false }, 'special'],
     [{ length: 32, rotation: 1, minNumeric: 4 }, 'min_numeric'],
+    // lowering or removing the counter rotates too (its keepers change), and is no acknowledgement
+    [{ length: 32 }, 'keepers'],
+    [{ length: 32, rotation: 0 }, 'keepers'],
   ])(
-    'WHEN %j keeps the rotation counter THEN the rotation and the kv write it reaches are refused',
+    'WHEN %j does not raise the rotation counter THEN the rotation and the kv write it reaches are refused',
     async (options, cause) => {
       const { verdict, next } = await guard(edited(totp(options)));
       expect(unacked(verdict)).toEqual([
@@ -124,12 +127,8 @@ describe('GIVEN a generated key whose arguments change', () => {
     60_000,
   );
 
-  test.each([
-    [{ length: 40, rotation: 2 }],
-    [{ length: 32, rotation: 2 }],
-    [{ length: 32 }], // the counter removed: keepers change, a deliberate edit of it
-  ])(
-    'WHEN %j moves the rotation counter THEN the rotation is acknowledged, and so is the kv write',
+  test.each([[{ length: 40, rotation: 2 }], [{ length: 32, rotation: 2 }], [{ length: 40, rotation: 7 }]])(
+    'WHEN %j raises the rotation counter THEN the rotation is acknowledged, and so is the kv write',
     async (options) => {
       const { verdict } = await guard(edited(totp(options)));
       expect(verdict.unacknowledged).toEqual([]);
