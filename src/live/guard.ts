@@ -75,6 +75,8 @@ export function guardLiveChanges(plan: LiveChangePlan, model: Model): GuardVerdi
     if (e.object !== 'tofu') return undefined;
     const entry = e.app === undefined ? undefined : retired.get(e.app);
     if (entry?.whole) return `retired.${entry.name}`;
+    const renamed = e.app === undefined ? undefined : renamedBy(model, e.app, e);
+    if (renamed) return renamed;
     if (entry) return partOf(entry, e);
     if (e.repo === central.repo && e.module === central.dir) {
       for (const r of model.retired) {
@@ -114,6 +116,21 @@ function counterRaised(e: TofuLiveEffect): boolean {
   const before = rotationOfKeepers(e.keepers.before);
   const after = rotationOfKeepers(e.keepers.after);
   return before !== undefined && after !== undefined && rotationAcknowledged(before, after);
+}
+
+/**
+ * A kv secret that a secret's `renamedFrom` moves (its moved block) and so writes again at its new
+ * path from the same passwords: the replacement that rename asks for.
+ */
+function renamedBy(model: Model, appName: string, e: TofuLiveEffect): string | undefined {
+  if (e.movedFrom === undefined) return undefined;
+  const app = model.apps.find((a) => a.name === appName);
+  for (const s of app?.secrets ?? []) {
+    if (s.renamedFrom === undefined) continue;
+    if (e.movedFrom === tofuAddress(e.type, secretResourceLabel(s.renamedFrom)) && e.address === tofuAddress(e.type, secretResourceLabel(s.name)))
+      return `apps.${appName}.secrets.${s.name}.renamedFrom`;
+  }
+  return undefined;
 }
 
 /** The part of a deployed app's `retired:` entry that covers the effect, as `retired.<app>.<part>`. */
