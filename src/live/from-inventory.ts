@@ -53,6 +53,8 @@ export function appDirectory(...models: readonly Model[]): AppDirectory {
 
 export interface LiveInputs {
   readonly resources: readonly LiveResource[];
+  /** The data sources, expanded and resolved like the resources (`data.<type>.<name>` addresses); not planned, read by the access review. */
+  readonly data: readonly LiveResource[];
   readonly objects: readonly KubeObject[];
   readonly moved: readonly Moved[];
   readonly removed: readonly Removed[];
@@ -83,6 +85,7 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
   const appAt = appLocator(apps);
   const notes: string[] = [];
   const resources: LiveResource[] = [];
+  const data: LiveResource[] = [];
   const moved: Moved[] = [];
   const removed: Removed[] = [];
   const imports: Import[] = [];
@@ -96,15 +99,15 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
     const at = { repo: root.repo, module: root.dir };
     const managed = m.resources.filter((r) => r.mode === 'managed');
     const instances = new Map<TofuResource, Instance[]>();
-    for (const r of managed) instances.set(r, await instancesOf(parser, r.body, scope, `${prefix}${r.address}`, where, notes));
+    for (const r of m.resources) instances.set(r, await instancesOf(parser, r.body, scope, `${prefix}${r.address}`, where, notes));
     /** `type.name` -> its instance keys: an expression over a resource's instances reads them. */
     const keysOf = new Map(managed.filter((r) => r.forEach || r.count).map((r) => [r.address, instances.get(r)!.map((i) => i.key)]));
-    for (const r of managed) {
+    for (const r of m.resources) {
       for (const instance of instances.get(r)!) {
         const address = `${prefix}${r.address}${instance.key}`;
         const args = (await resolved(parser, r.body, instance.scope, keysOf)) as Body;
         const app = appAt(root, site ?? r.at.path, address);
-        resources.push({ ...at, address, type: r.type, args, ...(app !== undefined ? { app } : {}) });
+        (r.mode === 'managed' ? resources : data).push({ ...at, address, type: r.type, args, ...(app !== undefined ? { app } : {}) });
       }
     }
     for (const f of m.refactors) {
@@ -141,7 +144,7 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
 
   const objects = kubeObjects(inventory, trees, (o) => appAt(undefined, o.at.path, '', o.at.repo), notes);
   const appSet = new Set([...resources, ...objects].flatMap((x) => (x.app === undefined ? [] : [x.app])));
-  return { resources, objects, moved, removed, imports, apps: [...appSet].sort(), notes };
+  return { resources, data, objects, moved, removed, imports, apps: [...appSet].sort(), notes };
 }
 
 interface Instance {
