@@ -53,7 +53,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const redact = makeRedactor([io.env.GITEA_TOKEN]);
   const { model } = readCheckedModel(io.cwd, values.config, io.stderr);
-  const { repos: diffs, conflicts } = await diffRepos({
+  const { repos: diffs, conflicts, live } = await diffRepos({
     model,
     tree: renderTree(model),
     git: gitFactory(gitEnvironment(io.env)),
@@ -71,6 +71,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     progress: progressWriter(io.stderr, redact),
     parser: hcl2jsonParser(),
   });
-  io.stdout.write(redact(formatDiff(diffs, !!io.stdout.isTTY, conflicts)));
+  io.stdout.write(redact(formatDiff(diffs, !!io.stdout.isTTY, conflicts, live)));
   return diffs.every((d) => d.plan && d.plan.conflicts.length === 0) ? 0 : 1;
 }
