@@ -3,7 +3,7 @@ import { appDirectory } from '../live/from-inventory';
 import type { RepoTrees } from '../inventory/types';
 import type { AppModel, Model } from '../model/model';
 import { inKvSpace } from '../model/names';
-import { Acl, isPolicyMap, pathsOfPolicies, type PolicyRule } from './acl';
+import { Acl, isPolicyMap, reviewPaths, type PolicyRule } from './acl';
 import { accessReview, jwtSubject, kubernetesSubject, type AccessNote, type AccessState, type AccessSubject, type SubjectAccessChange } from './review';
 import { accessStateOfTrees, sideNotes } from './state';
 
@@ -82,7 +82,7 @@ export function appSubjectIds(model: Model, app: AppModel, state: AccessState): 
   return [...ids].sort();
 }
 
-/** Per subject, every path its policies write, with what Vault's ACL grants there and which policies decide. */
+/** Per subject, every path its policies write (and where two of their globs overlap), with what Vault's ACL grants there and which policies decide. */
 export function grantsOf(state: AccessState, ids: readonly string[]): AccessGrant[] {
   const out: AccessGrant[] = [];
   for (const id of ids) {
@@ -92,7 +92,7 @@ export function grantsOf(state: AccessState, ids: readonly string[]): AccessGran
       if (rules) own[name] = rules;
     }
     const acl = new Acl(own);
-    for (const path of pathsOfPolicies(own)) {
+    for (const path of reviewPaths(own)) {
       const access = acl.capabilitiesFor(path);
       out.push({
         subject: id,

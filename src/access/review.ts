@@ -1,6 +1,6 @@
 import { isExpressionString } from '../inventory/hcl';
 import { markdownCell as cell, markdownCode as code } from '../live/markdown';
-import { accessDiff, isPolicyMap, pathsOfPolicies, type AccessChange, type Policies, type PolicyRule } from './acl';
+import { accessDiff, isPolicyMap, reviewPaths, type AccessChange, type Policies, type PolicyRule } from './acl';
 
 /**
  * Access review (issue 9 part 5): for each identity that can log in to Vault, each
@@ -144,7 +144,8 @@ function policiesOf(state: AccessState, subject: string): Record<string, readonl
 
 /**
  * Per subject (in either state), the paths whose capabilities change, evaluated with Vault's ACL
- * rules over every path written in the subject's policies before and after. Subjects without a
+ * rules over every path written in the subject's policies before and after, and where two of
+ * their globs overlap (reviewPaths). Subjects without a
  * change, and those some role admits with policies not known on either side, are left out.
  */
 export function accessReview(before: AccessState, after: AccessState): SubjectAccessChange[] {
@@ -155,7 +156,7 @@ export function accessReview(before: AccessState, after: AccessState): SubjectAc
     if (unreviewable.has(id)) continue;
     const b = policiesOf(before, id);
     const a = policiesOf(after, id);
-    const changes = accessDiff(b, a, pathsOfPolicies(b, a));
+    const changes = accessDiff(b, a, reviewPaths(b, a));
     if (changes.length > 0) out.push({ subject: id, changes });
   }
   return out;
