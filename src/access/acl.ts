@@ -288,10 +288,10 @@ function shapeOf(pattern: string): SegmentShape | undefined {
 }
 
 /**
- * One request path that both globs match, or undefined when none is built: where a `+` rule and
- * a prefix rule overlap (`kvv2/data/+/config` and `kvv2/data/app/*` meet at `kvv2/data/app/config`),
- * the winner there is decided by the priority rules, which a path written in one policy alone
- * does not show. The result is checked against both patterns, so it is never a wrong witness.
+ * One request path that both globs match, or undefined when none is built. Where two `+` rules
+ * overlap (`kvv2/data/+/config` and `kvv2/data/plausible/+` meet at `kvv2/data/plausible/config`)
+ * the priority rules pick a winner that neither pattern's own text shows, as neither matches the
+ * other's text. The result is checked against both patterns, so it is never a wrong witness.
  */
 export function meetOf(p1: string, p2: string): string | undefined {
   const a = shapeOf(p1);
