@@ -245,6 +245,14 @@ describe('meetOf and reviewPaths: where a + glob overlaps another glob', () => {
     expect(capabilitiesFor(after, 'kvv2/data/app/config').rule?.pattern).toBe('kvv2/data/app/*');
     expect(accessDiff(before, after, reviewPaths(before, after))).toEqual([]);
   });
+  test('GIVEN a prefix deny reaching past the + of a read rule THEN the review finds where it wins, which neither written path shows', () => {
+    const before = { configs: [one('kvv2/data/+/config', 'read')] };
+    const after = { ...before, lock: [one('kvv2/data/app/conf*', 'deny')] };
+    expect(accessDiff(before, after, pathsOfPolicies(before, after))).toEqual([]);
+    expect(accessDiff(before, after, reviewPaths(before, after)).map((c) => `${c.path} -${c.lost} ${c.after.denied}`)).toEqual([
+      'kvv2/data/app/config -read true',
+    ]);
+  });
   test('GIVEN two prefix globs only THEN no witness is added (longest prefix decides at the longer one\'s own text)', () => {
     expect(reviewPaths({ a: [one('kvv2/*', 'read'), one('kvv2/data/app/*', 'list')] })).toEqual(['kvv2/*', 'kvv2/data/app/*']);
   });

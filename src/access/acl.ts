@@ -288,10 +288,11 @@ function shapeOf(pattern: string): SegmentShape | undefined {
 }
 
 /**
- * One request path that both globs match, or undefined when none is built. Where two `+` rules
- * overlap (`kvv2/data/+/config` and `kvv2/data/plausible/+` meet at `kvv2/data/plausible/config`)
- * the priority rules pick a winner that neither pattern's own text shows, as neither matches the
- * other's text. The result is checked against both patterns, so it is never a wrong witness.
+ * One request path that both globs match, or undefined when none is built. Where a `+` rule
+ * overlaps another glob that does not match its text (`kvv2/data/+/config` with
+ * `kvv2/data/plausible/+` or `kvv2/data/app/conf*`, at `kvv2/data/plausible/config` and
+ * `kvv2/data/app/config`), the priority rules pick a winner that neither pattern's own text
+ * shows. The result is checked against both patterns, so it is never a wrong witness.
  */
 export function meetOf(p1: string, p2: string): string | undefined {
   const a = shapeOf(p1);
