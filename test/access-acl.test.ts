@@ -1,5 +1,16 @@
 import { describe, expect, test } from 'vitest';
-import { Acl, AclError, accessDiff, capabilitiesFor, comparePriority, meetOf, pathsOfPolicies, policyPathMatches, reviewPaths, type Policies } from '../src/access/acl';
+import {
+  Acl,
+  AclError,
+  accessDiff,
+  capabilitiesFor,
+  comparePriority,
+  meetOf,
+  pathsOfPolicies,
+  policyPathMatches,
+  reviewPaths,
+  type Policies,
+} from '../src/access/acl';
 
 const one = (path: string, ...capabilities: string[]) => ({ path, capabilities });
 const caps = (policies: Policies, path: string) => capabilitiesFor(policies, path).capabilities;
@@ -253,7 +264,7 @@ describe('meetOf and reviewPaths: where a + glob overlaps another glob', () => {
       'kvv2/data/app/config -read true',
     ]);
   });
-  test('GIVEN two prefix globs only THEN no witness is added (longest prefix decides at the longer one\'s own text)', () => {
+  test("GIVEN two prefix globs only THEN no witness is added (longest prefix decides at the longer one's own text)", () => {
     expect(reviewPaths({ a: [one('kvv2/*', 'read'), one('kvv2/data/app/*', 'list')] })).toEqual(['kvv2/*', 'kvv2/data/app/*']);
   });
 });

@@ -121,7 +121,7 @@ describe('GIVEN an app removed from apps.yaml', () => {
 
 describe('hand-written policies with + paths and denies', () => {
   const withPolicy = (hcl: string): RepoTrees => {
-    const tools = new Map(FIXTURE.get('tools')!);
+    const tools = new Map(FIXTURE.get('tools'));
     tools.set('hashicorp-vault/iac/lockdown.tf', hcl);
     return new Map([...FIXTURE, ['tools', tools]]);
   };
@@ -149,7 +149,9 @@ resource "vault_kubernetes_auth_backend_role" "auditor" {
       `resource "vault_kubernetes_auth_backend_role" "extra" {\n  backend = "kubernetes"\n  role_name = "extra"\n  bound_service_account_names = ["plausible"]\n  bound_service_account_namespaces = ["tools"]\n  token_policies = ${policies}\n}\n`;
     const before = withPolicy(bind('["configs"]') + policy('configs', 'configs', 'kvv2/data/+/config', '"read", "list"'));
     const after = withPolicy(
-      bind('["configs", "lock"]') + policy('configs', 'configs', 'kvv2/data/+/config', '"read", "list"') + policy('lock', 'lock', 'kvv2/data/plausible/+', '"deny"'),
+      bind('["configs", "lock"]') +
+        policy('configs', 'configs', 'kvv2/data/+/config', '"read", "list"') +
+        policy('lock', 'lock', 'kvv2/data/plausible/+', '"deny"'),
     );
     const review = await accessReviewOfTrees(before, after, { parser });
     expect(rows(review.changes)).toEqual([
@@ -161,7 +163,9 @@ resource "vault_kubernetes_auth_backend_role" "auditor" {
       // where the deny meets the app policy's glob
       'kubernetes kubernetes tools/plausible kvv2/data/plausible/x + -read,list denied',
     ]);
-    expect(renderAccessReview(review.changes)).toContain('| `kubernetes kubernetes tools/plausible` | `kvv2/data/plausible/config` | - | read, list (denied) |');
+    expect(renderAccessReview(review.changes)).toContain(
+      '| `kubernetes kubernetes tools/plausible` | `kvv2/data/plausible/config` | - | read, list (denied) |',
+    );
   });
 
   test('GIVEN an exact deny on one secret THEN only that path is lost; the glob of the app policy keeps the rest', async () => {

@@ -180,9 +180,15 @@ resource "vault_policy" "per" {
 
 describe('roles whose identities or policies are not known from the files', () => {
   test('GIVEN token_policies from a variable without value THEN the pair is unreviewable, and accessReview leaves it out even when the other side knows it', async () => {
-    const known = await stateOf({ 'iac/main.tf': ROLE('r', 'sa', 'ns', '["p"]') + 'resource "vault_policy" "p" {\n  name = "p"\n  policy = "path \\"x/*\\" { capabilities = [\\"read\\"] }"\n}\n' });
+    const known = await stateOf({
+      'iac/main.tf':
+        ROLE('r', 'sa', 'ns', '["p"]') + 'resource "vault_policy" "p" {\n  name = "p"\n  policy = "path \\"x/*\\" { capabilities = [\\"read\\"] }"\n}\n',
+    });
     const unknown = await stateOf({
-      'iac/main.tf': 'variable "extra" {}\n' + ROLE('r', 'sa', 'ns', 'var.extra') + 'resource "vault_policy" "p" {\n  name = "p"\n  policy = "path \\"x/*\\" { capabilities = [\\"read\\"] }"\n}\n',
+      'iac/main.tf':
+        'variable "extra" {}\n' +
+        ROLE('r', 'sa', 'ns', 'var.extra') +
+        'resource "vault_policy" "p" {\n  name = "p"\n  policy = "path \\"x/*\\" { capabilities = [\\"read\\"] }"\n}\n',
     });
     expect(unknown.state.unreviewable).toEqual(['kubernetes kubernetes ns/sa']);
     expect(unknown.notes.map((n) => n.text)).toEqual([

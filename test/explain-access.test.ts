@@ -158,7 +158,10 @@ describe('joinkey explain --access (CLI)', () => {
 
   test.each([
     [['explain', 'cms', '--repos-dir', 'repos'], '--repos-dir goes with --access: "joinkey explain <app> --access --repos-dir DIR"'],
-    [['explain', 'cms', '--access', '--repos-dir', 'nowhere'], '--repos-dir nowhere is not a directory; pass the dir that holds the checkouts as <dir>/<repo id>'],
+    [
+      ['explain', 'cms', '--access', '--repos-dir', 'nowhere'],
+      '--repos-dir nowhere is not a directory; pass the dir that holds the checkouts as <dir>/<repo id>',
+    ],
     [['explain', 'nope', '--access'], 'no app "nope" in apps.yaml; known apps: cms, crowdsec, erp, plausible, webapp'],
   ])('GIVEN %j THEN exit 1 with a message that says what to do', async (argv, message) => {
     const r = await runCli(argv, dir);

@@ -280,7 +280,8 @@ function shapeOf(pattern: string): SegmentShape | undefined {
   const parts = parsed.path.split('/');
   return {
     segments: parts.map((text, i) => ({
-      kind: parsed.isPrefix && i === parts.length - 1 ? ('prefix' as const) : parsed.kind === 'segment' && text === '+' ? ('any' as const) : ('literal' as const),
+      kind:
+        parsed.isPrefix && i === parts.length - 1 ? ('prefix' as const) : parsed.kind === 'segment' && text === '+' ? ('any' as const) : ('literal' as const),
       text,
     })),
     open: parsed.isPrefix,
@@ -302,7 +303,7 @@ export function meetOf(p1: string, p2: string): string | undefined {
   if ((!a.open && a.segments.length < n) || (!b.open && b.segments.length < n)) return undefined;
   const parts: string[] = [];
   for (let i = 0; i < n; i++) {
-    const constraints = [a.segments[i], b.segments[i]].filter((c) => c !== undefined && c.kind !== 'any');
+    const constraints = [a.segments[i], b.segments[i]].filter((c): c is SegmentShape['segments'][number] => c !== undefined && c.kind !== 'any');
     const literals = [...new Set(constraints.filter((c) => c.kind === 'literal').map((c) => c.text))];
     const prefixes = constraints.filter((c) => c.kind === 'prefix').map((c) => c.text);
     if (literals.length > 1) return undefined;

@@ -165,7 +165,12 @@ function view(model: Model, app: AppModel, source: string, state: AccessState, b
 /** Plain-text columns, the header first. */
 function columns(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The text of `explain --access`: the grants, the change against the repos, what is not known. */
@@ -178,7 +183,9 @@ export function formatAppAccess(a: AppAccess): string {
     g.denied ? 'deny' : g.capabilities.join(', ') || '-',
     `${g.policies.join(', ') || '-'}${g.via ? ` (via ${g.via})` : ''}`,
   ]);
-  out.push(...(grants.length ? columns([['IDENTITY', 'VAULT PATH', 'CAPABILITIES', 'GRANTED BY'], ...grants]) : ['No policy of these identities grants a path.']));
+  out.push(
+    ...(grants.length ? columns([['IDENTITY', 'VAULT PATH', 'CAPABILITIES', 'GRANTED BY'], ...grants]) : ['No policy of these identities grants a path.']),
+  );
   if (a.changes) {
     out.push('', `Change against ${a.source}:`);
     const rows = a.changes.flatMap((s) =>

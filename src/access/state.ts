@@ -3,7 +3,15 @@ import type { RepoTrees } from '../inventory/types';
 import { liveInputs, type AppDirectory, type LiveInputs } from '../live/from-inventory';
 import type { LiveResource } from '../live/types';
 import { Acl, AclError, type PolicyRule } from './acl';
-import { accessReview, literalString as literal, literalStrings as literals, readRoles, type AccessNote, type AccessState, type SubjectAccessChange } from './review';
+import {
+  accessReview,
+  literalString as literal,
+  literalStrings as literals,
+  readRoles,
+  type AccessNote,
+  type AccessState,
+  type SubjectAccessChange,
+} from './review';
 
 /**
  * The access state of repo trees, read from their live objects (issue 9 part 5): the Kubernetes

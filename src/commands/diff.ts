@@ -53,7 +53,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const redact = makeRedactor([io.env.GITEA_TOKEN]);
   const { model } = readCheckedModel(io.cwd, values.config, io.stderr);
-  const { repos: diffs, conflicts, live } = await diffRepos({
+  const {
+    repos: diffs,
+    conflicts,
+    live,
+  } = await diffRepos({
     model,
     tree: renderTree(model),
     git: gitFactory(gitEnvironment(io.env)),

@@ -59,7 +59,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const full = reposDir === undefined ? undefined : path.resolve(io.cwd, reposDir);
     if (full !== undefined && !fs.statSync(full, { throwIfNoEntry: false })?.isDirectory())
       throw new JoinkeyError(`--repos-dir ${reposDir} is not a directory; pass the dir that holds the checkouts as <dir>/<repo id>`);
-    const checkouts = full === undefined ? undefined : readReposDir(full, model.repos.map((r) => r.id));
+    const checkouts =
+      full === undefined
+        ? undefined
+        : readReposDir(
+            full,
+            model.repos.map((r) => r.id),
+          );
     const a = (await explainAccess(model, name, renderTree(model), checkouts ? { checkouts, source: reposDir } : {}))!;
     io.stdout.write(format === 'json' ? `${JSON.stringify(a, null, 2)}\n` : formatAppAccess(a));
     return 0;

@@ -171,9 +171,9 @@ export function formatDiff(diffs: readonly RepoDiff[], color: boolean, conflicts
     out.push('');
   }
   if (live) {
-    out.push(bold(renderLiveEffects(live.plan.effects, live.plan.suggestions)));
+    out.push(renderLiveEffects(live.plan.effects, live.plan.suggestions));
     if (live.plan.notes.length) out.push('Not planned:', '', ...live.plan.notes.map((n) => `- ${n}`), '');
-    out.push(bold(renderAccessReview(live.access.changes, live.access.notes)));
+    out.push(renderAccessReview(live.access.changes, live.access.notes));
   }
   const rows = [['REPO', 'ADDED', 'CHANGED', 'DELETED', 'UNCHANGED', 'CONFLICTS', 'LIVE-CONFLICTS']];
   for (const d of diffs) {
