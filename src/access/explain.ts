@@ -29,11 +29,16 @@ export interface AccessGrant {
   readonly via?: string;
 }
 
+/** An identity of the app: its token policies, or `unreviewable` when a role admits it with policies not known from the files. */
+export interface AppSubject extends AccessSubject {
+  readonly unreviewable?: true;
+}
+
 export interface AppAccess {
   readonly app: string;
   /** Where the state comes from: `apps.yaml` or the repos' directory. */
   readonly source: string;
-  readonly subjects: readonly AccessSubject[];
+  readonly subjects: readonly AppSubject[];
   readonly grants: readonly AccessGrant[];
   /** The change against the repos, for the app's identities; absent without repos. */
   readonly changes?: readonly SubjectAccessChange[];
@@ -147,10 +152,15 @@ export async function explainAccess(model: Model, appName: string, render: RepoT
 
 function view(model: Model, app: AppModel, source: string, state: AccessState, before: AccessState | undefined, notes: readonly AccessNote[]): AppAccess {
   const ids = appSubjectIds(model, app, state);
-  const subjects = ids.map((id) => state.subjects.find((s) => s.id === id) ?? { id, policies: [] });
+  const unreviewable = new Set(state.unreviewable ?? []);
+  const subjects: AppSubject[] = ids.map(
+    (id) => state.subjects.find((s) => s.id === id) ?? { id, policies: [], ...(unreviewable.has(id) ? { unreviewable: true } : {}) },
+  );
   const beforeIds = before ? appSubjectIds(model, app, before) : [];
   const changes = before ? accessReview(before, state).filter((c) => ids.includes(c.subject) || beforeIds.includes(c.subject)) : undefined;
-  const unbound = subjects.filter((s) => s.policies.length === 0).map((s) => `${s.id}: no role in the files read binds it, so it cannot log in`);
+  const unbound = subjects
+    .filter((s) => s.policies.length === 0 && !unreviewable.has(s.id))
+    .map((s) => `${s.id}: no role in the files read binds it, so it cannot log in`);
   return {
     app: app.name,
     source,
@@ -176,7 +186,13 @@ function columns(rows: readonly (readonly string[])[]): string[] {
 /** The text of `explain --access`: the grants, the change against the repos, what is not known. */
 export function formatAppAccess(a: AppAccess): string {
   const out = [`Access of ${a.app} (from ${a.source}): ${a.subjects.length} identities`, ''];
-  out.push(...columns([['IDENTITY', 'TOKEN POLICIES'], ...a.subjects.map((s) => [s.id, s.policies.join(', ') || '-'])]), '');
+  out.push(
+    ...columns([
+      ['IDENTITY', 'TOKEN POLICIES'],
+      ...a.subjects.map((s) => [s.id, s.policies.join(', ') || (s.unreviewable ? '(not known from the files)' : '-')]),
+    ]),
+    '',
+  );
   const grants = a.grants.map((g) => [
     g.subject,
     g.path,
