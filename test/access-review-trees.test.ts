@@ -8,7 +8,7 @@ import { readReposDir } from '../src/inventory/load';
 import { appDirectory } from '../src/live';
 import { loadModel, type Model } from '../src/model';
 import { renderTree } from '../src/render';
-import { PLATFORM_FIXTURE, PLATFORM_REPOS } from './support/platform';
+import { bundledWithConsumer, PLATFORM_FIXTURE, PLATFORM_REPOS } from './support/platform';
 
 /**
  * accessReviewOfTrees end to end: renders of apps.yaml published over the guidebook's repos
@@ -79,10 +79,7 @@ describe('GIVEN a consumer added to apps.yaml', () => {
     ['lapi-reader', 'bouncer', 'tools', ['crowdsec/*']],
     ['two-paths', 'reporter', 'reporting', ['cms/cloudflared', 'plausible/config']],
   ])('WHEN %s (SA %s in %s) reads %j THEN exactly that pair gains read and list on each path, nothing else changes', async (name, sa, ns, reads) => {
-    const review = await reviewEdit(
-      APPS_YAML,
-      edited((d) => d.setIn(['consumers', name], { serviceAccount: sa, namespace: ns, reads })),
-    );
+    const review = await reviewEdit(APPS_YAML, bundledWithConsumer(name, sa, ns, reads));
     expect(rows(review.changes)).toEqual(reads.map((r) => `kubernetes kubernetes ${ns}/${sa} kvv2/data/${r} +read,list -`).sort());
   });
 });

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { parseDocument } from 'yaml';
 import { hcl2jsonParser, publishedTrees, type RepoTrees } from '../src/inventory';
 import { readReposDir } from '../src/inventory/load';
 import { loadModel } from '../src/model';
@@ -9,7 +8,7 @@ import { formatDiff, liveEffectsOfRender, renderConflicts } from '../src/publish
 import { planRepo } from '../src/publish/plan';
 import { renderTree } from '../src/render';
 import { runCli, tempDir } from './support/cli-run';
-import { BUNDLED_APPS_YAML, PLATFORM_FIXTURE, PLATFORM_REPOS } from './support/platform';
+import { BUNDLED_APPS_YAML, bundledWithConsumer, PLATFORM_FIXTURE, PLATFORM_REPOS } from './support/platform';
 
 /**
  * diff's "## Live effects" and "## Access changes" sections: the change plan and the access review
@@ -20,11 +19,6 @@ const APPS_YAML = fs.readFileSync(BUNDLED_APPS_YAML, 'utf8');
 const FIXTURE = readReposDir(PLATFORM_FIXTURE, PLATFORM_REPOS);
 const parser = hcl2jsonParser();
 const model = (text: string) => loadModel('apps.yaml', text).model;
-const withConsumer = (name: string, sa: string, ns: string, reads: string[]) => {
-  const doc = parseDocument(APPS_YAML);
-  doc.setIn(['consumers', name], { serviceAccount: sa, namespace: ns, reads });
-  return doc.toString();
-};
 const diffsOf = (checkouts: RepoTrees, tree: RepoTrees) =>
   PLATFORM_REPOS.map((id) => ({
     repoId: id,
@@ -43,7 +37,7 @@ describe('liveEffectsOfRender and its sections in formatDiff', () => {
       ['geoip-reader', 'geoipupdate', 'monitoring', 'plausible/geoip'],
       ['bouncer-reader', 'bouncer', 'tools', 'crowdsec/lapi'],
     ] as const) {
-      const m = model(withConsumer(name, sa, ns, [read]));
+      const m = model(bundledWithConsumer(name, sa, ns, [read]));
       const tree = renderTree(m);
       const live = (await liveEffectsOfRender(base, tree, m, parser))!;
       const created = live.plan.effects.filter((e) => e.effect === 'create').map((e) => (e.object === 'tofu' ? e.address : e.identity));
@@ -89,7 +83,7 @@ describe('liveEffectsOfRender and its sections in formatDiff', () => {
 describe('joinkey diff --repos-dir (CLI)', () => {
   test('GIVEN the fixture checkouts THEN the output has both sections and the exit status is unchanged', async () => {
     const dir = tempDir('diff-live');
-    fs.writeFileSync(path.join(dir, 'apps.yaml'), withConsumer('geoip-reader', 'geoipupdate', 'monitoring', ['plausible/geoip']));
+    fs.writeFileSync(path.join(dir, 'apps.yaml'), bundledWithConsumer('geoip-reader', 'geoipupdate', 'monitoring', ['plausible/geoip']));
     fs.cpSync(PLATFORM_FIXTURE, path.join(dir, 'repos'), { recursive: true });
     const r = await runCli(['diff', '--repos-dir', 'repos'], dir);
     expect(r.code).toBe(0);

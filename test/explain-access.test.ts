@@ -1,14 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { parseDocument } from 'yaml';
 import { explainAccess, formatAppAccess, grantsOf, modelAccessState } from '../src/access/explain';
 import { hcl2jsonParser } from '../src/inventory';
 import { readReposDir } from '../src/inventory/load';
 import { loadModel } from '../src/model';
 import { renderTree } from '../src/render';
 import { runCli, tempDir } from './support/cli-run';
-import { BUNDLED_APPS_YAML, PLATFORM_FIXTURE, PLATFORM_REPOS } from './support/platform';
+import { BUNDLED_APPS_YAML, bundledWithConsumer, PLATFORM_FIXTURE, PLATFORM_REPOS } from './support/platform';
 
 /** `joinkey explain <app> --access`: the app's identities and what each can do, from apps.yaml or the repos. */
 
@@ -16,11 +15,6 @@ const APPS_YAML = fs.readFileSync(BUNDLED_APPS_YAML, 'utf8');
 const model = (text: string) => loadModel('apps.yaml', text).model;
 const parser = hcl2jsonParser();
 const FIXTURE = readReposDir(PLATFORM_FIXTURE, PLATFORM_REPOS);
-const withConsumer = (name: string, sa: string, ns: string, reads: string[]) => {
-  const doc = parseDocument(APPS_YAML);
-  doc.setIn(['consumers', name], { serviceAccount: sa, namespace: ns, reads });
-  return doc.toString();
-};
 const grantRows = (a: NonNullable<Awaited<ReturnType<typeof explainAccess>>>) =>
   a.grants.map((g) => `${g.subject} ${g.path} ${g.denied ? 'deny' : g.capabilities.join(',')} ${g.policies.join(',')}${g.via ? ` via ${g.via}` : ''}`);
 
@@ -62,7 +56,7 @@ describe('explainAccess from apps.yaml (no repos)', () => {
   ])('GIVEN a consumer reading %s THEN it is among the identities, reading its path with its own policy (from the render)', async (app, subject, read) => {
     const sa = subject.split('/')[1]!;
     const ns = subject.split(' ')[2]!.split('/')[0]!;
-    const text = app === 'cms' ? APPS_YAML : withConsumer(`${sa}-reader`, sa, ns, [read.replace('kvv2/data/', '')]);
+    const text = app === 'cms' ? APPS_YAML : bundledWithConsumer(`${sa}-reader`, sa, ns, [read.replace('kvv2/data/', '')]);
     const m = model(text);
     const a = (await explainAccess(m, app, renderTree(m), { parser }))!;
     const policy = app === 'cms' ? 'factory_crowdsec_conf' : `${sa}-reader`;
@@ -78,7 +72,7 @@ describe('explainAccess from apps.yaml (no repos)', () => {
 
 describe('explainAccess against the repos', () => {
   test('GIVEN the platform fixture and a new consumer of plausible THEN the state is the published one and the change shows what it gains', async () => {
-    const m = model(withConsumer('geoip-reader', 'geoipupdate', 'monitoring', ['plausible/geoip']));
+    const m = model(bundledWithConsumer('geoip-reader', 'geoipupdate', 'monitoring', ['plausible/geoip']));
     const a = (await explainAccess(m, 'plausible', renderTree(m), { parser, checkouts: FIXTURE, source: 'repos' }))!;
     expect(a.source).toBe('repos');
     expect(a.changes!.flatMap((s) => s.changes.map((c) => `${s.subject} ${c.path} +${c.gained} -${c.lost}`))).toEqual([

@@ -8,8 +8,9 @@ import type { Import, KubeObject, LiveResource, Moved, Removed } from './types';
 
 /**
  * The change plan's inputs from an inventory: every managed resource instance of every root
- * module (for_each and count expanded where the keys are known, module calls expanded into
- * `module.<label>[<key>].<address>` where the inventory holds the called module), the
+ * module, and every data source instance for the access review (src/access/state.ts), with
+ * for_each and count expanded where the keys are known, module calls expanded into
+ * `module.<label>[<key>].<address>` where the inventory holds the called module; the
  * Kubernetes objects with their whole document as body, the refactoring blocks, and the apps
  * each object belongs to. What cannot be expanded is planned as one object at its unkeyed
  * address and said in `notes`, never guessed.
