@@ -78,6 +78,8 @@ describe('GIVEN a consumer added to apps.yaml', () => {
     ['geoip-reader', 'geoipupdate', 'monitoring', ['plausible/geoip']],
     ['lapi-reader', 'bouncer', 'tools', ['crowdsec/*']],
     ['two-paths', 'reporter', 'reporting', ['cms/cloudflared', 'plausible/config']],
+    // a pair an app role binds already: the two roles' policies are united
+    ['shared-pair', 'plausible', 'tools', ['cms/cloudflared']],
   ])('WHEN %s (SA %s in %s) reads %j THEN exactly that pair gains read and list on each path, nothing else changes', async (name, sa, ns, reads) => {
     const review = await reviewEdit(APPS_YAML, bundledWithConsumer(name, sa, ns, reads));
     expect(rows(review.changes)).toEqual(reads.map((r) => `kubernetes kubernetes ${ns}/${sa} kvv2/data/${r} +read,list -`).sort());
