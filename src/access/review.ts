@@ -145,15 +145,21 @@ function policiesOf(state: AccessState, subject: string): Record<string, readonl
 /**
  * Per subject (in either state), the paths whose capabilities change, evaluated with Vault's ACL
  * rules over every path written in the subject's policies before and after, and where two of
- * their globs overlap (reviewPaths). Subjects without a
- * change, and those some role admits with policies not known on either side, are left out.
+ * their globs overlap (reviewPaths). Left out: subjects without a change, those some role admits
+ * with policies not known on either side, and those carrying a policy whose text is read on one
+ * side only (the state's notes say which).
  */
 export function accessReview(before: AccessState, after: AccessState): SubjectAccessChange[] {
   const ids = [...new Set([...before.subjects, ...after.subjects].map((s) => s.id))].sort();
   const unreviewable = new Set([...(before.unreviewable ?? []), ...(after.unreviewable ?? [])]);
+  const unreadableBefore = new Set(before.unreadablePolicies ?? []);
+  const unreadableAfter = new Set(after.unreadablePolicies ?? []);
+  // a policy read on one side only would look like access gained or lost
+  const readOnOneSide = (p: string) => unreadableBefore.has(p) !== unreadableAfter.has(p);
+  const carried = (state: AccessState, id: string) => state.subjects.find((s) => s.id === id)?.policies ?? [];
   const out: SubjectAccessChange[] = [];
   for (const id of ids) {
-    if (unreviewable.has(id)) continue;
+    if (unreviewable.has(id) || [...carried(before, id), ...carried(after, id)].some(readOnOneSide)) continue;
     const b = policiesOf(before, id);
     const a = policiesOf(after, id);
     const changes = accessDiff(b, a, reviewPaths(b, a));
