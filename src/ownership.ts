@@ -50,7 +50,13 @@ export function ownershipContent(files: Iterable<{ readonly path: string; readon
   const body = lines.length ? `{\n${lines.join('\n')}\n  }` : '{}';
   const byApp = new Map<string, string[]>();
   for (const f of entries) if (f.app !== undefined) byApp.set(f.app, [...(byApp.get(f.app) ?? []), f.path]);
-  const apps = [...byApp.keys()].sort().map((app) => `    ${JSON.stringify(app)}: [${byApp.get(app)!.map((p) => JSON.stringify(p)).join(', ')}]`);
+  const apps = [...byApp.keys()].sort().map(
+    (app) =>
+      `    ${JSON.stringify(app)}: [${byApp
+        .get(app)!
+        .map((p) => JSON.stringify(p))
+        .join(', ')}]`,
+  );
   const appsEntry = apps.length ? `,\n  "apps": {\n${apps.join(',\n')}\n  }` : '';
   return `{\n  "//": ${JSON.stringify(OWNERSHIP_COMMENT)},\n  "version": 2,\n  "files": ${body}${appsEntry}\n}\n`;
 }

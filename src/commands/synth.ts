@@ -66,7 +66,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         `joinkey synth: ${guard.findings.length} unacknowledged destroy${guard.findings.length === 1 ? '' : 's'} or rotation${guard.findings.length === 1 ? '' : 's'} of live data against the previous ${outArg}; \`joinkey check --repos-dir\` fails on them and publish refuses them until apps.yaml acknowledges each (see the warnings)\n`,
       );
     for (const dir of guard.variablesOnly)
-      io.stderr.write(`joinkey synth: ${outArg}/${dir} sets variables of a project whose resources live in the target repo; \`joinkey check --repos-dir\` plans what that change does\n`);
+      io.stderr.write(
+        `joinkey synth: ${outArg}/${dir} sets variables of a project whose resources live in the target repo; \`joinkey check --repos-dir\` plans what that change does\n`,
+      );
   }
   return 0;
 }

@@ -330,13 +330,11 @@ export const RetiredSchema = z.strictObject(
       .string({ error: 'reason must be a string saying why the data may go, e.g. "exported to erp2 on 2026-11-20"' })
       .trim()
       .min(1, { error: 'reason is empty; say why the data may be destroyed, for the reviewers and for later' }),
-    database: z.literal(true, { error: 'database must be true (it acknowledges DROP DATABASE of the app\'s database), or left out' }).optional(),
+    database: z.literal(true, { error: "database must be true (it acknowledges DROP DATABASE of the app's database), or left out" }).optional(),
     secrets: uniqueList(
-      z
-        .string({ error: 'a retired secret must be a string: <secret> or <secret>.<KEY>' })
-        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[-._a-zA-Z0-9]+)?$/, {
-          error: (i) => `${shown(i.input)} is not <secret> or <secret>.<KEY>, e.g. config or config.OLD_KEY`,
-        }),
+      z.string({ error: 'a retired secret must be a string: <secret> or <secret>.<KEY>' }).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[-._a-zA-Z0-9]+)?$/, {
+        error: (i) => `${shown(i.input)} is not <secret> or <secret>.<KEY>, e.g. config or config.OLD_KEY`,
+      }),
       'secrets',
     ).optional(),
   },

@@ -94,7 +94,15 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
   const repos = new Set(inventory.modules.map((m) => m.repo));
 
   /** `site`: the file of the root module's call that reaches `m` (where the objects belong), undefined in the root module itself. */
-  const expand = async (root: TofuModule, m: TofuModule, prefix: string, vars: ReadonlyMap<string, unknown>, depth: number, site?: string): Promise<void> => {
+  const expand = async (
+    root: TofuModule,
+    m: TofuModule,
+    prefix: string,
+    vars: ReadonlyMap<string, unknown>,
+    depth: number,
+    site?: string,
+    unexpanded = false,
+  ): Promise<void> => {
     const where = `${root.repo}/${root.dir}`;
     const scope: EvalScope = { vars, resources: moduleScope(m).resources };
     const at = { repo: root.repo, module: root.dir };
@@ -108,7 +116,14 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
         const address = `${prefix}${r.address}${instance.key}`;
         const args = (await resolved(parser, r.body, instance.scope, keysOf)) as Body;
         const app = appAt(root, site ?? r.at.path, address);
-        (r.mode === 'managed' ? resources : data).push({ ...at, address, type: r.type, args, ...(app !== undefined ? { app } : {}) });
+        (r.mode === 'managed' ? resources : data).push({
+          ...at,
+          address,
+          type: r.type,
+          args,
+          ...(app !== undefined ? { app } : {}),
+          ...(unexpanded || instance.unexpanded ? { unexpanded: true } : {}),
+        });
       }
     }
     for (const f of m.refactors) {
@@ -137,7 +152,7 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
           if (name === 'for_each' || name === 'count' || name === 'depends_on' || name === 'providers') continue;
           inputs.set(name, await evaluate(parser, expr, instance.scope));
         }
-        await expand(root, child, `${callAddress}${instance.key}.`, inputs, depth + 1, site ?? call.at.path);
+        await expand(root, child, `${callAddress}${instance.key}.`, inputs, depth + 1, site ?? call.at.path, unexpanded || instance.unexpanded === true);
       }
     }
   };
@@ -152,6 +167,8 @@ interface Instance {
   /** `["k"]`, `[0]` or '' */
   readonly key: string;
   readonly scope: EvalScope;
+  /** The keys are not known: this one instance stands for all of them. */
+  readonly unexpanded?: boolean;
 }
 
 /** One scope per instance of a resource or module call: per for_each key, per count index, or one. */
@@ -161,7 +178,7 @@ async function instancesOf(parser: HclParser, body: Body, scope: EvalScope, addr
     const keys = forEachKeys(each);
     if (!keys) {
       notes.push(`${where}: the for_each keys of ${address} are not known from the files: planned as one object at ${address}`);
-      return [{ key: '', scope }];
+      return [{ key: '', scope, unexpanded: true }];
     }
     const values = typeof each === 'object' && each !== null && !Array.isArray(each) ? (each as Record<string, unknown>) : undefined;
     return keys.map((key) => ({ key: `[${JSON.stringify(key)}]`, scope: { ...scope, each: { key, value: values ? values[key] : key } } }));
@@ -170,7 +187,7 @@ async function instancesOf(parser: HclParser, body: Body, scope: EvalScope, addr
     const n = await evaluate(parser, body.count, scope);
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
       notes.push(`${where}: the count of ${address} is not known from the files: planned as one object at ${address}`);
-      return [{ key: '', scope }];
+      return [{ key: '', scope, unexpanded: true }];
     }
     // count.index is not in the evaluator's scope: arguments reading it stay expressions
     return Array.from({ length: n }, (_, i) => ({ key: `[${i}]`, scope }));

@@ -1,7 +1,18 @@
 import { generateItemKey, type AppInput, type AppsFile, type SecretInput } from '../config/schema';
 import type { Path } from '../config/source';
 import { DEFAULTS } from './defaults';
-import type { AppModel, AppTarget, ConsumerModel, DatabaseModel, GeneratedKeyModel, Model, RetiredModel, SecretModel, VaultAuthModel, VaultSettings } from './model';
+import type {
+  AppModel,
+  AppTarget,
+  ConsumerModel,
+  DatabaseModel,
+  GeneratedKeyModel,
+  Model,
+  RetiredModel,
+  SecretModel,
+  VaultAuthModel,
+  VaultSettings,
+} from './model';
 import * as names from './names';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);

@@ -61,7 +61,9 @@ export function retiredFindings(model: Model): Finding[] {
       const secret = app.secrets.find((x) => x.name === s.secret);
       if (!secret) continue;
       if (s.key === undefined)
-        out.push(finding('retired', s.origin, `${r.name} retires secret ${s.secret} but still has it; remove it from apps.${r.name}.secrets, or from this list`));
+        out.push(
+          finding('retired', s.origin, `${r.name} retires secret ${s.secret} but still has it; remove it from apps.${r.name}.secrets, or from this list`),
+        );
       else if (secret.generate.includes(s.key))
         out.push(
           finding(
