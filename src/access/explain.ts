@@ -4,7 +4,17 @@ import type { RepoTrees } from '../inventory/types';
 import type { AppModel, Model } from '../model/model';
 import { inKvSpace } from '../model/names';
 import { Acl, isPolicyMap, reviewPaths, type PolicyRule } from './acl';
-import { accessReview, jwtSubject, kubernetesSubject, type AccessNote, type AccessState, type AccessSubject, type SubjectAccessChange } from './review';
+import {
+  accessReview,
+  jwtSubject,
+  kubernetesSubject,
+  policiesOf,
+  rulesOf,
+  type AccessNote,
+  type AccessState,
+  type AccessSubject,
+  type SubjectAccessChange,
+} from './review';
 import { accessStateOfTrees, sideNotes } from './state';
 
 /**
@@ -76,8 +86,6 @@ export function mergeAccessStates(...states: readonly AccessState[]): AccessStat
   };
 }
 
-const rulesOf = (state: AccessState, name: string) => (isPolicyMap(state.policies) ? state.policies.get(name) : state.policies[name]);
-
 /** The identities of an app in a state: its own pairs and CI role, the consumers reading its kv space, and every subject carrying its policies. */
 export function appSubjectIds(model: Model, app: AppModel, state: AccessState): string[] {
   const ids = new Set(modelAccessState({ ...model, apps: [app] }).subjects.map((s) => s.id));
@@ -91,11 +99,7 @@ export function appSubjectIds(model: Model, app: AppModel, state: AccessState): 
 export function grantsOf(state: AccessState, ids: readonly string[]): AccessGrant[] {
   const out: AccessGrant[] = [];
   for (const id of ids) {
-    const own: Record<string, readonly PolicyRule[]> = {};
-    for (const name of state.subjects.find((s) => s.id === id)?.policies ?? []) {
-      const rules = rulesOf(state, name);
-      if (rules) own[name] = rules;
-    }
+    const own = policiesOf(state, id);
     const acl = new Acl(own);
     for (const path of reviewPaths(own)) {
       const access = acl.capabilitiesFor(path);
@@ -116,7 +120,7 @@ export function grantsOf(state: AccessState, ids: readonly string[]): AccessGran
 function undeclaredPolicies(state: AccessState, subjects: readonly AccessSubject[]): string[] {
   const missing = new Map<string, number>();
   const unreadable = new Set(state.unreadablePolicies ?? []);
-  for (const s of subjects) for (const p of s.policies) if (!rulesOf(state, p) && !unreadable.has(p)) missing.set(p, (missing.get(p) ?? 0) + 1);
+  for (const s of subjects) for (const p of s.policies) if (!rulesOf(state.policies, p) && !unreadable.has(p)) missing.set(p, (missing.get(p) ?? 0) + 1);
   return [...missing]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(

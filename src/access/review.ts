@@ -131,9 +131,11 @@ export interface SubjectAccessChange {
   readonly changes: readonly AccessChange[];
 }
 
-const rulesOf = (policies: Policies, name: string): readonly PolicyRule[] | undefined => (isPolicyMap(policies) ? policies.get(name) : policies[name]);
+/** The rules of one policy, or undefined when the policies do not declare it. */
+export const rulesOf = (policies: Policies, name: string): readonly PolicyRule[] | undefined => (isPolicyMap(policies) ? policies.get(name) : policies[name]);
 
-function policiesOf(state: AccessState, subject: string): Record<string, readonly PolicyRule[]> {
+/** The policies a subject's tokens carry that the state declares, by name. */
+export function policiesOf(state: AccessState, subject: string): Record<string, readonly PolicyRule[]> {
   const out: Record<string, readonly PolicyRule[]> = {};
   for (const name of state.subjects.find((s) => s.id === subject)?.policies ?? []) {
     const rules = rulesOf(state.policies, name);
