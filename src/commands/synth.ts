@@ -5,7 +5,7 @@ import { diffTree, MAX_EXTRA, writeTree } from '../output/write';
 import { renderFiles } from '../render';
 import { formatDiagnosticWithSource } from '../errors';
 import { readCheckedModel } from './common';
-import { SynthChanges } from './synth-changes';
+import { SynthChanges } from '../output/changes';
 
 const HELP = `Usage: joinkey synth [--config apps.yaml] [--out dist] [--check]
 
@@ -58,7 +58,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   io.stdout.write(`${result.files} files for ${model.apps.length} apps in ${outArg} (${changes})\n`);
   if ([...changed.tofu.values()].some((previous) => previous !== undefined)) {
     // only now: the guard loads HCL's parser
-    const { synthGuard } = await import('./synth-guard');
+    const { synthGuard } = await import('../output/live-guard');
     const guard = await synthGuard(out, model, changed);
     for (const f of guard.findings) io.stderr.write(`${formatDiagnosticWithSource(source.at({ ...f, severity: 'warning' }))}\n`);
     if (guard.findings.length > 0)
