@@ -61,12 +61,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const { synthGuard } = await import('../output/live-guard');
     const guard = await synthGuard(out, model, changed);
     for (const f of guard.findings) io.stderr.write(`${formatDiagnosticWithSource(source.at({ ...f, severity: 'warning' }))}\n`);
+    // the positioned warnings are on stderr; what they add up to, like the file count, on stdout
     if (guard.findings.length > 0)
-      io.stderr.write(
+      io.stdout.write(
         `joinkey synth: ${guard.findings.length} unacknowledged destroy${guard.findings.length === 1 ? '' : 's'} or rotation${guard.findings.length === 1 ? '' : 's'} of live data against the previous ${outArg}; \`joinkey check --repos-dir\` fails on them and publish refuses them until apps.yaml acknowledges each (see the warnings)\n`,
       );
     for (const dir of guard.variablesOnly)
-      io.stderr.write(
+      io.stdout.write(
         `joinkey synth: ${outArg}/${dir} sets variables of a project whose resources live in the target repo; \`joinkey check --repos-dir\` plans what that change does\n`,
       );
   }
