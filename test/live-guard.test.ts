@@ -108,8 +108,11 @@ describe('GIVEN a generated key whose arguments change', () => {
     [{ length: 40, rotation: 1 }, 'length'],
     [{ length: 32, rotation: 1, special: false }, 'special'],
     [{ length: 32, rotation: 1, minNumeric: 4 }, 'min_numeric'],
+    // lowering or removing the counter rotates too (its keepers change), and is no acknowledgement
+    [{ length: 32 }, 'keepers'],
+    [{ length: 32, rotation: 0 }, 'keepers'],
   ])(
-    'WHEN %j keeps the rotation counter THEN the rotation and the kv write it reaches are refused',
+    'WHEN %j does not raise the rotation counter THEN the rotation and the kv write it reaches are refused',
     async (options, cause) => {
       const { verdict, next } = await guard(edited(totp(options)));
       expect(unacked(verdict)).toEqual([
@@ -124,12 +127,8 @@ describe('GIVEN a generated key whose arguments change', () => {
     60_000,
   );
 
-  test.each([
-    [{ length: 40, rotation: 2 }],
-    [{ length: 32, rotation: 2 }],
-    [{ length: 32 }], // the counter removed: keepers change, a deliberate edit of it
-  ])(
-    'WHEN %j moves the rotation counter THEN the rotation is acknowledged, and so is the kv write',
+  test.each([[{ length: 40, rotation: 2 }], [{ length: 32, rotation: 2 }], [{ length: 40, rotation: 7 }]])(
+    'WHEN %j raises the rotation counter THEN the rotation is acknowledged, and so is the kv write',
     async (options) => {
       const { verdict } = await guard(edited(totp(options)));
       expect(verdict.unacknowledged).toEqual([]);
@@ -197,6 +196,60 @@ describe('GIVEN parts of an app that stays', () => {
     const { verdict } = await guard(edited((d) => d.setIn(['apps', 'newapp'], d.createNode({}))));
     expect(verdict).toEqual({ unacknowledged: [], acknowledged: [] });
   }, 60_000);
+});
+
+describe('GIVEN a generated secret renamed', () => {
+  /** plausible's config secret under a new name, with renamedFrom or without. */
+  const rename = (to: string, renamedFrom?: string) => (d: Doc) => {
+    const config = d.getIn(['apps', 'plausible', 'secrets', 'config']) as { set(k: string, v: unknown): void };
+    if (renamedFrom !== undefined) config.set('renamedFrom', renamedFrom);
+    const secrets = d.getIn(['apps', 'plausible', 'secrets']) as { items: { key: { value: string } }[] };
+    secrets.items.find((i) => i.key.value === 'config')!.key.value = to;
+  };
+
+  test.each(['settings', 'app-config'])(
+    'WHEN config becomes %s with renamedFrom THEN the passwords move (no rotation) and the kv rewrite is acknowledged',
+    async (to) => {
+      const { verdict } = await guard(edited(rename(to, 'config')));
+      expect(verdict.unacknowledged).toEqual([]);
+      expect(acked(verdict)).toEqual([`replace tools/plausible/iac vault_kv_secret_v2.${to} by apps.plausible.secrets.${to}.renamedFrom`]);
+    },
+    60_000,
+  );
+
+  test('WHEN renamed without renamedFrom THEN both passwords rotate and the old kv data is destroyed, unacknowledged', async () => {
+    const { verdict, next } = await guard(edited(rename('settings')));
+    expect(unacked(verdict)).toEqual([
+      'destroy tools/plausible/iac vault_kv_secret_v2.config',
+      'rotate tools/plausible/iac random_password.config["SECRET_KEY_BASE"]',
+      'rotate tools/plausible/iac random_password.config["TOTP_VAULT_KEY"]',
+    ]);
+    expect(guardFindings(verdict, next).map((f) => f.path.join('.'))).toContain('apps.plausible');
+  }, 60_000);
+
+  test.each([
+    ['a secret it still has', (d: Doc) => d.setIn(['apps', 'plausible', 'secrets', 'config', 'renamedFrom'], 'geoip'), /plausible still has a secret geoip/],
+    [
+      'a name two secrets claim',
+      (d: Doc) => {
+        rename('settings', 'old')(d);
+        d.setIn(['apps', 'plausible', 'secrets', 'other'], d.createNode({ generate: ['X'], renamedFrom: 'old' }));
+      },
+      /secrets other and settings are both renamed from old/,
+    ],
+  ])('WHEN renamedFrom names %s THEN it is a finding', (_what, edit, message) => {
+    const found = checkModel(loadUncheckedModel('apps.yaml', edited(edit)).model).filter((f) => f.rule === 'renamed-from');
+    expect(found.map((f) => f.message)).toEqual([expect.stringMatching(message)]);
+  });
+
+  test('WHEN a seeded-only secret sets renamedFrom THEN it is an input error that says why', () => {
+    expect(() =>
+      loadModel(
+        'apps.yaml',
+        edited((d) => d.setIn(['apps', 'plausible', 'secrets', 'geoip', 'renamedFrom'], 'maxmind')),
+      ),
+    ).toThrow(/renamedFrom moves generated passwords to the new name; this secret generates none/);
+  });
 });
 
 describe('retired: rules', () => {

@@ -31,6 +31,15 @@ joinkey check --help) are listed under "Conflicts", each at the generated file w
 hand-written one on the next line, and counted in the summary (LIVE-CONFLICTS). publish refuses
 a repo named by an error among them.
 
+Live effects: what applying the repos as publish leaves them would do to live objects, per
+tofu address and Kubernetes identity (create, update, replace, destroy, rotate), destroys and
+rotations first; then what could not be planned.
+
+Access changes: per identity that logs in to Vault (each ServiceAccount and namespace pair of a
+Kubernetes auth role, each JWT role) the Vault paths and capabilities it gains or loses, by
+Vault's ACL rules over the roles and policies of both sides; then what could not be reviewed
+(a policy whose text is not in the files, a role whose policies are not known).
+
 Exit status: 0 when every repo could be compared and no generated path is taken by a
 hand-written file, 1 otherwise. Live conflicts do not change it: diff shows what publish would
 do, it is not the gate (joinkey check --repos-dir and publish are; both exit 1 on them).
@@ -61,7 +70,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const { model } = env;
     // with environments, each has its own checkouts (DIR/<env>/<repoId>) and cache clones
     const inEnv = (dir: string) => (env.name === undefined ? dir : path.join(dir, env.name));
-    const { repos: diffs, conflicts } = await diffRepos({
+    const {
+      repos: diffs,
+      conflicts,
+      live,
+    } = await diffRepos({
       model,
       tree: renderTree(model),
       git: gitFactory(gitEnvironment(io.env)),
@@ -79,7 +92,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       progress: progressWriter(io.stderr, redact),
       parser: hcl2jsonParser(),
     });
-    io.stdout.write(redact(`${environmentHeading(env)}${formatDiff(diffs, !!io.stdout.isTTY, conflicts)}`));
+    io.stdout.write(redact(`${environmentHeading(env)}${formatDiff(diffs, !!io.stdout.isTTY, conflicts, live)}`));
     ok &&= diffs.every((d) => d.plan && d.plan.conflicts.length === 0);
   }
   return ok ? 0 : 1;

@@ -7,7 +7,7 @@ import { formatDiagnosticWithSource } from '../errors';
 import { mergeEnvironmentFindings } from '../rules/environments';
 import type { Finding } from '../rules/finding';
 import { readCheckedModel } from './common';
-import { SynthChanges } from './synth-changes';
+import { SynthChanges } from '../output/changes';
 
 const HELP = `Usage: joinkey synth [--config apps.yaml] [--out dist] [--check]
 
@@ -66,20 +66,21 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   io.stdout.write(`${result.files} files for ${apps} in ${outArg} (${changes})\n`);
   if ([...changed.tofu.values()].some((previous) => previous !== undefined)) {
     // only now: the guard loads HCL's parser
-    const { synthGuard } = await import('./synth-guard');
+    const { synthGuard } = await import('../output/live-guard');
     // with environments, each environment dir OUT/<env> is guarded against its own model
     const guarded = envs.length
       ? await Promise.all(envs.map(async (e) => ({ name: e.name, ...(await synthGuard(path.join(out, e.name), e.model, changesBelow(changed, e.name))) })))
       : [{ name: '', ...(await synthGuard(out, model, changed)) }];
     const findings: readonly Finding[] = envs.length ? mergeEnvironmentFindings(loaded.config, guarded) : guarded[0]!.findings;
     for (const f of findings) io.stderr.write(`${formatDiagnosticWithSource(source.at({ ...f, severity: 'warning' }))}\n`);
+    // the positioned warnings are on stderr; what they add up to, like the file count, on stdout
     if (findings.length > 0)
-      io.stderr.write(
+      io.stdout.write(
         `joinkey synth: ${findings.length} unacknowledged destroy${findings.length === 1 ? '' : 's'} or rotation${findings.length === 1 ? '' : 's'} of live data against the previous ${outArg}; \`joinkey check --repos-dir\` fails on them and publish refuses them until apps.yaml acknowledges each (see the warnings)\n`,
       );
     for (const { name, variablesOnly } of guarded)
       for (const dir of variablesOnly)
-        io.stderr.write(
+        io.stdout.write(
           `joinkey synth: ${outArg}/${name ? `${name}/` : ''}${dir} sets variables of a project whose resources live in the target repo; \`joinkey check --repos-dir\` plans what that change does\n`,
         );
   }

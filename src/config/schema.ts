@@ -296,10 +296,19 @@ export const SecretSchema = z
         .min(16, { error: 'length must be at least 16' })
         .max(1024, { error: 'length must be at most 1024' })
         .optional(),
+      /** The secret's previous name: its generated passwords move to the new name (moved blocks), nothing rotates. */
+      renamedFrom: label('renamedFrom').optional(),
     },
     { error: 'a secret must be a mapping, e.g. {} or { keys: [LICENSE_KEY] }' },
   )
   .superRefine((s, ctx) => {
+    if (s.renamedFrom !== undefined && s.generate === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['renamedFrom'],
+        message:
+          'renamedFrom moves generated passwords to the new name; this secret generates none (seed its keys at the new kv path instead), so remove renamedFrom',
+      });
     if (s.length !== undefined && s.generate === undefined)
       ctx.addIssue({ code: 'custom', path: ['length'], message: 'length applies to generated keys only; add generate: [KEY] or remove length' });
   });

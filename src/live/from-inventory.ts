@@ -8,8 +8,9 @@ import type { Import, KubeObject, LiveResource, Moved, Removed } from './types';
 
 /**
  * The change plan's inputs from an inventory: every managed resource instance of every root
- * module (for_each and count expanded where the keys are known, module calls expanded into
- * `module.<label>[<key>].<address>` where the inventory holds the called module), the
+ * module, and every data source instance for the access review (src/access/state.ts), with
+ * for_each and count expanded where the keys are known, module calls expanded into
+ * `module.<label>[<key>].<address>` where the inventory holds the called module; the
  * Kubernetes objects with their whole document as body, the refactoring blocks, and the apps
  * each object belongs to. What cannot be expanded is planned as one object at its unkeyed
  * address and said in `notes`, never guessed.
@@ -53,6 +54,8 @@ export function appDirectory(...models: readonly Model[]): AppDirectory {
 
 export interface LiveInputs {
   readonly resources: readonly LiveResource[];
+  /** The data sources, expanded and resolved like the resources (`data.<type>.<name>` addresses); not planned, read by the access review. */
+  readonly data: readonly LiveResource[];
   readonly objects: readonly KubeObject[];
   readonly moved: readonly Moved[];
   readonly removed: readonly Removed[];
@@ -83,6 +86,7 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
   const appAt = appLocator(apps);
   const notes: string[] = [];
   const resources: LiveResource[] = [];
+  const data: LiveResource[] = [];
   const moved: Moved[] = [];
   const removed: Removed[] = [];
   const imports: Import[] = [];
@@ -104,15 +108,15 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
     const at = { repo: root.repo, module: root.dir };
     const managed = m.resources.filter((r) => r.mode === 'managed');
     const instances = new Map<TofuResource, Instance[]>();
-    for (const r of managed) instances.set(r, await instancesOf(parser, r.body, scope, `${prefix}${r.address}`, where, notes));
+    for (const r of m.resources) instances.set(r, await instancesOf(parser, r.body, scope, `${prefix}${r.address}`, where, notes));
     /** `type.name` -> its instance keys: an expression over a resource's instances reads them. */
     const keysOf = new Map(managed.filter((r) => r.forEach || r.count).map((r) => [r.address, instances.get(r)!.map((i) => i.key)]));
-    for (const r of managed) {
+    for (const r of m.resources) {
       for (const instance of instances.get(r)!) {
         const address = `${prefix}${r.address}${instance.key}`;
         const args = (await resolved(parser, r.body, instance.scope, keysOf)) as Body;
         const app = appAt(root, site ?? r.at.path, address);
-        resources.push({
+        (r.mode === 'managed' ? resources : data).push({
           ...at,
           address,
           type: r.type,
@@ -156,7 +160,7 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
 
   const objects = kubeObjects(inventory, trees, (o) => appAt(undefined, o.at.path, '', o.at.repo), notes);
   const appSet = new Set([...resources, ...objects].flatMap((x) => (x.app === undefined ? [] : [x.app])));
-  return { resources, objects, moved, removed, imports, apps: [...appSet].sort(), notes };
+  return { resources, data, objects, moved, removed, imports, apps: [...appSet].sort(), notes };
 }
 
 interface Instance {

@@ -119,6 +119,7 @@ export function planLiveChanges(
         ...at,
         effect: rotates ? 'rotate' : 'replace',
         causes: change.arguments,
+        ...(rotates ? { keepers: { before: b.args.keepers, after: a.args.keepers } } : {}),
         dataEffect: rotates
           ? `replaced: a new value is generated and the old one is lost (random v3.9.0 resource_password.go: every argument forces replacement)`
           : `destroyed, then created again: ${destroyDataEffect(b.type, b.args)}`,

@@ -95,6 +95,8 @@ export interface TofuLiveEffect extends LiveEffectBase {
   readonly rotation?: string;
   /** The refactoring block that would avoid this destroy (see suggestions). */
   readonly avoidableBy?: string;
+  /** For a random_password replaced in place: its `keepers` before and after (where a rotation counter lives). */
+  readonly keepers?: { readonly before: unknown; readonly after: unknown };
 }
 
 export interface KubeLiveEffect extends LiveEffectBase {

@@ -220,6 +220,7 @@ function resolveSecret(app: string, namespace: string, secret: string, s: Secret
     generate: generated.map((k) => k.name),
     length,
     generated,
+    ...(s.renamedFrom !== undefined ? { renamedFrom: s.renamedFrom } : {}),
   };
 }
 

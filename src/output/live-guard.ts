@@ -5,7 +5,7 @@ import { deployedNames, guardFindings, guardLiveChanges, liveAppDirectory, liveC
 import type { Model } from '../model/model';
 import { OWNERSHIP_FILE } from '../ownership';
 import type { Finding } from '../rules';
-import { isTofuFile, type SynthChanges } from './synth-changes';
+import { isTofuFile, type SynthChanges } from './changes';
 
 /**
  * The live guard of synth (issue 9 part 4), loaded only when a run changes OpenTofu files: the
