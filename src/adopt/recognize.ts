@@ -411,11 +411,12 @@ async function adoptBackend(
     return keep(`its Vault provider logs in as ${JSON.stringify(jwt.role)}, not the app's CI role ${names.ciRoleName(app.name)}`, vaultProvider.at);
   if (typeof jwt.mount === 'string' && jwt.mount !== MOUNTS.jwt) app.notes.push(`vault.mounts.jwt: this project logs in at ${jwt.mount}`);
   if (gcs.prefix !== names.stateKeyPrefix(m.repo, app.name)) app.statePrefix = gcs.prefix;
-  buckets.set(app, {
-    bucket: gcs.bucket,
-    take: () => (take(backend.at, 'tofu-block', 'terraform', app.name), take(vaultProvider.at, 'tofu-block', 'provider.vault', app.name)),
-    keep,
-  });
+  const blocks = [
+    { at: backend.at, what: `terraform.backend "${backend.type}"` },
+    ...m.requiredProviders.filter((r) => !r.generated).map((r) => ({ at: r.at, what: 'terraform.required_providers' })),
+    { at: vaultProvider.at, what: 'provider.vault' },
+  ];
+  buckets.set(app, { bucket: gcs.bucket, take: () => blocks.forEach((b) => take(b.at, 'tofu-block', b.what, app.name)), keep });
 }
 
 /** random_password -> vault_kv_secret_v2 pairs in the app's project become `generate:`; other kv writes inside its space `writes:`. */
