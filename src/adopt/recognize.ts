@@ -523,7 +523,8 @@ async function passwordKeys(
       if (v !== spec.unset) options[spec.option] = v;
     }
     if (options.length === undefined) return { problem: `random_password.${ref.resource} sets no length` };
-    generate.push({ key, options });
+    const order = [...PASSWORD_ARGUMENTS.map((a) => a.option as string), 'rotation'];
+    generate.push({ key, options: Object.fromEntries(Object.entries(options).sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))) });
     used.add(r);
   }
   return { generate, resources: [...used] };
@@ -622,11 +623,10 @@ function documentOf(trees: RepoTrees, at: Location): Record<string, unknown> | u
   const text = content.includes('{{') ? maskTemplate(content, 'blank').text : content;
   const offsets = text.split('\n').reduce<number[]>((acc, line) => [...acc, (acc.at(-1) ?? 0) + line.length + 1], [0]);
   const offset = (offsets[at.line - 1] ?? 0) + at.col - 1;
-  for (const d of parseAllDocuments(text)) {
-    if (!('range' in d) || !d.range) continue;
-    if (d.range[0] <= offset && offset <= d.range[2]) return d.errors.length ? undefined : (d.toJSON() as Record<string, unknown>);
-  }
-  return undefined;
+  const docs = parseAllDocuments(text).filter((d) => 'range' in d && d.range);
+  // the document the position lies in; a position before the first one's content (its leading comments) is the first
+  const doc = docs.find((d) => d.range[0] <= offset && offset <= d.range[2]) ?? docs.find((d) => offset <= d.range[2]);
+  return doc && !doc.errors.length ? (doc.toJSON() as Record<string, unknown>) : undefined;
 }
 
 const isVso = (o: KubeObject) => o.group === 'secrets.hashicorp.com' && !o.generated;
@@ -750,14 +750,18 @@ function adoptKube(
     for (const o of os) app.sources.add(`${o.at.repo}/${o.at.path}`);
     const secretsObjs = os.filter((o) => o.kind !== 'VaultAuth');
     const known = [...new Set(os.map((o) => o.namespace).filter((n): n is string => n !== undefined))];
+    // with no namespace written, the one the Vault role binds besides the app's own is where it runs (the guidebook's ns tools)
+    const bound = [...app.namespaces].filter((n) => n !== app.name);
+    const assumed = bound.length === 1 ? bound[0]! : app.name;
+    const why = bound.length === 1 ? `the one namespace its Vault role binds besides ${app.name}` : "the app's own";
     const appNs =
-      known.length === 1 ? known[0]! : known.length === 0 ? app.name : (os.find((o) => o.kind === 'VaultDynamicSecret')?.namespace ?? known.sort()[0]!);
+      known.length === 1 ? known[0]! : known.length === 0 ? assumed : (os.find((o) => o.kind === 'VaultDynamicSecret')?.namespace ?? known.sort()[0]!);
     if (known.length === 0) {
-      app.notes.push(`namespace: the VSO objects take the applier's namespace (Helm release or kubectl -n); adopt assumes ${app.name}`);
+      app.notes.push(`namespace: the VSO objects take the applier's namespace (Helm release or kubectl -n); adopt assumes ${assumed}, ${why}`);
       say(
         os[0]!.at,
         'adopt-review',
-        `app "${app.name}": its VSO objects take the namespace of whoever applies them ({{ .Release.Namespace }} or none); joinkey writes namespace ${app.name}: check it is the one they run in, or set apps.${app.name}.namespace`,
+        `app "${app.name}": its VSO objects take the namespace of whoever applies them ({{ .Release.Namespace }} or none); joinkey writes namespace ${assumed} (${why}): check it is the one they run in, or set apps.${app.name}.namespace`,
       );
     } else if (os.some((o) => o.namespace === undefined))
       app.notes.push(`namespace: some VSO objects take the applier's namespace; adopt takes ${appNs} from the others`);

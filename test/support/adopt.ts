@@ -8,6 +8,7 @@ import { liveInputs } from '../../src/live';
 import { loadModel } from '../../src/model';
 import type { Model } from '../../src/model/model';
 import { DOCS_REPO } from '../../src/model/names';
+import { PASSWORD_ARGUMENTS } from '../../src/model/random-password';
 import { renderTree } from '../../src/render';
 
 /**
@@ -21,7 +22,7 @@ export interface LiveFacts {
   readonly vso: Readonly<Record<string, string>>;
   /** `kind name` of every Vault and PostgreSQL object a resource or module call manages. */
   readonly identities: readonly string[];
-  /** `<mount>/<path>#<KEY>` -> the random_password arguments of the key's password (meta-arguments left out). */
+  /** `<mount>/<path>#<KEY>` -> the random_password arguments of the key's password (meta-arguments and arguments at the provider's value left out). */
   readonly passwords: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Per app_roles call: name, bound SAs and namespaces beyond the app, database (null without). */
   readonly appRoles: Readonly<Record<string, string>>;
@@ -65,8 +66,8 @@ export async function liveFacts(trees: RepoTrees, parser: HclParser, inventory?:
       for (const [key, address] of refs) {
         const a = { ...(args.get(`${m.repo}/${m.dir}/${address}`) ?? { missing: address }) };
         for (const meta of ['for_each', 'count', 'lifecycle']) delete a[meta];
-        // an argument at the provider's value is no argument (keepers = null is no keepers)
-        for (const [k, v] of Object.entries(a)) if (v === null) delete a[k];
+        // an argument at the provider's value is no argument (keepers = null is no keepers, special = true is the default)
+        for (const [k, v] of Object.entries(a)) if (v === null || PASSWORD_ARGUMENTS.some((p) => p.argument === k && p.unset === v)) delete a[k];
         passwords[`${where}#${key}`] = a;
       }
     }
