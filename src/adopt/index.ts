@@ -39,9 +39,12 @@ export async function adopt(trees: RepoTrees, options: AdoptOptions = {}): Promi
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     // the repos hold something apps.yaml refuses: said at the hand-written side of the app it is about
+    const said = draft.findings.some((f) => f.rule === 'adopt-conflict' && f.message.includes('central PostgreSQL'));
     for (const d of e.diagnostics) {
+      if (said && d.message.includes('central.postgres')) continue;
       const owner = /^apps\.([^.]+)|^consumers\.([^.]+)/.exec(pathOf(text, d.line))?.slice(1).find(Boolean);
-      const at = draft.superseded.find((s) => s.owner === owner)?.at ?? { repo: draft.repos[0] ?? '', path: '', line: 1, col: 1 };
+      const at = (owner === undefined ? undefined : (draft.apps.get(owner) ?? draft.consumers.get(owner))?.at) ??
+        draft.superseded[0]?.at ?? { repo: draft.repos[0] ?? '', path: '.', line: 1, col: 1 };
       findings.push({ at, rule: 'adopt-conflict', message: `${owner ? `"${owner}": ` : ''}the adopted apps.yaml would be refused: ${d.message}` });
     }
   }

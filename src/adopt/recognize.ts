@@ -44,6 +44,8 @@ export interface DatabaseDraft {
 
 export interface AppDraft {
   readonly name: string;
+  /** Where the app was first found (its key in the applications map, or its app_roles call). */
+  readonly at: Location;
   /** `repo/path` of every file something of the app was read from. */
   readonly sources: Set<string>;
   /** Comments written above the app in apps.yaml. */
@@ -65,6 +67,7 @@ export interface AppDraft {
 
 export interface ConsumerDraft {
   readonly name: string;
+  readonly at: Location;
   readonly sources: Set<string>;
   readonly notes: string[];
   readonly serviceAccount: string;
@@ -105,6 +108,7 @@ export async function recognize(trees: RepoTrees, inventory: Inventory, parser: 
     if (!a) {
       a = {
         name,
+        at,
         sources: new Set(),
         notes: [],
         namespaces: new Set(),
@@ -231,6 +235,15 @@ export async function recognize(trees: RepoTrees, inventory: Inventory, parser: 
     }
   }
   for (const a of apps.values()) if (central.postgres && a.database === true) a.database = false;
+  if (!central.postgres && central.vault) {
+    const setting = roots.find((m) => m.repo === central.vault!.repo && m.dir === central.vault!.dir)!;
+    const at = setting.modules.find((c) => moduleKind(c.source) === 'app_policy')!.at;
+    say(
+      at,
+      'adopt-conflict',
+      "no central PostgreSQL project was found (a postgresql_role with for_each over a tfvars map, like factory's postgres/iac), so adopt cannot say which apps have a database; add that repo's checkout to the repos read",
+    );
+  }
 
   // ---- per-app IaC projects: the app_roles call, backend, vault provider, generated secrets ----
   const appBuckets = new Map<AppDraft, { bucket: string; take: () => void; keep: (why: string, at: Location) => void }>();
@@ -597,6 +610,7 @@ async function adoptConsumers(
     }
     const consumer: ConsumerDraft = {
       name: roleName,
+      at: role.at,
       sources: new Set([`${role.at.repo}/${role.at.path}`]),
       notes: [],
       serviceAccount: String(sas[0]),
@@ -781,6 +795,25 @@ function adoptKube(
         'adopt-review',
         `app "${app.name}": its VSO objects sit inside {{ ${conditions.join(' }}, {{ ')} }}; the generated file has no condition, so they are applied whatever the values say`,
       );
+  }
+  // what the render would add: joinkey renders a VaultDynamicSecret per app with a database and a VaultStaticSecret per secret
+  for (const app of apps.values()) {
+    if (app.repo === undefined) continue;
+    const os = placed.get(app) ?? [];
+    const where = app.manifests ?? names.defaultManifestsDir(app.name);
+    if (app.database !== false && !os.some((o) => o.kind === 'VaultDynamicSecret'))
+      say(
+        app.at,
+        'adopt-review',
+        `app "${app.name}" has a database but no VaultDynamicSecret was found: the render adds ${names.dynamicSecretName(app.name)} (and its VaultAuth) in ${app.repo}/${where}, a new object to review`,
+      );
+    for (const [secret] of app.secrets)
+      if (!os.some((o) => o.kind === 'VaultStaticSecret' && o.vso?.path === names.kvPath(app.name, secret)))
+        say(
+          app.at,
+          'adopt-review',
+          `app "${app.name}" generates kv ${names.kvPath(app.name, secret)} but no VaultStaticSecret reads it: the render adds ${names.staticSecretName(app.name, secret)} in ${app.repo}/${where}, a new object to review`,
+        );
   }
   if (mounts.kv || mounts.database || mounts.kubernetes) vault.mounts = { ...((vault.mounts as object | undefined) ?? {}), ...mounts };
   if (refreshes.size === 1) vault.refreshAfter = [...refreshes][0];
