@@ -108,7 +108,7 @@ function readCheckouts(dir: string, arg: string) {
   return { trees, urls, shown: (repo: string) => path.posix.join(arg, repo) };
 }
 
-/** remote "origin"'s url in a git config file, its password (if any) left out; undefined without one. */
+/** remote "origin"'s url in a git config file, its credentials (if any) left out; undefined without one. */
 export function originUrl(configFile: string): string | undefined {
   let text: string;
   try {
@@ -118,7 +118,8 @@ export function originUrl(configFile: string): string | undefined {
   }
   const section = /^\s*\[remote\s+"origin"\]\s*$([\s\S]*?)(?=^\s*\[|(?![\s\S]))/m.exec(text)?.[1] ?? '';
   const url = /^\s*url\s*=\s*(\S+)\s*$/m.exec(section)?.[1];
-  return url?.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+  // over http(s) a user name may itself be a token: all of it goes; over ssh the user (git@) stays, a password never
+  return url?.replace(/^(https?:\/\/)[^/@]*@/i, '$1').replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1@');
 }
 
 async function fetchRepos(io: CliIo, config: string | undefined, cacheArg: string | undefined, redact: (s: string) => string) {
