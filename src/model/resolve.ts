@@ -5,6 +5,9 @@ import * as names from './names';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 const sorted = (xs: readonly string[] | undefined): string[] => [...new Set(xs ?? [])].sort();
+/** A name apps.yaml gives in a map keyed by user names (never one of Object.prototype's). */
+const given = (names: Readonly<Record<string, string>> | undefined, key: string): string | undefined =>
+  names !== undefined && Object.hasOwn(names, key) ? names[key] : undefined;
 
 /** Applies every default once and derives every name. Pure; the input is already validated. */
 export function resolve(config: AppsFile): Model {
@@ -80,7 +83,7 @@ function resolveApp(name: string, app: AppInput, vault: VaultSettings): AppModel
     }),
     ...(dbOptions.urlEnv ? { urlEnv: dbOptions.urlEnv } : {}),
     ...(dbOptions.urlContainer ? { urlContainer: dbOptions.urlContainer } : {}),
-    vaultAuth: names.vaultAuthName(name, name, app.vaultAuthNames?.[name]),
+    vaultAuth: names.vaultAuthName(name, name, given(app.vaultAuthNames, name)),
   };
 
   const secrets = Object.entries(app.secrets ?? {})
@@ -90,7 +93,7 @@ function resolveApp(name: string, app: AppInput, vault: VaultSettings): AppModel
   const auths = new Map<string, VaultAuthModel>();
   const useAuth = (serviceAccount: string, ns: string) => {
     const auth: VaultAuthModel = {
-      name: names.vaultAuthName(name, serviceAccount, app.vaultAuthNames?.[serviceAccount]),
+      name: names.vaultAuthName(name, serviceAccount, given(app.vaultAuthNames, serviceAccount)),
       namespace: ns,
       serviceAccount,
       role: names.k8sAuthRoleName(name),
@@ -153,7 +156,7 @@ function resolveSecret(
     k8sSecretName: names.staticSecretName(app, secret, s.secretName),
     serviceAccount,
     namespace: s.namespace ?? namespace,
-    vaultAuth: names.vaultAuthName(app, serviceAccount, vaultAuthNames[serviceAccount]),
+    vaultAuth: names.vaultAuthName(app, serviceAccount, given(vaultAuthNames, serviceAccount)),
     keys: sorted(s.keys),
     generate: generated.map((k) => k.name),
     length,
