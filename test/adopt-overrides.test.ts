@@ -27,7 +27,7 @@ describe('GIVEN override fields WHEN rendered', () => {
   const vso = tree.get('tools')!.get('web/resources/vso.gen.yaml')!;
 
   test('THEN every VSO object, its Secret and its VaultAuth take the given names, the others the derived ones', () => {
-    const names = [...vso.matchAll(/^kind: (\w+)\nmetadata:\n(?:  .*\n)*?  name: (\S+)/gm)].map((m) => `${m[1]} ${m[2]}`);
+    const names = [...vso.matchAll(/^kind: (\w+)\nmetadata:\n(?: {2}.*\n)*? {2}name: (\S+)/gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(names).toEqual([
       'VaultAuth web-login',
       'VaultAuth worker-login',

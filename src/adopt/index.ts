@@ -58,7 +58,10 @@ function pathOf(text: string, line: number): string {
   let entry = '';
   for (const l of lines) {
     const top = /^([A-Za-z_]+):/.exec(l);
-    if (top) ((section = top[1]!), (entry = ''));
+    if (top) {
+      section = top[1]!;
+      entry = '';
+    }
     const second = /^ {2}([^\s#:][^:]*):/.exec(l);
     if (second) entry = second[1]!;
   }

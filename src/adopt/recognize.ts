@@ -88,6 +88,8 @@ export interface PlatformDraft {
 }
 
 type Body = Readonly<Record<string, unknown>>;
+/** A value read from HCL, as a message shows it. */
+const shownValue = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null'));
 const MOUNTS = DEFAULTS.vault.mounts;
 const GENERATED_SECRETS_MOUNT = '/generated-secrets';
 
@@ -136,7 +138,7 @@ export async function recognize(trees: RepoTrees, inventory: Inventory, parser: 
   for (const m of roots) {
     for (const call of m.modules) {
       if (moduleKind(call.source) !== 'app_policy' || call.generated) continue;
-      const forVar = /^\$\{var\.([A-Za-z_][\w-]*)\}$/.exec(String(call.args.for_each ?? ''))?.[1];
+      const forVar = /^\$\{var\.([A-Za-z_][\w-]*)\}$/.exec(shownValue(call.args.for_each ?? ''))?.[1];
       const setting = forVar ? m.settings.get(forVar)?.at(-1) : undefined;
       const map = setting?.value;
       if (!forVar || !setting || typeof map !== 'object' || map === null || Array.isArray(map)) {
@@ -167,7 +169,7 @@ export async function recognize(trees: RepoTrees, inventory: Inventory, parser: 
         for (const [attr, value] of Object.entries((entry ?? {}) as Record<string, unknown>)) {
           const attrAt = locate(at, text(at.repo, at.path), attr);
           let input = declared === undefined || declared.has(attr) ? feeds.get(attr) : undefined;
-          const list = Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+          const list = Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
           if (
             input === undefined &&
             declared !== undefined &&
@@ -207,7 +209,7 @@ export async function recognize(trees: RepoTrees, inventory: Inventory, parser: 
   for (const m of roots) {
     const role = m.resources.find((r) => r.type === 'postgresql_role' && r.forEach && !r.generated);
     if (!role) continue;
-    const forVar = /^\$\{var\.([A-Za-z_][\w-]*)\}$/.exec(String(role.body.for_each ?? ''))?.[1];
+    const forVar = /^\$\{var\.([A-Za-z_][\w-]*)\}$/.exec(shownValue(role.body.for_each ?? ''))?.[1];
     const setting = forVar ? m.settings.get(forVar)?.at(-1) : undefined;
     const map = setting?.value;
     if (!setting || typeof map !== 'object' || map === null || setting.generated) {
@@ -275,12 +277,12 @@ export async function recognize(trees: RepoTrees, inventory: Inventory, parser: 
         say(
           call.at,
           'adopt-review',
-          `module.${call.label} uses source ${call.source}, the other apps ${String(vault.appRolesModule)}; apps.yaml has one (vault.appRolesModule), so this call's source changes`,
+          `module.${call.label} uses source ${call.source}, the other apps ${shownValue(vault.appRolesModule)}; apps.yaml has one (vault.appRolesModule), so this call's source changes`,
         );
     }
     for (const [arg, value] of Object.entries(call.args)) {
       if (arg === 'source' || arg === 'name') continue;
-      const list = Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+      const list = Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
       if (arg === 'service_account_names' && list) list.forEach((v) => app.serviceAccounts.add(v));
       else if (arg === 'service_account_namespaces' && list) list.forEach((v) => app.namespaces.add(v));
       else if (arg === 'disable_database' && typeof value === 'boolean') {
@@ -573,7 +575,7 @@ async function adoptConsumers(
       continue;
     }
     if (backend !== MOUNTS.kubernetes && backend !== (vault.mounts as Record<string, unknown> | undefined)?.kubernetes) {
-      no(`it is on auth backend ${String(backend)}`);
+      no(`it is on auth backend ${shownValue(backend)}`);
       continue;
     }
     if (!Array.isArray(sas) || sas.length !== 1 || !Array.isArray(nss) || nss.length !== 1) {
@@ -597,14 +599,14 @@ async function adoptConsumers(
           )
         : [undefined];
     if (reads.includes(undefined)) {
-      no(`policy ${String(policyName)} grants more than read and list on ${kv}/data/ paths`);
+      no(`policy ${shownValue(policyName)} grants more than read and list on ${kv}/data/ paths`);
       continue;
     }
     if (policyName !== roleName) {
       say(
         role.at,
         'adopt-unmapped',
-        `${role.address}: its role is ${String(roleName)} and its policy ${String(policyName)}, but joinkey names both after the consumer; it stays hand-written`,
+        `${role.address}: its role is ${shownValue(roleName)} and its policy ${shownValue(policyName)}, but joinkey names both after the consumer; it stays hand-written`,
       );
       continue;
     }
@@ -613,12 +615,12 @@ async function adoptConsumers(
       at: role.at,
       sources: new Set([`${role.at.repo}/${role.at.path}`]),
       notes: [],
-      serviceAccount: String(sas[0]),
-      namespace: String(nss[0]),
+      serviceAccount: shownValue(sas[0]),
+      namespace: shownValue(nss[0]),
       reads: reads as string[],
     };
     const ttl = await v(role.body.token_ttl);
-    if (ttl !== DEFAULTS.vault.tokenTtl) consumer.notes.push(`token_ttl was ${String(ttl)}; joinkey writes vault.tokenTtl (${DEFAULTS.vault.tokenTtl})`);
+    if (ttl !== DEFAULTS.vault.tokenTtl) consumer.notes.push(`token_ttl was ${shownValue(ttl)}; joinkey writes vault.tokenTtl (${DEFAULTS.vault.tokenTtl})`);
     for (const [attr, fixed] of [
       ['audience', DEFAULTS.vault.audience],
       ['alias_name_source', DEFAULTS.aliasNameSource],
@@ -815,7 +817,7 @@ function adoptKube(
           `app "${app.name}" generates kv ${names.kvPath(app.name, secret)} but no VaultStaticSecret reads it: the render adds ${names.staticSecretName(app.name, secret)} in ${app.repo}/${where}, a new object to review`,
         );
   }
-  if (mounts.kv || mounts.database || mounts.kubernetes) vault.mounts = { ...((vault.mounts as object | undefined) ?? {}), ...mounts };
+  if (mounts.kv || mounts.database || mounts.kubernetes) vault.mounts = { ...(vault.mounts ?? {}), ...mounts };
   if (refreshes.size === 1) vault.refreshAfter = [...refreshes][0];
   else if (refreshes.size > 1) vault.refreshAfter = [...refreshes].sort()[0];
 

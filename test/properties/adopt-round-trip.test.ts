@@ -88,7 +88,7 @@ function adoptable(doc: AppsDoc, extras: readonly Extras[]): AppsDoc {
     }),
   );
   const repos = { tools: { url: 'ssh://git@gitea.example.lab/org/tools.git' }, factory: { url: 'ssh://git@gitea.example.lab/org/factory.git' }, ...doc.repos };
-  return { ...rest, repos, apps } as AppsDoc;
+  return { ...rest, repos, apps };
 }
 
 const render = (text: string) => new Map([...renderTree(loadModel('apps.yaml', text).model)].filter(([repo]) => repo !== DOCS_REPO));

@@ -58,7 +58,9 @@ export async function liveFacts(trees: RepoTrees, parser: HclParser, inventory?:
     for (const kv of m.resources.filter((r) => r.type === 'vault_kv_secret_v2')) {
       const data = passwordData(kv.body.data_json);
       if (!data) continue;
-      const where = `${await evaluate(parser, kv.body.mount, scope)}/${await evaluate(parser, kv.body.name, scope)}`;
+      const where = [await evaluate(parser, kv.body.mount, scope), await evaluate(parser, kv.body.name, scope)]
+        .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
+        .join('/');
       const refs =
         'all' in data
           ? (m.resources.find((r) => r.address === `random_password.${data.all}`)?.keys ?? []).map((k) => [k, `random_password.${data.all}["${k}"]`] as const)

@@ -33,7 +33,7 @@ export function handWrittenLookAlike(render: RepoTrees, base: RepoTrees, fmt: Fo
           const data = doc.toJSON() as { kind: string; metadata: { name: string; namespace: string } } & Data;
           const name = `${data.kind.toLowerCase()}-${data.metadata.namespace}-${data.metadata.name}.yaml`;
           // comments in a Helm templates dir could hold "{{": none there
-          tree.set(posix.join(dir, name), printYaml(data as Data, { ...fmt, seed: fmt.seed + i, comments: templated ? 0 : fmt.comments, crlf: false }));
+          tree.set(posix.join(dir, name), printYaml(data, { ...fmt, seed: fmt.seed + i, comments: templated ? 0 : fmt.comments, crlf: false }));
           names.push(name);
         }
         if (!templated)
@@ -72,7 +72,10 @@ function blocks(hcl: string, rand: () => number): string[] {
   const out: string[] = [];
   let current: string[] = [];
   for (const line of text.split('\n')) {
-    if (/^[a-z]/.test(line) && current.length) (out.push(current.join('\n').trim()), (current = []));
+    if (/^[a-z]/.test(line) && current.length) {
+      out.push(current.join('\n').trim());
+      current = [];
+    }
     current.push(line);
   }
   if (current.join('').trim()) out.push(current.join('\n').trim());
