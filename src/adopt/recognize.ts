@@ -88,6 +88,10 @@ export interface PlatformDraft {
 }
 
 type Body = Readonly<Record<string, unknown>>;
+/** Records a finding. */
+type Say = (at: Location, rule: AdoptRule, message: string) => void;
+/** Records a hand-written declaration the render supersedes. */
+type Take = (at: Location, kind: Superseded['kind'], what: string, owner: string) => void;
 /** A value read from HCL, as a message shows it. */
 const shownValue = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null'));
 const MOUNTS = DEFAULTS.vault.mounts;
@@ -96,8 +100,8 @@ const GENERATED_SECRETS_MOUNT = '/generated-secrets';
 export async function recognize(trees: RepoTrees, inventory: Inventory, parser: HclParser): Promise<PlatformDraft> {
   const findings: AdoptFinding[] = [];
   const superseded: Superseded[] = [];
-  const say = (at: Location, rule: AdoptRule, message: string) => findings.push({ at, rule, message });
-  const take = (at: Location, kind: Superseded['kind'], what: string, owner: string) => superseded.push({ at, kind, what, owner });
+  const say: Say = (at, rule, message) => findings.push({ at, rule, message });
+  const take: Take = (at, kind, what, owner) => superseded.push({ at, kind, what, owner });
   const apps = new Map<string, AppDraft>();
   const consumers = new Map<string, ConsumerDraft>();
   const central: PlatformDraft['central'] = {};
@@ -382,8 +386,8 @@ async function adoptBackend(
   m: TofuModule,
   app: AppDraft,
   parseFile: (repo: string, path: string) => Promise<Record<string, unknown> | undefined>,
-  say: (at: Location, rule: AdoptRule, message: string) => void,
-  take: (at: Location, kind: Superseded['kind'], what: string, owner: string) => void,
+  say: Say,
+  take: Take,
   buckets: Map<AppDraft, { bucket: string; take: () => void; keep: (why: string, at: Location) => void }>,
 ): Promise<void> {
   const backend = m.backends.find((b) => !b.generated);
@@ -435,13 +439,7 @@ async function adoptBackend(
 }
 
 /** random_password -> vault_kv_secret_v2 pairs in the app's project become `generate:`; other kv writes inside its space `writes:`. */
-async function adoptSecrets(
-  m: TofuModule,
-  app: AppDraft,
-  parser: HclParser,
-  say: (at: Location, rule: AdoptRule, message: string) => void,
-  take: (at: Location, kind: Superseded['kind'], what: string, owner: string) => void,
-): Promise<void> {
+async function adoptSecrets(m: TofuModule, app: AppDraft, parser: HclParser, say: Say, take: Take): Promise<void> {
   const scope = moduleScope(m);
   const passwords = new Map(m.resources.filter((r) => r.type === 'random_password' && !r.generated).map((r) => [r.name, r]));
   for (const kv of m.resources.filter((r) => r.type === 'vault_kv_secret_v2' && !r.generated)) {
@@ -549,8 +547,8 @@ async function adoptConsumers(
   m: TofuModule,
   parser: HclParser,
   consumers: Map<string, ConsumerDraft>,
-  say: (at: Location, rule: AdoptRule, message: string) => void,
-  take: (at: Location, kind: Superseded['kind'], what: string, owner: string) => void,
+  say: Say,
+  take: Take,
   vault: Record<string, unknown>,
 ): Promise<void> {
   const scope = moduleScope(m);
@@ -651,8 +649,8 @@ function adoptKube(
   trees: RepoTrees,
   inventory: Inventory,
   apps: Map<string, AppDraft>,
-  say: (at: Location, rule: AdoptRule, message: string) => void,
-  take: (at: Location, kind: Superseded['kind'], what: string, owner: string) => void,
+  say: Say,
+  take: Take,
   vault: Record<string, unknown>,
   postgres: PlatformDraft['postgres'],
 ): void {

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { RepoTrees } from '../../src/inventory';
 import { OWNERSHIP_FILE } from '../../src/ownership';
-import { printYaml, rng, type Data, type Format } from './arbitraries';
+import { printYaml, rng, shuffle, type Data, type Format } from './arbitraries';
 
 /**
  * joinkey's render turned into files a person could have written: marker lines and ownership
@@ -80,13 +80,4 @@ function blocks(hcl: string, rand: () => number): string[] {
   }
   if (current.join('').trim()) out.push(current.join('\n').trim());
   return shuffle(out, rand).map((b) => b.replace(/ {2,}=/g, ' ='));
-}
-
-function shuffle<T>(xs: readonly T[], rand: () => number): T[] {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }
