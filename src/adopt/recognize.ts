@@ -21,6 +21,8 @@ import type { AdoptFinding, AdoptRule, Superseded } from './types';
 
 export interface GenerateDraft {
   readonly key: string;
+  /** The hand-written instance address of its password, e.g. `random_password.secret_key_base`. */
+  readonly from: string;
   /** apps.yaml options (only those that differ from the provider's defaults, length always). */
   readonly options: Readonly<Record<string, number | boolean | string>>;
 }
@@ -91,7 +93,7 @@ type Body = Readonly<Record<string, unknown>>;
 /** Records a finding. */
 type Say = (at: Location, rule: AdoptRule, message: string) => void;
 /** Records a hand-written declaration the render supersedes. */
-type Take = (at: Location, kind: Superseded['kind'], what: string, owner: string) => void;
+type Take = (at: Location, kind: Superseded['kind'], what: string, owner: string, moves?: Superseded['moves']) => void;
 /** A value read from HCL, as a message shows it. */
 const shownValue = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null'));
 const MOUNTS = DEFAULTS.vault.mounts;
@@ -101,7 +103,7 @@ export async function recognize(trees: RepoTrees, inventory: Inventory, parser: 
   const findings: AdoptFinding[] = [];
   const superseded: Superseded[] = [];
   const say: Say = (at, rule, message) => findings.push({ at, rule, message });
-  const take: Take = (at, kind, what, owner) => superseded.push({ at, kind, what, owner });
+  const take: Take = (at, kind, what, owner, moves) => superseded.push({ at, kind, what, owner, ...(moves?.length ? { moves } : {}) });
   const apps = new Map<string, AppDraft>();
   const consumers = new Map<string, ConsumerDraft>();
   const central: PlatformDraft['central'] = {};
@@ -272,7 +274,13 @@ export async function recognize(trees: RepoTrees, inventory: Inventory, parser: 
     }
     app.repo = m.repo;
     app.iac = m.dir;
-    take(call.at, 'tofu-block', `module.${call.label}`, name);
+    take(
+      call.at,
+      'tofu-block',
+      `module.${call.label}`,
+      name,
+      call.label === names.APP_ROLES_MODULE_LABEL ? [] : [{ from: `module.${call.label}`, to: names.tofuAddress('module', names.APP_ROLES_MODULE_LABEL) }],
+    );
     if (call.label !== names.APP_ROLES_MODULE_LABEL)
       app.notes.push(`module.${call.label} becomes module.${names.APP_ROLES_MODULE_LABEL} (a moved block keeps its state)`);
     if (call.source) {
@@ -481,7 +489,16 @@ async function adoptSecrets(m: TofuModule, app: AppDraft, parser: HclParser, say
     secret.generate = keys.generate;
     app.secrets.set(rest, secret);
     app.sources.add(`${kv.at.repo}/${kv.at.path}`);
-    take(kv.at, 'tofu-block', kv.address, app.name);
+    // the generated resources of one secret: random_password.<label>["<KEY>"] and vault_kv_secret_v2.<label>
+    const label = names.secretResourceLabel(rest);
+    const kvTo = names.tofuAddress('vault_kv_secret_v2', label);
+    const moves = [
+      ...(kv.address === kvTo ? [] : [{ from: kv.address, to: kvTo }]),
+      ...keys.generate
+        .map((g) => ({ from: g.from, to: `${names.tofuAddress('random_password', label)}[${JSON.stringify(g.key)}]` }))
+        .filter((m) => m.from !== m.to),
+    ];
+    take(kv.at, 'tofu-block', kv.address, app.name, moves);
     for (const r of keys.resources) take(r.at, 'tofu-block', r.address, app.name);
   }
 }
@@ -537,7 +554,11 @@ async function passwordKeys(
     }
     if (options.length === undefined) return { problem: `random_password.${ref.resource} sets no length` };
     const order = [...PASSWORD_ARGUMENTS.map((a) => a.option as string), 'rotation'];
-    generate.push({ key, options: Object.fromEntries(Object.entries(options).sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))) });
+    generate.push({
+      key,
+      from: `random_password.${ref.resource}${ref.key !== undefined ? `[${JSON.stringify(ref.key)}]` : ''}`,
+      options: Object.fromEntries(Object.entries(options).sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))),
+    });
     used.add(r);
   }
   return { generate, resources: [...used] };
@@ -625,8 +646,11 @@ async function adoptConsumers(
     ] as const)
       if (role.body[attr] === undefined) consumer.notes.push(`${attr} was unset; joinkey writes ${attr} = "${fixed}" (an in-place update of the role)`);
     consumers.set(roleName, consumer);
-    take(role.at, 'tofu-block', role.address, roleName);
-    take(policy.at, 'tofu-block', policy.address, roleName);
+    const consumerLabel = names.consumerResourceLabel(roleName);
+    const moved = (from: string, type: string) =>
+      from === names.tofuAddress(type, consumerLabel) ? [] : [{ from, to: names.tofuAddress(type, consumerLabel) }];
+    take(role.at, 'tofu-block', role.address, roleName, moved(role.address, 'vault_kubernetes_auth_backend_role'));
+    take(policy.at, 'tofu-block', policy.address, roleName, moved(policy.address, 'vault_policy'));
     if (doc) take(doc.at, 'tofu-block', doc.address, roleName);
   }
 }

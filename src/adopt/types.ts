@@ -29,6 +29,8 @@ export interface Superseded {
   readonly kind: 'kube-object' | 'kube-patch' | 'tofu-block' | 'tfvars-setting';
   /** The app (or consumer) it belongs to. */
   readonly owner: string;
+  /** For a tofu block whose generated twin has another address: the moved blocks (in its root module) that keep its state. */
+  readonly moves?: readonly { readonly from: string; readonly to: string }[];
 }
 
 export interface AdoptResult {
