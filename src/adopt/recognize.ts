@@ -801,8 +801,14 @@ function adoptKube(
         'adopt-review',
         `app "${app.name}": its VSO objects take the namespace of whoever applies them ({{ .Release.Namespace }} or none); joinkey writes namespace ${assumed} (${why}): check it is the one they run in, or set apps.${app.name}.namespace`,
       );
-    } else if (os.some((o) => o.namespace === undefined))
+    } else if (os.some((o) => o.namespace === undefined)) {
       app.notes.push(`namespace: some VSO objects take the applier's namespace; adopt takes ${appNs} from the others`);
+      say(
+        os.find((o) => o.namespace === undefined)!.at,
+        'adopt-review',
+        `app "${app.name}": its VSO objects take the namespace of whoever applies them ({{ .Release.Namespace }} or none) where the others say ${appNs}; joinkey writes namespace ${appNs}: check they are applied there`,
+      );
+    }
     if (appNs !== app.name) app.namespace = appNs;
     for (const o of secretsObjs.filter((x) => x.kind === 'VaultStaticSecret')) {
       const secret = /^[a-z0-9-]+\/([a-z0-9-]+)$/.exec(o.vso!.path!)![1]!;
