@@ -27,7 +27,7 @@ function statePrefixFindings(model: Model): Finding[] {
   const out: Finding[] = [];
   const claim = firstOwners<string>();
   // the derived prefixes claim first, so the app reported is one whose statePrefix took another's
-  const given = (a: Model['apps'][number]) => a.target!.stateKeyPrefix !== stateKeyPrefix(a.target!.repo, a.name);
+  const given = (a: Model['apps'][number]) => a.target!.stateKeyPrefix !== stateKeyPrefix(a.target!.repo, a.name, model.state.prefix);
   const projects = model.apps.filter((a) => a.target?.files.backend !== undefined);
   for (const app of [...projects.filter((a) => !given(a)), ...projects.filter(given)]) {
     if (!app.target) continue;
