@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   check: { summary: 'prove the invariants of apps.yaml and the rendered output', load: async () => (await import('./commands/check')).run },
   explain: { summary: 'list every object one app name produces across the repos', load: async () => (await import('./commands/explain')).run },
   diff: { summary: 'diff the rendered output against the target repos', load: async () => (await import('./commands/diff')).run },
+  adopt: { summary: 'write the apps.yaml that takes over hand-written repos', load: async () => (await import('./commands/adopt')).run },
   publish: { summary: 'commit the rendered files to the target repos and open one PR per repo', load: async () => (await import('./commands/publish')).run },
 };
 

@@ -1,5 +1,17 @@
 import * as z from 'zod';
-import { DNS1123_LABEL, DNS1123_LABEL_MAX, ENV_NAME, GO_DURATION, KV_SEGMENT, REPO_DIR, RESTART_KINDS, SECRET_KEY, VAULT_NAME } from '../model/names';
+import {
+  DNS1123_LABEL,
+  DNS1123_LABEL_MAX,
+  DNS1123_SUBDOMAIN,
+  DNS1123_SUBDOMAIN_MAX,
+  ENV_NAME,
+  GO_DURATION,
+  KV_SEGMENT,
+  REPO_DIR,
+  RESTART_KINDS,
+  SECRET_KEY,
+  VAULT_NAME,
+} from '../model/names';
 import { GENERATE_OPTIONS, OVERRIDE_SPECIAL, PASSWORD_LENGTH_MAX, PASSWORD_LENGTH_MIN } from '../model/random-password';
 
 /**
@@ -26,6 +38,15 @@ const label = (what: string) =>
     .regex(DNS1123_LABEL, {
       error: (i) =>
         `${what} ${shown(i.input)} is not a DNS-1123 label: use lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. my-app`,
+    });
+
+/** A Kubernetes object name (VSO objects, Secrets): a DNS-1123 subdomain. */
+const objectName = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .max(DNS1123_SUBDOMAIN_MAX, { error: (i) => `${what} ${shown(i.input)} is longer than ${DNS1123_SUBDOMAIN_MAX} characters` })
+    .regex(DNS1123_SUBDOMAIN, {
+      error: (i) => `${what} ${shown(i.input)} is not a Kubernetes object name: use lowercase letters, digits, "-" and ".", e.g. plausible-config`,
     });
 
 const vaultName = (what: string) =>
@@ -210,8 +231,11 @@ export const DatabaseOptionsSchema = z.strictObject(
       .regex(ENV_NAME, { error: (i) => `database.urlEnv ${shown(i.input)} is not an environment variable name, e.g. DATABASE_URL` })
       .optional(),
     urlContainer: label('database.urlContainer').optional(),
+    /** Overrides for names that already exist (joinkey adopt): the VaultDynamicSecret and the Secret it writes. */
+    objectName: objectName('database.objectName').optional(),
+    secretName: objectName('database.secretName').optional(),
   },
-  { error: 'database must be true, false, or a mapping with name, restart, urlEnv and urlContainer' },
+  { error: 'database must be true, false, or a mapping with name, restart, urlEnv, urlContainer, objectName and secretName' },
 );
 
 const wholeNumber = (what: string, min: number, max: number) =>
@@ -296,6 +320,9 @@ export const SecretSchema = z
         .min(16, { error: 'length must be at least 16' })
         .max(1024, { error: 'length must be at most 1024' })
         .optional(),
+      /** Overrides for names that already exist (joinkey adopt): the VaultStaticSecret and the Secret it writes. */
+      objectName: objectName('objectName').optional(),
+      secretName: objectName('secretName').optional(),
       /** The secret's previous name: its generated passwords move to the new name (moved blocks), nothing rotates. */
       renamedFrom: label('renamedFrom').optional(),
     },
@@ -328,12 +355,39 @@ export const AppSchema = z
         .optional(),
       secrets: z.record(label('secret name'), SecretSchema, { error: 'secrets must be a mapping of secret name to settings, e.g. { config: {} }' }).optional(),
       writes: uniqueList(kvRelativePath, 'writes').optional(),
+      /** Overrides for names that already exist (joinkey adopt): the VaultAuth of each ServiceAccount, the IaC state prefix. */
+      vaultAuthNames: z
+        .record(label('vaultAuthNames service account'), objectName('a VaultAuth name'), {
+          error: 'vaultAuthNames must be a mapping of ServiceAccount to VaultAuth name, e.g. { cloudflared: cloudflared }',
+        })
+        .optional(),
+      statePrefix: z
+        .string({ error: 'statePrefix must be a string' })
+        .max(1024, { error: 'statePrefix is longer than 1024 characters' })
+        .regex(REPO_DIR, { error: (i) => `statePrefix ${shown(i.input)} must be a "/"-separated GCS prefix, e.g. tools/plausible/main` })
+        .optional(),
+      /** The IaC project's terraform block (backend, required_providers) and Vault provider stay hand-written: no backend.gen.tf. */
+      handWrittenBackend: z.boolean({ error: 'handWrittenBackend must be true or false' }).optional(),
       /** The environments the app exists in; all when absent. */
       environments: uniqueList(environmentName, 'environments').optional(),
     },
     { error: 'an app must be a mapping; use {} for all defaults' },
   )
   .superRefine((a, ctx) => {
+    for (const key of ['statePrefix', 'handWrittenBackend'] as const) {
+      if (a[key] !== undefined && a.repo === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `${key} is set but the app has no repo, so joinkey renders no IaC project for it; add repo: <id> or remove ${key}`,
+        });
+    }
+    if (a.statePrefix !== undefined && a.handWrittenBackend === true)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['statePrefix'],
+        message: 'statePrefix is set but handWrittenBackend is true, so joinkey writes no backend; remove one of them',
+      });
     for (const key of ['manifests', 'iac'] as const) {
       if (a[key] !== undefined && a.repo === undefined) {
         ctx.addIssue({

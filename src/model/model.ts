@@ -194,7 +194,8 @@ export interface AppTarget {
     readonly vso?: string;
     readonly initContainerPatch?: string;
     readonly appRoles: string;
-    readonly backend: string;
+    /** Absent with `handWrittenBackend`: the project's terraform block and Vault provider are hand-written. */
+    readonly backend?: string;
     readonly secrets?: string;
   };
 }

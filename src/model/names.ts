@@ -197,9 +197,14 @@ export const ciRoleTokenPolicies = (app: string, extraOpsPolicies: readonly stri
 ];
 
 /** VaultAuth for the app's own SA is `<app>`; one for an extra SA is `<app>-<sa>`. */
-export const vaultAuthName = (app: string, serviceAccount: string): string => (serviceAccount === app ? app : `${app}-${serviceAccount}`);
-export const staticSecretName = (app: string, secret: string): string => `${app}-${secret}`;
-export const dynamicSecretName = (app: string): string => `${app}-db-credentials`;
+/**
+ * Names of objects that may already exist under other names (`joinkey adopt` keeps them): each
+ * takes the name apps.yaml gives (`given`, an override field) before its derivation.
+ */
+export const vaultAuthName = (app: string, serviceAccount: string, given?: string): string =>
+  given ?? (serviceAccount === app ? app : `${app}-${serviceAccount}`);
+export const staticSecretName = (app: string, secret: string, given?: string): string => given ?? `${app}-${secret}`;
+export const dynamicSecretName = (app: string, given?: string): string => given ?? `${app}-db-credentials`;
 /** HCL resource labels: a name starting with a digit (a valid Vault or DNS name) gets a prefix. */
 const hclLabel =
   (prefix: string) =>
@@ -215,9 +220,12 @@ export const restartTargetText = (t: { readonly kind: string; readonly name: str
 export const databaseUrlFile = (mountPath: string, urlEnv: string): string => posix.join(mountPath, urlEnv);
 /** The module label of the app_roles call in every app's IaC project. */
 export const APP_ROLES_MODULE_LABEL = 'app_roles';
-/** The state prefix of an app's IaC project, `<repo>/<app>/main`, below `state.prefix` when one is set. */
-export const stateKeyPrefix = (repo: string, app: string, statePrefix?: string): string =>
-  statePrefix === undefined ? `${repo}/${app}/main` : `${statePrefix}/${repo}/${app}/main`;
+/**
+ * The state prefix of an app's IaC project, `<repo>/<app>/main`, below `state.prefix` when one is
+ * set; the prefix apps.yaml gives for the app (`statePrefix`, an existing project's) wins.
+ */
+export const stateKeyPrefix = (repo: string, app: string, statePrefix?: string, given?: string): string =>
+  given ?? (statePrefix === undefined ? `${repo}/${app}/main` : `${statePrefix}/${repo}/${app}/main`);
 /** Where the state of a project lives, as `<bucket>/<prefix>`. */
 export const stateLocation = (bucket: string, prefix: string): string => `${bucket}/${prefix}`;
 

@@ -19,6 +19,9 @@ import * as names from './names';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 const sorted = (xs: readonly string[] | undefined): string[] => [...new Set(xs ?? [])].sort();
+/** A name apps.yaml gives in a map keyed by user names (never one of Object.prototype's). */
+const given = (names: Readonly<Record<string, string>> | undefined, key: string): string | undefined =>
+  names !== undefined && Object.hasOwn(names, key) ? names[key] : undefined;
 
 /**
  * Applies every default once and derives every name. Pure; the input is already validated. With
@@ -141,25 +144,25 @@ function resolveApp(name: string, app: AppInput, vault: BaseVault, inRepo: (repo
     role: names.pgRoleName(name),
     mount: vault.mounts.database,
     credsPath: names.dbCredsPath(name),
-    dynamicSecretName: names.dynamicSecretName(name),
-    k8sSecretName: names.dynamicSecretName(name),
+    dynamicSecretName: names.dynamicSecretName(name, dbOptions.objectName),
+    k8sSecretName: names.dynamicSecretName(name, dbOptions.secretName),
     restart: sorted(dbOptions.restart).map((t) => {
       const slash = t.indexOf('/');
       return { kind: t.slice(0, slash) as names.RestartKind, name: t.slice(slash + 1) };
     }),
     ...(dbOptions.urlEnv ? { urlEnv: dbOptions.urlEnv } : {}),
     ...(dbOptions.urlContainer ? { urlContainer: dbOptions.urlContainer } : {}),
-    vaultAuth: names.vaultAuthName(name, name),
+    vaultAuth: names.vaultAuthName(name, name, given(app.vaultAuthNames, name)),
   };
 
   const secrets = Object.entries(app.secrets ?? {})
-    .map(([secret, s]) => resolveSecret(name, namespace, secret, s, vault))
+    .map(([secret, s]) => resolveSecret(name, namespace, secret, s, vault, app.vaultAuthNames ?? {}))
     .sort(byName);
 
   const auths = new Map<string, VaultAuthModel>();
   const useAuth = (serviceAccount: string, ns: string) => {
     const auth: VaultAuthModel = {
-      name: names.vaultAuthName(name, serviceAccount),
+      name: names.vaultAuthName(name, serviceAccount, given(app.vaultAuthNames, serviceAccount)),
       namespace: ns,
       serviceAccount,
       role: names.k8sAuthRoleName(name),
@@ -198,11 +201,18 @@ function resolveApp(name: string, app: AppInput, vault: BaseVault, inRepo: (repo
     secrets,
     vaultAuths: [...auths.values()].sort((a, b) => (a.namespace + '/' + a.name < b.namespace + '/' + b.name ? -1 : 1)),
     writes: sorted(app.writes).map((w) => names.kvPath(name, w)),
-    ...(target ? { target: withFiles(target, database, secrets) } : {}),
+    ...(target ? { target: withFiles(target, database, secrets, app.handWrittenBackend === true) } : {}),
   };
 }
 
-function resolveSecret(app: string, namespace: string, secret: string, s: SecretInput, vault: BaseVault): SecretModel {
+function resolveSecret(
+  app: string,
+  namespace: string,
+  secret: string,
+  s: SecretInput,
+  vault: BaseVault,
+  vaultAuthNames: Readonly<Record<string, string>>,
+): SecretModel {
   const serviceAccount = s.serviceAccount ?? app;
   const length = s.length ?? DEFAULTS.generatedLength;
   const generated = resolveGenerated(['apps', app, 'secrets', secret], s, length);
@@ -211,11 +221,11 @@ function resolveSecret(app: string, namespace: string, secret: string, s: Secret
     origin: ['apps', app, 'secrets', secret],
     mount: vault.mounts.kv,
     kvPath: names.kvPath(app, secret),
-    staticSecretName: names.staticSecretName(app, secret),
-    k8sSecretName: names.staticSecretName(app, secret),
+    staticSecretName: names.staticSecretName(app, secret, s.objectName),
+    k8sSecretName: names.staticSecretName(app, secret, s.secretName),
     serviceAccount,
     namespace: s.namespace ?? namespace,
-    vaultAuth: names.vaultAuthName(app, serviceAccount),
+    vaultAuth: names.vaultAuthName(app, serviceAccount, given(vaultAuthNames, serviceAccount)),
     keys: sorted(s.keys),
     generate: generated.map((k) => k.name),
     length,
@@ -248,11 +258,11 @@ function resolveTarget(name: string, app: AppInput, inRepo: (repo: string, dir: 
     repo: app.repo!,
     manifestsDir: inRepo(app.repo!, app.manifests ?? DEFAULTS.manifestsDir(name)),
     iacDir: inRepo(app.repo!, app.iac ?? DEFAULTS.iacDir(name)),
-    stateKeyPrefix: names.stateKeyPrefix(app.repo!, name, statePrefix),
+    stateKeyPrefix: names.stateKeyPrefix(app.repo!, name, statePrefix, app.statePrefix),
   };
 }
 
-function withFiles(target: BareTarget, database: DatabaseModel | undefined, secrets: readonly SecretModel[]): AppTarget {
+function withFiles(target: BareTarget, database: DatabaseModel | undefined, secrets: readonly SecretModel[], handWrittenBackend: boolean): AppTarget {
   const hasVso = database !== undefined || secrets.length > 0;
   return {
     ...target,
@@ -260,7 +270,7 @@ function withFiles(target: BareTarget, database: DatabaseModel | undefined, secr
       ...(hasVso ? { vso: names.vsoFile(target.manifestsDir) } : {}),
       ...(database?.urlEnv ? { initContainerPatch: names.initContainerPatchFile(target.manifestsDir) } : {}),
       appRoles: names.appRolesFile(target.iacDir),
-      backend: names.backendFile(target.iacDir),
+      ...(handWrittenBackend ? {} : { backend: names.backendFile(target.iacDir) }),
       ...(secrets.some((s) => s.generate.length > 0) ? { secrets: names.secretsFile(target.iacDir) } : {}),
     },
   };

@@ -51,6 +51,7 @@ export const RULES = {
   'unique-hcl-label': 'no two consumers become one HCL resource',
   'unique-database': 'no two apps own one PostgreSQL database or role',
   'unique-repo-url': 'no two repo ids point at one git repository',
+  'unique-state-prefix': 'no two generated IaC projects share one state prefix',
   'secret-key': 'every Secret data key is a valid Kubernetes key (letters, digits, "-", "_", "."; not ".", ".." or starting with "..")',
   'generate-options': 'the random_password options of a generated key are consistent (minimums fit the length, no minimum on a class that is off)',
   'helm-template-patch': 'the init-container patch (a partial Deployment) never lies in a Helm templates/ dir',

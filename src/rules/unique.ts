@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { Path } from '../config/source';
 import type { Model } from '../model/model';
-import { consumerResourceLabel } from '../model/names';
+import { consumerResourceLabel, stateKeyPrefix } from '../model/names';
 import { finding, type Finding } from './finding';
 import { fileTargets } from './files';
 
@@ -12,7 +12,36 @@ import { fileTargets } from './files';
  * or role, two repo ids for one git repository.
  */
 export function uniquenessFindings(model: Model): Finding[] {
-  return [...fileFindings(model), ...hclLabelFindings(model), ...objectFindings(model), ...databaseFindings(model), ...repoUrlFindings(model)];
+  return [
+    ...fileFindings(model),
+    ...hclLabelFindings(model),
+    ...objectFindings(model),
+    ...databaseFindings(model),
+    ...repoUrlFindings(model),
+    ...statePrefixFindings(model),
+  ];
+}
+
+/** Two IaC projects in one state (a `statePrefix` that meets another app's) would each destroy what the other manages. */
+function statePrefixFindings(model: Model): Finding[] {
+  const out: Finding[] = [];
+  const claim = firstOwners<string>();
+  // the derived prefixes claim first, so the app reported is one whose statePrefix took another's
+  const given = (a: Model['apps'][number]) => a.target!.stateKeyPrefix !== stateKeyPrefix(a.target!.repo, a.name, model.state.prefix);
+  const projects = model.apps.filter((a) => a.target?.files.backend !== undefined);
+  for (const app of [...projects.filter((a) => !given(a)), ...projects.filter(given)]) {
+    if (!app.target) continue;
+    const prev = claim(app.target.stateKeyPrefix, app.name);
+    if (prev !== undefined)
+      out.push(
+        finding(
+          'unique-state-prefix',
+          [...app.origin, 'statePrefix'],
+          `app "${app.name}"'s IaC state prefix "${app.target.stateKeyPrefix}" is also app "${prev}"'s, so both projects would share one state and each would destroy what the other manages; give it its own statePrefix`,
+        ),
+      );
+  }
+  return out;
 }
 
 /** A register of first owners: `claim(key, owner)` returns the earlier owner of key, or undefined and records owner. */
@@ -85,23 +114,29 @@ function hclLabelFindings(model: Model): Finding[] {
 function objectFindings(model: Model): Finding[] {
   const out: Finding[] = [];
   const claim = firstOwners<string>();
-  const own = (app: string, kind: string, ns: string, name: string, origin: Path) => {
+  /** True when the name was taken; `report: false` claims it without a finding (one is reported already for the object). */
+  const own = (app: string, kind: string, ns: string, name: string, origin: Path, report = true): boolean => {
     const prev = claim(`${kind}/${ns}/${name}`, app);
-    if (prev !== undefined)
+    if (prev !== undefined && report)
       out.push(
         finding('unique-object', origin, `${kind} ${ns}/${name} is already generated for app "${prev}"; rename the secret or the app so the names differ`, {
           at: 'key',
         }),
       );
+    return prev !== undefined;
   };
   for (const app of model.apps) {
     if (!app.target) continue;
     for (const a of app.vaultAuths) own(app.name, 'VaultAuth', a.namespace, a.name, app.origin);
+    // names apps.yaml may give (objectName, secretName) can meet where derived ones cannot; a derived
+    // object name that meets another meets its Secret too, and is reported once, as that Secret
     if (app.database) {
-      own(app.name, 'Secret', app.namespace, app.database.k8sSecretName, app.origin);
+      const secretTaken = own(app.name, 'Secret', app.namespace, app.database.k8sSecretName, app.origin);
+      own(app.name, 'VaultDynamicSecret', app.namespace, app.database.dynamicSecretName, app.origin, !secretTaken);
     }
     for (const s of app.secrets) {
-      own(app.name, 'Secret', s.namespace, s.k8sSecretName, s.origin);
+      const secretTaken = own(app.name, 'Secret', s.namespace, s.k8sSecretName, s.origin);
+      own(app.name, 'VaultStaticSecret', s.namespace, s.staticSecretName, s.origin, !secretTaken);
     }
   }
   return out;

@@ -113,18 +113,22 @@ export function renderAppTofu(model: Model, app: AppModel): RenderedFile[] {
       iac,
       [tofu(tofuAddress('module', APP_ROLES_MODULE_LABEL), app.origin)],
     ),
-    withProvenance(
-      renderFile(target.repo, target.files.backend, 'backend', {
-        random: target.files.secrets !== undefined,
-        bucket: model.state.bucket,
-        prefix: target.stateKeyPrefix,
-        mount: model.vault.mounts.jwt,
-        role: app.vault.ciRole,
-      }),
-      owner,
-      iac,
-      [tofu('terraform', iac), tofu(tofuAddress('provider', 'vault'), iac)],
-    ),
+    ...(target.files.backend === undefined
+      ? []
+      : [
+          withProvenance(
+            renderFile(target.repo, target.files.backend, 'backend', {
+              random: target.files.secrets !== undefined,
+              bucket: model.state.bucket,
+              prefix: target.stateKeyPrefix,
+              mount: model.vault.mounts.jwt,
+              role: app.vault.ciRole,
+            }),
+            owner,
+            iac,
+            [tofu('terraform', iac), tofu(tofuAddress('provider', 'vault'), iac)],
+          ),
+        ]),
   ];
   if (target.files.secrets !== undefined) {
     if (generated.length === 0) throw new TofuGenError(`internal: app "${app.name}" has a secrets file but no generated keys`);

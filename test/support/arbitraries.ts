@@ -527,7 +527,7 @@ export function rng(seed: number): () => number {
   };
 }
 
-function shuffle<T>(xs: readonly T[], rand: () => number): T[] {
+export function shuffle<T>(xs: readonly T[], rand: () => number): T[] {
   const out = [...xs];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));

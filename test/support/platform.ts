@@ -4,6 +4,8 @@ import { parseDocument } from 'yaml';
 
 /** test/fixtures/platform: the guidebook's three repos as they are run by hand (its README says where each file comes from). */
 export const PLATFORM_FIXTURE = join(__dirname, '..', 'fixtures', 'platform');
+/** test/fixtures/platform-messy: the same platform written the way real repos drift (its README), plus a fifth app, umami, with every override adopt writes. */
+export const PLATFORM_MESSY_FIXTURE = join(__dirname, '..', 'fixtures', 'platform-messy');
 export const PLATFORM_REPOS = ['tools', 'factory', 'cms'] as const;
 /** The bundled apps.yaml, whose render conflicts with the fixture in 23 places. */
 export const BUNDLED_APPS_YAML = join(__dirname, '..', '..', 'apps.yaml');
