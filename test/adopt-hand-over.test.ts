@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { planHandOver, topLevelRanges, type RepoHandOver } from '../src/adopt/hand-over';
+import { planHandOver, type RepoHandOver } from '../src/adopt/hand-over';
+import { topLevelRanges } from '../src/adopt/hcl-ranges';
 import { findLiveConflicts, hcl2jsonParser, inventoryRepos, type RepoTrees } from '../src/inventory';
 import { readReposDir } from '../src/inventory/load';
 import { liveChangePlan } from '../src/live';
@@ -92,8 +93,8 @@ describe.each([
   }, 120_000);
 });
 
-describe('topLevelRanges: the byte ranges of top-level blocks and attributes', () => {
-  test('GIVEN blocks with strings, interpolations, heredocs and comments THEN each range is one whole item', () => {
+describe('topLevelRanges: the byte ranges of top-level blocks and attributes (tree-sitter HCL)', () => {
+  test('GIVEN blocks with strings, interpolations, heredocs and comments THEN each range is one whole item', async () => {
     const text = [
       '# a comment { not a block',
       'resource "a" "b" {',
@@ -109,10 +110,26 @@ describe('topLevelRanges: the byte ranges of top-level blocks and attributes', (
       'output "o" { value = 1 }',
       '',
     ].join('\n');
-    expect(topLevelRanges(text).map((r) => [r.line, text.slice(r.start, r.end)])).toEqual([
+    expect((await topLevelRanges(text))!.map((r) => [r.line, text.slice(r.start, r.end)])).toEqual([
       [2, 'resource "a" "b" {\n  x = "}${jsonencode({ a = "}" })}"\n  y = <<EOT\n}\nEOT\n}\n'],
       [8, 'applications = {\n  web = {} # }\n}\n'],
       [12, 'output "o" { value = 1 }\n'],
+    ]);
+  });
+
+  test('GIVEN text before an item that is not ASCII THEN the ranges are string offsets still', async () => {
+    const text = '# café ☕ {\nlocals { é = "ü" }\nvariable "ß" {}\n';
+    expect((await topLevelRanges(text))!.map((r) => text.slice(r.start, r.end))).toEqual(['locals { é = "ü" }\n', 'variable "ß" {}\n']);
+  });
+
+  test.each(['resource "a" {', 'x = = 1\n', 'block "a" { b = "unterminated }\n'])('GIVEN %j, which does not parse THEN nothing is cut', async (text) => {
+    expect(await topLevelRanges(text)).toBeUndefined();
+  });
+
+  test('GIVEN a file without a trailing newline THEN the last item ends at the end', async () => {
+    expect(await topLevelRanges('a = 1\nb = {\n  c = 2\n}')).toEqual([
+      { start: 0, end: 6, line: 1 },
+      { start: 6, end: 21, line: 2 },
     ]);
   });
 });

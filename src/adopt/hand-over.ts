@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { topLevelRanges } from './hcl-ranges';
 import { parseAllDocuments } from 'yaml';
 import type { HclParser } from '../inventory/hcl';
 import type { RepoTrees } from '../inventory/types';
@@ -81,93 +82,14 @@ export async function planHandOver(trees: RepoTrees, render: RepoTrees, result: 
   return out;
 }
 
-/** The byte ranges of the top-level blocks and attributes of HCL text: strings, heredocs and comments skipped. */
-export function topLevelRanges(text: string): { start: number; end: number; line: number }[] {
-  const ranges: { start: number; end: number; line: number }[] = [];
-  let i = 0;
-  let line = 1;
-  let depth = 0;
-  let start = -1;
-  let startLine = 0;
-  const stack: ('brace' | 'interp')[] = [];
-  const close = (end: number) => {
-    // the range ends after the line's newline
-    const nl = text.indexOf('\n', end);
-    ranges.push({ start, end: nl === -1 ? text.length : nl + 1, line: startLine });
-    start = -1;
-  };
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === '\n') {
-      line++;
-      if (depth === 0 && start !== -1 && stack.length === 0) close(i - 1);
-      i++;
-      continue;
-    }
-    if (c === '#' || (c === '/' && text[i + 1] === '/')) {
-      while (i < text.length && text[i] !== '\n') i++;
-      continue;
-    }
-    if (c === '/' && text[i + 1] === '*') {
-      const e = text.indexOf('*/', i + 2);
-      const end = e === -1 ? text.length : e + 2;
-      line += (text.slice(i, end).match(/\n/g) ?? []).length;
-      i = end;
-      continue;
-    }
-    if (start === -1 && depth === 0 && !/\s/.test(c)) {
-      start = text.lastIndexOf('\n', i - 1) + 1;
-      startLine = line;
-    }
-    if (c === '<' && text[i + 1] === '<') {
-      const m = /^<<-?([A-Za-z_][A-Za-z0-9_]*)\n/.exec(text.slice(i));
-      if (m) {
-        const endRe = new RegExp(`\\n\\s*${m[1]}\\s*(?=\\n|$)`);
-        const rest = text.slice(i + m[0].length - 1);
-        const e = endRe.exec(rest);
-        const end = e ? i + m[0].length - 1 + e.index + e[0].length : text.length;
-        line += (text.slice(i, end).match(/\n/g) ?? []).length;
-        i = end;
-        continue;
-      }
-    }
-    if (c === '"') {
-      i++;
-      while (i < text.length && text[i] !== '"') {
-        if (text[i] === '\\') i += 2;
-        else if (text[i] === '$' && text[i + 1] === '{') {
-          // an interpolation: braces inside count until its own close
-          let d = 1;
-          i += 2;
-          while (i < text.length && d > 0) {
-            if (text[i] === '{') d++;
-            else if (text[i] === '}') d--;
-            else if (text[i] === '"') {
-              i++;
-              while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-            }
-            i++;
-          }
-        } else i++;
-      }
-      i++;
-      continue;
-    }
-    if (c === '{' || c === '(' || c === '[') depth++;
-    else if (c === '}' || c === ')' || c === ']') depth--;
-    i++;
-  }
-  if (start !== -1) ranges.push({ start, end: text.length, line: startLine });
-  return ranges;
-}
-
 /**
  * The text without the top-level blocks that hold a superseded position, proven by re-parsing:
  * the edited file parses to what its kept blocks alone parse to, and those with the removed
  * blocks add up to the original file.
  */
 async function removeHclBlocks(path: string, text: string, blocks: readonly Superseded[], parser: HclParser): Promise<string | { problem: string }> {
-  const ranges = topLevelRanges(text);
+  const ranges = await topLevelRanges(text);
+  if (!ranges) return { problem: `${path}: tree-sitter's HCL grammar cannot parse the file, so its blocks cannot be cut exactly` };
   const lineStart = (line: number) =>
     text
       .split('\n')
