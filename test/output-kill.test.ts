@@ -100,5 +100,7 @@ describe('writer under SIGKILL', () => {
     );
     // The property is only worth something when some kills landed inside the write.
     expect(killedMidway).toBeGreaterThan(0);
-  });
+    // three real synth processes per run, and the two that replace files over a previous OUT run
+    // synth's live guard over every changed IaC project (all 150 of them here)
+  }, 240_000);
 });
