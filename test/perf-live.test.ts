@@ -27,19 +27,31 @@ describe('appLocator', () => {
     const relPath = fc.array(seg, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));
     const place = fc.record({ app: fc.constantFrom('app1', 'app2', 'app3'), repo: fc.constantFrom('tools', 'factory'), path: relPath });
     fc.assert(
-      fc.property(fc.array(place, { maxLength: 12 }), fc.array(fc.tuple(fc.constantFrom('tools', 'factory', 'cms'), relPath), { maxLength: 20 }), (places: AppPlace[], asks) => {
-        const d: AppDirectory = { apps: ['app1', 'app2', 'app3'], places, keyedByApp: [] };
-        const locate = appLocator(d);
-        for (const [repo, p] of [...asks, ...places.map((x): [string, string] => [x.repo, x.path]), ...places.map((x): [string, string] => [x.repo, `${x.path}/f.tf`])]) {
-          expect(locate(undefined, p, '', repo), `${repo}:${p}`).toBe(reference(d, repo, p));
-        }
-      }),
+      fc.property(
+        fc.array(place, { maxLength: 12 }),
+        fc.array(fc.tuple(fc.constantFrom('tools', 'factory', 'cms'), relPath), { maxLength: 20 }),
+        (places: AppPlace[], asks) => {
+          const d: AppDirectory = { apps: ['app1', 'app2', 'app3'], places, keyedByApp: [] };
+          const locate = appLocator(d);
+          for (const [repo, p] of [
+            ...asks,
+            ...places.map((x): [string, string] => [x.repo, x.path]),
+            ...places.map((x): [string, string] => [x.repo, `${x.path}/f.tf`]),
+          ]) {
+            expect(locate(undefined, p, '', repo), `${repo}:${p}`).toBe(reference(d, repo, p));
+          }
+        },
+      ),
       propertyParams(1301),
     );
   });
 
   it('GIVEN a central module keyed by app THEN an unplaced resource gets the app of its first instance key', () => {
-    const d: AppDirectory = { apps: ['plausible', 'cms'], places: [{ app: 'cms', repo: 'tools', path: 'cms' }], keyedByApp: [{ repo: 'factory', dir: 'vault/iac' }] };
+    const d: AppDirectory = {
+      apps: ['plausible', 'cms'],
+      places: [{ app: 'cms', repo: 'tools', path: 'cms' }],
+      keyedByApp: [{ repo: 'factory', dir: 'vault/iac' }],
+    };
     const locate = appLocator(d);
     const central = { repo: 'factory', dir: 'vault/iac' };
     expect(locate(central, 'vault/iac/main.tf', 'vault_policy.p["plausible"]')).toBe('plausible');
@@ -83,7 +95,14 @@ describe('emittedDocumentAt', () => {
 
   it('GIVEN a manifest that is not exactly emitter output THEN it is left to yaml', () => {
     const text = manifests[0]!;
-    for (const edited of [text.replace('\n', '\n\n'), text.replace(/\n {2}/, '\n   '), text.replace('apiVersion: ', 'apiVersion:  '), `${text}# trailing\n`, text.slice(1), '']) {
+    for (const edited of [
+      text.replace('\n', '\n\n'),
+      text.replace(/\n {2}/, '\n   '),
+      text.replace('apiVersion: ', 'apiVersion:  '),
+      `${text}# trailing\n`,
+      text.slice(1),
+      '',
+    ]) {
       expect(emittedDocumentAt(edited, 3)).toBeUndefined();
     }
   });

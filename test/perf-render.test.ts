@@ -60,16 +60,20 @@ describe('withProvenance origins', () => {
   it('GIVEN objects sharing origin arrays, equal copies, and numbers against strings THEN origins are each distinct path once, in first order', () => {
     const seg = fc.oneof(fc.constantFrom('apps', 'a', 'secrets', '0', 'database'), fc.nat(3));
     fc.assert(
-      fc.property(fc.array(fc.array(seg, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 5 }), fc.array(fc.tuple(fc.nat(10), fc.boolean())), (pool, picks) => {
-        // An object takes one of the pool's arrays itself, or a copy of it.
-        const objects: DeclaredObject[] = picks.map(([i, copy]) => {
-          const p = pool[i % pool.length]!;
-          return { kind: 'tofu', address: `x.y${i}`, owner: { kind: 'central' }, origin: copy ? [...p] : p };
-        });
-        const f = withProvenance({ repo: 'r', path: 'p', content: '' }, { kind: 'central' }, pool[0]!, objects);
-        expect(f.origins).toEqual(reference(pool[0]!, objects));
-        expect(f.objects).toBe(objects);
-      }),
+      fc.property(
+        fc.array(fc.array(seg, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.tuple(fc.nat(10), fc.boolean())),
+        (pool, picks) => {
+          // An object takes one of the pool's arrays itself, or a copy of it.
+          const objects: DeclaredObject[] = picks.map(([i, copy]) => {
+            const p = pool[i % pool.length]!;
+            return { kind: 'tofu', address: `x.y${i}`, owner: { kind: 'central' }, origin: copy ? [...p] : p };
+          });
+          const f = withProvenance({ repo: 'r', path: 'p', content: '' }, { kind: 'central' }, pool[0]!, objects);
+          expect(f.origins).toEqual(reference(pool[0]!, objects));
+          expect(f.objects).toBe(objects);
+        },
+      ),
       propertyParams(1202),
     );
   });
@@ -82,7 +86,9 @@ describe('streamed docs and the incremental app index', () => {
     const others: FileProvenance[] = files.filter((f) => f.repo !== 'docs');
     const streamed = [...docFiles(m, appFileIndex(others))];
     expect(streamed).toEqual(renderDocs(m, others));
-    expect(streamed.map((f) => `${f.repo}/${f.path}`)).toEqual(files.filter((f) => f.repo === 'docs' && !f.path.startsWith('.joinkey')).map((f) => `${f.repo}/${f.path}`));
+    expect(streamed.map((f) => `${f.repo}/${f.path}`)).toEqual(
+      files.filter((f) => f.repo === 'docs' && !f.path.startsWith('.joinkey')).map((f) => `${f.repo}/${f.path}`),
+    );
     // The builder, fed file by file and with repeats, answers like one built from the whole set.
     const whole = appFileIndex(files);
     const byOne = new AppFileIndexBuilder();
