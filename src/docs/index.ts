@@ -14,6 +14,7 @@ import {
   SECRET_PATHS_DOC,
   STATE_BACKEND_KEY_PATH,
 } from '../model/names';
+import { seedDoc } from './environments';
 import { DOCS_REPO, markerLine, type DeclaredObject, type RenderedFile } from '../render/files';
 import { appFileIndex, AppFileIndexBuilder, withProvenance, type AppFileIndex, type FileProvenance } from '../render/provenance';
 
@@ -46,6 +47,7 @@ export function* docFiles(model: Model, index: AppFileIndexBuilder): Generator<R
   for (const app of model.apps) index.add(page(app, ''));
   yield inventory;
   for (const app of model.apps) yield page(app, appDoc(model, app, index));
+  if (model.environment !== undefined) yield seedDoc(model);
 }
 
 export interface InventoryRow {

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { JoinkeyError } from '../errors';
 import { closeOpenPullRequest, ensurePullRequest, type EnsuredPullRequest, type GiteaClient } from '../gitea';
 import type { Model } from '../model/model';
-import { DOCS_REPO, OWNERSHIP_FILE, type FileTree } from '../render/files';
+import { ownershipFileIn } from '../ownership';
+import { DOCS_REPO, type FileTree } from '../render/files';
 import type { Redactor } from '../util/redact';
 import { BOT_IDENTITY, claimCacheRoot, RepoCache, type BotIdentity, type GitFactory } from './git';
 import { hasChanges, pathsToRead, planRepo, repoUrlProblem, withOwnershipFile, type Conflict, type RepoPlan } from './plan';
-import { commitMessage, pullRequestText, summarizePlan, type PlanSummary } from './summary';
+import { commitMessage, pullRequestText, summarizePlan, type PlanSummary, type PromotedAfter } from './summary';
 
 /**
  * publish, repo by repo: fetch into the cache clone, plan (pure), build base + one bot commit,
@@ -34,6 +35,8 @@ export interface PublishOptions {
   /** Absent: no PRs (--no-pr, or dry run without a Gitea to read from). */
   readonly gitea?: { readonly client: GiteaClient; readonly labels?: readonly string[] };
   readonly identity?: BotIdentity;
+  /** With environments: the environment published just before this one and its PRs, linked from every PR body. */
+  readonly promotedAfter?: PromotedAfter;
   readonly redact: Redactor;
   readonly progress?: (event: ProgressEvent) => void;
 }
@@ -142,7 +145,7 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
     await claimCacheRoot(workDir);
     for (const id of order) {
       const repo = model.repos.find((r) => r.id === id)!;
-      const rendered = withOwnershipFile(id, tree.get(id) ?? new Map<string, string>());
+      const rendered = withOwnershipFile(id, tree.get(id) ?? new Map<string, string>(), ownershipFileIn(repo.path));
       const result = await publishRepo({ ...options, botBranch: bot, identity }, repo, rendered, join(workDir, id), factoryResult, progress);
       if (id === factoryId) factoryResult = result;
       results.push(result);
@@ -176,8 +179,9 @@ async function publishRepo(
     say(`fetching ${base} and ${bot} from ${repo.url}`, true);
     cache = await RepoCache.open(options.git, dir, repo.url, redact, (holder) => say(`waiting for another joinkey run using ${dir} (${holder})`));
     const heads = await cache.fetch(base, bot);
-    const baseTree = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own), OWNERSHIP_FILE);
-    const plan = planRepo(repo.id, baseTree, rendered);
+    const ownership = ownershipFileIn(repo.path);
+    const baseTree = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own, ownership), ownership);
+    const plan = planRepo(repo.id, baseTree, rendered, ownership);
     warnings.push(...plan.warnings);
     const summary = summarizePlan(model, plan);
     if (plan.conflicts.length) {
@@ -248,7 +252,7 @@ async function publishRepo(
     stage = 'pr';
     const { owner, name } = giteaRepoOf(repo);
     partial = { ...partial, giteaRepo: `${owner}/${name}` };
-    const note =
+    const factoryNote =
       repo.id !== model.central.postgres.repo && factory?.summary?.newRoles.length
         ? {
             roles: factory.summary.newRoles,
@@ -256,6 +260,9 @@ async function publishRepo(
             ...(factory.pr?.pr ? { factoryPr: { label: `${factory.giteaRepo ?? factory.repoId}#${factory.pr.pr.number}`, url: factory.pr.pr.url } } : {}),
           }
         : undefined;
+    const note = options.promotedAfter
+      ? { roles: [], factoryRepo: model.central.postgres.repo, ...factoryNote, promotedAfter: options.promotedAfter }
+      : factoryNote;
     const text = pullRequestText(model, repo.id, base, bot, summary, note);
     say(`${options.dryRun ? 'checking' : 'ensuring'} the pull request ${bot} -> ${base} in ${owner}/${name}`, true);
     const pr = await ensurePullRequest(

@@ -5,7 +5,7 @@ import type { Model } from '../model/model';
 import { BOT_TRAILER } from '../model/names';
 import { renderFiles } from '../render';
 import { appFileIndex } from '../render/provenance';
-import { OWNERSHIP_FILE } from '../render/files';
+import { isOwnershipList } from '../ownership';
 import type { FileChange, RepoPlan } from './plan';
 
 /**
@@ -112,7 +112,7 @@ function ownedBy(model: Model, app: string, path: string): boolean {
 }
 
 function attribute(model: Model, repoId: string, path: string, removed: ReadonlySet<string>, central: boolean): string {
-  if (path === OWNERSHIP_FILE) return JOINKEY_ROW;
+  if (isOwnershipList(path)) return JOINKEY_ROW;
   if (central) return CENTRAL_ROW;
   for (const a of model.apps) {
     const t = a.target;
@@ -146,7 +146,7 @@ export function appBlocks(content: string): Map<string, string> {
 
 /** Object kinds in a generated file: Kubernetes `kind:`s, OpenTofu blocks, tfvars variables. */
 export function objectKinds(path: string, content: string): string[] {
-  if (path === OWNERSHIP_FILE) return ['ownership list'];
+  if (isOwnershipList(path)) return ['ownership list'];
   const kinds = new Set<string>();
   if (/\.ya?ml$/.test(path)) {
     for (const m of content.matchAll(/^kind:\s*["']?([A-Za-z0-9.]+)/gm)) kinds.add(m[1]!);
@@ -195,6 +195,13 @@ export interface OrderingNote {
   readonly factoryRepo: string;
   /** Link or description of the factory PR, e.g. "owner/factory#3" with its URL. */
   readonly factoryPr?: { readonly label: string; readonly url?: string };
+  /** With environments: the environment published before this one (promotion order) and its PRs. */
+  readonly promotedAfter?: PromotedAfter;
+}
+
+export interface PromotedAfter {
+  readonly environment: string;
+  readonly prs: readonly { readonly label: string; readonly url?: string }[];
 }
 
 export function pullRequestText(model: Model, repoId: string, base: string, bot: string, summary: PlanSummary, note?: OrderingNote): PullRequestText {
@@ -215,6 +222,14 @@ export function pullRequestText(model: Model, repoId: string, base: string, bot:
       : `the pending \`${note.factoryRepo}\` PR`;
     out.push(
       `> **merge factory first**: this PR needs the new PostgreSQL role${note.roles.length === 1 ? '' : 's'} ${note.roles.map((r) => `\`${r}\``).join(', ')}, created by ${link}. The app_roles dynamic role fails without ${note.roles.length === 1 ? 'it' : 'them'}.`,
+    );
+  }
+  if (note?.promotedAfter) {
+    const { environment, prs } = note.promotedAfter;
+    const links = prs.map((p) => (p.url ? `[${p.label}](${p.url})` : p.label));
+    out.push('');
+    out.push(
+      `> **promoted after \`${environment}\`**: this environment comes after \`${environment}\` in apps.yaml's promotion order; ${links.length ? `merge and verify ${links.join(', ')} first` : `\`${environment}\` had no pull request open for this apps.yaml`}.`,
     );
   }
   out.push('');

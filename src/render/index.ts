@@ -1,9 +1,11 @@
 import { chartDocuments, InitContainerPatchChart, VsoChart } from '../charts/vso-chart';
 import { docFiles } from '../docs';
+import { environmentMatrixDoc } from '../docs/environments';
+import type { EnvironmentModel } from '../model/environments';
 import { emitYamlStream, type YamlValue } from '../emit/yaml';
 import type { Path } from '../config/source';
 import type { AppModel, Model } from '../model/model';
-import { contentHash } from '../ownership';
+import { contentHash, ownershipFileIn } from '../ownership';
 import { renderAppTofu, renderCentralTofu } from '../tofu-gen';
 import { DOCS_REPO, markerLine, ownershipFile, treeFromFiles, type DeclaredObject, type FileTree, type RenderedFile } from './files';
 import { AppFileIndexBuilder, withProvenance } from './provenance';
@@ -15,12 +17,12 @@ import { AppFileIndexBuilder, withProvenance } from './provenance';
  * that synth can tell its own output dir from a foreign one without reading every file).
  */
 export function* renderFiles(model: Model): Generator<RenderedFile> {
-  type Owned = { path: string; hash: string }[];
+  type Owned = { path: string; hash: string; app?: string }[];
   const owned = new Map<string, Owned>([...model.repos.map((r): [string, Owned] => [r.id, []]), [DOCS_REPO, []]]);
   /** The files of each app rendered so far, without content or provenance: the docs read it. */
   const index = new AppFileIndexBuilder();
   const own = (f: RenderedFile): RenderedFile => {
-    owned.get(f.repo)?.push({ path: f.path, hash: contentHash(f.content) });
+    owned.get(f.repo)?.push({ path: f.path, hash: contentHash(f.content), ...(f.owner?.kind === 'app' ? { app: f.owner.app } : {}) });
     index.add(f);
     return f;
   };
@@ -31,8 +33,34 @@ export function* renderFiles(model: Model): Generator<RenderedFile> {
   for (const f of renderCentralTofu(model)) yield own(f);
   for (const f of docFiles(model, index)) yield own(f);
   for (const [repo, paths] of owned) {
-    yield withProvenance(ownershipFile(repo, paths), { kind: 'joinkey' }, repo === DOCS_REPO ? [] : ['repos', repo], []);
+    const at = ownershipFileIn(model.repos.find((r) => r.id === repo)?.path);
+    yield withProvenance(ownershipFile(repo, paths, at), { kind: 'joinkey' }, repo === DOCS_REPO ? [] : ['repos', repo], []);
   }
+}
+
+/**
+ * What synth writes for a loaded apps.yaml: without environments, renderFiles of its model,
+ * byte for byte as before; with them, each environment's render below `<env>/` (so
+ * `OUT/<env>/<repo>/<path>`), an ownership list per environment dir that lists everything in
+ * it, and the environments matrix in OUT/docs.
+ */
+export function* renderOutput(loaded: { readonly model: Model; readonly environments: readonly EnvironmentModel[] }): Generator<RenderedFile> {
+  if (loaded.environments.length === 0) {
+    yield* renderFiles(loaded.model);
+    return;
+  }
+  for (const { name, model } of loaded.environments) {
+    const owned: { path: string; hash: string }[] = [];
+    for (const f of renderFiles(model)) {
+      const placed = { ...f, repo: name, path: `${f.repo}/${f.path}` };
+      owned.push({ path: placed.path, hash: contentHash(f.content) });
+      yield placed;
+    }
+    yield withProvenance(ownershipFile(name, owned), { kind: 'joinkey' }, ['environments', name], []);
+  }
+  const matrix = environmentMatrixDoc(loaded.environments);
+  yield matrix;
+  yield withProvenance(ownershipFile(DOCS_REPO, [{ path: matrix.path, hash: contentHash(matrix.content) }]), { kind: 'joinkey' }, [], []);
 }
 
 /** The whole render in memory, repo by repo, paths sorted. */
