@@ -31,6 +31,7 @@ const JOINKEY = path.join(ROOT, 'bin', 'joinkey.js');
 const BASELINE = path.join(ROOT, 'build', 'bench', 'baseline-cdk8s.js');
 const FLOOR = path.join(ROOT, 'build', 'bench', 'floor.js');
 const CDK8S_REQUIRE = path.join(ROOT, 'build', 'bench', 'cdk8s-require.js');
+const LIVE_PLAN = path.join(ROOT, 'build', 'bench', 'live-plan.js');
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 const argv = process.argv.slice(2);
@@ -309,10 +310,34 @@ function benchDefault(): DefaultResult {
   };
 }
 
+/** One line of bench/live-plan.ts --json: the change plan between two renders against synth's render, in-process. */
+interface PlanResult {
+  readonly apps: number;
+  readonly synthMs: number;
+  readonly synthRssMiB: number;
+  readonly planMs: number;
+  readonly planRssMiB: number;
+  readonly ratio: number;
+  readonly effects: number;
+  readonly stateful: number;
+}
+
+/** The change plan's cost (issue 9) at the sizes of this run that are 1,000 apps or more. */
+function benchPlan(sizes: readonly number[]): PlanResult[] {
+  const at = sizes.filter((n) => n >= 1000);
+  if (!at.length) return [];
+  const r = run('node', [LIVE_PLAN, '--json', ...at.map(String)], { stdout: true });
+  return r
+    .stdout!.trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as PlanResult);
+}
+
 const fmtApps = (n: number) => n.toLocaleString('en-US');
 
 /** The ratios of issue 12 that this run could measure, each with its goal. */
-function ratios(results: readonly SizeResult[], def: DefaultResult): Ratio[] {
+function ratios(results: readonly SizeResult[], def: DefaultResult, plans: readonly PlanResult[]): Ratio[] {
   const out: Ratio[] = [];
   const by = (n: number) => results.find((r) => r.apps === n);
   for (const n of [1000, 10000]) {
@@ -341,6 +366,15 @@ function ratios(results: readonly SizeResult[], def: DefaultResult): Ratio[] {
       goal: 12,
       note: `peak RSS at 10,000: ${mib(peakSynthRss(k10))} MiB (goal <= 512): ${(peakSynthRss(k10) ?? Infinity) <= 512 ? 'pass' : 'FAIL'}`,
     });
+  for (const p of plans) {
+    out.push({
+      name: 'change plan (liveChangePlan) / render (loadModel + renderTree)',
+      at: `${fmtApps(p.apps)} apps`,
+      a: p.planMs / 1000,
+      b: p.synthMs / 1000,
+      note: `peak RSS ${p.planRssMiB} MiB against ${p.synthRssMiB} MiB`,
+    });
+  }
   out.push({
     name: 'five apps cold (`node …/joinkey synth`) / node + cdk8s alone',
     at: '5 apps',
@@ -387,6 +421,8 @@ function main(): void {
     log(`${fmtApps(n)} apps ...`);
     results.push(benchSize(n));
   }
+  log('change plan (bench/live-plan.ts) ...');
+  const plans = benchPlan(SIZES);
   const fitPoints: Array<[number, number]> = results.filter((r) => r.baseline).map((r) => [r.apps, r.baseline!.wall]);
   for (const n of FIT_SIZES) {
     log(`baseline at ${fmtApps(n)} apps (for the extrapolation) ...`);
@@ -397,7 +433,7 @@ function main(): void {
   const fit = FIT_SIZES.length && fitPoints.length >= 2 && results.some((r) => !r.baseline) ? powerFit(fitPoints) : undefined; // only through 2,000 and 4,000: 100 and 1,000 predict far too little
   for (const r of results) if (!r.baseline && fit && !NO_BASELINE) r.baselineExtrapolated = fit.at(r.apps);
 
-  const rs = ratios(results, def);
+  const rs = ratios(results, def, plans);
   const goals = ratioTable(rs);
 
   const head =
@@ -487,7 +523,19 @@ ${
         )} apps: t ~ n^${fit.exponent.toFixed(2)}); on two runs the method predicted 473 s and 593 s, against the 538 s measured. \`npm run bench -- --full-baseline\` measures it to the end.\n`
     : ''
 }
-## Five default apps, cold
+${
+  plans.length
+    ? `## Change plan (issue 9)
+
+\`bench/live-plan.ts\`: for n apps, the base branches are the render of n apps laid over test/fixtures/platform; the new render drops one app and changes one generated secret's length. "render" is loadModel + renderTree of the n-app apps.yaml in a process of its own (what synth computes, without writing); "change plan" is liveChangePlan(before, after) alone, in another process (the inventories of both states, the expansion of every module and the plan).
+
+| apps | render (s) | peak RSS (MiB) | change plan (s) | peak RSS (MiB) | plan / render | effects | stateful |
+|---:|---:|---:|---:|---:|---:|---:|---:|
+${plans.map((p) => `| ${fmtApps(p.apps)} | ${secs(p.synthMs / 1000)} | ${p.synthRssMiB} | ${secs(p.planMs / 1000)} | ${p.planRssMiB} | ${p.ratio.toFixed(2)}x | ${p.effects} | ${p.stateful} |`).join('\n')}
+
+`
+    : ''
+}## Five default apps, cold
 
 ${defTable}
 

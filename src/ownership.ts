@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /**
  * Which files are joinkey's: a leaf module shared by the writer (OUT) and publish (target repos).
@@ -32,8 +32,16 @@ export function markerLine(path: string): string {
 
 /** sha256 of the UTF-8 bytes, lowercase hex: what an ownership list records per file. */
 export function contentHash(content: string | Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
+  // The render hashes each file for its ownership list, then the writer hashes it again.
+  if (typeof content === 'string' && lastHashed?.content === content) return lastHashed.hash;
+  const hash = oneShotHash ? oneShotHash('sha256', content, 'hex') : crypto.createHash('sha256').update(content).digest('hex');
+  if (typeof content === 'string') lastHashed = { content, hash };
+  return hash;
 }
+
+/** crypto.hash (Node >= 20.12): the same digest without a Hash object per call. */
+const oneShotHash = (crypto as { hash?: typeof crypto.hash }).hash;
+let lastHashed: { readonly content: string; readonly hash: string } | undefined;
 
 const HASH = /^[0-9a-f]{64}$/;
 

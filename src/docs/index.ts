@@ -16,7 +16,7 @@ import {
 } from '../model/names';
 import { seedDoc } from './environments';
 import { DOCS_REPO, markerLine, type DeclaredObject, type RenderedFile } from '../render/files';
-import { appFileIndex, withProvenance, type AppFileIndex, type FileProvenance } from '../render/provenance';
+import { appFileIndex, AppFileIndexBuilder, withProvenance, type AppFileIndex, type FileProvenance } from '../render/provenance';
 
 /**
  * dist/docs: the guidebook's secret-paths inventory (section 4) for all apps, and one page per
@@ -24,6 +24,14 @@ import { appFileIndex, withProvenance, type AppFileIndex, type FileProvenance } 
  * provenance of every other generated file: each page lists the app's files.
  */
 export function renderDocs(model: Model, rendered: readonly FileProvenance[]): RenderedFile[] {
+  return [...docFiles(model, appFileIndex(rendered))];
+}
+
+/**
+ * renderDocs one file at a time, each page rendered only when asked for, so the pages are never
+ * all in memory. `index` holds every other generated file; the docs' own are added to it first.
+ */
+export function* docFiles(model: Model, index: AppFileIndexBuilder): Generator<RenderedFile> {
   const rows = inventoryRows(model);
   const inventory = withProvenance(
     { repo: DOCS_REPO, path: SECRET_PATHS_DOC, content: secretPathsDoc(rows) },
@@ -33,15 +41,13 @@ export function renderDocs(model: Model, rendered: readonly FileProvenance[]): R
       r.app === undefined ? [] : [{ kind: 'doc', path: r.path, owner: { kind: 'app', name: r.app.name }, origin: r.app.origin }],
     ),
   );
-  const pages = model.apps.map((app) =>
-    withProvenance({ repo: DOCS_REPO, path: appDocPath(app.name), content: '' }, { kind: 'app', app: app.name }, app.origin, []),
-  );
-  const index = appFileIndex([...rendered, inventory, ...pages]);
-  return [
-    inventory,
-    ...model.apps.map((app, i) => ({ ...pages[i]!, content: appDoc(model, app, index) })),
-    ...(model.environment === undefined ? [] : [seedDoc(model)]),
-  ];
+  const page = (app: AppModel, content: string) =>
+    withProvenance({ repo: DOCS_REPO, path: appDocPath(app.name), content }, { kind: 'app', app: app.name }, app.origin, []);
+  index.add(inventory);
+  for (const app of model.apps) index.add(page(app, ''));
+  yield inventory;
+  for (const app of model.apps) yield page(app, appDoc(model, app, index));
+  if (model.environment !== undefined) yield seedDoc(model);
 }
 
 export interface InventoryRow {

@@ -24,12 +24,22 @@ export interface ExprNode {
   readonly meta: Readonly<Record<string, unknown>>;
 }
 
-/** One parser per run: hcl2json starts its WebAssembly once; expression trees are cached by text. */
+/**
+ * One parser per run: hcl2json starts its WebAssembly once; expression trees are cached by text,
+ * and parseAll's results by file name and content (a change plan reads two states of the same
+ * repos, most files alike). The results are shared: callers only read them.
+ */
 export function hcl2jsonParser(): HclParser {
   const trees = new Map<string, Promise<ExprNode | null>>();
+  const files = new Map<string, Record<string, unknown> | Error>();
+  const fileKey = (f: { readonly file: string; readonly content: string }) => `${f.file}\u0000${f.content}`;
   return {
     parse: (file, content) => parse(file, content),
-    parseAll: (files) => parseBatched(files),
+    parseAll: async (all) => {
+      const fresh = [...new Map(all.filter((f) => !files.has(fileKey(f))).map((f) => [fileKey(f), f])).values()];
+      (await parseBatched(fresh)).forEach((result, i) => files.set(fileKey(fresh[i]!), result));
+      return all.map((f) => files.get(fileKey(f))!);
+    },
     expression: (expr) => {
       let t = trees.get(expr);
       if (!t) {

@@ -3,7 +3,7 @@ import { DOCS_REPO } from '../render/files';
 import { findLiveConflicts, type LiveFinding } from './conflicts';
 import { hcl2jsonParser, type HclParser } from './hcl';
 import { moduleIdentities } from './identities';
-import { inventoryRepoKube } from './kustomize';
+import { inventoryRepoKube, type ManifestReads } from './kustomize';
 import { inventoryRepoTofu } from './tofu';
 import type { Inventory, KubeObject, KubePatch, LiveIdentity, RepoTrees, TofuModule, Unreadable } from './types';
 
@@ -15,6 +15,8 @@ import type { Inventory, KubeObject, KubePatch, LiveIdentity, RepoTrees, TofuMod
 export interface InventoryOptions {
   /** One parser per run (hcl2json starts its WebAssembly once); a new one by default. */
   readonly parser?: HclParser;
+  /** YAML reads shared with another inventory of the same repos (a change plan's two states). */
+  readonly manifestReads?: ManifestReads;
 }
 
 export async function inventoryRepos(trees: RepoTrees, options: InventoryOptions = {}): Promise<Inventory> {
@@ -26,7 +28,7 @@ export async function inventoryRepos(trees: RepoTrees, options: InventoryOptions
   const unreadable: Unreadable[] = [];
   for (const repo of [...trees.keys()].sort()) {
     const files = trees.get(repo)!;
-    const kube = inventoryRepoKube(repo, files);
+    const kube = inventoryRepoKube(repo, files, options.manifestReads);
     objects.push(...kube.objects);
     patches.push(...kube.patches);
     unreadable.push(...kube.unreadable);
@@ -84,5 +86,6 @@ export async function liveConflicts(
 }
 
 export { hcl2jsonParser, type HclParser } from './hcl';
+export type { ManifestReads } from './kustomize';
 export { conflictFilesByRepo, findLiveConflicts, LIVE_RULES, type LiveFinding, type LiveRule, type RelatedLocation } from './conflicts';
 export type * from './types';

@@ -142,13 +142,20 @@ export interface RepoKube {
   readonly unreadable: Unreadable[];
 }
 
+/**
+ * Reads of YAML files by repo, path and content: inventories of two states of the same repos (a
+ * change plan) share the reads of the files alike. A read is a function of those three, and only read.
+ */
+export type ManifestReads = Map<string, ManifestRead>;
+
 /** Every Kubernetes object and kustomize patch of one repo. */
-export function inventoryRepoKube(repo: string, files: ReadonlyMap<string, string>): RepoKube {
+export function inventoryRepoKube(repo: string, files: ReadonlyMap<string, string>, reads: ManifestReads = new Map()): RepoKube {
   const out: RepoKube = { objects: [], patches: [], unreadable: [] };
-  const reads = new Map<string, ManifestRead>();
   const read = (path: string): ManifestRead => {
-    let r = reads.get(path);
-    if (!r) reads.set(path, (r = readManifest(repo, path, files.get(path)!)));
+    const content = files.get(path)!;
+    const key = `${repo}\u0000${path}\u0000${content}`;
+    let r = reads.get(key);
+    if (!r) reads.set(key, (r = readManifest(repo, path, content)));
     return r;
   };
   const reported = new Set<Unreadable>();

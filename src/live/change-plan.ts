@@ -1,4 +1,4 @@
-import { hcl2jsonParser, inventoryRepos, type HclParser } from '../inventory';
+import { hcl2jsonParser, inventoryRepos, type HclParser, type ManifestReads } from '../inventory';
 import type { RepoTrees } from '../inventory/types';
 import { liveInputs, type AppDirectory } from './from-inventory';
 import { isStateful, orderLiveEffects, planKubeChanges, planLiveChanges } from './plan';
@@ -36,8 +36,9 @@ export interface LiveChangePlan {
 
 export async function liveChangePlan(before: RepoTrees, after: RepoTrees, options: LiveChangePlanOptions = {}): Promise<LiveChangePlan> {
   const parser = options.parser ?? hcl2jsonParser();
+  const manifestReads: ManifestReads = new Map();
   const side = async (trees: RepoTrees, label: string) => {
-    const inventory = await inventoryRepos(trees, { parser });
+    const inventory = await inventoryRepos(trees, { parser, manifestReads });
     const inputs = await liveInputs(inventory, trees, { parser, ...(options.apps ? { apps: options.apps } : {}) });
     const unreadable = inventory.unreadable.map((u) => `${u.at.repo}/${u.at.path}:${u.at.line}:${u.at.col}: ${u.reason}`);
     return { inputs, notes: [...unreadable, ...inputs.notes].map((n) => `${label}: ${n}`) };

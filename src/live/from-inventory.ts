@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { evaluate, forEachKeys, UNKNOWN, type EvalScope, type HclParser, type Value } from '../inventory/hcl';
 import { moduleScope } from '../inventory/tofu';
+import { readEmitted } from '../validate/yaml-docs';
 import type { Inventory, KubeObject as InventoryObject, RepoTrees, TofuModule, TofuResource } from '../inventory/types';
 import type { Model } from '../model/model';
 import type { Import, KubeObject, LiveResource, Moved, Removed } from './types';
@@ -266,13 +267,28 @@ async function removedBlocks(parser: HclParser, m: TofuModule, trees: RepoTrees,
 }
 
 /** The app of an object, from its place or, in a central module, its first instance key. */
-function appLocator(d: AppDirectory) {
+export function appLocator(d: AppDirectory) {
   const known = new Set(d.apps);
   const keyed = new Set(d.keyedByApp.map((k) => `${k.repo}\u0000${k.dir}`));
-  const places = [...d.places].sort((a, b) => b.path.length - a.path.length);
+  // `<repo>\0<path>` -> the app of the first place there: a lookup per prefix of a path, not a scan of every place.
+  const byPlace = new Map<string, string>();
+  for (const p of d.places) {
+    const key = `${p.repo}\u0000${p.path}`;
+    if (!byPlace.has(key)) byPlace.set(key, p.app);
+  }
+  /** The app of the place with the longest path that is `path` or a directory above it. */
+  const placedApp = (repo: string, path: string): string | undefined => {
+    const exact = byPlace.get(`${repo}\u0000${path}`);
+    if (exact !== undefined) return exact;
+    for (let i = path.lastIndexOf('/'); i >= 0; i = i === 0 ? -1 : path.lastIndexOf('/', i - 1)) {
+      const app = byPlace.get(`${repo}\u0000${path.slice(0, i)}`);
+      if (app !== undefined) return app;
+    }
+    return undefined;
+  };
   return (root: Pick<TofuModule, 'repo' | 'dir'> | undefined, path: string, address: string, repo = root?.repo ?? ''): string | undefined => {
-    const placed = places.find((p) => p.repo === repo && (path === p.path || path.startsWith(`${p.path}/`)));
-    if (placed) return placed.app;
+    const placed = placedApp(repo, path);
+    if (placed !== undefined) return placed;
     if (root && keyed.has(`${root.repo}\u0000${root.dir}`)) {
       const key = /\["((?:[^"\\]|\\.)*)"\]/.exec(address)?.[1];
       if (key !== undefined && known.has(key)) return key;
@@ -292,9 +308,11 @@ function kubeObjects(inventory: Inventory, trees: RepoTrees, appOf: (o: Inventor
   const docs = new Map<string, { counter: LineCounter; docs: Document.Parsed[]; text: string }>();
   const documentAt = (repo: string, path: string, line: number, col: number): unknown => {
     const key = `${repo}\u0000${path}`;
+    const text = trees.get(repo)?.get(path) ?? '';
+    const emitted = emittedDocumentAt(text, line);
+    if (emitted !== undefined) return emitted;
     let file = docs.get(key);
     if (!file) {
-      const text = trees.get(repo)?.get(path) ?? '';
       const counter = new LineCounter();
       file = { counter, text, docs: parseAllDocuments(text, { lineCounter: counter, prettyErrors: false }) as Document.Parsed[] };
       docs.set(key, file);
@@ -342,6 +360,33 @@ function kubeObjects(inventory: Inventory, trees: RepoTrees, appOf: (o: Inventor
   }
   return out;
 }
+
+/**
+ * The value of the document on `line` (1-based) when `text` is exactly what joinkey's emitter
+ * writes (src/validate/yaml-docs.ts checks that byte for byte), as `yaml` reads it; undefined for
+ * any other text, or a line that is no document's (the comment, a `---`), which `yaml` then reads.
+ * The documents of the last file asked are kept: a manifest's objects are asked one after another.
+ */
+export function emittedDocumentAt(text: string, line: number): unknown {
+  if (lastEmitted?.text !== text) {
+    const values = readEmitted(text);
+    if (!values) return undefined;
+    // Line 1 is the marker comment; a document starts on line 2 and after each `---` line.
+    const lines = text.split('\n');
+    const starts = [2];
+    lines.forEach((l, i) => l === '---' && starts.push(i + 2));
+    lastEmitted = { text, values, starts: starts.length === values.length ? starts : [], lines: lines.length - 1 };
+  }
+  const { values, starts, lines } = lastEmitted;
+  for (let i = starts.length - 1; i >= 0; i--) {
+    if (line < starts[i]!) continue;
+    const separator = i + 1 < starts.length ? starts[i + 1]! - 1 : lines + 1;
+    return line < separator ? values[i] : undefined;
+  }
+  return undefined;
+}
+
+let lastEmitted: { readonly text: string; readonly values: readonly unknown[]; readonly starts: readonly number[]; readonly lines: number } | undefined;
 
 /** apiVersion is compared on its own (planKubeChanges): a bump is named as such, not as a spec change. */
 function withoutApiVersion(doc: unknown): unknown {

@@ -116,6 +116,8 @@ class WriteRun {
   private journaled = false;
   /** This run created or opened the journal (a temp file of an ownership list opens it too). */
   private journalOpened = false;
+  /** Directories this run made or found in place (a synth puts several files in one); forgotten when one is removed. */
+  private readonly madeDirs = new Set<string>();
 
   constructor(
     private readonly out: string,
@@ -227,7 +229,11 @@ class WriteRun {
   private placeTemp(temp: string, rel: string, must = false): boolean {
     const target = this.target(rel);
     try {
-      this.io.mkdirSync(path.dirname(target), { recursive: true });
+      const dir = path.dirname(target);
+      if (!this.madeDirs.has(dir)) {
+        this.io.mkdirSync(dir, { recursive: true });
+        this.madeDirs.add(dir);
+      }
       this.io.renameSync(temp, target);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException)?.code;
@@ -260,6 +266,7 @@ class WriteRun {
     // Directories the deletion left empty go too, up to (not including) OUT.
     for (let dir = path.dirname(target); dir !== this.out && dir.startsWith(this.out + path.sep); dir = path.dirname(dir)) {
       if (!tryRmdir(dir)) break;
+      this.madeDirs.clear();
     }
   }
 

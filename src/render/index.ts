@@ -1,5 +1,5 @@
 import { chartDocuments, InitContainerPatchChart, VsoChart } from '../charts/vso-chart';
-import { renderDocs } from '../docs';
+import { docFiles } from '../docs';
 import { environmentMatrixDoc } from '../docs/environments';
 import type { EnvironmentModel } from '../model/environments';
 import { emitYamlStream, type YamlValue } from '../emit/yaml';
@@ -8,7 +8,7 @@ import type { AppModel, Model } from '../model/model';
 import { contentHash, ownershipFileIn } from '../ownership';
 import { renderAppTofu, renderCentralTofu } from '../tofu-gen';
 import { DOCS_REPO, markerLine, ownershipFile, treeFromFiles, type DeclaredObject, type FileTree, type RenderedFile } from './files';
-import { withProvenance, type FileProvenance } from './provenance';
+import { AppFileIndexBuilder, withProvenance } from './provenance';
 
 /**
  * Every generated file, app by app: each app's charts are built, serialized and released before
@@ -19,12 +19,11 @@ import { withProvenance, type FileProvenance } from './provenance';
 export function* renderFiles(model: Model): Generator<RenderedFile> {
   type Owned = { path: string; hash: string; app?: string }[];
   const owned = new Map<string, Owned>([...model.repos.map((r): [string, Owned] => [r.id, []]), [DOCS_REPO, []]]);
-  /** Provenance of what is rendered so far, without the content: the docs read it. */
-  const rendered: FileProvenance[] = [];
+  /** The files of each app rendered so far, without content or provenance: the docs read it. */
+  const index = new AppFileIndexBuilder();
   const own = (f: RenderedFile): RenderedFile => {
     owned.get(f.repo)?.push({ path: f.path, hash: contentHash(f.content), ...(f.owner?.kind === 'app' ? { app: f.owner.app } : {}) });
-    const { content: _content, ...provenance } = f;
-    rendered.push(provenance);
+    index.add(f);
     return f;
   };
   for (const app of model.apps) {
@@ -32,7 +31,7 @@ export function* renderFiles(model: Model): Generator<RenderedFile> {
     for (const f of renderAppTofu(model, app)) yield own(f);
   }
   for (const f of renderCentralTofu(model)) yield own(f);
-  for (const f of renderDocs(model, rendered)) yield own(f);
+  for (const f of docFiles(model, index)) yield own(f);
   for (const [repo, paths] of owned) {
     const at = ownershipFileIn(model.repos.find((r) => r.id === repo)?.path);
     yield withProvenance(ownershipFile(repo, paths, at), { kind: 'joinkey' }, repo === DOCS_REPO ? [] : ['repos', repo], []);

@@ -12,15 +12,21 @@ export type FileProvenance = Omit<RenderedFile, 'content'>;
 
 /** A file with its provenance filled: the primary origin first, then each object's origin once. */
 export function withProvenance(file: RenderedFile, owner: FileOwner, origin: Path, objects: readonly DeclaredObject[]): RenderedFile {
+  // Objects often share one origin array; only a new array is keyed (a central map declares one object per app).
+  const seenArrays = new Set<Path>();
   const seen = new Set<string>();
   const origins: Path[] = [];
-  for (const o of [origin, ...objects.map((x) => x.origin)]) {
+  const add = (o: Path) => {
+    if (seenArrays.has(o)) return;
+    seenArrays.add(o);
     const key = JSON.stringify(o);
     if (!seen.has(key)) {
       seen.add(key);
       origins.push(o);
     }
-  }
+  };
+  add(origin);
+  for (const x of objects) add(x.origin);
   return { ...file, owner, origins, objects };
 }
 
@@ -60,27 +66,42 @@ export interface AppFileIndex {
   filesOf(app: string): readonly FileRef[];
 }
 
-export function appFileIndex(files: Iterable<FileProvenance>): AppFileIndex {
-  const byApp = new Map<string, Set<string>>();
-  const everyApp: string[] = [];
-  const add = (app: string, key: string) => {
-    let set = byApp.get(app);
-    if (!set) byApp.set(app, (set = new Set()));
-    set.add(key);
-  };
-  for (const f of files) {
+export function appFileIndex(files: Iterable<FileProvenance>): AppFileIndexBuilder {
+  const index = new AppFileIndexBuilder();
+  for (const f of files) index.add(f);
+  return index;
+}
+
+/**
+ * appFileIndex built file by file, so that a producer streaming its files (renderFiles) keeps
+ * only each app's file keys, not the files' provenance.
+ */
+export class AppFileIndexBuilder implements AppFileIndex {
+  /** app -> `<repo>:<path>` keys, in the order added (a key may repeat, never twice in a row). */
+  private readonly byApp = new Map<string, string[]>();
+  private readonly everyApp: string[] = [];
+
+  add(f: FileProvenance): void {
     const key = `${f.repo}:${f.path}`;
-    if (f.owner?.kind === 'docs') everyApp.push(key);
-    if (f.owner?.kind === 'app') add(f.owner.app, key);
-    for (const o of f.objects ?? []) if (o.owner.kind === 'app') add(o.owner.name, key);
+    if (f.owner?.kind === 'docs') this.everyApp.push(key);
+    if (f.owner?.kind === 'app') this.addKey(f.owner.app, key);
+    for (const o of f.objects ?? []) if (o.owner.kind === 'app') this.addKey(o.owner.name, key);
   }
-  const toRef = (key: string): FileRef => {
-    const i = key.indexOf(':');
-    return { repo: key.slice(0, i), path: key.slice(i + 1) };
-  };
-  return {
-    filesOf: (app) => [...new Set([...(byApp.get(app) ?? []), ...everyApp])].sort().map(toRef),
-  };
+
+  filesOf(app: string): readonly FileRef[] {
+    return [...new Set([...(this.byApp.get(app) ?? []), ...this.everyApp])].sort().map(toRef);
+  }
+
+  private addKey(app: string, key: string): void {
+    const keys = this.byApp.get(app);
+    if (!keys) this.byApp.set(app, [key]);
+    else if (keys[keys.length - 1] !== key) keys.push(key);
+  }
+}
+
+function toRef(key: string): FileRef {
+  const i = key.indexOf(':');
+  return { repo: key.slice(0, i), path: key.slice(i + 1) };
 }
 
 /** `<repo>:<path>` -> the apps.yaml key a finding about the whole file points at. */
