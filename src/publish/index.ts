@@ -1,22 +1,27 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JoinkeyError } from '../errors';
+import { formatFinding, JoinkeyError } from '../errors';
+import { conflictFilesByRepo, hcl2jsonParser, type HclParser, type LiveFinding } from '../inventory';
 import { closeOpenPullRequest, ensurePullRequest, type EnsuredPullRequest, type GiteaClient } from '../gitea';
 import type { Model } from '../model/model';
-import { DOCS_REPO, OWNERSHIP_FILE, type FileTree } from '../render/files';
+import { OWNERSHIP_FILE, type FileTree } from '../render/files';
 import type { Redactor } from '../util/redact';
-import { BOT_IDENTITY, claimCacheRoot, RepoCache, type BotIdentity, type GitFactory } from './git';
-import { hasChanges, pathsToRead, planRepo, repoUrlProblem, withOwnershipFile, type Conflict, type RepoPlan } from './plan';
+import { BOT_IDENTITY, claimCacheRoot, RepoCache, type BotIdentity, type GitFactory, type RemoteHeads } from './git';
+import { renderConflicts, repoOfFile } from './diff';
+import { checkRepoUrls, DEFAULT_BOT_BRANCH, giteaRepoOf, publishOrder, type ProgressEvent } from './repos';
+import { hasChanges, pathsToRead, planRepo, withOwnershipFile, type BaseTree, type Conflict, type RepoPlan } from './plan';
 import { commitMessage, pullRequestText, summarizePlan, type PlanSummary } from './summary';
 
 /**
- * publish, repo by repo: fetch into the cache clone, plan (pure), build base + one bot commit,
- * push the bot branch with a lease, ensure one PR. Never prints: it reports through `progress`
- * and returns an exact account of what happened per repo.
+ * publish: fetch every repo into its cache clone and read its whole base tree; find the live
+ * conflicts the render brings, across all repos at once (src/inventory); then repo by repo: plan
+ * (pure), refuse a repo with path or live conflicts, build base + one bot commit, push the bot
+ * branch with a lease, ensure one PR. Never prints: it reports through `progress` and returns an
+ * exact account of what happened per repo.
  */
 
-export const DEFAULT_BOT_BRANCH = 'joinkey/sync';
+export { checkRepoUrls, DEFAULT_BOT_BRANCH, giteaRepoOf, publishOrder, type ProgressEvent };
 export const DEFAULT_CACHE_DIR = '.joinkey-cache';
 
 export interface PublishOptions {
@@ -36,13 +41,8 @@ export interface PublishOptions {
   readonly identity?: BotIdentity;
   readonly redact: Redactor;
   readonly progress?: (event: ProgressEvent) => void;
-}
-
-export interface ProgressEvent {
-  readonly repo: string;
-  readonly message: string;
-  /** True for a long step that is starting (a TTY may show it transiently). */
-  readonly step?: boolean;
+  /** One HCL parser per run (hcl2json is slow to start); a new one when absent. */
+  readonly parser?: HclParser;
 }
 
 export type RepoStatus =
@@ -54,7 +54,7 @@ export type RepoStatus =
   | 'no-changes'
   /** Dry run: would push. */
   | 'would-push'
-  /** A generated path is taken by a file joinkey does not own. */
+  /** A generated path is taken by a file joinkey does not own, or the render conflicts with a file of the repos (live conflicts). */
   | 'refused'
   /** Someone else pushed to the bot branch. */
   | 'stopped'
@@ -70,6 +70,8 @@ export interface RepoResult {
   readonly plan?: RepoPlan;
   readonly summary?: PlanSummary;
   readonly conflicts?: readonly Conflict[];
+  /** With 'refused': the live conflicts (errors) that name a file of this repo, at their generated side. */
+  readonly liveConflicts?: readonly LiveFinding[];
   readonly commit?: string;
   readonly reason?: string;
   readonly giteaRepo?: string;
@@ -88,45 +90,6 @@ export interface PublishReport {
   readonly ok: boolean;
 }
 
-/** Refuses repo urls with credentials in them, naming every such repo (before anything is fetched). */
-export function checkRepoUrls(model: Model, ids: readonly string[], redact: Redactor): void {
-  const problems = ids.flatMap((id) => {
-    const repo = model.repos.find((r) => r.id === id)!;
-    const problem = repoUrlProblem(repo.url);
-    return problem ? [`repos.${id}.url (${redact(repo.url)}) ${problem}`] : [];
-  });
-  if (problems.length) throw new JoinkeyError(problems.join('\n'));
-}
-
-/** The repos to publish, factory (the central postgres repo) first, the rest sorted. */
-export function publishOrder(model: Model, only?: readonly string[]): string[] {
-  const ids = model.repos.map((r) => r.id).filter((id) => id !== DOCS_REPO);
-  if (only) {
-    const unknown = only.filter((id) => !ids.includes(id));
-    if (unknown.length)
-      throw new JoinkeyError(`--repos names ${unknown.map((u) => `"${u}"`).join(', ')}, which apps.yaml does not declare; known repos: ${ids.join(', ')}`);
-  }
-  const factory = model.central.postgres.repo;
-  const chosen = ids.filter((id) => !only || only.includes(id)).sort();
-  return [...chosen.filter((id) => id === factory), ...chosen.filter((id) => id !== factory)];
-}
-
-/** owner/name of a repo on Gitea: `repos.<id>.gitea`, else the last two path segments of its URL. */
-export function giteaRepoOf(repo: { readonly id: string; readonly url: string; readonly gitea?: string }): { owner: string; name: string } {
-  const spec =
-    repo.gitea ??
-    repo.url
-      .replace(/[?#].*$/, '')
-      .replace(/\/+$/, '')
-      .replace(/\.git$/, '');
-  const parts = spec.split(/[/:]/).filter(Boolean);
-  const [owner, name] = parts.slice(-2);
-  if (!owner || !name || parts.length < 2) {
-    throw new JoinkeyError(`cannot tell the Gitea owner/name of repo "${repo.id}" from its url; set repos.${repo.id}.gitea: owner/name in apps.yaml`);
-  }
-  return { owner, name };
-}
-
 export async function publish(options: PublishOptions): Promise<PublishReport> {
   const { model, tree } = options;
   const bot = options.botBranch ?? DEFAULT_BOT_BRANCH;
@@ -137,30 +100,107 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
   const factoryId = model.central.postgres.repo;
   const workDir = options.dryRun ? await mkdtemp(join(tmpdir(), 'joinkey-dry-run-')) : options.cacheDir;
   const results: RepoResult[] = [];
+  const opened = new Map<string, OpenedRepo | RepoResult>();
   let factoryResult: RepoResult | undefined;
   try {
     await claimCacheRoot(workDir);
+    // Every repo first, so that the live conflicts are found across all of them before anything is pushed.
     for (const id of order) {
       const repo = model.repos.find((r) => r.id === id)!;
-      const rendered = withOwnershipFile(id, tree.get(id) ?? new Map<string, string>());
-      const result = await publishRepo({ ...options, botBranch: bot, identity }, repo, rendered, join(workDir, id), factoryResult, progress);
+      opened.set(id, await openRepo({ ...options, botBranch: bot, identity }, repo, rendered(tree, id), join(workDir, id), progress));
+    }
+    const checkouts = new Map([...opened].flatMap(([id, o]) => ('cache' in o ? [[id, o.baseTree.contents] as const] : [])));
+    const conflicts = await renderConflicts(checkouts, tree, options.parser ?? hcl2jsonParser());
+    const refusedFiles = conflictFilesByRepo(conflicts);
+    for (const id of order) {
+      const repo = model.repos.find((r) => r.id === id)!;
+      const o = opened.get(id)!;
+      const live = refusedFiles.has(id)
+        ? conflicts.filter((f) => f.severity === 'error' && [f.file, f.related.file].some((file) => repoOfFile(file) === id))
+        : [];
+      const warnings = conflicts.filter((f) => f.severity === 'warning' && repoOfFile(f.file) === id).map((f) => `live conflict: ${formatFinding(f)}`);
+      const result =
+        'cache' in o
+          ? await publishRepo(
+              { ...options, botBranch: bot, identity },
+              repo,
+              rendered(tree, id),
+              o,
+              { findings: live, files: refusedFiles.get(id) ?? [], warnings },
+              factoryResult,
+              progress,
+            )
+          : o;
       if (id === factoryId) factoryResult = result;
       results.push(result);
     }
   } finally {
+    for (const o of opened.values()) if ('cache' in o) await o.cache.close();
     if (options.dryRun) await rm(workDir, { recursive: true, force: true });
   }
   const ok = results.every((r) => ['pushed', 'up-to-date', 'no-changes', 'would-push'].includes(r.status) && !r.prError);
   return { dryRun: !!options.dryRun, repos: results, ok };
 }
 
+/** The rendered files of one repo, with its ownership file. */
+function rendered(tree: FileTree, id: string): ReadonlyMap<string, string> {
+  return withOwnershipFile(id, tree.get(id) ?? new Map<string, string>());
+}
+
 type RepoOptions = PublishOptions & { readonly botBranch: string; readonly identity: BotIdentity };
+
+/** A repo fetched into its (locked) cache clone, with its whole base tree read. */
+interface OpenedRepo {
+  readonly cache: RepoCache;
+  readonly heads: RemoteHeads;
+  readonly baseTree: BaseTree;
+}
+
+/** The live conflicts that refuse one repo (errors naming its files), and the warnings about it. */
+interface LiveRefusal {
+  readonly findings: readonly LiveFinding[];
+  readonly files: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** Opens and fetches one repo and reads every text file of its base; a failed result when that fails (the clone is closed then). */
+async function openRepo(
+  options: RepoOptions,
+  repo: Model['repos'][number],
+  rendered: ReadonlyMap<string, string>,
+  dir: string,
+  progress: (e: ProgressEvent) => void,
+): Promise<OpenedRepo | RepoResult> {
+  const { redact, botBranch: bot } = options;
+  const say = (message: string, step = false) => progress({ repo: repo.id, message: redact(message), step });
+  let cache: RepoCache | undefined;
+  try {
+    say(`fetching ${repo.branch} and ${bot} from ${repo.url}`, true);
+    cache = await RepoCache.open(options.git, dir, repo.url, redact, (holder) => say(`waiting for another joinkey run using ${dir} (${holder})`));
+    const heads = await cache.fetch(repo.branch, bot);
+    const baseTree = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own), OWNERSHIP_FILE, { everyFile: true });
+    return { cache, heads, baseTree };
+  } catch (e) {
+    await cache?.close();
+    const reason = redact(e instanceof JoinkeyError ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`);
+    say(`failed: ${reason}`);
+    return { repoId: repo.id, url: redact(repo.url), base: repo.branch, branch: bot, status: 'failed', reason, warnings: [] };
+  }
+}
+
+/** What to tell the user about a repo refused for live conflicts: the files and lines, and which side to remove. */
+export function liveRefusalReason(live: LiveRefusal): string {
+  const pairs = live.findings.map((f) => `${f.file}:${f.line}:${f.col} (${f.rule}) with ${f.related.file}:${f.related.line}:${f.related.col}`);
+  const n = live.findings.length;
+  return `${n} live conflict${n === 1 ? '' : 's'} between generated and hand-written files (${live.files.join(', ')}): ${pairs.join('; ')}; remove the hand-written side, or keep it and take that object out of apps.yaml`;
+}
 
 async function publishRepo(
   options: RepoOptions,
   repo: Model['repos'][number],
   rendered: ReadonlyMap<string, string>,
-  dir: string,
+  opened: OpenedRepo,
+  live: LiveRefusal,
   factory: RepoResult | undefined,
   progress: (e: ProgressEvent) => void,
 ): Promise<RepoResult> {
@@ -168,29 +208,33 @@ async function publishRepo(
   const base = repo.branch;
   const say = (message: string, step = false) => progress({ repo: repo.id, message: redact(message), step });
   const common = { repoId: repo.id, url: redact(repo.url), base, branch: bot };
-  const warnings: string[] = [];
+  const warnings: string[] = [...live.warnings];
   let stage: 'git' | 'pr' = 'git';
   let partial: RepoResult | undefined;
-  let cache: RepoCache | undefined;
+  const { cache, heads, baseTree } = opened;
   try {
-    say(`fetching ${base} and ${bot} from ${repo.url}`, true);
-    cache = await RepoCache.open(options.git, dir, repo.url, redact, (holder) => say(`waiting for another joinkey run using ${dir} (${holder})`));
-    const heads = await cache.fetch(base, bot);
-    const baseTree = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own), OWNERSHIP_FILE);
     const plan = planRepo(repo.id, baseTree, rendered);
     warnings.push(...plan.warnings);
     const summary = summarizePlan(model, plan);
-    if (plan.conflicts.length) {
-      say(
-        `refused: ${plan.conflicts.length} generated path${plan.conflicts.length === 1 ? '' : 's'} taken by files joinkey does not own or that were edited by hand`,
-      );
+    if (plan.conflicts.length || live.findings.length) {
+      const reasons = [
+        ...(plan.conflicts.length ? [plan.conflicts.map((c) => `${c.path} ${c.reason}`).join('; ')] : []),
+        ...(live.findings.length ? [liveRefusalReason(live)] : []),
+      ];
+      if (plan.conflicts.length)
+        say(
+          `refused: ${plan.conflicts.length} generated path${plan.conflicts.length === 1 ? '' : 's'} taken by files joinkey does not own or that were edited by hand`,
+        );
+      if (live.findings.length)
+        say(`refused: ${live.findings.length} live conflict${live.findings.length === 1 ? '' : 's'} with hand-written files (${live.files.join(', ')})`);
       return {
         ...common,
         status: 'refused',
         plan,
         summary,
         conflicts: plan.conflicts,
-        reason: plan.conflicts.map((c) => `${c.path} ${c.reason}`).join('; '),
+        ...(live.findings.length ? { liveConflicts: live.findings } : {}),
+        reason: reasons.join('; '),
         warnings,
       };
     }
@@ -283,8 +327,6 @@ async function publishRepo(
     }
     say(`failed: ${reason}`);
     return { ...common, status: 'failed', reason, warnings };
-  } finally {
-    await cache?.close();
   }
 }
 

@@ -1,3 +1,4 @@
+import { formatFinding } from '../errors';
 import type { Redactor } from '../util/redact';
 import type { ProgressEvent, PublishReport, RepoResult } from './index';
 import { prLine } from './index';
@@ -46,7 +47,12 @@ function statusWord(r: RepoResult, dryRun: boolean): string {
     case 'would-push':
       return `would push one commit to ${r.branch}`;
     case 'refused':
-      return 'REFUSED (files joinkey does not own, or edited by hand, at generated paths), nothing pushed';
+      return `REFUSED (${[
+        ...(r.conflicts?.length ? ['files joinkey does not own, or edited by hand, at generated paths'] : []),
+        ...(r.liveConflicts?.length
+          ? ['the render conflicts with hand-written files: remove the hand-written side, or keep it and take that object out of apps.yaml']
+          : []),
+      ].join('; ')}), nothing pushed`;
     case 'stopped':
       return `STOPPED (${r.branch} has commits not made by joinkey), nothing pushed`;
     case 'failed':
@@ -59,6 +65,7 @@ function repoSection(r: RepoResult, dryRun: boolean): string[] {
   lines.push(`  ${statusWord(r, dryRun)}`);
   if (r.reason && r.status !== 'refused') lines.push(`  ${r.reason}`);
   for (const c of r.conflicts ?? []) lines.push(`  conflict: ${c.path} ${c.reason}`);
+  for (const f of r.liveConflicts ?? []) lines.push(`  live conflict: ${formatFinding(f).replace(/\n/g, '\n  ')}`);
   if (r.plan && (dryRun || r.status !== 'refused')) {
     const { adds, changes, deletes } = r.plan;
     if (dryRun || r.status === 'pushed') {

@@ -355,12 +355,43 @@ function handFiles(spec: HandSpec, repoIds: readonly string[], rendered: Readonl
   return out;
 }
 
+/**
+ * The live conflicts publish printed in a repo's section (`<id>: <base> -> <bot> (...)` up to the
+ * blank line): each `live conflict: <repo/path>:L:C: ...` with its `also at <repo/path>:L:C`.
+ */
+function liveConflictsIn(out: string, id: string, base: string): { file: string; related: string }[] {
+  const head = `${id}: ${base} -> ${BOT} (`;
+  const at = out.startsWith(head) ? 0 : out.indexOf(`\n${head}`) + 1;
+  if (at === 0 && !out.startsWith(head)) return [];
+  const end = out.indexOf('\n\n', at);
+  const lines = out.slice(at, end < 0 ? undefined : end).split('\n');
+  const found: { file: string; related: string }[] = [];
+  lines.forEach((l, i) => {
+    const m = /^ {2}live conflict: (\S+?):\d+:\d+: /.exec(l);
+    const also = / {4}also at (\S+?):\d+:\d+$/.exec(lines[i + 1] ?? '');
+    if (m) found.push({ file: m[1]!, related: also?.[1] ?? '' });
+  });
+  return found;
+}
+
 // ---------------------------------------------------------------------------------------------
 // the property
 
 const BOT = 'joinkey/sync';
 const renderedOf = (doc: AppsDoc): Map<string, ReadonlyMap<string, string>> => new Map(renderTree(loadModel('apps.yaml', printYaml(doc)).model));
-const stats = { runs: 0, publishes: 0, refusals: 0, pushes: 0, merges: 0, handEdits: 0, deletesSeen: 0, skippedEdits: 0, collisions: 0, publishMs: 0 };
+const stats = {
+  runs: 0,
+  publishes: 0,
+  refusals: 0,
+  liveRefusals: 0,
+  pushes: 0,
+  merges: 0,
+  handEdits: 0,
+  deletesSeen: 0,
+  skippedEdits: 0,
+  collisions: 0,
+  publishMs: 0,
+};
 
 async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits: readonly Edit[], spec: HandSpec): Promise<void> {
   fx = await makeFixture([]);
@@ -452,12 +483,18 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
       const handHere = hand.filter((h) => h.repo === id);
       const conflicts = [...files.keys()].filter((p) => handHere.some((h) => clash(h.path, p)));
       const line = new RegExp(`^  ${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +(.*)$`, 'm').exec(out)?.[1] ?? '';
-      if (conflicts.length) {
-        // Refused, each colliding path named, the bot branch where it was.
+      const live = liveConflictsIn(out, id, base);
+      if (conflicts.length || live.length) {
+        // Refused, each colliding path named, every live conflict between a generated file and a
+        // hand-written one (e.g. a generated file edited by hand, kept when its app moved, and the
+        // moved app's file declaring the same Vault role), the bot branch where it was.
         anyRefused = true;
         stats.refusals++;
+        if (live.length) stats.liveRefusals++;
         expect(line, ctx).toMatch(/^REFUSED/);
         for (const p of conflicts) expect(out, ctx).toContain(`conflict: ${p} `);
+        const isHand = (file: string) => hand.some((h) => `${h.repo}/${h.path}` === file);
+        for (const c of live) expect(isHand(c.file) || isHand(c.related), `${c.file} / ${c.related}: neither is hand-written\n${ctx}`).toBe(true);
         expect(bot, ctx).toBe(botBefore);
         continue;
       }
@@ -547,6 +584,10 @@ async function scenario(initial: AppsDoc, repoSeed: number, pool: AppsDoc, edits
   roots.splice(roots.indexOf(f), 1);
 }
 
+const PROPERTY_TIMEOUT_MS = Math.max(120_000, PROPERTY_RUNS * 15_000);
+/** fast-check's own time limit, inside the test's timeout: a failure always reports its counterexample. */
+const SHRINK_BUDGET = { interruptAfterTimeLimit: PROPERTY_TIMEOUT_MS - 20_000, markInterruptAsFailure: true } as const;
+
 describe('property 7: no data lost, publish', () => {
   it(
     'hand-written files in target repos are never overwritten or deleted across sequences of apps.yaml edits',
@@ -561,11 +602,17 @@ describe('property 7: no data lost, publish', () => {
           handArb,
           scenario,
         ),
-        { ...propertyParams(72, 0.125), endOnFailure: !!process.env.JOINKEY_NO_SHRINK },
+        {
+          ...propertyParams(72, 0.125),
+          endOnFailure: !!process.env.JOINKEY_NO_SHRINK,
+          // Shrinking a failure re-runs whole git scenarios, and ran past any timeout: stop at the
+          // budget and report the counterexample shrunk so far (a slow pass fails here too).
+          ...SHRINK_BUDGET,
+        },
       );
 
       console.log(`publish no-data-lost: ${JSON.stringify(stats)} in ${Date.now() - started} ms (JOINKEY_PROPERTY_RUNS=${PROPERTY_RUNS})`);
     },
-    Math.max(120_000, PROPERTY_RUNS * 15_000),
+    PROPERTY_TIMEOUT_MS,
   );
 });
