@@ -39,26 +39,34 @@ export function isSafeRepoPath(p: string): boolean {
 
 /**
  * The ownership list's text for a repo: every file joinkey writes there (the list itself
- * excluded) with its content hash, sorted by path. Written by hand rather than by
- * JSON.stringify of an object, whose key order puts integer-like keys first.
+ * excluded) with its content hash, sorted by path, and under "apps" the files of each app: what
+ * the live-safety guard reads to know whose objects a later render deletes, once the app is no
+ * longer in apps.yaml. Written by hand rather than by JSON.stringify of an object, whose key
+ * order puts integer-like keys first.
  */
-export function ownershipContent(files: Iterable<{ readonly path: string; readonly hash: string }>): string {
+export function ownershipContent(files: Iterable<{ readonly path: string; readonly hash: string; readonly app?: string }>): string {
   const entries = [...files].filter((f) => f.path !== OWNERSHIP_FILE).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const lines = entries.map((f, i) => `    ${JSON.stringify(f.path)}: ${JSON.stringify(f.hash)}${i < entries.length - 1 ? ',' : ''}`);
   const body = lines.length ? `{\n${lines.join('\n')}\n  }` : '{}';
-  return `{\n  "//": ${JSON.stringify(OWNERSHIP_COMMENT)},\n  "version": 2,\n  "files": ${body}\n}\n`;
+  const byApp = new Map<string, string[]>();
+  for (const f of entries) if (f.app !== undefined) byApp.set(f.app, [...(byApp.get(f.app) ?? []), f.path]);
+  const apps = [...byApp.keys()].sort().map((app) => `    ${JSON.stringify(app)}: [${byApp.get(app)!.map((p) => JSON.stringify(p)).join(', ')}]`);
+  const appsEntry = apps.length ? `,\n  "apps": {\n${apps.join(',\n')}\n  }` : '';
+  return `{\n  "//": ${JSON.stringify(OWNERSHIP_COMMENT)},\n  "version": 2,\n  "files": ${body}${appsEntry}\n}\n`;
 }
 
 export interface OwnershipList {
   /** Path -> recorded hash; undefined for an entry of a version-1 list, which recorded no hashes. */
   readonly files: ReadonlyMap<string, string | undefined>;
+  /** Path -> the app the file was rendered for (the "apps" entry; absent in lists before it). */
+  readonly apps: ReadonlyMap<string, string>;
   /** Why entries, or the whole list, were not taken. */
   readonly warnings: readonly string[];
   /** True when the text is an ownership list joinkey wrote (so the list file itself is joinkey's). */
   readonly valid: boolean;
 }
 
-const NO_LIST: OwnershipList = { files: new Map(), warnings: [], valid: false };
+const NO_LIST: OwnershipList = { files: new Map(), apps: new Map(), warnings: [], valid: false };
 
 /**
  * Reads an ownership list. Version 2 maps paths to hashes; version 1 (an array of paths, from
@@ -92,7 +100,13 @@ export function parseOwnership(content: string | undefined): OwnershipList {
   } else {
     return { ...NO_LIST, warnings: [`${OWNERSHIP_FILE} has no "files" entry; treating no file as owned`] };
   }
-  return { files, warnings, valid: true };
+  const apps = new Map<string, string>();
+  const byApp = (data as { apps?: unknown }).apps;
+  if (typeof byApp === 'object' && byApp !== null && !Array.isArray(byApp)) {
+    for (const [app, paths] of Object.entries(byApp))
+      if (Array.isArray(paths)) for (const p of paths) if (typeof p === 'string' && files.has(p)) apps.set(p, app);
+  }
+  return { files, apps, warnings, valid: true };
 }
 
 /** owned: joinkey's, as it wrote it. edited: listed, but changed since. unowned: not listed (hand-written). */

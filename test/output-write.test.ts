@@ -96,6 +96,18 @@ describe('writeTree: writes only what changed', () => {
     expect(stamps(out)).toEqual(before);
   });
 
+  it('GIVEN a re-render that changes only ownership lists WHEN written THEN the lists are new and no writer dir is left behind', () => {
+    for (const repos of [['tools'], ['tools', 'docs']]) {
+      const out = path.join(tmp, `dist-${repos.length}`);
+      writeTree(out, files('v1'));
+      // the same files, each list now with a different text (as a new list format would give)
+      const relisted = files('v1').map((f) => (f.path.endsWith('files.json') && repos.includes(f.repo) ? { ...f, content: f.content.replace('}\n', '}\n\n') } : f));
+      expect(writeTree(out, relisted).written).toBe(repos.length);
+      expect(readTree(out)).toEqual(asTree(relisted));
+      expect(fs.readdirSync(out)).not.toContain(WRITER_DIR);
+    }
+  });
+
   it('GIVEN an output dir with its own mode WHEN re-rendered THEN the mode is kept', () => {
     const out = path.join(tmp, 'dist');
     writeTree(out, files('v1'));

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { compareDiagnostics, type Diagnostic } from '../errors';
-import { liveConflicts, type HclParser as InventoryParser, type RepoTrees } from '../inventory';
+import { liveConflicts, publishedTrees, type HclParser as InventoryParser, type RepoTrees } from '../inventory';
+import { deployedNames, guardFindings, guardLiveChanges, liveAppDirectory, liveChangePlan } from '../live';
 import { fileOf } from '../inventory/conflicts';
 import type { Model } from '../model/model';
 import { renderFiles } from '../render';
@@ -105,6 +106,20 @@ export async function checkLive(tree: FileTree, checkouts: RepoTrees, parser: In
     message: `not read: ${u.reason}; what it declares is not checked for conflicts with other files`,
   }));
   return [...findings, ...unreadable].sort(compareDiagnostics);
+}
+
+/**
+ * The guard of `check --repos-dir` (issue 9 part 4): the live change plan from the checkouts (the
+ * target branches) to the checkouts with the render on top, and a finding at the apps.yaml key to
+ * change for every destroy or rotation of stateful data that apps.yaml does not acknowledge.
+ */
+export async function checkGuard(model: Model, tree: FileTree, checkouts: RepoTrees, parser: InventoryParser): Promise<Finding[]> {
+  const plan = await liveChangePlan(checkouts, publishedTrees(checkouts, tree), {
+    parser,
+    apps: liveAppDirectory(model, checkouts),
+    deployedApps: deployedNames(model),
+  });
+  return guardFindings(guardLiveChanges(plan, model), model);
 }
 
 /** A live diagnostic with its files (`repo/path`) below `dir`, the directory that holds one checkout per repo id. */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli-io';
-import { checkLive, checkModel, runChecks, underReposDir, type RepoReader } from '../check';
+import { checkGuard, checkLive, checkModel, runChecks, underReposDir, type Finding, type RepoReader } from '../check';
 import { compareDiagnostics, formatFinding, InputError, JoinkeyError, type Diagnostic } from '../errors';
 import { hcl2jsonParser } from '../inventory';
 import { readReposDir } from '../inventory/load';
@@ -58,22 +58,21 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     // the live check needs the render too (rendered once, for both), when the model's rules hold
     const tree = reposDir === undefined || checkModel(model).some((f) => f.severity === 'error') ? undefined : renderTree(model);
     // the live inventory parses on this thread while runChecks' HCL thread validates the render
-    const live =
-      reposDir !== undefined && tree !== undefined
-        ? checkLive(
-            tree,
-            readReposDir(
-              reposDir,
-              model.repos.map((r) => r.id),
-            ),
-            hcl2jsonParser(),
-          )
-        : Promise.resolve([]);
-    const [findings, conflicts] = await Promise.all([
+    const live = async (): Promise<{ conflicts: Diagnostic[]; guard: Finding[] }> => {
+      if (reposDir === undefined || tree === undefined) return { conflicts: [], guard: [] };
+      const checkouts = readReposDir(
+        reposDir,
+        model.repos.map((r) => r.id),
+      );
+      const parser = hcl2jsonParser();
+      const conflicts = await checkLive(tree, checkouts, parser);
+      return { conflicts, guard: await checkGuard(model, tree, checkouts, parser) };
+    };
+    const [findings, { conflicts, guard }] = await Promise.all([
       runChecks(model, { hcl: hcl.parse, ...(reposDir === undefined ? {} : { repos: repoReader(reposDir) }), ...(tree ? { tree } : {}) }),
-      live,
+      live(),
     ]);
-    diagnostics = [...findings.map((f) => source.at(f)), ...conflicts.map((d) => underReposDir(values['repos-dir']!, d))];
+    diagnostics = [...[...findings, ...guard].map((f) => source.at(f)), ...conflicts.map((d) => underReposDir(values['repos-dir']!, d))];
   } catch (e) {
     // the shape's errors (rule "input") and the rule layer's, each with its rule id
     if (!(e instanceof InputError)) throw e;

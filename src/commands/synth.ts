@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli-io';
 import { diffTree, MAX_EXTRA, writeTree } from '../output/write';
 import { renderFiles } from '../render';
+import { formatDiagnosticWithSource } from '../errors';
 import { readCheckedModel } from './common';
+import { SynthChanges } from './synth-changes';
 
 const HELP = `Usage: joinkey synth [--config apps.yaml] [--out dist] [--check]
 
@@ -28,7 +30,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(HELP);
     return 0;
   }
-  const { model, file: configFile } = readCheckedModel(io.cwd, values.config, io.stderr);
+  const { model, source, file: configFile } = readCheckedModel(io.cwd, values.config, io.stderr);
   const outArg = values.out ?? 'dist';
   const out = path.resolve(io.cwd, outArg);
 
@@ -50,8 +52,21 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  const result = writeTree(out, renderFiles(model), undefined, { protect: [path.resolve(io.cwd, configFile)], shown: outArg });
+  const changed = new SynthChanges();
+  const result = writeTree(out, renderFiles(model), undefined, { protect: [path.resolve(io.cwd, configFile)], shown: outArg, onChange: changed.record });
   const changes = result.written + result.deleted === 0 ? 'unchanged' : `${result.written} written, ${result.deleted} deleted`;
   io.stdout.write(`${result.files} files for ${model.apps.length} apps in ${outArg} (${changes})\n`);
+  if ([...changed.tofu.values()].some((previous) => previous !== undefined)) {
+    // only now: the guard loads HCL's parser
+    const { synthGuard } = await import('./synth-guard');
+    const guard = await synthGuard(out, model, changed);
+    for (const f of guard.findings) io.stderr.write(`${formatDiagnosticWithSource(source.at({ ...f, severity: 'warning' }))}\n`);
+    if (guard.findings.length > 0)
+      io.stderr.write(
+        `joinkey synth: ${guard.findings.length} unacknowledged destroy${guard.findings.length === 1 ? '' : 's'} or rotation${guard.findings.length === 1 ? '' : 's'} of live data against the previous ${outArg}; \`joinkey check --repos-dir\` fails on them and publish refuses them until apps.yaml acknowledges each (see the warnings)\n`,
+      );
+    for (const dir of guard.variablesOnly)
+      io.stderr.write(`joinkey synth: ${outArg}/${dir} sets variables of a project whose resources live in the target repo; \`joinkey check --repos-dir\` plans what that change does\n`);
+  }
   return 0;
 }

@@ -43,6 +43,12 @@ const consumerName = z
       `consumer name ${shown(i.input)} may only hold lowercase letters, digits, "_" and "-" (Vault lowercases policy names, so "Web" and "web" would be one policy), e.g. factory_crowdsec_conf`,
   });
 
+/** A retired name is an app name or a consumer name: the consumer rule admits both. */
+const retiredName = z
+  .string({ error: 'a retired name must be a string' })
+  .max(128, { error: 'a retired name is longer than 128 characters' })
+  .regex(/^[a-z0-9_][a-z0-9_-]*$/, { error: (i) => `retired name ${shown(i.input)} is not an app or consumer name (lowercase letters, digits, "_" and "-")` });
+
 const repoDir = (what: string) =>
   z
     .string({ error: `${what} must be a string` })
@@ -312,6 +318,31 @@ export const ConsumerSchema = z.strictObject(
   { error: 'a consumer must be a mapping with serviceAccount, namespace and reads' },
 );
 
+/**
+ * A retired name: the acknowledgement, reviewed in git, of destroying live data. A name that is
+ * no longer in apps (or consumers) retires everything of it: its database, generated secrets, kv
+ * data, Vault roles and policies. A name still in apps retires only the parts listed. The name
+ * stays reserved: no app or consumer may take it again.
+ */
+export const RetiredSchema = z.strictObject(
+  {
+    reason: z
+      .string({ error: 'reason must be a string saying why the data may go, e.g. "exported to erp2 on 2026-11-20"' })
+      .trim()
+      .min(1, { error: 'reason is empty; say why the data may be destroyed, for the reviewers and for later' }),
+    database: z.literal(true, { error: 'database must be true (it acknowledges DROP DATABASE of the app\'s database), or left out' }).optional(),
+    secrets: uniqueList(
+      z
+        .string({ error: 'a retired secret must be a string: <secret> or <secret>.<KEY>' })
+        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[-._a-zA-Z0-9]+)?$/, {
+          error: (i) => `${shown(i.input)} is not <secret> or <secret>.<KEY>, e.g. config or config.OLD_KEY`,
+        }),
+      'secrets',
+    ).optional(),
+  },
+  { error: 'a retired entry must be a mapping with reason (and, for an app still in apps, database: true or secrets: [...])' },
+);
+
 export const AppsFileSchema = z.strictObject(
   {
     version: z.literal(1, { error: 'version must be 1 (the only apps.yaml version joinkey reads); add "version: 1" at the top' }),
@@ -371,6 +402,7 @@ export const AppsFileSchema = z.strictObject(
       .optional(),
     apps: z.record(label('app name'), AppSchema, { error: 'apps must be a mapping of app name to settings, e.g. { webapp: {} }' }),
     consumers: z.record(consumerName, ConsumerSchema, { error: 'consumers must be a mapping of consumer name to settings' }).optional(),
+    retired: z.record(retiredName, RetiredSchema, { error: 'retired must be a mapping of app or consumer name to { reason }' }).optional(),
   },
   { error: 'apps.yaml must be a mapping with version, repos and apps' },
 );
@@ -379,3 +411,4 @@ export type AppsFile = z.infer<typeof AppsFileSchema>;
 export type AppInput = z.infer<typeof AppSchema>;
 export type SecretInput = z.infer<typeof SecretSchema>;
 export type DatabaseOptions = z.infer<typeof DatabaseOptionsSchema>;
+export type RetiredInput = z.infer<typeof RetiredSchema>;

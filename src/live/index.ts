@@ -10,4 +10,6 @@ export type { LiveResource, Moved, Removed, Import, KubeObject, LiveEffect, Tofu
 export { liveChangePlan } from './change-plan';
 export type { LiveChangePlan, LiveChangePlanOptions } from './change-plan';
 export { appDirectory, liveInputs } from './from-inventory';
+export { deployedNames, guardFindings, guardLiveChanges, liveAppDirectory } from './guard';
+export type { Acknowledged, GuardVerdict } from './guard';
 export type { AppDirectory, AppPlace, LiveInputs, LiveInputOptions } from './from-inventory';

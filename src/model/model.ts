@@ -14,6 +14,22 @@ export interface Model {
   readonly apps: readonly AppModel[];
   /** Sorted by name. */
   readonly consumers: readonly ConsumerModel[];
+  /** Acknowledged destroys (apps.yaml `retired:`), sorted by name. */
+  readonly retired: readonly RetiredModel[];
+}
+
+/**
+ * A `retired:` entry. `whole`: the name is in neither apps nor consumers, so every destroy of its
+ * objects is acknowledged. Otherwise only the parts listed: the app's database, and secrets (a
+ * whole secret, or one generated key of it).
+ */
+export interface RetiredModel {
+  readonly name: string;
+  readonly origin: Path;
+  readonly reason: string;
+  readonly whole: boolean;
+  readonly database: boolean;
+  readonly secrets: readonly { readonly secret: string; readonly key?: string; readonly origin: Path }[];
 }
 
 export interface VaultSettings {

@@ -1,6 +1,7 @@
 import { generateItemKey, type AppInput, type AppsFile, type SecretInput } from '../config/schema';
+import type { Path } from '../config/source';
 import { DEFAULTS } from './defaults';
-import type { AppModel, AppTarget, ConsumerModel, DatabaseModel, GeneratedKeyModel, Model, SecretModel, VaultAuthModel, VaultSettings } from './model';
+import type { AppModel, AppTarget, ConsumerModel, DatabaseModel, GeneratedKeyModel, Model, RetiredModel, SecretModel, VaultAuthModel, VaultSettings } from './model';
 import * as names from './names';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -55,6 +56,20 @@ export function resolve(config: AppsFile): Model {
           policyPath: names.kvDataPath(vault.mounts.kv, path),
           origin: ['consumers', name, 'reads', c.reads.indexOf(path)],
         })),
+      }))
+      .sort(byName),
+    retired: Object.entries(config.retired ?? {})
+      .map(([name, r]): RetiredModel => ({
+        name,
+        origin: ['retired', name],
+        reason: r.reason,
+        whole: !Object.hasOwn(config.apps, name) && !Object.hasOwn(config.consumers ?? {}, name),
+        database: r.database === true,
+        secrets: (r.secrets ?? []).map((entry, i) => {
+          const dot = entry.indexOf('.');
+          const origin: Path = ['retired', name, 'secrets', i];
+          return dot < 0 ? { secret: entry, origin } : { secret: entry.slice(0, dot), key: entry.slice(dot + 1), origin };
+        }),
       }))
       .sort(byName),
   };

@@ -36,6 +36,12 @@ export interface WriteOptions {
   readonly protect?: readonly string[];
   /** How to name OUT in messages (the --out the user gave); outDir itself by default. */
   readonly shown?: string;
+  /**
+   * Called for each file this run adds, replaces or deletes (`<repo>/<path>`), just before it
+   * does: `previous()` reads what OUT holds there now (undefined for a new file). The live guard
+   * of synth reads the previous render of what changes through it.
+   */
+  readonly onChange?: (rel: string, previous: () => string | undefined) => void;
 }
 
 export interface WriteResult {
@@ -72,7 +78,7 @@ export function writeTree(outDir: string, files: Iterable<RenderedFile>, io: Wri
     }
   }
   const state = scanOut(out, shown);
-  const run = new WriteRun(out, shown, io, state);
+  const run = new WriteRun(out, shown, io, state, options.onChange);
   try {
     return run.write(files);
   } catch (e) {
@@ -108,12 +114,15 @@ class WriteRun {
   private changed = 0;
   private deleted = 0;
   private journaled = false;
+  /** This run created or opened the journal (a temp file of an ownership list opens it too). */
+  private journalOpened = false;
 
   constructor(
     private readonly out: string,
     private readonly shown: string,
     private readonly io: WriterFs,
     private readonly state: OutState,
+    private readonly onChange?: (rel: string, previous: () => string | undefined) => void,
   ) {
     this.tmpDir = path.join(out, WRITER_DIR);
   }
@@ -135,6 +144,7 @@ class WriteRun {
       }
       const hash = contentHash(f.content);
       if (this.state.owned.get(rel) === hash) continue;
+      this.announce(rel, this.state.owned.has(rel));
       const temp = this.writeTemp(f.content);
       this.journal(hash, rel);
       if (!this.placeTemp(temp, rel)) deferred.push({ rel, temp });
@@ -153,6 +163,7 @@ class WriteRun {
     }
     for (const f of lists) {
       if (this.state.lists.get(f.repo) === contentHash(f.content)) continue;
+      this.announce(relPath(f), this.state.lists.has(f.repo));
       this.placeTemp(this.writeTemp(f.content), relPath(f), true);
     }
     this.finish();
@@ -189,6 +200,7 @@ class WriteRun {
   private openJournal(): void {
     this.step(WRITER_DIR, () => this.io.mkdirSync(this.tmpDir, { recursive: true }));
     this.journalFd = this.step(path.join(WRITER_DIR, JOURNAL), () => fs.openSync(path.join(this.tmpDir, JOURNAL), 'a'));
+    this.journalOpened = true;
   }
 
   private journal(hash: string, rel: string): void {
@@ -227,8 +239,22 @@ class WriteRun {
     return true;
   }
 
+  /** Tells onChange that rel changes; `existed`: OUT holds joinkey's file there now. */
+  private announce(rel: string, existed: boolean): void {
+    if (!this.onChange) return;
+    this.onChange(rel, () => {
+      if (!existed) return undefined;
+      try {
+        return fs.readFileSync(this.target(rel), 'utf8');
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
   private remove(rel: string): void {
     const target = this.target(rel);
+    this.announce(rel, true);
     this.step(path.join(this.shown, rel), () => (this.io.unlinkSync ?? fs.unlinkSync)(target));
     this.deleted++;
     // Directories the deletion left empty go too, up to (not including) OUT.
@@ -239,7 +265,7 @@ class WriteRun {
 
   private finish(): void {
     this.closeJournal();
-    if (this.journaled || this.state.journal)
+    if (this.journalOpened || this.state.journal)
       this.step(path.join(WRITER_DIR, JOURNAL), () => (this.io.unlinkSync ?? fs.unlinkSync)(path.join(this.tmpDir, JOURNAL)));
     tryRmdir(this.tmpDir);
   }

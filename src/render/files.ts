@@ -69,6 +69,6 @@ export function treeFromFiles(files: Iterable<RenderedFile>): FileTree {
 }
 
 /** `.joinkey/files.json` for a repo: every file joinkey writes there, with its content hash (contentHash). */
-export function ownershipFile(repo: string, files: Iterable<{ readonly path: string; readonly hash: string }>): RenderedFile {
+export function ownershipFile(repo: string, files: Iterable<{ readonly path: string; readonly hash: string; readonly app?: string }>): RenderedFile {
   return { repo, path: OWNERSHIP_FILE, content: ownershipContent(files) };
 }

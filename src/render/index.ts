@@ -15,12 +15,12 @@ import { withProvenance, type FileProvenance } from './provenance';
  * that synth can tell its own output dir from a foreign one without reading every file).
  */
 export function* renderFiles(model: Model): Generator<RenderedFile> {
-  type Owned = { path: string; hash: string }[];
+  type Owned = { path: string; hash: string; app?: string }[];
   const owned = new Map<string, Owned>([...model.repos.map((r): [string, Owned] => [r.id, []]), [DOCS_REPO, []]]);
   /** Provenance of what is rendered so far, without the content: the docs read it. */
   const rendered: FileProvenance[] = [];
   const own = (f: RenderedFile): RenderedFile => {
-    owned.get(f.repo)?.push({ path: f.path, hash: contentHash(f.content) });
+    owned.get(f.repo)?.push({ path: f.path, hash: contentHash(f.content), ...(f.owner?.kind === 'app' ? { app: f.owner.app } : {}) });
     const { content: _content, ...provenance } = f;
     rendered.push(provenance);
     return f;

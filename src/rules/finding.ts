@@ -55,6 +55,9 @@ export const RULES = {
   'generate-options': 'the random_password options of a generated key are consistent (minimums fit the length, no minimum on a class that is off)',
   'helm-template-patch': 'the init-container patch (a partial Deployment) never lies in a Helm templates/ dir',
   'branch-name': 'every branch is a valid git branch name (git check-ref-format --branch)',
+  retired: 'a retired name stays reserved (in neither apps nor consumers), and what an app retires is gone from it',
+  'live-unacknowledged':
+    'no change destroys or rotates stateful data (databases, generated secrets, kv data, the Vault roles and policies of a deployed app) unless apps.yaml acknowledges it (retired:, a rotation counter)',
   input: 'apps.yaml itself is valid (its schema: keys, types and formats)',
 } as const;
 

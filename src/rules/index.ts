@@ -12,6 +12,7 @@ import {
 } from './invariants';
 import { generatedKeyFindings } from './generated';
 import { platformFindings } from './kubernetes';
+import { retiredFindings } from './retired';
 import { uniquenessFindings } from './unique';
 
 export { compareFindings, finding, positioned, RULES, type Finding, type RuleId } from './finding';
@@ -37,6 +38,7 @@ export function checkModel(model: Model): Finding[] {
     ...uniquenessFindings(model),
     ...platformFindings(model),
     ...generatedKeyFindings(model),
+    ...retiredFindings(model),
   ];
   return findings.sort(compareFindings);
 }
