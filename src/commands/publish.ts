@@ -8,7 +8,7 @@ import { configCommit, gitEnvironment, gitFactory } from '../publish/git';
 import { DEFAULT_BOT_BRANCH, DEFAULT_CACHE_DIR, publish } from '../publish';
 import { formatReport, progressWriter } from '../publish/report';
 import { makeRedactor } from '../util/redact';
-import { renderTree } from '../render';
+import { renderFiles } from '../render';
 import { readCheckedModel } from './common';
 
 const HELP = `Usage: joinkey publish [--config apps.yaml] [--dry-run] [--no-pr] [--branch joinkey/sync]
@@ -95,7 +95,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   const report = await publish({
     model,
-    tree: renderTree(model),
+    files: [...renderFiles(model)],
     git,
     cacheDir: path.resolve(io.cwd, values['cache-dir'] ?? DEFAULT_CACHE_DIR),
     botBranch: bot,

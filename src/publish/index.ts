@@ -5,13 +5,14 @@ import { formatFinding, JoinkeyError } from '../errors';
 import { conflictFilesByRepo, hcl2jsonParser, type HclParser, type LiveFinding } from '../inventory';
 import { closeOpenPullRequest, ensurePullRequest, type EnsuredPullRequest, type GiteaClient } from '../gitea';
 import type { Model } from '../model/model';
-import { OWNERSHIP_FILE, type FileTree } from '../render/files';
+import { OWNERSHIP_FILE, treeFromFiles, type FileTree, type RenderedFile } from '../render/files';
 import type { Redactor } from '../util/redact';
 import { BOT_IDENTITY, claimCacheRoot, RepoCache, type BotIdentity, type GitFactory, type RemoteHeads } from './git';
 import { renderConflicts, repoOfFile } from './diff';
+import { DESTRUCTIVE_LABEL, isDestructive, liveEffectsByRepo, type RepoLiveEffects } from './live';
 import { checkRepoUrls, DEFAULT_BOT_BRANCH, giteaRepoOf, publishOrder, type ProgressEvent } from './repos';
 import { hasChanges, pathsToRead, planRepo, withOwnershipFile, type BaseTree, type Conflict, type RepoPlan } from './plan';
-import { commitMessage, pullRequestText, summarizePlan, type PlanSummary } from './summary';
+import { commitMessage, pullRequestText, readCentralEntries, summarizePlan, type PlanSummary } from './summary';
 
 /**
  * publish: fetch every repo into its cache clone and read its whole base tree; find the live
@@ -26,7 +27,8 @@ export const DEFAULT_CACHE_DIR = '.joinkey-cache';
 
 export interface PublishOptions {
   readonly model: Model;
-  readonly tree: FileTree;
+  /** The render to publish, with its provenance (renderFiles): the PR text reads whose each file is. */
+  readonly files: readonly RenderedFile[];
   readonly git: GitFactory;
   /** Absolute; one clone per repo id below it. Ignored with dryRun (a temp dir is used and removed). */
   readonly cacheDir: string;
@@ -72,6 +74,8 @@ export interface RepoResult {
   readonly conflicts?: readonly Conflict[];
   /** With 'refused': the live conflicts (errors) that name a file of this repo, at their generated side. */
   readonly liveConflicts?: readonly LiveFinding[];
+  /** What merging does to live objects in this repo; with 'refused', `unacknowledged` may say why. */
+  readonly liveEffects?: RepoLiveEffects;
   readonly commit?: string;
   readonly reason?: string;
   readonly giteaRepo?: string;
@@ -91,7 +95,8 @@ export interface PublishReport {
 }
 
 export async function publish(options: PublishOptions): Promise<PublishReport> {
-  const { model, tree } = options;
+  const { model } = options;
+  const tree = treeFromFiles(options.files);
   const bot = options.botBranch ?? DEFAULT_BOT_BRANCH;
   const identity = options.identity ?? BOT_IDENTITY;
   const order = publishOrder(model, options.repos);
@@ -100,6 +105,7 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
   const factoryId = model.central.postgres.repo;
   const workDir = options.dryRun ? await mkdtemp(join(tmpdir(), 'joinkey-dry-run-')) : options.cacheDir;
   const results: RepoResult[] = [];
+  const parser = options.parser ?? hcl2jsonParser();
   const opened = new Map<string, OpenedRepo | RepoResult>();
   let factoryResult: RepoResult | undefined;
   try {
@@ -107,10 +113,11 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
     // Every repo first, so that the live conflicts are found across all of them before anything is pushed.
     for (const id of order) {
       const repo = model.repos.find((r) => r.id === id)!;
-      opened.set(id, await openRepo({ ...options, botBranch: bot, identity }, repo, rendered(tree, id), join(workDir, id), progress));
+      opened.set(id, await openRepo({ ...options, botBranch: bot, identity, parser }, repo, rendered(tree, id), join(workDir, id), progress));
     }
     const checkouts = new Map([...opened].flatMap(([id, o]) => ('cache' in o ? [[id, o.baseTree.contents] as const] : [])));
-    const conflicts = await renderConflicts(checkouts, tree, options.parser ?? hcl2jsonParser());
+    const conflicts = await renderConflicts(checkouts, tree, parser);
+    const liveEffects = await liveEffectsByRepo(model, checkouts, tree, parser);
     const refusedFiles = conflictFilesByRepo(conflicts);
     for (const id of order) {
       const repo = model.repos.find((r) => r.id === id)!;
@@ -122,11 +129,12 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
       const result =
         'cache' in o
           ? await publishRepo(
-              { ...options, botBranch: bot, identity },
+              { ...options, botBranch: bot, identity, parser },
               repo,
               rendered(tree, id),
               o,
               { findings: live, files: refusedFiles.get(id) ?? [], warnings },
+              liveEffects.get(id)!,
               factoryResult,
               progress,
             )
@@ -147,7 +155,7 @@ function rendered(tree: FileTree, id: string): ReadonlyMap<string, string> {
   return withOwnershipFile(id, tree.get(id) ?? new Map<string, string>());
 }
 
-type RepoOptions = PublishOptions & { readonly botBranch: string; readonly identity: BotIdentity };
+type RepoOptions = PublishOptions & { readonly botBranch: string; readonly identity: BotIdentity; readonly parser: HclParser };
 
 /** A repo fetched into its (locked) cache clone, with its whole base tree read. */
 interface OpenedRepo {
@@ -195,12 +203,18 @@ export function liveRefusalReason(live: LiveRefusal): string {
   return `${n} live conflict${n === 1 ? '' : 's'} between generated and hand-written files (${live.files.join(', ')}): ${pairs.join('; ')}; remove the hand-written side, or keep it and take that object out of apps.yaml`;
 }
 
+/** A live effect's object as the refusal line names it: `factory/postgres/iac postgresql_database.db["x"]`, `tools VaultAuth/ns/name`. */
+export function liveObjectName(e: RepoLiveEffects['unacknowledged'][number]): string {
+  return e.object === 'tofu' ? `${e.repo}/${e.module} ${e.address}` : `${e.repo} ${e.identity}`;
+}
+
 async function publishRepo(
   options: RepoOptions,
   repo: Model['repos'][number],
   rendered: ReadonlyMap<string, string>,
   opened: OpenedRepo,
   live: LiveRefusal,
+  liveEffects: RepoLiveEffects,
   factory: RepoResult | undefined,
   progress: (e: ProgressEvent) => void,
 ): Promise<RepoResult> {
@@ -215,11 +229,13 @@ async function publishRepo(
   try {
     const plan = planRepo(repo.id, baseTree, rendered);
     warnings.push(...plan.warnings);
-    const summary = summarizePlan(model, plan);
-    if (plan.conflicts.length || live.findings.length) {
+    const summary = summarizePlan(model, plan, options.files, await readCentralEntries(plan, options.files, options.parser));
+    const unacknowledged = liveEffects.unacknowledged.length;
+    if (plan.conflicts.length || live.findings.length || unacknowledged) {
       const reasons = [
         ...(plan.conflicts.length ? [plan.conflicts.map((c) => `${c.path} ${c.reason}`).join('; ')] : []),
         ...(live.findings.length ? [liveRefusalReason(live)] : []),
+        ...liveEffects.refusals,
       ];
       if (plan.conflicts.length)
         say(
@@ -227,6 +243,10 @@ async function publishRepo(
         );
       if (live.findings.length)
         say(`refused: ${live.findings.length} live conflict${live.findings.length === 1 ? '' : 's'} with hand-written files (${live.files.join(', ')})`);
+      if (unacknowledged)
+        say(
+          `refused: ${unacknowledged} destroy${unacknowledged === 1 ? '' : 's'} or rotation${unacknowledged === 1 ? '' : 's'} of stateful data that apps.yaml does not acknowledge (${liveEffects.unacknowledged.map(liveObjectName).join(', ')})`,
+        );
       return {
         ...common,
         status: 'refused',
@@ -234,6 +254,7 @@ async function publishRepo(
         summary,
         conflicts: plan.conflicts,
         ...(live.findings.length ? { liveConflicts: live.findings } : {}),
+        liveEffects,
         reason: reasons.join('; '),
         warnings,
       };
@@ -242,7 +263,7 @@ async function publishRepo(
     if (botState.kind === 'foreign') {
       const reason = `branch ${bot} has commits not made by joinkey: ${botState.reason}. Joinkey will not overwrite them; merge or move that work, then delete the branch ${bot} and publish again`;
       say(`stopped: ${reason}`);
-      return { ...common, status: 'stopped', plan, summary, reason, warnings };
+      return { ...common, status: 'stopped', plan, summary, liveEffects, reason, warnings };
     }
     // Decided from the base tree alone: when it holds every rendered file and nothing is to be
     // deleted, there is nothing to publish, however the bot branch was merged (squash, merge
@@ -252,7 +273,7 @@ async function publishRepo(
       const stale = botState.kind === 'bot' && !(await cache.isMerged(botState.sha, heads.baseSha));
       if (stale && !options.dryRun) await cache.deleteBotBranch(bot, botState.sha);
       say(`${base} already holds every generated file; nothing to publish${stale ? `; ${options.dryRun ? 'would delete' : 'deleted'} the stale ${bot}` : ''}`);
-      partial = { ...common, status: 'no-changes', plan, summary, ...(stale ? { staleBranchDeleted: true } : {}), warnings };
+      partial = { ...common, status: 'no-changes', plan, summary, liveEffects, ...(stale ? { staleBranchDeleted: true } : {}), warnings };
       if (!options.gitea) return partial;
       stage = 'pr';
       const { owner, name } = giteaRepoOf(repo);
@@ -286,7 +307,7 @@ async function publishRepo(
       status = 'pushed';
       say(`pushed ${commit.slice(0, 12)} to ${bot}`);
     }
-    partial = { ...common, status, plan, summary, ...(commit ? { commit } : {}), warnings };
+    partial = { ...common, status, plan, summary, liveEffects, ...(commit ? { commit } : {}), warnings };
     if (!options.gitea) return partial;
 
     stage = 'pr';
@@ -300,7 +321,7 @@ async function publishRepo(
             ...(factory.pr?.pr ? { factoryPr: { label: `${factory.giteaRepo ?? factory.repoId}#${factory.pr.pr.number}`, url: factory.pr.pr.url } } : {}),
           }
         : undefined;
-    const text = pullRequestText(model, repo.id, base, bot, summary, note);
+    const text = pullRequestText(model, repo.id, base, bot, summary, liveEffects, options.files, note);
     say(`${options.dryRun ? 'checking' : 'ensuring'} the pull request ${bot} -> ${base} in ${owner}/${name}`, true);
     const pr = await ensurePullRequest(
       options.gitea.client,
@@ -312,7 +333,7 @@ async function publishRepo(
         title: redact(text.title),
         body: redact(text.body),
         hash: text.hash,
-        labels: options.gitea.labels ?? [],
+        labels: [...(options.gitea.labels ?? []), ...(isDestructive(liveEffects) ? [DESTRUCTIVE_LABEL] : [])],
       },
       { dryRun: !!options.dryRun },
     );
