@@ -1,12 +1,15 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { run as diff } from '../src/commands/diff';
 import { run as publish } from '../src/commands/publish';
 import { claimCacheRoot, gitEnvironment, gitFactory, RepoCache } from '../src/publish/git';
 import { OWNERSHIP_FILE } from '../src/render/files';
 import { makeRedactor } from '../src/util/redact';
-import { captureIo, freshFixtures, type Fixture } from './support/git-fixture';
+import { DESTRUCTIVE_LABEL } from '../src/publish/live';
+import { captureIo, freshFixtures, makeFixture, type Fixture } from './support/git-fixture';
+import { GiteaDouble } from './support/gitea-double';
+import { SwaggerChecker } from './support/swagger';
 import { BUNDLED_APPS_YAML, HAND_WRITTEN_SIDE, PLATFORM_FIXTURE, PLATFORM_REPOS } from './support/platform';
 
 /**
@@ -210,4 +213,108 @@ describe('baseTree with everyFile', () => {
       await cache.close();
     }
   }, 120_000);
+});
+
+describe('publish guards live data: an app removed while its database exists', () => {
+  const SPEC = join(__dirname, '..', 'schemas', 'gitea-pulls.json');
+  const TOKEN = 'jk-test-token-guard-5Tq8';
+  let double: GiteaDouble | undefined;
+  afterEach(async () => {
+    await double?.stop();
+    double = undefined;
+  });
+
+  /** Bare repos (factory holding the guidebook's hand-written postgres root module, its map empty by default), a Gitea double, and apps.yaml with `apps` and `extra` lines. */
+  async function guarded() {
+    const fx = await makeFixture(PLATFORM_REPOS);
+    const human = await fx.humanClone('factory');
+    const iac = join(human.dir, 'postgres', 'iac');
+    mkdirSync(iac, { recursive: true });
+    cpSync(join(PLATFORM_FIXTURE, 'factory', 'postgres', 'iac', 'main.tf'), join(iac, 'main.tf'));
+    // no app has a database yet: the map starts empty (joinkey's databases file sets it)
+    const variables = readFileSync(join(PLATFORM_FIXTURE, 'factory', 'postgres', 'iac', 'variables.tf'), 'utf8');
+    writeFileSync(join(iac, 'variables.tf'), variables.replace('    database = string\n  }))\n', '    database = string\n  }))\n  default = {}\n'));
+    await human.git.add('.');
+    await human.git.commit('the hand-written postgres root module');
+    await human.git.raw(['push', '--quiet', 'origin', 'main']);
+    double = new GiteaDouble(new SwaggerChecker(SPEC), TOKEN);
+    for (const id of PLATFORM_REPOS) double.addRepo(`org/${id}`, ['joinkey', DESTRUCTIVE_LABEL]);
+    await double.start();
+    const cwd = join(fx.root, 'work');
+    mkdirSync(cwd, { recursive: true });
+    const write = (apps: readonly string[], extra: readonly string[] = []) =>
+      writeFileSync(
+        join(cwd, 'apps.yaml'),
+        [
+          'version: 1',
+          `gitea: { url: ${double!.url}, labels: [joinkey] }`,
+          'repos:',
+          ...PLATFORM_REPOS.map((id) => `  ${id}: { url: ${fx.bare(id)}, branch: main, gitea: org/${id} }`),
+          'central:',
+          '  vault: { repo: tools, dir: hashicorp-vault/iac }',
+          '  postgres: { repo: factory, dir: postgres/iac }',
+          'apps:',
+          ...apps.map((a) => `  ${a}`),
+          ...extra,
+          '',
+        ].join('\n'),
+      );
+    const publishCli = async (...args: string[]) => {
+      const io = captureIo(cwd, { ...fx.env, GITEA_TOKEN: TOKEN });
+      const code = await publish(args, io);
+      return { code, out: io.out(), err: io.err() };
+    };
+    /** A human fast-forwards main to the bot branch in every repo that has one. */
+    const mergeAll = async () => {
+      for (const id of PLATFORM_REPOS) {
+        const heads = await fx.heads(id);
+        const bot = heads[`refs/heads/${BOT}`];
+        if (bot) await fx.git(fx.bare(id)).raw(['update-ref', 'refs/heads/main', bot]);
+      }
+    };
+    return { fx, write, publishCli, mergeAll, double: double };
+  }
+
+  it('GIVEN erp with a database on main WHEN apps.yaml drops erp THEN factory is refused naming postgresql_database, and with retired: erp it publishes, the PR opens with Live effects and carries joinkey:destructive', async () => {
+    const { fx, write, publishCli, mergeAll, double: gitea } = await guarded();
+    write(['erp: {}', 'webapp: {}']);
+    const first = await publishCli();
+    expect(first.code, first.out + first.err).toBe(0);
+    // creating databases destroys nothing: no destructive label
+    expect(gitea.repos.get('org/factory')!.pulls[0]!.body.startsWith('## Live effects\n')).toBe(true);
+    expect(gitea.repos.get('org/factory')!.pulls[0]!.body).toContain('`postgresql_database.app["erp"]`');
+    expect(gitea.repos.get('org/factory')!.pulls[0]!.labels).toHaveLength(1);
+    await mergeAll();
+
+    write(['webapp: {}']);
+    const mainBefore = await fx.heads('factory');
+    const refused = await publishCli();
+    expect(refused.code, refused.out + refused.err).toBe(1);
+    const factory = section(refused.out, 'factory');
+    expect(factory).toContain('REFUSED (it destroys or rotates stateful data that apps.yaml does not acknowledge), nothing pushed');
+    expect(factory).toMatch(/unacknowledged: apps: factory\/postgres\/iac postgresql_database\.app\["erp"\] would destroy/);
+    expect(factory).toContain('add retired: { erp: { reason: "..." } }');
+    expect(refused.err).toMatch(
+      /factory: refused: \d+ destroys? or rotations? of stateful data that apps\.yaml does not acknowledge \([^)]*factory\/postgres\/iac postgresql_database\.app\["erp"\]/,
+    );
+    const heads = await fx.heads('factory');
+    expect(heads['refs/heads/main']).toBe(mainBefore['refs/heads/main']);
+    expect(heads[`refs/heads/${BOT}`]).toBe(mainBefore[`refs/heads/${BOT}`]);
+
+    write(['webapp: {}'], ['retired:', '  erp: { reason: "exported to erp2 on 2026-11-20" }']);
+    const acknowledged = await publishCli();
+    expect(acknowledged.code, acknowledged.out + acknowledged.err).toBe(0);
+    expect(section(acknowledged.out, 'factory')).toMatch(/acknowledged by retired\.erp: destroy factory\/postgres\/iac postgresql_database\.app\["erp"\]/);
+    const pulls = gitea.repos.get('org/factory')!.pulls.filter((p) => p.state === 'open');
+    expect(pulls).toHaveLength(1);
+    const body = pulls[0]!.body;
+    expect(body.startsWith('## Live effects\n')).toBe(true);
+    expect(body).toMatch(
+      /\| `postgresql_database` in `factory\/postgres\/iac` \| `postgresql_database\.app\["erp"\]` \| \*\*destroy\*\*, acknowledged by `retired\.erp` \|/,
+    );
+    // destroys come first
+    expect(body.indexOf('destroy')).toBeLessThan(body.indexOf('## Generated files'));
+    const labelNames = pulls[0]!.labels.map((id) => gitea.repos.get('org/factory')!.labels.find((l) => l.id === id)!.name).sort();
+    expect(labelNames).toEqual(['joinkey', DESTRUCTIVE_LABEL].sort());
+  }, 180_000);
 });
