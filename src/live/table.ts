@@ -1,5 +1,5 @@
 import type { Acknowledged } from './guard';
-import { markdownCell as cell, markdownCode as code } from './markdown';
+import { markdownCell as cell, markdownCode as code } from '../util/markdown';
 import { isStateful, orderLiveEffects } from './plan';
 import type { RefactorSuggestion } from './refactor';
 import type { LiveEffect } from './types';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { explainApp, explanationRows } from '../explain';
 import { hashMarker } from '../gitea';
 import type { HclParser } from '../inventory';
-import { markdownCell as cell } from '../live/markdown';
+import { markdownCell as cell } from '../util/markdown';
 import type { Model } from '../model/model';
 import { BOT_TRAILER } from '../model/names';
 import { parseOwnership } from '../ownership';
