@@ -169,7 +169,7 @@ const secretsArb = fc.uniqueArray(
 );
 
 const editArb = fc.record({
-  kind: fc.constantFrom('add', 'add', 'remove', 'retire', 'secrets', 'database', 'namespaces', 'move', 'repo', 'undo'),
+  kind: fc.constantFrom('add', 'add', 'remove', 'retire', 'retire', 'secrets', 'secrets', 'database', 'namespaces', 'move', 'repo', 'undo'),
   pick: fc.nat(),
   secrets: secretsArb,
   namespaces: fc.uniqueArray(dnsLabel(12), { maxLength: 2 }),
