@@ -15,6 +15,12 @@ export const MARKER_HINT = 'Change apps.yaml and run "npx joinkey synth".';
 /** The per-repo ownership list, like projen's .projen/files.json. */
 export const OWNERSHIP_FILE = '.joinkey/files.json';
 
+/** The ownership list of a repo whose generated files all go below a dir of it (an environment's repos.<id>.path). */
+export const ownershipFileIn = (repoPath: string | undefined): string => (repoPath === undefined ? OWNERSHIP_FILE : `${repoPath}/${OWNERSHIP_FILE}`);
+
+/** True for the path of an ownership list: the repo's own, or one below a dir (ownershipFileIn). */
+export const isOwnershipList = (path: string): boolean => path === OWNERSHIP_FILE || path.endsWith(`/${OWNERSHIP_FILE}`);
+
 /** The "//" entry of every ownership list. */
 const OWNERSHIP_COMMENT = `${MARKER}. ${MARKER_HINT}`;
 
@@ -50,7 +56,13 @@ export function ownershipContent(files: Iterable<{ readonly path: string; readon
   const body = lines.length ? `{\n${lines.join('\n')}\n  }` : '{}';
   const byApp = new Map<string, string[]>();
   for (const f of entries) if (f.app !== undefined) byApp.set(f.app, [...(byApp.get(f.app) ?? []), f.path]);
-  const apps = [...byApp.keys()].sort().map((app) => `    ${JSON.stringify(app)}: [${byApp.get(app)!.map((p) => JSON.stringify(p)).join(', ')}]`);
+  const apps = [...byApp.keys()].sort().map(
+    (app) =>
+      `    ${JSON.stringify(app)}: [${byApp
+        .get(app)!
+        .map((p) => JSON.stringify(p))
+        .join(', ')}]`,
+  );
   const appsEntry = apps.length ? `,\n  "apps": {\n${apps.join(',\n')}\n  }` : '';
   return `{\n  "//": ${JSON.stringify(OWNERSHIP_COMMENT)},\n  "version": 2,\n  "files": ${body}${appsEntry}\n}\n`;
 }
@@ -124,7 +136,7 @@ export function ownershipOf(
   alsoAccepted?: ReadonlySet<string>,
   hash: string = contentHash(content),
 ): Ownership {
-  if (path === OWNERSHIP_FILE) return parseOwnership(content).valid ? 'owned' : 'unowned';
+  if (isOwnershipList(path)) return parseOwnership(content).valid ? 'owned' : 'unowned';
   const listed = list.files.has(path);
   if (!listed && !alsoAccepted?.size) return 'unowned';
   if (alsoAccepted?.has(hash)) return 'owned';

@@ -1,5 +1,16 @@
 import { describe, expect, test } from 'vitest';
-import { Acl, AclError, accessDiff, capabilitiesFor, comparePriority, pathsOfPolicies, policyPathMatches, type Policies } from '../src/access/acl';
+import {
+  Acl,
+  AclError,
+  accessDiff,
+  capabilitiesFor,
+  comparePriority,
+  meetOf,
+  pathsOfPolicies,
+  policyPathMatches,
+  reviewPaths,
+  type Policies,
+} from '../src/access/acl';
 
 const one = (path: string, ...capabilities: string[]) => ({ path, capabilities });
 const caps = (policies: Policies, path: string) => capabilitiesFor(policies, path).capabilities;
@@ -13,6 +24,10 @@ describe('policy paths: exact, glob and + (policies.mdx "Policy Syntax")', () =>
   test('GIVEN secret/bar/* THEN everything under it, not secret/bars/zip', () => {
     const p = { p: [one('secret/bar/*', 'read')] };
     expect([caps(p, 'secret/bar/zip'), caps(p, 'secret/bar/zip/zap'), caps(p, 'secret/bars/zip'), caps(p, 'secret/bar')]).toEqual([['read'], ['read'], [], []]);
+  });
+  test('GIVEN secret/foo* THEN it "would also match secret/foobar" (a glob is a prefix match, not a segment match)', () => {
+    const p = { p: [one('secret/foo*', 'read')] };
+    expect([caps(p, 'secret/foo'), caps(p, 'secret/foobar'), caps(p, 'secret/foo/bar'), caps(p, 'secret/fo')]).toEqual([['read'], ['read'], ['read'], []]);
   });
   test('GIVEN secret/zip-* THEN secret/zip-zap and secret/zip-zap/zong, not secret/zip/zap', () => {
     const p = { p: [one('secret/zip-*', 'read')] };
@@ -120,6 +135,15 @@ describe('priority between globs: the five documented rules', () => {
   });
 });
 
+describe('a list request (trailing "/") against + globs (vault#23874: same as without a wildcard)', () => {
+  test('GIVEN +/sys/policies/acl with list THEN foo/sys/policies/acl/ is listed, as with the exact path', () => {
+    for (const rule of ['+/sys/policies/acl', 'foo/sys/policies/acl', '+/sys/policies/acl/']) {
+      expect(caps({ p: [one(rule, 'list')] }, 'foo/sys/policies/acl/')).toEqual(['list']);
+    }
+    expect(caps({ p: [one('+/sys/policies/acl', 'list')] }, 'foo/bar/sys/policies/acl/')).toEqual([]);
+  });
+});
+
 describe('the same path in several policies: union, and deny wins', () => {
   test('GIVEN the same pattern in two policies THEN the capabilities are the union, and both policies are named', () => {
     const p = { a: [one('kvv2/data/app/*', 'read')], b: [one('kvv2/data/app/*', 'list', 'read')] };
@@ -140,6 +164,14 @@ describe('the same path in several policies: union, and deny wins', () => {
   });
   test('GIVEN the same pattern twice in one policy THEN the same union applies; a Map works like a record', () => {
     expect(caps(new Map([['a', [one('p', 'read'), one('p', 'update')]]]), 'p')).toEqual(['read', 'update']);
+  });
+  test('GIVEN deny next to sudo, on an exact path and on a + path THEN deny "takes precedence regardless of any other defined capabilities, including sudo"', () => {
+    for (const path of ['sys/mounts', 'kvv2/data/+/config', 'kvv2/data/app/*']) {
+      const p = { root: [one(path, 'create', 'read', 'update', 'delete', 'list', 'sudo')], lock: [one(path, 'deny')] };
+      const request = path.replace('+', 'app').replace('*', 'x');
+      // only the denying policy is named: the other's capabilities are dropped (acl.go NewACL)
+      expect(capabilitiesFor(p, request)).toEqual({ capabilities: [], denied: true, rule: { pattern: path, policies: ['lock'] } });
+    }
   });
   test('GIVEN no matching rule THEN nothing is granted (deny by default)', () => {
     expect(capabilitiesFor({ a: [one('x/*', 'read')] }, 'y')).toEqual({ capabilities: [], denied: false });
@@ -187,5 +219,52 @@ describe('accessDiff', () => {
   });
   test('pathsOfPolicies lists every written path once, sorted, without a leading slash', () => {
     expect(pathsOfPolicies({ a: [one('/b', 'read'), one('a/*', 'read')] }, { c: [one('b', 'list')] })).toEqual(['a/*', 'b']);
+  });
+});
+
+describe('meetOf and reviewPaths: where a + glob overlaps another glob', () => {
+  test.each([
+    ['kvv2/data/+/config', 'kvv2/data/app/*', 'kvv2/data/app/config'],
+    ['kvv2/data/app/*', 'kvv2/data/+/config', 'kvv2/data/app/config'],
+    ['postgres/creds/+', 'postgres/creds/web*', 'postgres/creds/web'],
+    ['secret/+/teamb', 'secret/+/+', 'secret/x/teamb'],
+    ['secret/+/teamb', 'secret/+/+/+', undefined], // exact segment counts differ
+    ['secret/+/teamb', 'secret/foo/+', 'secret/foo/teamb'],
+    ['a/+/c*', 'a/b/*', 'a/b/c'],
+    ['a/+/conf*', 'a/+/config/deep', 'a/x/config/deep'],
+    ['a/+/c', 'a/b/+', 'a/b/c'],
+    ['kvv2/data/+/config', 'kvv2/data/other', undefined], // exact paths are reviewed as written
+    ['x/+/y', 'x/a/z*', undefined],
+    ['x/+', 'x/a/b*', undefined],
+  ])('meetOf(%s, %s) = %s, matched by both', (p1, p2, meet) => {
+    expect(meetOf(p1, p2)).toBe(meet);
+    if (meet !== undefined) expect([policyPathMatches(p1, meet), policyPathMatches(p2, meet)]).toEqual([true, true]);
+  });
+  test('GIVEN a + deny that overlaps another + glob THEN the review finds the path where it wins, which the written paths alone miss', () => {
+    // kvv2/data/plausible/config: the deny's first + comes later (priority rule 1), so it wins there
+    const before = { configs: [one('kvv2/data/+/config', 'read')] };
+    const after = { ...before, lock: [one('kvv2/data/plausible/+', 'deny')] };
+    expect(accessDiff(before, after, pathsOfPolicies(before, after))).toEqual([]);
+    expect(reviewPaths(before, after)).toEqual(['kvv2/data/+/config', 'kvv2/data/plausible/+', 'kvv2/data/plausible/config']);
+    expect(accessDiff(before, after, reviewPaths(before, after)).map((c) => `${c.path} -${c.lost} ${c.after.denied}`)).toEqual([
+      'kvv2/data/plausible/config -read true',
+    ]);
+  });
+  test('GIVEN a + deny against a prefix glob THEN the written paths already decide it (the glob reaching past the + ranks higher)', () => {
+    const before = { app: [one('kvv2/data/app/*', 'read', 'list')] };
+    const after = { ...before, lock: [one('kvv2/data/+/config', 'deny')] };
+    expect(capabilitiesFor(after, 'kvv2/data/app/config').rule?.pattern).toBe('kvv2/data/app/*');
+    expect(accessDiff(before, after, reviewPaths(before, after))).toEqual([]);
+  });
+  test('GIVEN a prefix deny reaching past the + of a read rule THEN the review finds where it wins, which neither written path shows', () => {
+    const before = { configs: [one('kvv2/data/+/config', 'read')] };
+    const after = { ...before, lock: [one('kvv2/data/app/conf*', 'deny')] };
+    expect(accessDiff(before, after, pathsOfPolicies(before, after))).toEqual([]);
+    expect(accessDiff(before, after, reviewPaths(before, after)).map((c) => `${c.path} -${c.lost} ${c.after.denied}`)).toEqual([
+      'kvv2/data/app/config -read true',
+    ]);
+  });
+  test("GIVEN two prefix globs only THEN no witness is added (longest prefix decides at the longer one's own text)", () => {
+    expect(reviewPaths({ a: [one('kvv2/*', 'read'), one('kvv2/data/app/*', 'list')] })).toEqual(['kvv2/*', 'kvv2/data/app/*']);
   });
 });

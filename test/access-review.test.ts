@@ -71,6 +71,18 @@ describe('accessReview', () => {
       ].join('\n'),
     );
   });
+  test('GIVEN a policy whose text is read on one side only THEN its subjects are left out; read on neither side THEN the known policies are still compared', () => {
+    const subjects = subjectsOfRoles([k8sRole('web', ['web'], ['web']), k8sRole('webapp', ['webapp'], ['webapp'])]);
+    const known = { subjects, policies };
+    const lost = { subjects, policies: { webapp: policies.webapp }, unreadablePolicies: ['web'] };
+    expect(accessReview(known, lost)).toEqual([]);
+    expect(accessReview(lost, known)).toEqual([]);
+    // webapp's policy narrowed while web's stays unreadable on both sides: webapp's change is shown
+    const narrowed = { ...lost, policies: { webapp: [{ path: 'kvv2/data/webapp/*', capabilities: ['read'] }] } };
+    expect(accessReview(lost, narrowed).map((s) => `${s.subject}: ${s.changes.map((c) => `${c.path} -${c.lost}`).join('; ')}`)).toEqual([
+      'kubernetes kubernetes webapp/webapp: kvv2/data/webapp/* -list; postgres/creds/webapp* -read',
+    ]);
+  });
   test('GIVEN no change, or a policy the subject names but nobody defines THEN no row', () => {
     const state = { subjects: subjectsOfRoles([k8sRole('web', ['web'], ['web'])]), policies };
     expect(accessReview(state, state)).toEqual([]);

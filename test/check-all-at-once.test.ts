@@ -46,7 +46,7 @@ describe('shape and rule errors in one run', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n').slice(0, 2)).toEqual([
       PG('my-app', 7).replace('apps.yaml:7:3: ', 'apps.yaml:7:3: name-pg-identifier: '),
-      'apps.yaml:8:10: input: apps.web.namespce: unknown key "namespce". Did you mean "namespace"? Allowed here: repo, manifests, iac, namespace, namespaces, serviceAccounts, opsPolicies, database, secrets, writes',
+      'apps.yaml:8:10: input: apps.web.namespce: unknown key "namespce". Did you mean "namespace"? Allowed here: repo, manifests, iac, namespace, namespaces, serviceAccounts, opsPolicies, database, secrets, writes, environments',
     ]);
   });
 });
@@ -56,7 +56,7 @@ describe('checks of one mapping beside a shape error in it', () => {
     const y = `${HEAD}\napps:\n  web: { manifests: m, serviceAcounts: [x] }\n`;
     expect(loaderDiagnostics(y)).toEqual([
       'apps.yaml:7:21: apps.web.manifests: manifests is set but the app has no repo; add repo: <id> so joinkey knows where to write the VSO manifests',
-      'apps.yaml:7:24: apps.web.serviceAcounts: unknown key "serviceAcounts". Did you mean "serviceAccounts"? Allowed here: repo, manifests, iac, namespace, namespaces, serviceAccounts, opsPolicies, database, secrets, writes',
+      'apps.yaml:7:24: apps.web.serviceAcounts: unknown key "serviceAcounts". Did you mean "serviceAccounts"? Allowed here: repo, manifests, iac, namespace, namespaces, serviceAccounts, opsPolicies, database, secrets, writes, environments',
     ]);
   });
 

@@ -46,7 +46,7 @@ const expected: Record<string, string[]> = {
     'apps.yaml:6:3: apps.my-app: app "my-app" has a database, so its PostgreSQL role "my-app_role" must be an unquoted identifier, but "my-app_role" contains "-", which PostgreSQL reads as a minus sign in an unquoted identifier; rename the app without "-" (e.g. myapp) or set database: false',
   ],
   unknownKey: [
-    'apps.yaml:7:5: apps.web.serviceAcounts: unknown key "serviceAcounts". Did you mean "serviceAccounts"? Allowed here: repo, manifests, iac, namespace, namespaces, serviceAccounts, opsPolicies, database, secrets, writes',
+    'apps.yaml:7:5: apps.web.serviceAcounts: unknown key "serviceAcounts". Did you mean "serviceAccounts"? Allowed here: repo, manifests, iac, namespace, namespaces, serviceAccounts, opsPolicies, database, secrets, writes, environments',
   ],
   saMismatch: [
     'apps.yaml:10:25: apps.web.secrets.s.serviceAccount: service account "other" is not bound to Vault role "web" (bound: web); add it to apps.web.serviceAccounts',
@@ -97,7 +97,7 @@ const expected: Record<string, string[]> = {
   ],
   binary: ['apps.yaml:6:30: apps.web.namespace: namespace must be a string'],
   customtag: ['apps.yaml:6:21: Unresolved tag: !foo; apps.yaml uses plain YAML values only, remove the tag'],
-  alias: ['apps.yaml:5:1: x: unknown key "x". Allowed here: version, vault, repos, central, postgres, state, gitea, apps, consumers'],
+  alias: ['apps.yaml:5:1: x: unknown key "x". Allowed here: version, vault, repos, central, postgres, state, gitea, apps, consumers, environments, promote'],
   nullapps: ['apps.yaml:5:6: apps: apps must be a mapping of app name to settings, e.g. { webapp: {} }'],
   collide: [
     'apps.yaml:7:3: apps.b: app "b"\'s vso file would be written to tools:m/vso.gen.yaml, which app "a" also writes; give the app its own manifests and iac dirs',
@@ -121,7 +121,7 @@ describe('apps.yaml input errors', () => {
     const text = base + `apps:\n  my-app: {}\n  web:\n    serviceAcounts: [x]\n    secrets:\n      s: { serviceAccount: other }\n`;
     expect(diagnosticsOf(text)).toEqual([
       expected.myapp![0],
-      'apps.yaml:8:5: apps.web.serviceAcounts: unknown key "serviceAcounts". Did you mean "serviceAccounts"? Allowed here: repo, manifests, iac, namespace, namespaces, serviceAccounts, opsPolicies, database, secrets, writes',
+      'apps.yaml:8:5: apps.web.serviceAcounts: unknown key "serviceAcounts". Did you mean "serviceAccounts"? Allowed here: repo, manifests, iac, namespace, namespaces, serviceAccounts, opsPolicies, database, secrets, writes, environments',
       'apps.yaml:10:28: apps.web.secrets.s.serviceAccount: service account "other" is not bound to Vault role "web" (bound: web); add it to apps.web.serviceAccounts',
     ]);
   });
@@ -163,7 +163,7 @@ describe('consumer names', () => {
 describe('messages stay on one line', () => {
   it('escapes a line break in an unknown key', () => {
     expect(diagnosticsOf(base + `apps: {}\n"a\\nb": 1\n`)).toEqual([
-      'apps.yaml:6:1: "a\\nb": unknown key "a\\nb". Allowed here: version, vault, repos, central, postgres, state, gitea, apps, consumers',
+      'apps.yaml:6:1: "a\\nb": unknown key "a\\nb". Allowed here: version, vault, repos, central, postgres, state, gitea, apps, consumers, environments, promote',
     ]);
   });
 });

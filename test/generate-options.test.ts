@@ -4,7 +4,7 @@ import { parse } from '@cdktn/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../src/model';
 import { GenerateOptionsSchema } from '../src/config/schema';
-import { effectiveArguments, keepersOf, rotationsAcknowledged, secretRotations } from '../src/model/generated';
+import { effectiveArguments, keepersOf, rotationOfKeepers, rotationsAcknowledged, secretRotations } from '../src/model/generated';
 import { GENERATE_OPTIONS, PASSWORD_ARGUMENTS } from '../src/model/random-password';
 import type { Model, SecretModel } from '../src/model/model';
 import { markerLine } from '../src/render/files';
@@ -281,4 +281,16 @@ describe('the bundled apps.yaml against the one before per-key options', () => {
     expect(secretRotations(config(before), config(now))).toEqual([{ key: 'TOTP_VAULT_KEY', changed: ['keepers', 'length'], acknowledged: true }]);
     expect(rotationsAcknowledged(config(before), config(now))).toBe(true);
   });
+});
+
+describe('rotationOfKeepers reads back what keepersOf renders', () => {
+  it.each([0, 1, 2, 9, 10, 123])('rotation %i round-trips', (rotation) => {
+    expect(rotationOfKeepers(keepersOf({ rotation }))).toBe(rotation);
+  });
+  it.each([[{ rotation: 1 }], [{ rotation: '0' }], [{ rotation: '01' }], [{ rotation: '1', other: 'x' }], [{ version: '1' }], [['1']], ['1']])(
+    'keepers %j are not a rotation counter',
+    (keepers) => {
+      expect(rotationOfKeepers(keepers)).toBeUndefined();
+    },
+  );
 });

@@ -60,7 +60,9 @@ describe('check --repos-dir: the live guard', () => {
         ),
       );
       // the Vault roles and policies of the app say which app to retire, too
-      expect(r.err).toContain(`module.app_policy["${app}"].vault_policy.app would destroy (no longer declared): DELETE sys/policy/${app}: every token carrying it loses that access; ${app} is no longer in apps.yaml`);
+      expect(r.err).toContain(
+        `module.app_policy["${app}"].vault_policy.app would destroy (no longer declared): DELETE sys/policy/${app}: every token carrying it loses that access; ${app} is no longer in apps.yaml`,
+      );
       const ok = await check((d) => {
         d.deleteIn(['apps', app]);
         d.setIn(['retired', app], d.createNode({ reason: 'data exported' }));
@@ -72,10 +74,17 @@ describe('check --repos-dir: the live guard', () => {
   );
 
   test('GIVEN TOTP_VAULT_KEY longer without a new rotation WHEN checked THEN the rotation is an error at its generate item', async () => {
-    const r = await check((d) => d.setIn(['apps', 'plausible', 'secrets', 'config', 'generate', 1], d.createNode({ TOTP_VAULT_KEY: { length: 48, rotation: 1 } })));
+    const r = await check((d) =>
+      d.setIn(['apps', 'plausible', 'secrets', 'config', 'generate', 1], d.createNode({ TOTP_VAULT_KEY: { length: 48, rotation: 1 } })),
+    );
     expect(r.code).toBe(1);
     const line = lineOf(r.text, 'TOTP_VAULT_KEY:');
-    expect(r.err).toMatch(new RegExp(`^apps\\.yaml:${line}:\\d+: live-unacknowledged: .*tools/plausible/iac random_password\\.config\\["TOTP_VAULT_KEY"\\] would rotate \\(length\\)`, 'm'));
+    expect(r.err).toMatch(
+      new RegExp(
+        `^apps\\.yaml:${line}:\\d+: live-unacknowledged: .*tools/plausible/iac random_password\\.config\\["TOTP_VAULT_KEY"\\] would rotate \\(length\\)`,
+        'm',
+      ),
+    );
     // the kv write that carries the new value is refused with it
     expect(r.err).toContain('tools/plausible/iac vault_kv_secret_v2.config would update (rotation of random_password.config["TOTP_VAULT_KEY"])');
     expect(r.err).toContain('raise the rotation of TOTP_VAULT_KEY');

@@ -27,7 +27,8 @@ const edited = (...edits: ((doc: Doc) => void)[]): string => {
   for (const e of edits) e(doc);
   return doc.toString();
 };
-const retire = (name: string, entry: Record<string, unknown>) => (d: Doc) => d.setIn(['retired', name], d.createNode({ reason: 'reviewed in the PR', ...entry }));
+const retire = (name: string, entry: Record<string, unknown>) => (d: Doc) =>
+  d.setIn(['retired', name], d.createNode({ reason: 'reviewed in the PR', ...entry }));
 const model = (text: string): Model => loadModel('apps.yaml', text).model;
 
 async function guard(to: string, from = APPS_YAML, checkouts: RepoTrees = FIXTURE): Promise<{ verdict: GuardVerdict; next: Model }> {
@@ -48,7 +49,10 @@ describe('GIVEN an app removed from apps.yaml', () => {
     async (app) => {
       const { verdict, next } = await guard(edited((d) => d.deleteIn(['apps', app])));
       expect(unacked(verdict)).toEqual(
-        expect.arrayContaining([`destroy factory/postgres/iac postgresql_database.app["${app}"]`, `destroy factory/postgres/iac postgresql_role.app_role["${app}"]`]),
+        expect.arrayContaining([
+          `destroy factory/postgres/iac postgresql_database.app["${app}"]`,
+          `destroy factory/postgres/iac postgresql_role.app_role["${app}"]`,
+        ]),
       );
       expect(verdict.acknowledged).toEqual([]);
       const messages = guardFindings(verdict, next).map((f) => `${f.rule} ${f.path.join('.')}: ${f.message}`);
@@ -104,30 +108,37 @@ describe('GIVEN a generated key whose arguments change', () => {
     [{ length: 40, rotation: 1 }, 'length'],
     [{ length: 32, rotation: 1, special: false }, 'special'],
     [{ length: 32, rotation: 1, minNumeric: 4 }, 'min_numeric'],
-  ])('WHEN %j keeps the rotation counter THEN the rotation and the kv write it reaches are refused', async (options, cause) => {
-    const { verdict, next } = await guard(edited(totp(options)));
-    expect(unacked(verdict)).toEqual([
-      'rotate tools/plausible/iac random_password.config["TOTP_VAULT_KEY"]',
-      'update tools/plausible/iac vault_kv_secret_v2.config',
-    ]);
-    expect(verdict.unacknowledged[0]!.causes).toContain(cause);
-    const [f] = guardFindings(verdict, next);
-    expect(f!.path).toEqual(['apps', 'plausible', 'secrets', 'config', 'generate', 1]);
-    expect(f!.message).toMatch(/raise the rotation of TOTP_VAULT_KEY/);
-  }, 60_000);
+    // lowering or removing the counter rotates too (its keepers change), and is no acknowledgement
+    [{ length: 32 }, 'keepers'],
+    [{ length: 32, rotation: 0 }, 'keepers'],
+  ])(
+    'WHEN %j does not raise the rotation counter THEN the rotation and the kv write it reaches are refused',
+    async (options, cause) => {
+      const { verdict, next } = await guard(edited(totp(options)));
+      expect(unacked(verdict)).toEqual([
+        'rotate tools/plausible/iac random_password.config["TOTP_VAULT_KEY"]',
+        'update tools/plausible/iac vault_kv_secret_v2.config',
+      ]);
+      expect(verdict.unacknowledged[0]!.causes).toContain(cause);
+      const [f] = guardFindings(verdict, next);
+      expect(f!.path).toEqual(['apps', 'plausible', 'secrets', 'config', 'generate', 1]);
+      expect(f!.message).toMatch(/raise the rotation of TOTP_VAULT_KEY/);
+    },
+    60_000,
+  );
 
-  test.each([
-    [{ length: 40, rotation: 2 }],
-    [{ length: 32, rotation: 2 }],
-    [{ length: 32 }], // the counter removed: keepers change, a deliberate edit of it
-  ])('WHEN %j moves the rotation counter THEN the rotation is acknowledged, and so is the kv write', async (options) => {
-    const { verdict } = await guard(edited(totp(options)));
-    expect(verdict.unacknowledged).toEqual([]);
-    expect(acked(verdict)).toEqual([
-      'rotate tools/plausible/iac random_password.config["TOTP_VAULT_KEY"] by the rotation counter of random_password.config["TOTP_VAULT_KEY"] (keepers)',
-      'update tools/plausible/iac vault_kv_secret_v2.config by the rotation counter of random_password.config["TOTP_VAULT_KEY"] (keepers)',
-    ]);
-  }, 60_000);
+  test.each([[{ length: 40, rotation: 2 }], [{ length: 32, rotation: 2 }], [{ length: 40, rotation: 7 }]])(
+    'WHEN %j raises the rotation counter THEN the rotation is acknowledged, and so is the kv write',
+    async (options) => {
+      const { verdict } = await guard(edited(totp(options)));
+      expect(verdict.unacknowledged).toEqual([]);
+      expect(acked(verdict)).toEqual([
+        'rotate tools/plausible/iac random_password.config["TOTP_VAULT_KEY"] by the rotation counter of random_password.config["TOTP_VAULT_KEY"] (keepers)',
+        'update tools/plausible/iac vault_kv_secret_v2.config by the rotation counter of random_password.config["TOTP_VAULT_KEY"] (keepers)',
+      ]);
+    },
+    60_000,
+  );
 });
 
 describe('GIVEN parts of an app that stays', () => {
@@ -150,7 +161,9 @@ describe('GIVEN parts of an app that stays', () => {
     expect(unacked(otherKey.verdict)).toEqual(['destroy tools/plausible/iac random_password.config["SECRET_KEY_BASE"]']);
     const ok = await guard(edited(dropKey, retire('plausible', { secrets: ['config.SECRET_KEY_BASE'] })));
     expect(ok.verdict.unacknowledged).toEqual([]);
-    expect(acked(ok.verdict)).toEqual(['destroy tools/plausible/iac random_password.config["SECRET_KEY_BASE"] by retired.plausible.secrets config.SECRET_KEY_BASE']);
+    expect(acked(ok.verdict)).toEqual([
+      'destroy tools/plausible/iac random_password.config["SECRET_KEY_BASE"] by retired.plausible.secrets config.SECRET_KEY_BASE',
+    ]);
   }, 60_000);
 
   test('WHEN a whole generated secret is removed THEN retiring the secret acknowledges its passwords and its kv data', async () => {
@@ -185,15 +198,77 @@ describe('GIVEN parts of an app that stays', () => {
   }, 60_000);
 });
 
+describe('GIVEN a generated secret renamed', () => {
+  /** plausible's config secret under a new name, with renamedFrom or without. */
+  const rename = (to: string, renamedFrom?: string) => (d: Doc) => {
+    const config = d.getIn(['apps', 'plausible', 'secrets', 'config']) as { set(k: string, v: unknown): void };
+    if (renamedFrom !== undefined) config.set('renamedFrom', renamedFrom);
+    const secrets = d.getIn(['apps', 'plausible', 'secrets']) as { items: { key: { value: string } }[] };
+    secrets.items.find((i) => i.key.value === 'config')!.key.value = to;
+  };
+
+  test.each(['settings', 'app-config'])(
+    'WHEN config becomes %s with renamedFrom THEN the passwords move (no rotation) and the kv rewrite is acknowledged',
+    async (to) => {
+      const { verdict } = await guard(edited(rename(to, 'config')));
+      expect(verdict.unacknowledged).toEqual([]);
+      expect(acked(verdict)).toEqual([`replace tools/plausible/iac vault_kv_secret_v2.${to} by apps.plausible.secrets.${to}.renamedFrom`]);
+    },
+    60_000,
+  );
+
+  test('WHEN renamed without renamedFrom THEN both passwords rotate and the old kv data is destroyed, unacknowledged', async () => {
+    const { verdict, next } = await guard(edited(rename('settings')));
+    expect(unacked(verdict)).toEqual([
+      'destroy tools/plausible/iac vault_kv_secret_v2.config',
+      'rotate tools/plausible/iac random_password.config["SECRET_KEY_BASE"]',
+      'rotate tools/plausible/iac random_password.config["TOTP_VAULT_KEY"]',
+    ]);
+    expect(guardFindings(verdict, next).map((f) => f.path.join('.'))).toContain('apps.plausible');
+  }, 60_000);
+
+  test.each([
+    ['a secret it still has', (d: Doc) => d.setIn(['apps', 'plausible', 'secrets', 'config', 'renamedFrom'], 'geoip'), /plausible still has a secret geoip/],
+    [
+      'a name two secrets claim',
+      (d: Doc) => {
+        rename('settings', 'old')(d);
+        d.setIn(['apps', 'plausible', 'secrets', 'other'], d.createNode({ generate: ['X'], renamedFrom: 'old' }));
+      },
+      /secrets other and settings are both renamed from old/,
+    ],
+  ])('WHEN renamedFrom names %s THEN it is a finding', (_what, edit, message) => {
+    const found = checkModel(loadUncheckedModel('apps.yaml', edited(edit)).model).filter((f) => f.rule === 'renamed-from');
+    expect(found.map((f) => f.message)).toEqual([expect.stringMatching(message)]);
+  });
+
+  test('WHEN a seeded-only secret sets renamedFrom THEN it is an input error that says why', () => {
+    expect(() =>
+      loadModel(
+        'apps.yaml',
+        edited((d) => d.setIn(['apps', 'plausible', 'secrets', 'geoip', 'renamedFrom'], 'maxmind')),
+      ),
+    ).toThrow(/renamedFrom moves generated passwords to the new name; this secret generates none/);
+  });
+});
+
 describe('retired: rules', () => {
   const findings = (text: string) => checkModel(loadUncheckedModel('apps.yaml', text).model).filter((f) => f.rule === 'retired');
   test.each([
     ['an app kept in apps', retire('erp', {}), /erp is both an app and retired; a retired name stays reserved/],
     ['a consumer kept', retire('factory_crowdsec_conf', {}), /factory_crowdsec_conf is both a consumer and retired/],
-    ['parts of a gone app', (d: Doc) => (d.deleteIn(['apps', 'erp']), retire('erp', { database: true })(d)), /erp is in neither apps nor consumers, so retiring it retires all of it/],
+    [
+      'parts of a gone app',
+      (d: Doc) => (d.deleteIn(['apps', 'erp']), retire('erp', { database: true })(d)),
+      /erp is in neither apps nor consumers, so retiring it retires all of it/,
+    ],
     ['a database still there', retire('plausible', { database: true }), /plausible retires its database but still has one/],
     ['a secret still there', retire('plausible', { secrets: ['geoip'] }), /plausible retires secret geoip but still has it/],
-    ['a key still generated', retire('plausible', { secrets: ['config.TOTP_VAULT_KEY'] }), /retires generated key config.TOTP_VAULT_KEY but still generates it/],
+    [
+      'a key still generated',
+      retire('plausible', { secrets: ['config.TOTP_VAULT_KEY'] }),
+      /retires generated key config.TOTP_VAULT_KEY but still generates it/,
+    ],
   ])('%s is a finding', (_what, edit, message) => {
     const found = findings(edited(edit));
     expect(found.map((f) => f.message)).toEqual([expect.stringMatching(message)]);

@@ -524,3 +524,39 @@ describe('renderLiveEffects', () => {
     ]);
   });
 });
+
+describe('GIVEN an object whose instances are not known from the files (for_each over an unknown value)', () => {
+  const unknownDb: LiveResource = {
+    ...factory,
+    address: 'postgresql_database.db',
+    type: 'postgresql_database',
+    args: { name: '${each.value.database}' },
+    unexpanded: true,
+  };
+  const unknownModule: LiveResource = { ...factory, address: 'module.m.postgresql_role.r', type: 'postgresql_role', args: {}, unexpanded: true };
+  const keyedModule = (k: string): LiveResource => ({ ...factory, address: `module.m["${k}"].postgresql_role.r`, type: 'postgresql_role', args: {} });
+
+  test.each([
+    ['before unknown, after keyed', [unknownDb], [db('erp'), db('webapp')], 'before'],
+    ['before keyed, after unknown', [db('erp')], [unknownDb], 'after'],
+    ['a module call of unknown instances', [unknownModule], [keyedModule('erp')], 'before'],
+  ])('WHEN %s THEN neither side is destroyed or created, and a note says why', (_what, before, after, side) => {
+    const plan = planLiveChanges(before, after);
+    expect(plan.effects).toEqual([]);
+    expect(plan.notes).toEqual([expect.stringMatching(new RegExp(`is not planned: its instances are not known from the files on the ${side} side$`))]);
+  });
+
+  test('WHEN the block itself is gone THEN whatever instances it had are destroyed, stateful', () => {
+    const plan = planLiveChanges([unknownDb, db('erp')].slice(0, 1), []);
+    expect(summary(plan.effects)).toEqual(['destroy factory/postgres/iac postgresql_database.db [no longer declared]']);
+    expect(plan.effects.every(isStateful)).toBe(true);
+  });
+
+  test('WHEN a truly single object becomes keyed THEN it is still a destroy and a create (only the unknown ones are spared)', () => {
+    const single: LiveResource = { ...unknownDb, unexpanded: false };
+    expect(summary(planLiveChanges([single], [db('erp')]).effects)).toEqual([
+      'destroy factory/postgres/iac postgresql_database.db [no longer declared]',
+      'create factory/postgres/iac postgresql_database.db["erp"] [newly declared]',
+    ]);
+  });
+});

@@ -101,7 +101,9 @@ describe('writeTree: writes only what changed', () => {
       const out = path.join(tmp, `dist-${repos.length}`);
       writeTree(out, files('v1'));
       // the same files, each list now with a different text (as a new list format would give)
-      const relisted = files('v1').map((f) => (f.path.endsWith('files.json') && repos.includes(f.repo) ? { ...f, content: f.content.replace('}\n', '}\n\n') } : f));
+      const relisted = files('v1').map((f) =>
+        f.path.endsWith('files.json') && repos.includes(f.repo) ? { ...f, content: f.content.replace('}\n', '}\n\n') } : f,
+      );
       expect(writeTree(out, relisted).written).toBe(repos.length);
       expect(readTree(out)).toEqual(asTree(relisted));
       expect(fs.readdirSync(out)).not.toContain(WRITER_DIR);

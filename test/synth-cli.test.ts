@@ -62,7 +62,7 @@ describe('joinkey synth', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n').filter((l) => /^apps\.yaml:/.test(l))).toEqual([
       'apps.yaml:24:3: apps.my-erp: app "my-erp" has a database, so its PostgreSQL role "my-erp_role" must be an unquoted identifier, but "my-erp_role" contains "-", which PostgreSQL reads as a minus sign in an unquoted identifier; rename the app without "-" (e.g. myerp) or set database: false',
-      'apps.yaml:25:10: apps.erp.databse: unknown key "databse". Did you mean "database"? Allowed here: repo, manifests, iac, namespace, namespaces, serviceAccounts, opsPolicies, database, secrets, writes',
+      'apps.yaml:25:10: apps.erp.databse: unknown key "databse". Did you mean "database"? Allowed here: repo, manifests, iac, namespace, namespaces, serviceAccounts, opsPolicies, database, secrets, writes, environments',
     ]);
     expect(r.stderr).toContain('joinkey: 2 problems found; nothing was written');
     expect(r.stderr).not.toMatch(/^\s+at /m);

@@ -42,22 +42,32 @@ describe('synth: the live guard against the previous OUT', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/written/);
     expect(warnings(r.err)).toEqual([
-      expect.stringMatching(/warning: apps\.plausible\.secrets\.config\.generate\[1\]: tools\/plausible\/iac random_password\.config\["TOTP_VAULT_KEY"\] would rotate \(length\)/),
-      expect.stringMatching(/tools\/plausible\/iac vault_kv_secret_v2\.config would update .*it follows the rotation of random_password\.config\["TOTP_VAULT_KEY"\]/),
+      expect.stringMatching(
+        /warning: apps\.plausible\.secrets\.config\.generate\[1\]: tools\/plausible\/iac random_password\.config\["TOTP_VAULT_KEY"\] would rotate \(length\)/,
+      ),
+      expect.stringMatching(
+        /tools\/plausible\/iac vault_kv_secret_v2\.config would update .*it follows the rotation of random_password\.config\["TOTP_VAULT_KEY"\]/,
+      ),
     ]);
-    expect(r.err).toMatch(/joinkey synth: 2 unacknowledged destroys or rotations of live data/);
+    expect(r.out).toMatch(/joinkey synth: 2 unacknowledged destroys or rotations of live data/);
   }, 60_000);
 
-  test.each([[{ length: 40, rotation: 2 }], [{ length: 32, rotation: 3 }]])('GIVEN %j, a new rotation WHEN synthesized THEN nothing is warned', async (options) => {
-    const r = await synthTwice(totp(options));
-    expect(r.code).toBe(0);
-    expect(r.err).toBe('');
-  }, 60_000);
+  test.each([[{ length: 40, rotation: 2 }], [{ length: 32, rotation: 3 }]])(
+    'GIVEN %j, a new rotation WHEN synthesized THEN nothing is warned',
+    async (options) => {
+      const r = await synthTwice(totp(options));
+      expect(r.code).toBe(0);
+      expect(r.err).toBe('');
+    },
+    60_000,
+  );
 
   test('GIVEN the consumer removed WHEN synthesized THEN its Vault policy and role are warned about, naming the consumer to retire', async () => {
     const r = await synthTwice((d) => d.deleteIn(['consumers']));
     expect(warnings(r.err)).toEqual([
-      expect.stringMatching(/vault_kubernetes_auth_backend_role\.factory_crowdsec_conf would destroy .*add retired: \{ factory_crowdsec_conf: \{ reason: "\.\.\." \} \}/),
+      expect.stringMatching(
+        /vault_kubernetes_auth_backend_role\.factory_crowdsec_conf would destroy .*add retired: \{ factory_crowdsec_conf: \{ reason: "\.\.\." \} \}/,
+      ),
       expect.stringMatching(/vault_policy\.factory_crowdsec_conf would destroy .*add retired: \{ factory_crowdsec_conf:/),
     ]);
     const ok = await synthTwice((d) => {
@@ -74,7 +84,7 @@ describe('synth: the live guard against the previous OUT', () => {
       expect(w).toContain(`tools/plausible/iac ${address} would destroy`);
     expect(w).toContain('plausible is no longer in apps.yaml: to let its data go, add retired: { plausible: { reason: "..." } }');
     // the central maps changed too: their resources live in the target repos
-    expect(r.err).toContain('sets variables of a project whose resources live in the target repo; `joinkey check --repos-dir` plans what that change does');
+    expect(r.out).toContain('sets variables of a project whose resources live in the target repo; `joinkey check --repos-dir` plans what that change does');
     const ok = await synthTwice((d) => {
       d.deleteIn(['apps', 'plausible']);
       d.setIn(['retired', 'plausible'], d.createNode({ reason: 'moved to umami' }));

@@ -267,3 +267,70 @@ export function pathsOfPolicies(...policySets: Policies[]): string[] {
   for (const policies of policySets) for (const [, rules] of entries(policies)) for (const r of rules) paths.add(r.path.replace(/^\/+/, ''));
   return [...paths].sort();
 }
+
+/** A glob as constraints on segments: each literal, `+` (any) or a prefix (the last of a `*` pattern); `open` when deeper segments match too. */
+interface SegmentShape {
+  readonly segments: readonly { readonly kind: 'literal' | 'any' | 'prefix'; readonly text: string }[];
+  readonly open: boolean;
+}
+
+function shapeOf(pattern: string): SegmentShape | undefined {
+  const parsed = parsePath(pattern);
+  if (parsed.kind === 'exact') return undefined;
+  const parts = parsed.path.split('/');
+  return {
+    segments: parts.map((text, i) => ({
+      kind:
+        parsed.isPrefix && i === parts.length - 1 ? ('prefix' as const) : parsed.kind === 'segment' && text === '+' ? ('any' as const) : ('literal' as const),
+      text,
+    })),
+    open: parsed.isPrefix,
+  };
+}
+
+/**
+ * One request path that both globs match, or undefined when none is built. Where a `+` rule
+ * overlaps another glob that does not match its text (`kvv2/data/+/config` with
+ * `kvv2/data/plausible/+` or `kvv2/data/app/conf*`, at `kvv2/data/plausible/config` and
+ * `kvv2/data/app/config`), the priority rules pick a winner that neither pattern's own text
+ * shows. The result is checked against both patterns, so it is never a wrong witness.
+ */
+export function meetOf(p1: string, p2: string): string | undefined {
+  const a = shapeOf(p1);
+  const b = shapeOf(p2);
+  if (!a || !b) return undefined;
+  const n = Math.max(a.segments.length, b.segments.length);
+  if ((!a.open && a.segments.length < n) || (!b.open && b.segments.length < n)) return undefined;
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const constraints = [a.segments[i], b.segments[i]].filter((c): c is SegmentShape['segments'][number] => c !== undefined && c.kind !== 'any');
+    const literals = [...new Set(constraints.filter((c) => c.kind === 'literal').map((c) => c.text))];
+    const prefixes = constraints.filter((c) => c.kind === 'prefix').map((c) => c.text);
+    if (literals.length > 1) return undefined;
+    const longest = prefixes.reduce((x, y) => (y.length > x.length ? y : x), '');
+    const part = literals[0] ?? (longest === '' ? 'x' : longest);
+    if (!prefixes.every((p) => part.startsWith(p))) return undefined;
+    parts.push(part);
+  }
+  const path = parts.join('/');
+  return policyPathMatches(p1, path) && policyPathMatches(p2, path) ? path : undefined;
+}
+
+/**
+ * The paths to review over some policies: every path written in them, and a path where a `+`
+ * glob overlaps another glob (meetOf). Sorted, each once.
+ */
+export function reviewPaths(...policySets: Policies[]): string[] {
+  const written = pathsOfPolicies(...policySets);
+  const globs = written.filter((p) => shapeOf(p) !== undefined);
+  const paths = new Set(written);
+  // two prefix globs need no witness: the longer one's own text is under both, and longest-prefix decides
+  const segmented = (p: string) => parsePath(p).kind === 'segment';
+  for (let i = 0; i < globs.length; i++)
+    for (let j = i + 1; j < globs.length; j++) {
+      if (!segmented(globs[i]!) && !segmented(globs[j]!)) continue;
+      const m = meetOf(globs[i]!, globs[j]!);
+      if (m !== undefined) paths.add(m);
+    }
+  return [...paths].sort();
+}

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import {
   VaultAuth,
   VaultAuthSpecMethod,
+  VaultConnection,
   VaultDynamicSecret,
   VaultDynamicSecretSpecRolloutRestartTargetsKind,
   VaultStaticSecret,
@@ -19,10 +20,21 @@ const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'joinkey' };
  * no app or secret name is ever a bare id); every metadata.name is set explicitly.
  */
 
-/** The VSO objects of one app: a VaultAuth per (ServiceAccount, namespace) used, a VaultStaticSecret per secret, a VaultDynamicSecret for the database. */
+/**
+ * The VSO objects of one app: a VaultAuth per (ServiceAccount, namespace) used, a VaultStaticSecret
+ * per secret, a VaultDynamicSecret for the database, and the environment's VaultConnections that
+ * the model puts in this app (model.vault.connections).
+ */
 export class VsoChart extends Chart {
   constructor(scope: Construct, id: string, model: Model, app: AppModel) {
     super(scope, id, { disableResourceNameHashes: true, labels: { ...MANAGED_BY, 'app.kubernetes.io/part-of': app.name } });
+
+    for (const c of model.vault.connections.filter((x) => x.app === app.name)) {
+      new VaultConnection(this, constructId('VaultConnection', c.namespace, c.name), {
+        metadata: { name: c.name, namespace: c.namespace },
+        spec: { address: c.address, skipTlsVerify: false },
+      });
+    }
 
     for (const auth of app.vaultAuths) {
       new VaultAuth(this, constructId('VaultAuth', auth.namespace, auth.name), {

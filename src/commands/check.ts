@@ -8,9 +8,10 @@ import { hcl2jsonParser } from '../inventory';
 import { readReposDir } from '../inventory/load';
 import { renderTree } from '../render';
 import { HclThread } from '../validate/hcl-parse';
-import { readModel } from './common';
+import { readModel, selectEnvironments } from './common';
+import { mergeEnvironmentFindings } from '../rules/environments';
 
-const HELP = `Usage: joinkey check [--config apps.yaml] [--repos-dir DIR] [--format text|json]
+const HELP = `Usage: joinkey check [--config apps.yaml] [--env NAME] [--repos-dir DIR] [--format text|json]
 
 Proves the invariants of apps.yaml and of the output it renders: names, service account AND
 namespace bindings, policy glob isolation between apps, kv scope, factory ordering, the VSO and
@@ -19,9 +20,11 @@ Kubernetes auth pitfalls, and the VSO CRD and provider schemas. Exits 0 when eve
 and exits 1.
 
   --config FILE     the apps.yaml to read (default apps.yaml)
+  --env NAME        only this environment (apps.yaml environments:); default: every one. The rules
+                    across environments (no shared state location or file target) always run
   --repos-dir DIR   checkouts of the target repos as DIR/<repo id>; also checks their variables.tf
                     contract, that no hand-written file sits where joinkey writes, and the live
-                    conflicts (below)
+                    conflicts (below); with environments, DIR/<env>/<repo id>
   --format FORMAT   text (default) or json (an array of {file, line, col, rule, severity, message},
                     plus related {file, line, col} for a conflict)
 
@@ -37,7 +40,13 @@ remove. Files the inventory cannot read (templated, Helm-rendered) are warnings 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { config: { type: 'string' }, 'repos-dir': { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string' },
+      env: { type: 'string' },
+      'repos-dir': { type: 'string' },
+      format: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
     allowPositionals: false,
   });
@@ -51,28 +60,41 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let diagnostics: Diagnostic[];
   const hcl = new HclThread(); // starts HCL's WebAssembly parser on a thread now, while apps.yaml is read
   try {
-    const { model, source } = readModel(io.cwd, values.config);
-    const reposDir = values['repos-dir'] === undefined ? undefined : path.resolve(io.cwd, values['repos-dir']);
-    if (reposDir !== undefined && !isDir(reposDir))
-      throw new JoinkeyError(`--repos-dir ${values['repos-dir']} is not a directory; pass the dir that holds the checkouts as <dir>/<repo id>`);
-    // the live check needs the render too (rendered once, for both), when the model's rules hold
-    const tree = reposDir === undefined || checkModel(model).some((f) => f.severity === 'error') ? undefined : renderTree(model);
-    // the live inventory parses on this thread while runChecks' HCL thread validates the render
-    const live = async (): Promise<{ conflicts: Diagnostic[]; guard: Finding[] }> => {
-      if (reposDir === undefined || tree === undefined) return { conflicts: [], guard: [] };
-      const checkouts = readReposDir(
-        reposDir,
-        model.repos.map((r) => r.id),
-      );
-      const parser = hcl2jsonParser();
-      const conflicts = await checkLive(tree, checkouts, parser);
-      return { conflicts, guard: await checkGuard(model, tree, checkouts, parser) };
-    };
-    const [findings, { conflicts, guard }] = await Promise.all([
-      runChecks(model, { hcl: hcl.parse, ...(reposDir === undefined ? {} : { repos: repoReader(reposDir) }), ...(tree ? { tree } : {}) }),
-      live(),
-    ]);
-    diagnostics = [...[...findings, ...guard].map((f) => source.at(f)), ...conflicts.map((d) => underReposDir(values['repos-dir']!, d))];
+    const loaded = readModel(io.cwd, values.config);
+    const envs = selectEnvironments(loaded, values.env);
+    const results: { name: string; findings: Finding[] }[] = [];
+    const conflicts: Diagnostic[] = [];
+    for (const env of envs) {
+      // with environments, each has its own checkouts: DIR/<env>/<repo id>
+      const shownDir = values['repos-dir'] === undefined ? undefined : env.name === undefined ? values['repos-dir'] : path.join(values['repos-dir'], env.name);
+      const reposDir = shownDir === undefined ? undefined : path.resolve(io.cwd, shownDir);
+      if (reposDir !== undefined && !isDir(reposDir))
+        throw new JoinkeyError(
+          `--repos-dir ${shownDir} is not a directory; pass the dir that holds the checkouts as <dir>/${env.name === undefined ? '' : '<env>/'}<repo id>`,
+        );
+      const { model } = env;
+      // the live check needs the render too (rendered once, for both), when the model's rules hold
+      const tree = reposDir === undefined || checkModel(model).some((f) => f.severity === 'error') ? undefined : renderTree(model);
+      // the live inventory parses on this thread while runChecks' HCL thread validates the render
+      const live = async (): Promise<{ conflicts: Diagnostic[]; guard: Finding[] }> => {
+        if (reposDir === undefined || tree === undefined) return { conflicts: [], guard: [] };
+        const checkouts = readReposDir(
+          reposDir,
+          model.repos.map((r) => r.id),
+        );
+        const parser = hcl2jsonParser();
+        const found = await checkLive(tree, checkouts, parser);
+        return { conflicts: found, guard: await checkGuard(model, tree, checkouts, parser) };
+      };
+      const [findings, found] = await Promise.all([
+        runChecks(model, { hcl: hcl.parse, ...(reposDir === undefined ? {} : { repos: repoReader(reposDir) }), ...(tree ? { tree } : {}) }),
+        live(),
+      ]);
+      results.push({ name: env.name ?? '', findings: [...findings, ...found.guard] });
+      conflicts.push(...found.conflicts.map((d) => underReposDir(shownDir!, d)));
+    }
+    const findings = loaded.environments.length ? mergeEnvironmentFindings(loaded.config, results) : results[0]!.findings;
+    diagnostics = [...findings.map((f) => loaded.source.at(f)), ...conflicts];
   } catch (e) {
     // the shape's errors (rule "input") and the rule layer's, each with its rule id
     if (!(e instanceof InputError)) throw e;

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { decodeAppsYaml, inputTooLarge, MAX_INPUT_BYTES } from '../config/load';
 import { formatDiagnosticWithSource, InputError, JoinkeyError } from '../errors';
 import { errnoWords } from '../util/errno';
-import { loadModel, type LoadedModel } from '../model';
+import { loadModel, type LoadedModel, type Model } from '../model';
 
 export const DEFAULT_CONFIG = 'apps.yaml';
 
@@ -45,3 +45,26 @@ export function readCheckedModel(cwd: string, config: string | undefined, stderr
   for (const warning of loaded.warnings) stderr.write(`${formatDiagnosticWithSource(warning)}\n`);
   return loaded;
 }
+
+/** One environment a command handles: a declared one by name, or the implicit one (no name). */
+export interface SelectedEnvironment {
+  readonly name?: string;
+  readonly model: Model;
+}
+
+/**
+ * The environments a command handles, in promotion order: all of them, or the one `--env` names.
+ * Without `environments:` in apps.yaml, the implicit one (and --env is refused).
+ */
+export function selectEnvironments(loaded: Pick<LoadedModel, 'model' | 'environments'>, env: string | undefined): SelectedEnvironment[] {
+  const declared = loaded.environments.map((e) => e.name);
+  if (env === undefined) return loaded.environments.length ? [...loaded.environments] : [{ model: loaded.model }];
+  if (!declared.length)
+    throw new JoinkeyError(`--env ${JSON.stringify(env)}: apps.yaml declares no environments; remove --env, or declare environments: in apps.yaml`);
+  const chosen = loaded.environments.find((e) => e.name === env);
+  if (!chosen) throw new JoinkeyError(`--env ${JSON.stringify(env)} is not an environment of apps.yaml; known environments: ${declared.join(', ')}`);
+  return [chosen];
+}
+
+/** A line, or a heading, that says which environment follows; nothing for the implicit one. */
+export const environmentHeading = (env: SelectedEnvironment): string => (env.name === undefined ? '' : `### environment ${env.name}\n`);

@@ -1,6 +1,16 @@
 import * as z from 'zod';
 import { compareDiagnostics, InputError, type Diagnostic } from '../errors';
-import { AppsFileSchema, shown, type AppsFile } from './schema';
+import {
+  AppsFileSchema,
+  EnvironmentAppSchema,
+  EnvironmentRepoSchema,
+  EnvironmentSchema,
+  GiteaSchema,
+  shown,
+  StateSchema,
+  VaultSchema,
+  type AppsFile,
+} from './schema';
 import { parsePlainYaml } from './plain-yaml';
 import { collectionKeyMessage, documentData, formatPath, yamlLib, YamlSource, type Path, type Problem } from './source';
 import { editDistance } from '../util/edit-distance';
@@ -300,20 +310,30 @@ function valueAt(raw: unknown, path: Path): unknown {
 
 /** The keys allowed at a path of the schema, for "did you mean" hints. */
 const ALLOWED_KEYS: ReadonlyArray<[RegExp, readonly string[]]> = [
-  [/^$/, ['version', 'vault', 'repos', 'central', 'postgres', 'state', 'gitea', 'apps', 'consumers']],
+  [/^$/, ['version', 'vault', 'repos', 'central', 'postgres', 'state', 'gitea', 'apps', 'consumers', 'environments', 'promote']],
   [/^vault$/, ['connection', 'address', 'mounts', 'audience', 'tokenTtl', 'refreshAfter', 'appRolesModule']],
   [/^vault\.mounts$/, ['kubernetes', 'jwt', 'kv', 'database']],
   [/^repos\.[^.]+$/, ['url', 'branch', 'gitea']],
   [/^central$/, ['vault', 'postgres']],
   [/^central\.(vault|postgres)$/, ['repo', 'dir']],
   [/^postgres$/, ['host', 'port']],
-  [/^state$/, ['bucket']],
+  [/^state$/, ['bucket', 'prefix']],
   [/^gitea$/, ['url', 'labels']],
-  [/^apps\.[^.]+$/, ['repo', 'manifests', 'iac', 'namespace', 'namespaces', 'serviceAccounts', 'opsPolicies', 'database', 'secrets', 'writes']],
+  [/^apps\.[^.]+$/, ['repo', 'manifests', 'iac', 'namespace', 'namespaces', 'serviceAccounts', 'opsPolicies', 'database', 'secrets', 'writes', 'environments']],
   [/^apps\.[^.]+\.database$/, ['name', 'restart', 'urlEnv', 'urlContainer']],
   [/^apps\.[^.]+\.secrets\.[^.]+$/, ['serviceAccount', 'namespace', 'keys', 'generate', 'length']],
   [/^apps\.[^.]+\.secrets\.[^.]+\.generate\.\d+\..+$/, GENERATE_OPTIONS],
   [/^consumers\.[^.]+$/, ['serviceAccount', 'namespace', 'reads']],
+  // an environment's keys, read from its schemas
+  [/^environments\.[^.]+$/, Object.keys(EnvironmentSchema.shape)],
+  [/^environments\.[^.]+\.vault$/, Object.keys(VaultSchema.shape)],
+  [/^environments\.[^.]+\.vault\.mounts$/, ['kubernetes', 'jwt', 'kv', 'database']],
+  [/^environments\.[^.]+\.state$/, Object.keys(StateSchema.shape)],
+  [/^environments\.[^.]+\.gitea$/, Object.keys(GiteaSchema.shape)],
+  [/^environments\.[^.]+\.repos\.[^.]+$/, Object.keys(EnvironmentRepoSchema.shape)],
+  [/^environments\.[^.]+\.apps\.[^.]+$/, Object.keys(EnvironmentAppSchema.shape)],
+  [/^environments\.[^.]+\.apps\.[^.]+\.database$/, ['restart']],
+  [/^environments\.[^.]+\.apps\.[^.]+\.secrets\.[^.]+$/, ['keys']],
 ];
 
 function allowedKeysAt(path: Path): readonly string[] {

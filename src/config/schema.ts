@@ -115,6 +115,38 @@ function duplicateOf(xs: readonly string[]): string {
   return 'an item';
 }
 
+const stateBucket = z
+  .string({ error: 'state.bucket must be a string' })
+  .regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { error: (i) => `state.bucket ${shown(i.input)} is not a GCS bucket name, e.g. arcodange-tf` });
+
+export const StateSchema = z.strictObject(
+  {
+    bucket: stateBucket.optional(),
+    /** A path put before every generated state prefix (`<prefix>/<repo>/<app>/main`), e.g. one per environment. */
+    prefix: repoDir('state.prefix').optional(),
+  },
+  { error: 'state must be a mapping { bucket, prefix }' },
+);
+
+const giteaLabels = uniqueList(
+  z
+    .string({ error: 'a gitea label must be a string' })
+    .min(1, { error: 'a gitea label is empty' })
+    .max(255, { error: 'a gitea label is longer than 255 characters' }),
+  'gitea.labels',
+);
+
+export const GiteaSchema = z.strictObject({ url: url('gitea.url'), labels: giteaLabels.optional() }, { error: 'gitea must be a mapping { url, labels }' });
+
+/** An environment name: a DNS-1123 label (it names a dir of the output, OUT/<env>). */
+const environmentName = label('environment name');
+
+const restartTarget = z
+  .string({ error: 'a restart target must be a string Kind/name' })
+  .regex(new RegExp(`^(${RESTART_KINDS.map((k) => k.replace('.', '\\.')).join('|')})/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$`), {
+    error: (i) => `restart target ${shown(i.input)} must be Kind/name with Kind one of ${RESTART_KINDS.join(', ')}, e.g. Deployment/plausible`,
+  });
+
 export const VaultSchema = z.strictObject(
   {
     connection: z
@@ -172,14 +204,7 @@ const CentralTarget = (what: string) =>
 export const DatabaseOptionsSchema = z.strictObject(
   {
     name: z.string({ error: 'database.name must be a string' }).optional(),
-    restart: uniqueList(
-      z
-        .string({ error: 'a restart target must be a string Kind/name' })
-        .regex(new RegExp(`^(${RESTART_KINDS.map((k) => k.replace('.', '\\.')).join('|')})/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$`), {
-          error: (i) => `restart target ${shown(i.input)} must be Kind/name with Kind one of ${RESTART_KINDS.join(', ')}, e.g. Deployment/plausible`,
-        }),
-      'database.restart',
-    ).optional(),
+    restart: uniqueList(restartTarget, 'database.restart').optional(),
     urlEnv: z
       .string({ error: 'database.urlEnv must be a string' })
       .regex(ENV_NAME, { error: (i) => `database.urlEnv ${shown(i.input)} is not an environment variable name, e.g. DATABASE_URL` })
@@ -271,10 +296,19 @@ export const SecretSchema = z
         .min(16, { error: 'length must be at least 16' })
         .max(1024, { error: 'length must be at most 1024' })
         .optional(),
+      /** The secret's previous name: its generated passwords move to the new name (moved blocks), nothing rotates. */
+      renamedFrom: label('renamedFrom').optional(),
     },
     { error: 'a secret must be a mapping, e.g. {} or { keys: [LICENSE_KEY] }' },
   )
   .superRefine((s, ctx) => {
+    if (s.renamedFrom !== undefined && s.generate === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['renamedFrom'],
+        message:
+          'renamedFrom moves generated passwords to the new name; this secret generates none (seed its keys at the new kv path instead), so remove renamedFrom',
+      });
     if (s.length !== undefined && s.generate === undefined)
       ctx.addIssue({ code: 'custom', path: ['length'], message: 'length applies to generated keys only; add generate: [KEY] or remove length' });
   });
@@ -294,6 +328,8 @@ export const AppSchema = z
         .optional(),
       secrets: z.record(label('secret name'), SecretSchema, { error: 'secrets must be a mapping of secret name to settings, e.g. { config: {} }' }).optional(),
       writes: uniqueList(kvRelativePath, 'writes').optional(),
+      /** The environments the app exists in; all when absent. */
+      environments: uniqueList(environmentName, 'environments').optional(),
     },
     { error: 'an app must be a mapping; use {} for all defaults' },
   )
@@ -319,6 +355,50 @@ export const ConsumerSchema = z.strictObject(
 );
 
 /**
+ * What one environment changes about the top level: each key names only what differs, and the
+ * rest is inherited (model/environments.ts applies it).
+ */
+export const EnvironmentRepoSchema = z.strictObject(
+  {
+    url: gitUrl.optional(),
+    branch: branch.optional(),
+    /** A dir inside the repo that every file of this environment goes below (a dir-per-env layout). */
+    path: repoDir('repos.<id>.path').optional(),
+  },
+  { error: 'a repo override must be a mapping with url, branch and path, e.g. { branch: sandbox }' },
+);
+
+export const EnvironmentAppSchema = z.strictObject(
+  {
+    namespace: label('namespace').optional(),
+    database: z
+      .strictObject({ restart: uniqueList(restartTarget, 'database.restart').optional() }, { error: 'database must be a mapping { restart }' })
+      .optional(),
+    secrets: z
+      .record(
+        label('secret name'),
+        z.strictObject({ keys: uniqueList(secretKey, 'keys').optional() }, { error: 'a secret override must be a mapping { keys }' }),
+        {
+          error: 'secrets must be a mapping of secret name to { keys }',
+        },
+      )
+      .optional(),
+  },
+  { error: 'an app override must be a mapping with namespace, database and secrets, e.g. { namespace: tools-sandbox }' },
+);
+
+export const EnvironmentSchema = z.strictObject(
+  {
+    vault: VaultSchema.optional(),
+    state: StateSchema.optional(),
+    gitea: GiteaSchema.partial().optional(),
+    repos: z.record(repoId, EnvironmentRepoSchema, { error: 'repos must be a mapping of repo id to { url, branch, path }' }).optional(),
+    apps: z.record(label('app name'), EnvironmentAppSchema, { error: 'apps must be a mapping of app name to its overrides' }).optional(),
+  },
+  { error: 'an environment must be a mapping of what differs from the top level; use {} to inherit everything' },
+);
+
+/**
  * A retired name: the acknowledgement, reviewed in git, of destroying live data. A name that is
  * no longer in apps (or consumers) retires everything of it: its database, generated secrets, kv
  * data, Vault roles and policies. A name still in apps retires only the parts listed. The name
@@ -330,13 +410,11 @@ export const RetiredSchema = z.strictObject(
       .string({ error: 'reason must be a string saying why the data may go, e.g. "exported to erp2 on 2026-11-20"' })
       .trim()
       .min(1, { error: 'reason is empty; say why the data may be destroyed, for the reviewers and for later' }),
-    database: z.literal(true, { error: 'database must be true (it acknowledges DROP DATABASE of the app\'s database), or left out' }).optional(),
+    database: z.literal(true, { error: "database must be true (it acknowledges DROP DATABASE of the app's database), or left out" }).optional(),
     secrets: uniqueList(
-      z
-        .string({ error: 'a retired secret must be a string: <secret> or <secret>.<KEY>' })
-        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[-._a-zA-Z0-9]+)?$/, {
-          error: (i) => `${shown(i.input)} is not <secret> or <secret>.<KEY>, e.g. config or config.OLD_KEY`,
-        }),
+      z.string({ error: 'a retired secret must be a string: <secret> or <secret>.<KEY>' }).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[-._a-zA-Z0-9]+)?$/, {
+        error: (i) => `${shown(i.input)} is not <secret> or <secret>.<KEY>, e.g. config or config.OLD_KEY`,
+      }),
       'secrets',
     ).optional(),
   },
@@ -374,34 +452,15 @@ export const AppsFileSchema = z.strictObject(
         { error: 'postgres must be a mapping { host, port }' },
       )
       .optional(),
-    state: z
-      .strictObject(
-        {
-          bucket: z
-            .string({ error: 'state.bucket must be a string' })
-            .regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { error: (i) => `state.bucket ${shown(i.input)} is not a GCS bucket name, e.g. arcodange-tf` })
-            .optional(),
-        },
-        { error: 'state must be a mapping { bucket }' },
-      )
-      .optional(),
-    gitea: z
-      .strictObject(
-        {
-          url: url('gitea.url'),
-          labels: uniqueList(
-            z
-              .string({ error: 'a gitea label must be a string' })
-              .min(1, { error: 'a gitea label is empty' })
-              .max(255, { error: 'a gitea label is longer than 255 characters' }),
-            'gitea.labels',
-          ).optional(),
-        },
-        { error: 'gitea must be a mapping { url, labels }' },
-      )
-      .optional(),
+    state: StateSchema.optional(),
+    gitea: GiteaSchema.optional(),
     apps: z.record(label('app name'), AppSchema, { error: 'apps must be a mapping of app name to settings, e.g. { webapp: {} }' }),
     consumers: z.record(consumerName, ConsumerSchema, { error: 'consumers must be a mapping of consumer name to settings' }).optional(),
+    environments: z
+      .record(environmentName, EnvironmentSchema, { error: 'environments must be a mapping of environment name to its overrides, e.g. { prod: {} }' })
+      .optional(),
+    /** The order publish handles the environments in; the order of `environments:` when absent. */
+    promote: uniqueList(environmentName, 'promote').optional(),
     retired: z.record(retiredName, RetiredSchema, { error: 'retired must be a mapping of app or consumer name to { reason }' }).optional(),
   },
   { error: 'apps.yaml must be a mapping with version, repos and apps' },
@@ -411,4 +470,5 @@ export type AppsFile = z.infer<typeof AppsFileSchema>;
 export type AppInput = z.infer<typeof AppSchema>;
 export type SecretInput = z.infer<typeof SecretSchema>;
 export type DatabaseOptions = z.infer<typeof DatabaseOptionsSchema>;
+export type EnvironmentInput = z.infer<typeof EnvironmentSchema>;
 export type RetiredInput = z.infer<typeof RetiredSchema>;

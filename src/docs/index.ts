@@ -15,6 +15,7 @@ import {
   SECRET_PATHS_DOC,
   STATE_BACKEND_KEY_PATH,
 } from '../model/names';
+import { seedDoc } from './environments';
 import { DOCS_REPO, markerLine, type DeclaredObject, type RenderedFile } from '../render/files';
 import { appFileIndex, withProvenance, type AppFileIndex, type FileProvenance } from '../render/provenance';
 
@@ -37,7 +38,11 @@ export function renderDocs(model: Model, rendered: readonly FileProvenance[]): R
     withProvenance({ repo: DOCS_REPO, path: appDocPath(app.name), content: '' }, { kind: 'app', app: app.name }, app.origin, []),
   );
   const index = appFileIndex([...rendered, inventory, ...pages]);
-  return [inventory, ...model.apps.map((app, i) => ({ ...pages[i]!, content: appDoc(model, app, index) }))];
+  return [
+    inventory,
+    ...model.apps.map((app, i) => ({ ...pages[i]!, content: appDoc(model, app, index) })),
+    ...(model.environment === undefined ? [] : [seedDoc(model)]),
+  ];
 }
 
 export interface InventoryRow {

@@ -4,7 +4,8 @@ import { getExpressionAst, parse } from '@cdktn/hcl2json';
  * The real HCL parser (HashiCorp's hcl, as WebAssembly in @cdktn/hcl2json) behind a small
  * interface, and an evaluator for the few expression forms whose value is known without a plan:
  * literals, templates of known parts, `var.x`, `each.key`, `each.value.x`, `local`-free
- * references to a literal attribute of another resource, `toset`/`tolist` of a known list.
+ * references to a literal attribute of another resource, `toset`/`tolist` of a known list,
+ * `concat` of known lists.
  * Everything else is UNKNOWN, never guessed.
  */
 
@@ -151,6 +152,15 @@ async function evalNode(parser: HclParser, node: ExprNode, scope: EvalScope): Pr
       if ((name === 'toset' || name === 'tolist') && node.children.length === 1) {
         const v = await evalNode(parser, node.children[0]!, scope);
         return Array.isArray(v) ? (name === 'toset' ? [...new Set(v)] : v) : UNKNOWN;
+      }
+      if (name === 'concat') {
+        const items: Value[] = [];
+        for (const c of node.children) {
+          const v = await evalNode(parser, c, scope);
+          if (!Array.isArray(v)) return UNKNOWN;
+          items.push(...(v as readonly Value[]));
+        }
+        return items;
       }
       return UNKNOWN;
     }

@@ -16,6 +16,11 @@ export function withoutKey(address: string): string {
   return address.slice(0, address.length - instanceKey(address).length);
 }
 
+/** The address with every instance key gone, module calls' included: which block declares it. */
+export function withoutKeys(address: string): string {
+  return address.replace(/\["(?:[^"\\]|\\.)*"\]|\[\d+\]/g, '');
+}
+
 /** The module path before `<type>.<name>` (`module.a["x"].`), '' in the root module. */
 export function modulePrefix(address: string, type: string): string {
   const at = withoutKey(address).lastIndexOf(`${type}.`);

@@ -8,8 +8,9 @@ import type { Import, KubeObject, LiveResource, Moved, Removed } from './types';
 
 /**
  * The change plan's inputs from an inventory: every managed resource instance of every root
- * module (for_each and count expanded where the keys are known, module calls expanded into
- * `module.<label>[<key>].<address>` where the inventory holds the called module), the
+ * module, and every data source instance for the access review (src/access/state.ts), with
+ * for_each and count expanded where the keys are known, module calls expanded into
+ * `module.<label>[<key>].<address>` where the inventory holds the called module; the
  * Kubernetes objects with their whole document as body, the refactoring blocks, and the apps
  * each object belongs to. What cannot be expanded is planned as one object at its unkeyed
  * address and said in `notes`, never guessed.
@@ -53,6 +54,8 @@ export function appDirectory(...models: readonly Model[]): AppDirectory {
 
 export interface LiveInputs {
   readonly resources: readonly LiveResource[];
+  /** The data sources, expanded and resolved like the resources (`data.<type>.<name>` addresses); not planned, read by the access review. */
+  readonly data: readonly LiveResource[];
   readonly objects: readonly KubeObject[];
   readonly moved: readonly Moved[];
   readonly removed: readonly Removed[];
@@ -83,6 +86,7 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
   const appAt = appLocator(apps);
   const notes: string[] = [];
   const resources: LiveResource[] = [];
+  const data: LiveResource[] = [];
   const moved: Moved[] = [];
   const removed: Removed[] = [];
   const imports: Import[] = [];
@@ -90,21 +94,36 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
   const repos = new Set(inventory.modules.map((m) => m.repo));
 
   /** `site`: the file of the root module's call that reaches `m` (where the objects belong), undefined in the root module itself. */
-  const expand = async (root: TofuModule, m: TofuModule, prefix: string, vars: ReadonlyMap<string, unknown>, depth: number, site?: string): Promise<void> => {
+  const expand = async (
+    root: TofuModule,
+    m: TofuModule,
+    prefix: string,
+    vars: ReadonlyMap<string, unknown>,
+    depth: number,
+    site?: string,
+    unexpanded = false,
+  ): Promise<void> => {
     const where = `${root.repo}/${root.dir}`;
     const scope: EvalScope = { vars, resources: moduleScope(m).resources };
     const at = { repo: root.repo, module: root.dir };
     const managed = m.resources.filter((r) => r.mode === 'managed');
     const instances = new Map<TofuResource, Instance[]>();
-    for (const r of managed) instances.set(r, await instancesOf(parser, r.body, scope, `${prefix}${r.address}`, where, notes));
+    for (const r of m.resources) instances.set(r, await instancesOf(parser, r.body, scope, `${prefix}${r.address}`, where, notes));
     /** `type.name` -> its instance keys: an expression over a resource's instances reads them. */
     const keysOf = new Map(managed.filter((r) => r.forEach || r.count).map((r) => [r.address, instances.get(r)!.map((i) => i.key)]));
-    for (const r of managed) {
+    for (const r of m.resources) {
       for (const instance of instances.get(r)!) {
         const address = `${prefix}${r.address}${instance.key}`;
         const args = (await resolved(parser, r.body, instance.scope, keysOf)) as Body;
         const app = appAt(root, site ?? r.at.path, address);
-        resources.push({ ...at, address, type: r.type, args, ...(app !== undefined ? { app } : {}) });
+        (r.mode === 'managed' ? resources : data).push({
+          ...at,
+          address,
+          type: r.type,
+          args,
+          ...(app !== undefined ? { app } : {}),
+          ...(unexpanded || instance.unexpanded ? { unexpanded: true } : {}),
+        });
       }
     }
     for (const f of m.refactors) {
@@ -133,7 +152,7 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
           if (name === 'for_each' || name === 'count' || name === 'depends_on' || name === 'providers') continue;
           inputs.set(name, await evaluate(parser, expr, instance.scope));
         }
-        await expand(root, child, `${callAddress}${instance.key}.`, inputs, depth + 1, site ?? call.at.path);
+        await expand(root, child, `${callAddress}${instance.key}.`, inputs, depth + 1, site ?? call.at.path, unexpanded || instance.unexpanded === true);
       }
     }
   };
@@ -141,13 +160,15 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
 
   const objects = kubeObjects(inventory, trees, (o) => appAt(undefined, o.at.path, '', o.at.repo), notes);
   const appSet = new Set([...resources, ...objects].flatMap((x) => (x.app === undefined ? [] : [x.app])));
-  return { resources, objects, moved, removed, imports, apps: [...appSet].sort(), notes };
+  return { resources, data, objects, moved, removed, imports, apps: [...appSet].sort(), notes };
 }
 
 interface Instance {
   /** `["k"]`, `[0]` or '' */
   readonly key: string;
   readonly scope: EvalScope;
+  /** The keys are not known: this one instance stands for all of them. */
+  readonly unexpanded?: boolean;
 }
 
 /** One scope per instance of a resource or module call: per for_each key, per count index, or one. */
@@ -157,7 +178,7 @@ async function instancesOf(parser: HclParser, body: Body, scope: EvalScope, addr
     const keys = forEachKeys(each);
     if (!keys) {
       notes.push(`${where}: the for_each keys of ${address} are not known from the files: planned as one object at ${address}`);
-      return [{ key: '', scope }];
+      return [{ key: '', scope, unexpanded: true }];
     }
     const values = typeof each === 'object' && each !== null && !Array.isArray(each) ? (each as Record<string, unknown>) : undefined;
     return keys.map((key) => ({ key: `[${JSON.stringify(key)}]`, scope: { ...scope, each: { key, value: values ? values[key] : key } } }));
@@ -166,7 +187,7 @@ async function instancesOf(parser: HclParser, body: Body, scope: EvalScope, addr
     const n = await evaluate(parser, body.count, scope);
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
       notes.push(`${where}: the count of ${address} is not known from the files: planned as one object at ${address}`);
-      return [{ key: '', scope }];
+      return [{ key: '', scope, unexpanded: true }];
     }
     // count.index is not in the evaluator's scope: arguments reading it stay expressions
     return Array.from({ length: n }, (_, i) => ({ key: `[${i}]`, scope }));

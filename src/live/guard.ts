@@ -1,6 +1,7 @@
 import type { Path } from '../config/source';
 import type { RepoTrees } from '../inventory/types';
 import type { Model, RetiredModel } from '../model/model';
+import { rotationAcknowledged, rotationOfKeepers } from '../model/generated';
 import { consumerResourceLabel, secretResourceLabel, tofuAddress } from '../model/names';
 import { OWNERSHIP_FILE, parseOwnership } from '../ownership';
 import { finding, type Finding } from '../rules/finding';
@@ -14,7 +15,7 @@ import type { LiveEffect, TofuLiveEffect } from './types';
  * - a `retired:` entry: a name in neither apps nor consumers retires every object of it; an app
  *   still deployed retires the parts it lists (`database: true`, `secrets: [s, s.KEY]`);
  * - a generated key's `rotation` counter, which renders into random_password `keepers`: a
- *   replacement whose causes include keepers is the rotation apps.yaml asked for. The objects
+ *   replacement whose counter went up is the rotation apps.yaml asked for. The objects
  *   whose data changes with a rotated secret follow the verdict of that rotation.
  * Pure: the plan and the new model in, a verdict per stateful effect out.
  */
@@ -74,6 +75,8 @@ export function guardLiveChanges(plan: LiveChangePlan, model: Model): GuardVerdi
     if (e.object !== 'tofu') return undefined;
     const entry = e.app === undefined ? undefined : retired.get(e.app);
     if (entry?.whole) return `retired.${entry.name}`;
+    const renamed = e.app === undefined ? undefined : renamedBy(model, e.app, e);
+    if (renamed) return renamed;
     if (entry) return partOf(entry, e);
     if (e.repo === central.repo && e.module === central.dir) {
       for (const r of model.retired) {
@@ -88,7 +91,7 @@ export function guardLiveChanges(plan: LiveChangePlan, model: Model): GuardVerdi
   // rotations first: the objects they reach follow them
   for (const e of plan.stateful) {
     if (e.object !== 'tofu' || e.effect !== 'rotate') continue;
-    const by = e.causes.some((c) => c === 'keepers' || c.startsWith('keepers.')) ? `the rotation counter of ${e.address} (keepers)` : byRetired(e);
+    const by = counterRaised(e) ? `the rotation counter of ${e.address} (keepers)` : byRetired(e);
     verdicts.set(e, by);
     if (by !== undefined) acknowledgedRotations.set(keyOf(e, e.address), by);
   }
@@ -107,6 +110,29 @@ export function guardLiveChanges(plan: LiveChangePlan, model: Model): GuardVerdi
   return { unacknowledged, acknowledged };
 }
 
+/** A replaced random_password whose rotation counter (its keepers) went up: the rotation apps.yaml asks for. */
+function counterRaised(e: TofuLiveEffect): boolean {
+  if (!e.keepers) return false;
+  const before = rotationOfKeepers(e.keepers.before);
+  const after = rotationOfKeepers(e.keepers.after);
+  return before !== undefined && after !== undefined && rotationAcknowledged(before, after);
+}
+
+/**
+ * A kv secret that a secret's `renamedFrom` moves (its moved block) and so writes again at its new
+ * path from the same passwords: the replacement that rename asks for.
+ */
+function renamedBy(model: Model, appName: string, e: TofuLiveEffect): string | undefined {
+  if (e.movedFrom === undefined) return undefined;
+  const app = model.apps.find((a) => a.name === appName);
+  for (const s of app?.secrets ?? []) {
+    if (s.renamedFrom === undefined) continue;
+    if (e.movedFrom === tofuAddress(e.type, secretResourceLabel(s.renamedFrom)) && e.address === tofuAddress(e.type, secretResourceLabel(s.name)))
+      return `apps.${appName}.secrets.${s.name}.renamedFrom`;
+  }
+  return undefined;
+}
+
 /** The part of a deployed app's `retired:` entry that covers the effect, as `retired.<app>.<part>`. */
 function partOf(entry: RetiredModel, e: TofuLiveEffect): string | undefined {
   if (entry.database && DATABASE_TYPE.test(e.type)) return `retired.${entry.name}.database`;
@@ -114,7 +140,8 @@ function partOf(entry: RetiredModel, e: TofuLiveEffect): string | undefined {
   for (const s of entry.secrets) {
     for (const type of GENERATED_SECRET_TYPES) {
       const whole = tofuAddress(type, secretResourceLabel(s.secret));
-      const covered = s.key === undefined ? local === whole || local.startsWith(`${whole}[`) : type === 'random_password' && local === `${whole}[${JSON.stringify(s.key)}]`;
+      const covered =
+        s.key === undefined ? local === whole || local.startsWith(`${whole}[`) : type === 'random_password' && local === `${whole}[${JSON.stringify(s.key)}]`;
       if (covered) return `retired.${entry.name}.secrets ${s.key === undefined ? s.secret : `${s.secret}.${s.key}`}`;
     }
   }

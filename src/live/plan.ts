@@ -1,4 +1,4 @@
-import { coveredBy, localReference, modulePrefix, movedAddress, withoutKey } from './address';
+import { coveredBy, localReference, modulePrefix, movedAddress, withoutKey, withoutKeys } from './address';
 import { breakingUpdate, destroyDataEffect, destroyIsStateful, rotationDataEffect } from './data-effects';
 import { suggestRefactoring, rootOf, type RefactorSuggestion } from './refactor';
 import { effectOfChange, replacementTable, type ReplacementTable } from './replacement';
@@ -119,6 +119,7 @@ export function planLiveChanges(
         ...at,
         effect: rotates ? 'rotate' : 'replace',
         causes: change.arguments,
+        ...(rotates ? { keepers: { before: b.args.keepers, after: a.args.keepers } } : {}),
         dataEffect: rotates
           ? `replaced: a new value is generated and the old one is lost (random v3.9.0 resource_password.go: every argument forces replacement)`
           : `destroyed, then created again: ${destroyDataEffect(b.type, b.args)}`,
@@ -135,9 +136,28 @@ export function planLiveChanges(
     });
   }
 
+  // A block with an object standing for instances nobody can list (a for_each not known from the
+  // files) on one side and declared on both: none of its instances is planned, neither destroyed
+  // nor created, since which of them exist is not known.
+  const blockOf = (r: LiveResource) => keyOf(r, withoutKeys(r.address));
+  const declaredBy = (rs: readonly LiveResource[]) => new Set(rs.map(blockOf));
+  const inBefore = declaredBy(before);
+  const inAfter = declaredBy(after);
+  const unknownBlocks = new Map<string, string>();
+  for (const [rs, side] of [
+    [before, 'before'],
+    [after, 'after'],
+  ] as const)
+    for (const r of rs)
+      if (r.unexpanded && inBefore.has(blockOf(r)) && inAfter.has(blockOf(r)) && !unknownBlocks.has(blockOf(r)))
+        unknownBlocks.set(blockOf(r), `${rootOf(r)}: ${withoutKeys(r.address)} is not planned: its instances are not known from the files on the ${side} side`);
+  notes.push(...unknownBlocks.values());
+  const planned = (r: LiveResource) => !unknownBlocks.has(blockOf(r));
+  gone.splice(0, gone.length, ...gone.filter(planned));
   const come = sortedEntries(afterIdx)
     .filter(([k]) => !matchedAfter.has(k))
-    .map(([, r]) => r);
+    .map(([, r]) => r)
+    .filter(planned);
   const declared = new Set(after.map((r) => keyOf(r, withoutKey(r.address))));
   const forgotten = (r: LiveResource) => (options.removed ?? []).find((m) => rootOf(m) === rootOf(r) && m.destroy !== true && coveredBy(r.address, m.from));
   const imported = new Set((options.imports ?? []).map((i: Import) => keyOf(i, i.to)));

@@ -11,6 +11,12 @@ export interface LiveResource {
   readonly repo?: string;
   /** The apps.yaml app it belongs to, when known (Vault roles and policies are stateful while it is deployed). */
   readonly app?: string;
+  /**
+   * Its for_each or count (or a calling module's) is not known from the files, so it stands for
+   * instances nobody can list: it is planned against the other side only when that side declares
+   * no instance of the same block.
+   */
+  readonly unexpanded?: boolean;
 }
 
 /** A `moved` block of a root module. */
@@ -89,6 +95,8 @@ export interface TofuLiveEffect extends LiveEffectBase {
   readonly rotation?: string;
   /** The refactoring block that would avoid this destroy (see suggestions). */
   readonly avoidableBy?: string;
+  /** For a random_password replaced in place: its `keepers` before and after (where a rotation counter lives). */
+  readonly keepers?: { readonly before: unknown; readonly after: unknown };
 }
 
 export interface KubeLiveEffect extends LiveEffectBase {

@@ -21,6 +21,21 @@ export function keepersOf(key: Pick<GeneratedKeyModel, 'rotation'>): Readonly<Re
   return key.rotation > 0 ? { rotation: String(key.rotation) } : undefined;
 }
 
+/**
+ * The rotation counter a rendered `keepers` argument holds (keepersOf read back): 0 for none.
+ * Undefined when the keepers are not joinkey's counter (hand-written, or not known from the files).
+ */
+export function rotationOfKeepers(keepers: unknown): number | undefined {
+  if (keepers === undefined || keepers === null) return 0;
+  if (typeof keepers !== 'object' || Array.isArray(keepers)) return undefined;
+  const entries = Object.entries(keepers as Record<string, unknown>);
+  if (entries.length !== 1 || entries[0]![0] !== 'rotation' || typeof entries[0]![1] !== 'string' || !/^[1-9][0-9]*$/.test(entries[0]![1])) return undefined;
+  return Number(entries[0]![1]);
+}
+
+/** The one rule of acknowledging a rotation: the key's counter went up in the same change. */
+export const rotationAcknowledged = (before: number, after: number): boolean => after > before;
+
 /** One generated key whose password a change replaces: the next apply writes a new value to kv. */
 export interface KeyRotation {
   readonly key: string;
@@ -47,7 +62,7 @@ export function secretRotations(previous: SecretModel, next: SecretModel): KeyRo
     const now = effectiveArguments(key.password);
     const changed = Object.keys(now).filter((arg) => was[arg] !== now[arg]);
     if (keepersOf(old)?.rotation !== keepersOf(key)?.rotation) changed.push('keepers');
-    if (changed.length) rotations.push({ key: key.name, changed: changed.sort(), acknowledged: key.rotation > old.rotation });
+    if (changed.length) rotations.push({ key: key.name, changed: changed.sort(), acknowledged: rotationAcknowledged(old.rotation, key.rotation) });
   }
   return rotations.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

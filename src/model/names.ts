@@ -215,7 +215,9 @@ export const restartTargetText = (t: { readonly kind: string; readonly name: str
 export const databaseUrlFile = (mountPath: string, urlEnv: string): string => posix.join(mountPath, urlEnv);
 /** The module label of the app_roles call in every app's IaC project. */
 export const APP_ROLES_MODULE_LABEL = 'app_roles';
-export const stateKeyPrefix = (repo: string, app: string): string => `${repo}/${app}/main`;
+/** The state prefix of an app's IaC project, `<repo>/<app>/main`, below `state.prefix` when one is set. */
+export const stateKeyPrefix = (repo: string, app: string, statePrefix?: string): string =>
+  statePrefix === undefined ? `${repo}/${app}/main` : `${statePrefix}/${repo}/${app}/main`;
 /** Where the state of a project lives, as `<bucket>/<prefix>`. */
 export const stateLocation = (bucket: string, prefix: string): string => `${bucket}/${prefix}`;
 
@@ -270,6 +272,8 @@ export function policyPaths(app: string, mounts: { kubernetes: string; kv: strin
 
 /** Where an app's files go in its repo when apps.yaml names the repo but not the dir. */
 export const defaultManifestsDir = (app: string): string => `${app}/resources`;
+/** A dir of a repo below an environment's dir in it (repos.<id>.path), or the dir itself without one. */
+export const inRepoDir = (repoPath: string | undefined, dir: string): string => (repoPath === undefined ? dir : `${repoPath}/${dir}`);
 export const defaultIacDir = (app: string): string => `${app}/iac`;
 
 export const vsoFile = (manifestsDir: string): string => posix.join(manifestsDir, 'vso.gen.yaml');
@@ -283,6 +287,10 @@ export const consumersFile = (centralVaultDir: string): string => posix.join(cen
 export const databasesFile = (centralPostgresDir: string): string => posix.join(centralPostgresDir, 'databases.gen.auto.tfvars');
 /** In the docs pseudo-repo: the secret-paths inventory and one page per app. */
 export const SECRET_PATHS_DOC = 'secret-paths.gen.md';
+/** An environment's admin-seeded secrets (docs of a declared environment only). */
+export const SEED_DOC = 'seed.gen.md';
+/** The apps x environments matrix, in OUT/docs when environments are declared. */
+export const ENVIRONMENTS_DOC = 'environments.gen.md';
 export const appDocPath = (app: string): string => `apps/${app}.gen.md`;
 
 // ---- markers ----

@@ -1,16 +1,33 @@
 import { generateItemKey, type AppInput, type AppsFile, type SecretInput } from '../config/schema';
 import type { Path } from '../config/source';
 import { DEFAULTS } from './defaults';
-import type { AppModel, AppTarget, ConsumerModel, DatabaseModel, GeneratedKeyModel, Model, RetiredModel, SecretModel, VaultAuthModel, VaultSettings } from './model';
+import type { EnvironmentContext } from './environments';
+import type {
+  AppModel,
+  AppTarget,
+  ConsumerModel,
+  DatabaseModel,
+  GeneratedKeyModel,
+  Model,
+  RetiredModel,
+  SecretModel,
+  VaultAuthModel,
+  VaultConnectionModel,
+  VaultSettings,
+} from './model';
 import * as names from './names';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 const sorted = (xs: readonly string[] | undefined): string[] => [...new Set(xs ?? [])].sort();
 
-/** Applies every default once and derives every name. Pure; the input is already validated. */
-export function resolve(config: AppsFile): Model {
+/**
+ * Applies every default once and derives every name. Pure; the input is already validated. With
+ * an environment (model/environments.ts), `config` is that environment's expanded config, and its
+ * repo dirs prefix every path the environment writes into those repos.
+ */
+export function resolve(config: AppsFile, environment?: EnvironmentContext): Model {
   const v = config.vault ?? {};
-  const vault: VaultSettings = {
+  const vault: BaseVault = {
     connection: v.connection ?? DEFAULTS.vault.connection,
     ...((v.connection ?? DEFAULTS.vault.connection) === DEFAULTS.vault.connection ? {} : { connectionRef: v.connection }),
     address: v.address ?? DEFAULTS.vault.address,
@@ -20,13 +37,26 @@ export function resolve(config: AppsFile): Model {
     refreshAfter: v.refreshAfter ?? DEFAULTS.vault.refreshAfter,
     appRolesModule: v.appRolesModule ?? DEFAULTS.vault.appRolesModule,
   };
-  const centralVault = { ...DEFAULTS.central.vault, ...config.central?.vault };
-  const centralPostgres = { ...DEFAULTS.central.postgres, ...config.central?.postgres };
+  const repoPaths = environment?.repoPaths ?? {};
+  const inRepo = (repo: string, dir: string) => names.inRepoDir(repoPaths[repo], dir);
+  const centralVault = inRepoTarget({ ...DEFAULTS.central.vault, ...config.central?.vault }, inRepo);
+  const centralPostgres = inRepoTarget({ ...DEFAULTS.central.postgres, ...config.central?.postgres }, inRepo);
+  const state = { ...DEFAULTS.state, ...config.state };
 
+  const apps = Object.entries(config.apps)
+    .map(([name, app]) => resolveApp(name, app, vault, inRepo, state.prefix))
+    .sort(byName);
   return {
-    vault,
+    ...(environment ? { environment: environment.name } : {}),
+    vault: { ...vault, connections: environment ? generatedConnections(vault, apps) : [] },
     repos: Object.entries(config.repos)
-      .map(([id, r]) => ({ id, url: r.url, branch: r.branch ?? DEFAULTS.repoBranch, ...(r.gitea ? { gitea: r.gitea } : {}) }))
+      .map(([id, r]) => ({
+        id,
+        url: r.url,
+        branch: r.branch ?? DEFAULTS.repoBranch,
+        ...(r.gitea ? { gitea: r.gitea } : {}),
+        ...(repoPaths[id] !== undefined ? { path: repoPaths[id] } : {}),
+      }))
       .sort((a, b) => (a.id < b.id ? -1 : 1)),
     central: {
       vault: {
@@ -37,11 +67,9 @@ export function resolve(config: AppsFile): Model {
       postgres: { ...centralPostgres, databasesFile: names.databasesFile(centralPostgres.dir) },
     },
     postgres: { ...DEFAULTS.postgres, ...config.postgres },
-    state: { ...DEFAULTS.state, ...config.state },
+    state,
     ...(config.gitea ? { gitea: { url: config.gitea.url, labels: sorted(config.gitea.labels) } } : {}),
-    apps: Object.entries(config.apps)
-      .map(([name, app]) => resolveApp(name, app, vault))
-      .sort(byName),
+    apps,
     consumers: Object.entries(config.consumers ?? {})
       .map(([name, c]): ConsumerModel => ({
         name,
@@ -75,11 +103,37 @@ export function resolve(config: AppsFile): Model {
   };
 }
 
-function resolveApp(name: string, app: AppInput, vault: VaultSettings): AppModel {
+type BaseVault = Omit<VaultSettings, 'connections'>;
+
+/**
+ * The VaultConnections an environment's VaultAuths refer to, when its connection is not VSO's
+ * default: `name` is looked up in each VaultAuth's own namespace, so one per namespace used;
+ * `namespace/name` is one, in that namespace. Each goes into the first app (by name) that needs it.
+ */
+function generatedConnections(vault: BaseVault, apps: readonly AppModel[]): VaultConnectionModel[] {
+  const ref = vault.connectionRef;
+  if (ref === undefined) return [];
+  const slash = ref.indexOf('/');
+  const byNamespace = new Map<string, VaultConnectionModel>();
+  for (const app of apps) {
+    for (const auth of app.vaultAuths) {
+      const namespace = slash < 0 ? auth.namespace : ref.slice(0, slash);
+      if (!byNamespace.has(namespace)) byNamespace.set(namespace, { name: ref.slice(slash + 1), namespace, address: vault.address, app: app.name });
+    }
+  }
+  return [...byNamespace.values()].sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
+}
+
+/** A central target with its dir below the environment's dir in its repo. */
+function inRepoTarget(t: { readonly repo: string; readonly dir: string }, inRepo: (repo: string, dir: string) => string): { repo: string; dir: string } {
+  return { repo: t.repo, dir: inRepo(t.repo, t.dir) };
+}
+
+function resolveApp(name: string, app: AppInput, vault: BaseVault, inRepo: (repo: string, dir: string) => string, statePrefix?: string): AppModel {
   const namespace = app.namespace ?? name;
   const extraServiceAccounts = sorted(app.serviceAccounts).filter((sa) => sa !== name);
   const extraNamespaces = sorted([...(namespace !== name ? [namespace] : []), ...(app.namespaces ?? [])]).filter((ns) => ns !== name);
-  const target = app.repo === undefined ? undefined : resolveTarget(name, app);
+  const target = app.repo === undefined ? undefined : resolveTarget(name, app, inRepo, statePrefix);
 
   const dbOptions = app.database === undefined || app.database === true ? {} : app.database === false ? undefined : app.database;
   const database: DatabaseModel | undefined = dbOptions && {
@@ -148,7 +202,7 @@ function resolveApp(name: string, app: AppInput, vault: VaultSettings): AppModel
   };
 }
 
-function resolveSecret(app: string, namespace: string, secret: string, s: SecretInput, vault: VaultSettings): SecretModel {
+function resolveSecret(app: string, namespace: string, secret: string, s: SecretInput, vault: BaseVault): SecretModel {
   const serviceAccount = s.serviceAccount ?? app;
   const length = s.length ?? DEFAULTS.generatedLength;
   const generated = resolveGenerated(['apps', app, 'secrets', secret], s, length);
@@ -166,6 +220,7 @@ function resolveSecret(app: string, namespace: string, secret: string, s: Secret
     generate: generated.map((k) => k.name),
     length,
     generated,
+    ...(s.renamedFrom !== undefined ? { renamedFrom: s.renamedFrom } : {}),
   };
 }
 
@@ -188,12 +243,12 @@ function resolveGenerated(origin: readonly (string | number)[], s: SecretInput, 
 
 type BareTarget = Omit<AppTarget, 'files'>;
 
-function resolveTarget(name: string, app: AppInput): BareTarget {
+function resolveTarget(name: string, app: AppInput, inRepo: (repo: string, dir: string) => string, statePrefix?: string): BareTarget {
   return {
     repo: app.repo!,
-    manifestsDir: app.manifests ?? DEFAULTS.manifestsDir(name),
-    iacDir: app.iac ?? DEFAULTS.iacDir(name),
-    stateKeyPrefix: names.stateKeyPrefix(app.repo!, name),
+    manifestsDir: inRepo(app.repo!, app.manifests ?? DEFAULTS.manifestsDir(name)),
+    iacDir: inRepo(app.repo!, app.iac ?? DEFAULTS.iacDir(name)),
+    stateKeyPrefix: names.stateKeyPrefix(app.repo!, name, statePrefix),
   };
 }
 

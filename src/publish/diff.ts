@@ -1,7 +1,10 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { accessReviewOfTrees, renderAccessReview, type AccessReviewOfTrees } from '../access';
 import { formatFinding, JoinkeyError } from '../errors';
-import { conflictFilesByRepo, hcl2jsonParser, liveConflicts, type HclParser, type LiveFinding } from '../inventory';
+import { conflictFilesByRepo, hcl2jsonParser, liveConflicts, publishedTrees, type HclParser, type LiveFinding } from '../inventory';
+import type { RepoTrees } from '../inventory/types';
+import { appDirectory, liveChangePlan, renderLiveEffects, type LiveChangePlan } from '../live';
 import { readRepoDir } from '../inventory/load';
 import type { Model } from '../model/model';
 import { OWNERSHIP_FILE, type FileTree } from '../render/files';
@@ -39,6 +42,13 @@ export interface DiffResult {
    * publish would leave them: publish refuses a repo named by an error among them.
    */
   readonly conflicts: readonly LiveFinding[];
+  /** What applying the published repos would do to live objects, and the access each identity gains or loses; absent when no repo could be read. */
+  readonly live?: LiveEffectsOfRender;
+}
+
+export interface LiveEffectsOfRender {
+  readonly plan: LiveChangePlan;
+  readonly access: AccessReviewOfTrees;
 }
 
 export interface RepoDiff {
@@ -90,7 +100,22 @@ export async function diffRepos(options: DiffOptions): Promise<DiffResult> {
       out.push({ repoId: id, source: id, error: options.redact(e instanceof JoinkeyError ? e.message : String((e as Error)?.message ?? e)) });
     }
   }
-  return { repos: out, conflicts: await renderConflicts(checkouts, options.tree, options.parser ?? hcl2jsonParser()) };
+  const parser = options.parser ?? hcl2jsonParser();
+  const conflicts = await renderConflicts(checkouts, options.tree, parser);
+  const live = await liveEffectsOfRender(checkouts, options.tree, options.model, parser);
+  return { repos: out, conflicts, ...(live ? { live } : {}) };
+}
+
+/**
+ * The change plan and the access review between the repos read (`checkouts`) and the same repos
+ * with the render published into them (publishedTrees), the render of the repos read only.
+ */
+export async function liveEffectsOfRender(checkouts: RepoTrees, tree: FileTree, model: Model, parser: HclParser): Promise<LiveEffectsOfRender | undefined> {
+  if (!checkouts.size) return undefined;
+  const after = publishedTrees(checkouts, new Map([...tree].filter(([repo]) => checkouts.has(repo))));
+  const apps = appDirectory(model);
+  const plan = await liveChangePlan(checkouts, after, { parser, apps, deployedApps: model.apps.map((a) => a.name) });
+  return { plan, access: await accessReviewOfTrees(checkouts, after, { parser, apps }) };
 }
 
 /** The BaseTree of a working directory (its .git is skipped). */
@@ -119,10 +144,10 @@ export async function checkoutTree(dir: string, rendered: ReadonlyMap<string, st
 
 /**
  * Pure: the diff text for all repos, then the live conflicts (each at its generated side, the
- * other side on the next line), then the summary table with their count per repo (the repo of
- * the generated side) and in total.
+ * other side on the next line), the "## Live effects" and "## Access changes" sections, then the
+ * summary table with the conflicts' count per repo (the repo of the generated side) and in total.
  */
-export function formatDiff(diffs: readonly RepoDiff[], color: boolean, conflicts: readonly LiveFinding[] = []): string {
+export function formatDiff(diffs: readonly RepoDiff[], color: boolean, conflicts: readonly LiveFinding[] = [], live?: LiveEffectsOfRender): string {
   const out: string[] = [];
   const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
   const red = (s: string) => (color ? `\x1b[31m${s}\x1b[0m` : s);
@@ -144,6 +169,11 @@ export function formatDiff(diffs: readonly RepoDiff[], color: boolean, conflicts
     out.push(bold(red(`=== Conflicts: ${conflicts.length} with files already in the repos (${errors.length} refuse publish)`)));
     for (const f of conflicts) out.push((f.severity === 'error' ? red : (s: string) => s)(formatFinding(f)));
     out.push('');
+  }
+  if (live) {
+    out.push(renderLiveEffects(live.plan.effects, live.plan.suggestions));
+    if (live.plan.notes.length) out.push('Not planned:', '', ...live.plan.notes.map((n) => `- ${n}`), '');
+    out.push(renderAccessReview(live.access.changes, live.access.notes));
   }
   const rows = [['REPO', 'ADDED', 'CHANGED', 'DELETED', 'UNCHANGED', 'CONFLICTS', 'LIVE-CONFLICTS']];
   for (const d of diffs) {

@@ -5,14 +5,15 @@ import { formatFinding, JoinkeyError } from '../errors';
 import { conflictFilesByRepo, hcl2jsonParser, type HclParser, type LiveFinding } from '../inventory';
 import { closeOpenPullRequest, ensurePullRequest, type EnsuredPullRequest, type GiteaClient } from '../gitea';
 import type { Model } from '../model/model';
-import { OWNERSHIP_FILE, treeFromFiles, type FileTree, type RenderedFile } from '../render/files';
+import { ownershipFileIn } from '../ownership';
+import { treeFromFiles, type FileTree, type RenderedFile } from '../render/files';
 import type { Redactor } from '../util/redact';
 import { BOT_IDENTITY, claimCacheRoot, RepoCache, type BotIdentity, type GitFactory, type RemoteHeads } from './git';
 import { renderConflicts, repoOfFile } from './diff';
 import { DESTRUCTIVE_LABEL, isDestructive, liveEffectsByRepo, type RepoLiveEffects } from './live';
 import { checkRepoUrls, DEFAULT_BOT_BRANCH, giteaRepoOf, publishOrder, type ProgressEvent } from './repos';
 import { hasChanges, pathsToRead, planRepo, withOwnershipFile, type BaseTree, type Conflict, type RepoPlan } from './plan';
-import { commitMessage, pullRequestText, readCentralEntries, summarizePlan, type PlanSummary } from './summary';
+import { commitMessage, pullRequestText, readCentralEntries, summarizePlan, type PlanSummary, type PromotedAfter } from './summary';
 
 /**
  * publish: fetch every repo into its cache clone and read its whole base tree; find the live
@@ -41,6 +42,8 @@ export interface PublishOptions {
   /** Absent: no PRs (--no-pr, or dry run without a Gitea to read from). */
   readonly gitea?: { readonly client: GiteaClient; readonly labels?: readonly string[] };
   readonly identity?: BotIdentity;
+  /** With environments: the environment published just before this one and its PRs, linked from every PR body. */
+  readonly promotedAfter?: PromotedAfter;
   readonly redact: Redactor;
   readonly progress?: (event: ProgressEvent) => void;
   /** One HCL parser per run (hcl2json is slow to start); a new one when absent. */
@@ -113,7 +116,7 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
     // Every repo first, so that the live conflicts are found across all of them before anything is pushed.
     for (const id of order) {
       const repo = model.repos.find((r) => r.id === id)!;
-      opened.set(id, await openRepo({ ...options, botBranch: bot, identity, parser }, repo, rendered(tree, id), join(workDir, id), progress));
+      opened.set(id, await openRepo({ ...options, botBranch: bot, identity, parser }, repo, rendered(tree, repo), join(workDir, id), progress));
     }
     const checkouts = new Map([...opened].flatMap(([id, o]) => ('cache' in o ? [[id, o.baseTree.contents] as const] : [])));
     const conflicts = await renderConflicts(checkouts, tree, parser);
@@ -131,7 +134,7 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
           ? await publishRepo(
               { ...options, botBranch: bot, identity, parser },
               repo,
-              rendered(tree, id),
+              rendered(tree, repo),
               o,
               { findings: live, files: refusedFiles.get(id) ?? [], warnings },
               liveEffects.get(id)!,
@@ -151,8 +154,8 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
 }
 
 /** The rendered files of one repo, with its ownership file. */
-function rendered(tree: FileTree, id: string): ReadonlyMap<string, string> {
-  return withOwnershipFile(id, tree.get(id) ?? new Map<string, string>());
+function rendered(tree: FileTree, repo: Model['repos'][number]): ReadonlyMap<string, string> {
+  return withOwnershipFile(repo.id, tree.get(repo.id) ?? new Map<string, string>(), ownershipFileIn(repo.path));
 }
 
 type RepoOptions = PublishOptions & { readonly botBranch: string; readonly identity: BotIdentity; readonly parser: HclParser };
@@ -186,7 +189,8 @@ async function openRepo(
     say(`fetching ${repo.branch} and ${bot} from ${repo.url}`, true);
     cache = await RepoCache.open(options.git, dir, repo.url, redact, (holder) => say(`waiting for another joinkey run using ${dir} (${holder})`));
     const heads = await cache.fetch(repo.branch, bot);
-    const baseTree = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own), OWNERSHIP_FILE, { everyFile: true });
+    const ownership = ownershipFileIn(repo.path);
+    const baseTree = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own, ownership), ownership, { everyFile: true });
     return { cache, heads, baseTree };
   } catch (e) {
     await cache?.close();
@@ -227,7 +231,7 @@ async function publishRepo(
   let partial: RepoResult | undefined;
   const { cache, heads, baseTree } = opened;
   try {
-    const plan = planRepo(repo.id, baseTree, rendered);
+    const plan = planRepo(repo.id, baseTree, rendered, ownershipFileIn(repo.path));
     warnings.push(...plan.warnings);
     const summary = summarizePlan(model, plan, options.files, await readCentralEntries(plan, options.files, options.parser));
     const unacknowledged = liveEffects.unacknowledged.length;
@@ -313,7 +317,7 @@ async function publishRepo(
     stage = 'pr';
     const { owner, name } = giteaRepoOf(repo);
     partial = { ...partial, giteaRepo: `${owner}/${name}` };
-    const note =
+    const factoryNote =
       repo.id !== model.central.postgres.repo && factory?.summary?.newRoles.length
         ? {
             roles: factory.summary.newRoles,
@@ -321,6 +325,9 @@ async function publishRepo(
             ...(factory.pr?.pr ? { factoryPr: { label: `${factory.giteaRepo ?? factory.repoId}#${factory.pr.pr.number}`, url: factory.pr.pr.url } } : {}),
           }
         : undefined;
+    const note = options.promotedAfter
+      ? { roles: [], factoryRepo: model.central.postgres.repo, ...factoryNote, promotedAfter: options.promotedAfter }
+      : factoryNote;
     const text = pullRequestText(model, repo.id, base, bot, summary, liveEffects, options.files, note);
     say(`${options.dryRun ? 'checking' : 'ensuring'} the pull request ${bot} -> ${base} in ${owner}/${name}`, true);
     const pr = await ensurePullRequest(

@@ -55,15 +55,20 @@ export function hasChanges(plan: RepoPlan): boolean {
   return plan.adds.length + plan.changes.length + plan.deletes.length > 0;
 }
 
-/** The rendered files of one repo, with OWNERSHIP_FILE added (as render writes it) when the render lacks it. */
-export function withOwnershipFile(repoId: string, rendered: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
-  if (rendered.has(OWNERSHIP_FILE)) return rendered;
+/**
+ * The rendered files of one repo, with its ownership list added (as render writes it) when the
+ * render lacks it. `ownership` is where the list lives: OWNERSHIP_FILE, or below an environment's
+ * dir in the repo (ownershipFileIn).
+ */
+export function withOwnershipFile(repoId: string, rendered: ReadonlyMap<string, string>, ownership: string = OWNERSHIP_FILE): ReadonlyMap<string, string> {
+  if (rendered.has(ownership)) return rendered;
   const out = new Map(rendered);
   out.set(
-    OWNERSHIP_FILE,
+    ownership,
     ownershipFile(
       repoId,
       [...rendered].map(([path, content]) => ({ path, hash: contentHash(content) })),
+      ownership,
     ).content,
   );
   return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -83,9 +88,9 @@ const REGULAR = new Set(['100644', '100755']);
  *   warning.
  * - Nothing else in the repo is touched.
  */
-export function planRepo(repoId: string, base: BaseTree, renderedFiles: ReadonlyMap<string, string>): RepoPlan {
-  const rendered = withOwnershipFile(repoId, renderedFiles);
-  const owned = parseOwnership(base.contents.get(OWNERSHIP_FILE));
+export function planRepo(repoId: string, base: BaseTree, renderedFiles: ReadonlyMap<string, string>, ownership: string = OWNERSHIP_FILE): RepoPlan {
+  const rendered = withOwnershipFile(repoId, renderedFiles, ownership);
+  const owned = parseOwnership(base.contents.get(ownership));
   const warnings = owned.warnings.map((w) => w.replace(OWNERSHIP_FILE, `${OWNERSHIP_FILE} in the base branch`));
   const adds: FileChange[] = [];
   const changes: FileChange[] = [];
@@ -159,8 +164,8 @@ export function planRepo(repoId: string, base: BaseTree, renderedFiles: Readonly
 }
 
 /** The paths whose base content planRepo reads: rendered ones, owned ones and OWNERSHIP_FILE. */
-export function pathsToRead(rendered: ReadonlyMap<string, string>, ownershipContent: string | undefined): string[] {
-  return [...new Set([...rendered.keys(), ...parseOwnership(ownershipContent).files.keys(), OWNERSHIP_FILE])].sort();
+export function pathsToRead(rendered: ReadonlyMap<string, string>, ownershipContent: string | undefined, ownership: string = OWNERSHIP_FILE): string[] {
+  return [...new Set([...rendered.keys(), ...parseOwnership(ownershipContent).files.keys(), ownership])].sort();
 }
 
 function ancestorsOf(path: string): string[] {

@@ -5,9 +5,8 @@ import type { HclParser } from '../inventory';
 import { markdownCell as cell } from '../util/markdown';
 import type { Model } from '../model/model';
 import { BOT_TRAILER } from '../model/names';
-import { parseOwnership } from '../ownership';
+import { isOwnershipList, parseOwnership } from '../ownership';
 import { appFileIndex, fileKinds, type FileProvenance } from '../render/provenance';
-import { OWNERSHIP_FILE } from '../render/files';
 import { liveEffectsSection, type RepoLiveEffects } from './live';
 import type { FileChange, RepoPlan } from './plan';
 
@@ -91,7 +90,7 @@ export function summarizePlan(model: Model, plan: RepoPlan, files: readonly File
   const known = new Map(model.apps.map((a) => [a.name, a]));
   const rendered = new Map(files.filter((f) => f.repo === plan.repoId).map((f) => [f.path, f]));
   // The base's ownership list records each app's files; it changes whenever a file is deleted.
-  const recorded = parseOwnership([...plan.changes, ...plan.deletes].find((f) => f.path === OWNERSHIP_FILE)?.before).apps;
+  const recorded = parseOwnership([...plan.changes, ...plan.deletes].find((f) => isOwnershipList(f.path))?.before).apps;
 
   /** Central map file -> the apps whose entries it adds, changes or removes. */
   const centralApps = new Map<string, Set<string>>();
@@ -121,7 +120,7 @@ export function summarizePlan(model: Model, plan: RepoPlan, files: readonly File
     const provenance = rendered.get(f.path);
     const inMap = centralApps.get(f.path);
     let app: string;
-    if (f.path === OWNERSHIP_FILE) app = JOINKEY_ROW;
+    if (isOwnershipList(f.path)) app = JOINKEY_ROW;
     else if (inMap?.size) app = [...inMap].sort().join(', ');
     else if (provenance?.owner?.kind === 'app') app = provenance.owner.app;
     else if (provenance?.owner?.kind === 'central' || provenance?.owner?.kind === 'docs') app = CENTRAL_ROW;
@@ -184,6 +183,13 @@ export interface OrderingNote {
   readonly factoryRepo: string;
   /** Link or description of the factory PR, e.g. "owner/factory#3" with its URL. */
   readonly factoryPr?: { readonly label: string; readonly url?: string };
+  /** With environments: the environment published before this one (promotion order) and its PRs. */
+  readonly promotedAfter?: PromotedAfter;
+}
+
+export interface PromotedAfter {
+  readonly environment: string;
+  readonly prs: readonly { readonly label: string; readonly url?: string }[];
 }
 
 /**
@@ -217,6 +223,14 @@ export function pullRequestText(
       : `the pending \`${note.factoryRepo}\` PR`;
     out.push(
       `> **merge factory first**: this PR needs the new PostgreSQL role${note.roles.length === 1 ? '' : 's'} ${note.roles.map((r) => `\`${r}\``).join(', ')}, created by ${link}. The app_roles dynamic role fails without ${note.roles.length === 1 ? 'it' : 'them'}.`,
+    );
+  }
+  if (note?.promotedAfter) {
+    const { environment, prs } = note.promotedAfter;
+    const links = prs.map((p) => (p.url ? `[${p.label}](${p.url})` : p.label));
+    out.push('');
+    out.push(
+      `> **promoted after \`${environment}\`**: this environment comes after \`${environment}\` in apps.yaml's promotion order; ${links.length ? `merge and verify ${links.join(', ')} first` : `\`${environment}\` had no pull request open for this apps.yaml`}.`,
     );
   }
   out.push('');

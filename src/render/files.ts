@@ -68,7 +68,11 @@ export function treeFromFiles(files: Iterable<RenderedFile>): FileTree {
   return sortedTree;
 }
 
-/** `.joinkey/files.json` for a repo: every file joinkey writes there, with its content hash (contentHash). */
-export function ownershipFile(repo: string, files: Iterable<{ readonly path: string; readonly hash: string; readonly app?: string }>): RenderedFile {
-  return { repo, path: OWNERSHIP_FILE, content: ownershipContent(files) };
+/** `.joinkey/files.json` for a repo (at `at` below a repo dir): every file joinkey writes there, with its content hash (contentHash). */
+export function ownershipFile(
+  repo: string,
+  files: Iterable<{ readonly path: string; readonly hash: string; readonly app?: string }>,
+  at: string = OWNERSHIP_FILE,
+): RenderedFile {
+  return { repo, path: at, content: ownershipContent(files) };
 }

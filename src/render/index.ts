@@ -1,9 +1,11 @@
 import { chartDocuments, InitContainerPatchChart, VsoChart } from '../charts/vso-chart';
 import { renderDocs } from '../docs';
+import { environmentMatrixDoc } from '../docs/environments';
+import type { EnvironmentModel } from '../model/environments';
 import { emitYamlStream, type YamlValue } from '../emit/yaml';
 import type { Path } from '../config/source';
 import type { AppModel, Model } from '../model/model';
-import { contentHash } from '../ownership';
+import { contentHash, ownershipFileIn } from '../ownership';
 import { renderAppTofu, renderCentralTofu } from '../tofu-gen';
 import { DOCS_REPO, markerLine, ownershipFile, treeFromFiles, type DeclaredObject, type FileTree, type RenderedFile } from './files';
 import { withProvenance, type FileProvenance } from './provenance';
@@ -32,8 +34,34 @@ export function* renderFiles(model: Model): Generator<RenderedFile> {
   for (const f of renderCentralTofu(model)) yield own(f);
   for (const f of renderDocs(model, rendered)) yield own(f);
   for (const [repo, paths] of owned) {
-    yield withProvenance(ownershipFile(repo, paths), { kind: 'joinkey' }, repo === DOCS_REPO ? [] : ['repos', repo], []);
+    const at = ownershipFileIn(model.repos.find((r) => r.id === repo)?.path);
+    yield withProvenance(ownershipFile(repo, paths, at), { kind: 'joinkey' }, repo === DOCS_REPO ? [] : ['repos', repo], []);
   }
+}
+
+/**
+ * What synth writes for a loaded apps.yaml: without environments, renderFiles of its model,
+ * byte for byte as before; with them, each environment's render below `<env>/` (so
+ * `OUT/<env>/<repo>/<path>`), an ownership list per environment dir that lists everything in
+ * it, and the environments matrix in OUT/docs.
+ */
+export function* renderOutput(loaded: { readonly model: Model; readonly environments: readonly EnvironmentModel[] }): Generator<RenderedFile> {
+  if (loaded.environments.length === 0) {
+    yield* renderFiles(loaded.model);
+    return;
+  }
+  for (const { name, model } of loaded.environments) {
+    const owned: { path: string; hash: string }[] = [];
+    for (const f of renderFiles(model)) {
+      const placed = { ...f, repo: name, path: `${f.repo}/${f.path}` };
+      owned.push({ path: placed.path, hash: contentHash(f.content) });
+      yield placed;
+    }
+    yield withProvenance(ownershipFile(name, owned), { kind: 'joinkey' }, ['environments', name], []);
+  }
+  const matrix = environmentMatrixDoc(loaded.environments);
+  yield matrix;
+  yield withProvenance(ownershipFile(DOCS_REPO, [{ path: matrix.path, hash: contentHash(matrix.content) }]), { kind: 'joinkey' }, [], []);
 }
 
 /** The whole render in memory, repo by repo, paths sorted. */

@@ -1,6 +1,6 @@
 import type { Path } from '../config/source';
 import type { Model } from '../model/model';
-import { OWNERSHIP_FILE } from '../ownership';
+import { ownershipFileIn } from '../ownership';
 
 /** One file an output of the model writes into a repo: who writes it, and where apps.yaml declares it. */
 export interface FileTarget {
@@ -52,7 +52,7 @@ export function fileTargets(model: Model): FileTarget[] {
   for (const repo of model.repos)
     out.push({
       repo: repo.id,
-      path: OWNERSHIP_FILE,
+      path: ownershipFileIn(repo.path),
       what: "joinkey's list of owned files",
       owner: 'joinkey',
       origin: ['repos', repo.id],

@@ -55,7 +55,11 @@ export const RULES = {
   'generate-options': 'the random_password options of a generated key are consistent (minimums fit the length, no minimum on a class that is off)',
   'helm-template-patch': 'the init-container patch (a partial Deployment) never lies in a Helm templates/ dir',
   'branch-name': 'every branch is a valid git branch name (git check-ref-format --branch)',
+  'environment-ref': 'every environment an app, promote or an override names is declared, and every override names a declared app, secret or repo',
+  'environment-shared-state': 'no two environments share the tofu state location (bucket + prefix) of an IaC project',
+  'environment-shared-file': 'no two environments write one file (repo url + branch + path)',
   retired: 'a retired name stays reserved (in neither apps nor consumers), and what an app retires is gone from it',
+  'renamed-from': "a secret's renamedFrom names a previous name the app no longer has, claimed by no other secret",
   'live-unacknowledged':
     'no change destroys or rotates stateful data (databases, generated secrets, kv data, the Vault roles and policies of a deployed app) unless apps.yaml acknowledges it (retired:, a rotation counter)',
   input: 'apps.yaml itself is valid (its schema: keys, types and formats)',

@@ -12,7 +12,7 @@ import {
 } from './invariants';
 import { generatedKeyFindings } from './generated';
 import { platformFindings } from './kubernetes';
-import { retiredFindings } from './retired';
+import { renamedFindings, retiredFindings } from './retired';
 import { uniquenessFindings } from './unique';
 
 export { compareFindings, finding, positioned, RULES, type Finding, type RuleId } from './finding';
@@ -39,6 +39,7 @@ export function checkModel(model: Model): Finding[] {
     ...platformFindings(model),
     ...generatedKeyFindings(model),
     ...retiredFindings(model),
+    ...renamedFindings(model),
   ];
   return findings.sort(compareFindings);
 }

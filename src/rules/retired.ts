@@ -61,7 +61,9 @@ export function retiredFindings(model: Model): Finding[] {
       const secret = app.secrets.find((x) => x.name === s.secret);
       if (!secret) continue;
       if (s.key === undefined)
-        out.push(finding('retired', s.origin, `${r.name} retires secret ${s.secret} but still has it; remove it from apps.${r.name}.secrets, or from this list`));
+        out.push(
+          finding('retired', s.origin, `${r.name} retires secret ${s.secret} but still has it; remove it from apps.${r.name}.secrets, or from this list`),
+        );
       else if (secret.generate.includes(s.key))
         out.push(
           finding(
@@ -70,6 +72,37 @@ export function retiredFindings(model: Model): Finding[] {
             `${r.name} retires generated key ${s.secret}.${s.key} but still generates it; remove it from apps.${r.name}.secrets.${s.secret}.generate, or from this list`,
           ),
         );
+    }
+  }
+  return out;
+}
+
+/** `renamedFrom` names the secret's previous name: one the app no longer has, and no other secret claims. */
+export function renamedFindings(model: Model): Finding[] {
+  const out: Finding[] = [];
+  for (const app of model.apps) {
+    const names = new Set(app.secrets.map((s) => s.name));
+    const claimed = new Map<string, string>();
+    for (const s of app.secrets) {
+      if (s.renamedFrom === undefined) continue;
+      const at = [...s.origin, 'renamedFrom'];
+      if (names.has(s.renamedFrom))
+        out.push(
+          finding(
+            'renamed-from',
+            at,
+            `${app.name} still has a secret ${s.renamedFrom}; renamedFrom names the secret's previous name, which must be gone from secrets`,
+          ),
+        );
+      else if (claimed.has(s.renamedFrom))
+        out.push(
+          finding(
+            'renamed-from',
+            at,
+            `secrets ${claimed.get(s.renamedFrom)} and ${s.name} are both renamed from ${s.renamedFrom}; its passwords can move to one of them only`,
+          ),
+        );
+      else claimed.set(s.renamedFrom, s.name);
     }
   }
   return out;

@@ -136,7 +136,14 @@ export function renderAppTofu(model: Model, app: AppModel): RenderedFile[] {
     files.push(
       withProvenance(
         renderFile(target.repo, target.files.secrets, 'secrets', {
-          secrets: generated.map((s, i) => ({ label: labels[i], keys: s.generate, ...passwordView(s.generated), mount: s.mount, kvPath: s.kvPath })),
+          secrets: generated.map((s, i) => ({
+            label: labels[i],
+            keys: s.generate,
+            ...passwordView(s.generated),
+            mount: s.mount,
+            kvPath: s.kvPath,
+            ...(s.renamedFrom !== undefined ? { movedFrom: secretResourceLabel(s.renamedFrom) } : {}),
+          })),
         }),
         owner,
         iac,

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDocument } from 'yaml';
 
 /** test/fixtures/platform: the guidebook's three repos as they are run by hand (its README says where each file comes from). */
 export const PLATFORM_FIXTURE = join(__dirname, '..', 'fixtures', 'platform');
@@ -21,3 +23,10 @@ export const HAND_WRITTEN_SIDE = [
   'tools/plausible/resources/vaultdynamicsecret.yaml',
   'tools/plausible/resources/vaultsecret.yaml',
 ] as const;
+
+/** The bundled apps.yaml with a consumer added (its comments and order kept). */
+export function bundledWithConsumer(name: string, serviceAccount: string, namespace: string, reads: readonly string[]): string {
+  const doc = parseDocument(readFileSync(BUNDLED_APPS_YAML, 'utf8'));
+  doc.setIn(['consumers', name], { serviceAccount, namespace, reads: [...reads] });
+  return doc.toString();
+}

@@ -5,7 +5,7 @@ import { deployedNames, guardFindings, guardLiveChanges, liveAppDirectory, liveC
 import type { Model } from '../model/model';
 import { OWNERSHIP_FILE } from '../ownership';
 import type { Finding } from '../rules';
-import { isTofuFile, type SynthChanges } from './synth-changes';
+import { isTofuFile, type SynthChanges } from './changes';
 
 /**
  * The live guard of synth (issue 9 part 4), loaded only when a run changes OpenTofu files: the
@@ -37,10 +37,17 @@ export async function synthGuard(out: string, model: Model, changes: SynthChange
       return undefined;
     }
   };
-  // a module whose changed files are all new only gains objects: nothing of it to guard
-  const modules = new Set<string>();
-  for (const [rel, previous] of changes.tofu) if (previous !== undefined) modules.add(path.posix.dirname(rel));
-  const variablesOnly: string[] = [];
+  // A module whose changed files are all new only gains objects: nothing of it to guard. One
+  // whose changed files all set variables declares its resources in the target repo: planned by
+  // check --repos-dir, which reads them.
+  const changedIn = new Map<string, string[]>();
+  for (const [rel, previous] of changes.tofu) {
+    if (previous === undefined) continue;
+    const dir = path.posix.dirname(rel);
+    changedIn.set(dir, [...(changedIn.get(dir) ?? []), rel]);
+  }
+  const variablesOnly = [...changedIn].filter(([, rels]) => rels.every((rel) => rel.endsWith('.tfvars'))).map(([dir]) => dir);
+  const modules = new Set([...changedIn.keys()].filter((dir) => !variablesOnly.includes(dir)));
   for (const dir of [...modules].sort()) {
     const [repo, ...rest] = dir.split('/');
     const inRepo = rest.join('/');
@@ -59,8 +66,6 @@ export async function synthGuard(out: string, model: Model, changes: SynthChange
       put(after, repo!, `${inRepo}/${name}`, now);
       put(before, repo!, `${inRepo}/${name}`, changes.tofu.has(rel) ? changes.tofu.get(rel) : now);
     }
-    const changedHere = [...changes.tofu.keys()].filter((rel) => path.posix.dirname(rel) === dir);
-    if (changedHere.every((rel) => rel.endsWith('.tfvars'))) variablesOnly.push(dir);
   }
   for (const repo of new Set([...before.keys(), ...after.keys()])) {
     const rel = `${repo}/${OWNERSHIP_FILE}`;
