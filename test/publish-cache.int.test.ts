@@ -9,7 +9,8 @@ import { loadModel } from '../src/model';
 import { publish } from '../src/publish';
 import { CACHE_MARKER, gitEnvironment, gitFactory } from '../src/publish/git';
 import { withOwnershipFile } from '../src/publish/plan';
-import { renderTree } from '../src/render';
+import { renderFiles } from '../src/render';
+import { treeFromFiles } from '../src/render/files';
 import { makeRedactor } from '../src/util/redact';
 import { captureIo, freshFixtures, testAppsYaml, type TestApp } from './support/git-fixture';
 
@@ -186,8 +187,8 @@ describe('concurrent publishes on one cache', () => {
     const inputs: TestApp[][] = [['webapp', 'plausible'], ['webapp', 'plausible', 'crowdsec'], ['crowdsec']];
     const runs = inputs.map((apps) => {
       const { model } = loadModel('apps.yaml', testAppsYaml(f, REPOS, apps));
-      const tree = renderTree(model);
-      return { tree, report: publish({ model, tree, git, cacheDir, configCommit: apps.join('+'), redact: makeRedactor([]) }) };
+      const files = [...renderFiles(model)];
+      return { tree: treeFromFiles(files), report: publish({ model, files, git, cacheDir, configCommit: apps.join('+'), redact: makeRedactor([]) }) };
     });
     const reports = await Promise.all(runs.map((r) => r.report));
     const bare = f.git(f.bare('tools'));

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { giteaRepoOf, publishOrder } from '../src/publish';
 import { checkoutTree, formatDiff } from '../src/publish/diff';
 import { parseOwnership, planRepo, type BaseTree } from '../src/publish/plan';
-import { appBlocks, objectKinds, pullRequestText, summarizePlan } from '../src/publish/summary';
+import { pullRequestText, readCentralEntries, summarizePlan } from '../src/publish/summary';
+import { hcl2jsonParser } from '../src/inventory';
+import { renderFiles } from '../src/render';
+import { treeFromFiles } from '../src/render/files';
 import { unifiedDiff } from '../src/publish/unified';
 import { loadModel } from '../src/model';
 import { bodyHashOf } from '../src/gitea';
@@ -185,32 +188,59 @@ describe('publish ordering, names and PR text', () => {
     expect(giteaRepoOf({ id: 'x', url: 'git@host:org/x.git' })).toEqual({ owner: 'org', name: 'x' });
   });
 
-  it('summarizes central maps per app, finds new roles, and hashes the PR text deterministically', () => {
-    const before = 'applications = {\n  "webapp" = {\n    role = "webapp_role"\n  }\n  "gone" = {}\n}\n';
-    const after = 'applications = {\n  "plausible" = {\n    role = "plausible_role"\n  }\n  "webapp" = {\n    role = "webapp_role"\n  }\n}\n';
-    expect([...appBlocks(after).keys()]).toEqual(['plausible', 'webapp']);
-    const file = 'pg/databases.gen.auto.tfvars';
-    const plan = planRepo(
-      'factory',
-      base({ [file]: gen(file, before), [OWNERSHIP_FILE]: owned({ [file]: gen(file, before) }) }),
-      rendered({ [file]: gen(file, after) }),
-    );
-    expect(plan.conflicts).toEqual([]);
-    const s = summarizePlan(model, plan);
-    expect(s.newRoles).toEqual(['plausible_role']);
-    expect(s.removedApps).toEqual(['gone']);
-    expect(s.files.find((f) => f.path === 'pg/databases.gen.auto.tfvars')).toEqual({
-      path: 'pg/databases.gen.auto.tfvars',
-      change: 'changed',
-      app: 'gone, plausible',
-      kinds: ['var.applications'],
-    });
-    const t1 = pullRequestText(model, 'factory', 'main', 'joinkey/sync', s);
-    const t2 = pullRequestText(model, 'factory', 'main', 'joinkey/sync', summarizePlan(model, plan));
+  /** The factory repo after publishing `before`'s render and merging it, planned against the render of the model. */
+  const factoryPlan = (before: string) => {
+    const old = treeFromFiles(renderFiles(loadModel('apps.yaml', before).model)).get('factory')!;
+    const next = [...renderFiles(model)];
+    const plan = planRepo('factory', base(Object.fromEntries(old)), treeFromFiles(next).get('factory')!);
+    return { plan, files: next };
+  };
+  const NO_LIVE_EFFECTS = { effects: [], acknowledged: [], unacknowledged: [], refusals: [], suggestions: [], notes: [] };
+
+  it('GIVEN the central databases map before and after THEN the summary names the apps whose entries change, the new roles and the removed apps, from the real parser and the provenance', async () => {
+    const cases = [
+      // plausible added, gone removed (gone had a database)
+      { before: YAML.replace(/ {2}plausible: .*\n/, '  gone: { database: true }\n'), app: 'gone, plausible', newRoles: ['plausible_role'], removed: ['gone'] },
+      // plausible's database renamed: a changed entry, no new role
+      {
+        before: YAML.replace('database: { restart: [Deployment/plausible] }', 'database: { name: plausible_old, restart: [Deployment/plausible] }'),
+        app: 'plausible',
+        newRoles: [],
+        removed: [],
+      },
+      // webapp gains a database: a new entry and role
+      { before: YAML.replace('webapp: {}', 'webapp: { database: false }'), app: 'webapp', newRoles: ['webapp_role'], removed: [] },
+    ];
+    for (const c of cases) {
+      const { plan, files } = factoryPlan(c.before);
+      expect(plan.conflicts).toEqual([]);
+      const s = summarizePlan(model, plan, files, await readCentralEntries(plan, files, hcl2jsonParser()));
+      expect(s.newRoles, c.before).toEqual(c.newRoles);
+      expect(s.removedApps, c.before).toEqual(c.removed);
+      expect(
+        s.files.find((f) => f.path === 'pg/databases.gen.auto.tfvars'),
+        c.before,
+      ).toEqual({
+        path: 'pg/databases.gen.auto.tfvars',
+        change: 'changed',
+        app: c.app,
+        kinds: ['var.applications'],
+      });
+    }
+  });
+
+  it('GIVEN a plan THEN the PR body opens with the live effects, names every file with its app and kinds from provenance, and hashes deterministically', async () => {
+    const { plan, files } = factoryPlan(YAML.replace(/ {2}plausible: .*\n/, '  gone: { database: true }\n'));
+    const s = summarizePlan(model, plan, files, await readCentralEntries(plan, files, hcl2jsonParser()));
+    const t1 = pullRequestText(model, 'factory', 'main', 'joinkey/sync', s, NO_LIVE_EFFECTS, files);
+    const t2 = pullRequestText(model, 'factory', 'main', 'joinkey/sync', s, NO_LIVE_EFFECTS, files);
     expect(t1).toEqual(t2);
     expect(bodyHashOf(t1.body)).toBe(t1.hash);
+    expect(t1.body.startsWith('## Live effects\n\nNo live object is created, changed or destroyed.\n\n## Generated files for `factory`\n')).toBe(true);
+    expect(t1.body).toContain('| gone, plausible | var.applications | `pg/databases.gen.auto.tfvars` | changed |');
+    expect(t1.body).toContain('| (joinkey) | ownership list | `.joinkey/files.json` | changed |');
     expect(t1.body).toContain('### Removed apps');
-    const noted = pullRequestText(model, 'tools', 'main', 'joinkey/sync', s, {
+    const noted = pullRequestText(model, 'tools', 'main', 'joinkey/sync', s, NO_LIVE_EFFECTS, files, {
       roles: ['plausible_role'],
       factoryRepo: 'factory',
       factoryPr: { label: 'other/fact#4', url: 'https://g/other/fact/pulls/4' },
@@ -221,13 +251,18 @@ describe('publish ordering, names and PR text', () => {
     expect(noted.hash).not.toBe(t1.hash);
   });
 
-  it('reads object kinds from manifests and OpenTofu', () => {
-    expect(objectKinds('m.gen.yaml', 'kind: VaultAuth\n---\nkind: VaultDynamicSecret\n')).toEqual(['VaultAuth', 'VaultDynamicSecret']);
-    expect(objectKinds('x.gen.tf', 'resource "vault_kv_secret_v2" "a" {}\nmodule "app_roles" {}\nterraform {\n}\n')).toEqual([
-      'module.app_roles',
-      'terraform',
-      'vault_kv_secret_v2',
+  it('GIVEN a deleted file of an app no longer in apps.yaml THEN the base ownership list attributes it, and the app is removed', async () => {
+    const before = YAML.replace('  plausible:', '  olderp: { repo: factory, manifests: olderp/k8s, iac: olderp/iac }\n  plausible:');
+    const { plan, files } = factoryPlan(before);
+    const s = summarizePlan(model, plan, files, await readCentralEntries(plan, files, hcl2jsonParser()));
+    const deleted = s.files.filter((f) => f.change === 'deleted');
+    expect(deleted.map((f) => [f.path, f.app])).toEqual([
+      ['olderp/iac/app_roles.gen.tf', 'olderp'],
+      ['olderp/iac/backend.gen.tf', 'olderp'],
+      ['olderp/k8s/vso.gen.yaml', 'olderp'],
     ]);
+    expect(deleted.map((f) => f.kinds)).toEqual([['tf'], ['tf'], ['yaml']]);
+    expect(s.removedApps).toEqual(['olderp']);
   });
 });
 

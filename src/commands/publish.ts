@@ -9,7 +9,7 @@ import { DEFAULT_BOT_BRANCH, DEFAULT_CACHE_DIR, publish, type PublishReport } fr
 import type { PromotedAfter } from '../publish/summary';
 import { formatReport, progressWriter } from '../publish/report';
 import { makeRedactor } from '../util/redact';
-import { renderTree } from '../render';
+import { renderFiles } from '../render';
 import { environmentHeading, readCheckedModel, selectEnvironments, type SelectedEnvironment } from './common';
 
 const HELP = `Usage: joinkey publish [--config apps.yaml] [--env NAME] [--dry-run] [--no-pr] [--branch joinkey/sync]
@@ -112,7 +112,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       wantPr && giteaUrl && token ? { client: createGiteaClient({ url: giteaUrl, token }), labels: [...(env.model.gitea?.labels ?? [])] } : undefined;
     const report = await publish({
       model: env.model,
-      tree: renderTree(env.model),
+      files: [...renderFiles(env.model)],
       git,
       // each environment has clones of its own: its repos may be the same as another's, on other branches
       cacheDir: env.name === undefined ? cacheDir : path.join(cacheDir, env.name),

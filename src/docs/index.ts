@@ -1,3 +1,4 @@
+import { markdownCell as cell, markdownCode as code } from '../util/markdown';
 import { globMatches } from '../util/vault-glob';
 import type { Path } from '../config/source';
 import { explainApp, explanationRows } from '../explain';
@@ -139,7 +140,6 @@ export function inventoryRows(model: Model): InventoryRow[] {
 }
 
 function secretPathsDoc(rows: readonly InventoryRow[]): string {
-  const cell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
   const lines = [
     markerLine(SECRET_PATHS_DOC),
     '',
@@ -147,7 +147,7 @@ function secretPathsDoc(rows: readonly InventoryRow[]): string {
     '',
     '| Path | Engine | Holds | Producer | Consumer |',
     '|---|---|---|---|---|',
-    ...rows.map((r) => `| \`${cell(r.path)}\` | ${cell(r.engine)} | ${cell(r.holds)} | ${cell(r.producer)} | ${cell(r.consumer)} |`),
+    ...rows.map((r) => `| ${code(r.path)} | ${cell(r.engine)} | ${cell(r.holds)} | ${cell(r.producer)} | ${cell(r.consumer)} |`),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -237,7 +237,6 @@ function dedupe(xs: string[]): string[] {
 function appDoc(model: Model, app: AppModel, files: AppFileIndex): string {
   const path = appDocPath(app.name);
   const e = explainApp(model, app.name, files)!;
-  const cell = (s: string) => s.replace(/\|/g, '\\|');
   return [
     markerLine(path),
     '',
@@ -249,7 +248,7 @@ function appDoc(model: Model, app: AppModel, files: AppFileIndex): string {
     '',
     '| Object | Name | Detail |',
     '|---|---|---|',
-    ...explanationRows(e).map((r) => `| ${cell(r.object)} | ${r.name ? `\`${cell(r.name)}\`` : ''} | ${cell(r.detail)} |`),
+    ...explanationRows(e).map((r) => `| ${cell(r.object)} | ${r.name ? code(r.name) : ''} | ${cell(r.detail)} |`),
     '',
   ].join('\n');
 }

@@ -1,4 +1,5 @@
-import { markdownCell as cell, markdownCode as code } from './markdown';
+import type { Acknowledged } from './guard';
+import { markdownCell as cell, markdownCode as code } from '../util/markdown';
 import { isStateful, orderLiveEffects } from './plan';
 import type { RefactorSuggestion } from './refactor';
 import type { LiveEffect } from './types';
@@ -18,10 +19,11 @@ function addressCell(e: LiveEffect): string {
   return code(`${e.apiVersion} ${e.kind} ${e.namespace === '' ? '' : `${e.namespace}/`}${e.name}`);
 }
 
-function effectCell(e: LiveEffect): string {
+function effectCell(e: LiveEffect, acknowledgedBy: string | undefined): string {
   const shown = e.effect === 'replace' || e.effect === 'update' || e.effect === 'rotate' ? `${e.effect} (${e.causes.map(cell).join(', ')})` : e.effect;
   const marked = isStateful(e) ? `**${shown}**` : shown;
-  return e.breaking ? `${marked}, breaking` : marked;
+  const acknowledged = acknowledgedBy === undefined ? '' : `, acknowledged by ${code(acknowledgedBy)}`;
+  return `${e.breaking ? `${marked}, breaking` : marked}${acknowledged}`;
 }
 
 function dataCell(e: LiveEffect): string {
@@ -31,14 +33,26 @@ function dataCell(e: LiveEffect): string {
   return cell(parts.join(' '));
 }
 
-/** The section: heading, table (or a line saying nothing changes) and the suggested blocks. */
-export function renderLiveEffects(effects: readonly LiveEffect[], suggestions: readonly RefactorSuggestion[] = []): string {
+/**
+ * The section: heading, table (or a line saying nothing changes) and the suggested blocks. The
+ * stateful effects apps.yaml acknowledges (`acknowledged`, from guardLiveChanges) say so, and by what.
+ */
+export function renderLiveEffects(
+  effects: readonly LiveEffect[],
+  suggestions: readonly RefactorSuggestion[] = [],
+  acknowledged: readonly Acknowledged[] = [],
+): string {
+  const by = new Map(acknowledged.map((a) => [a.effect, a.by]));
   const lines = ['## Live effects', ''];
   if (effects.length === 0) lines.push('No live object is created, changed or destroyed.');
   else {
     lines.push('| Object | Address or identity | Effect | Data effect |', '| --- | --- | --- | --- |');
-    for (const e of orderLiveEffects(effects)) lines.push(`| ${objectCell(e)} | ${addressCell(e)} | ${effectCell(e)} | ${dataCell(e)} |`);
-    if (effects.some(isStateful)) lines.push('', 'Effects in bold destroy or rotate stateful data.');
+    for (const e of orderLiveEffects(effects)) lines.push(`| ${objectCell(e)} | ${addressCell(e)} | ${effectCell(e, by.get(e))} | ${dataCell(e)} |`);
+    if (effects.some(isStateful))
+      lines.push(
+        '',
+        `Effects in bold destroy or rotate stateful data${by.size ? '; apps.yaml acknowledges the ones marked so (retired:, a rotation counter)' : ''}.`,
+      );
   }
   if (suggestions.length > 0) {
     lines.push('', '### Suggested refactoring blocks', '');

@@ -10,7 +10,7 @@ import type { Model } from '../model/model';
 import { OWNERSHIP_FILE, type FileTree } from '../render/files';
 import type { Redactor } from '../util/redact';
 import { claimCacheRoot, RepoCache, type GitFactory } from './git';
-import { checkRepoUrls, DEFAULT_BOT_BRANCH, publishOrder, type ProgressEvent } from './index';
+import { checkRepoUrls, DEFAULT_BOT_BRANCH, publishOrder, type ProgressEvent } from './repos';
 import { pathsToRead, planRepo, withOwnershipFile, type BaseTree, type RepoPlan } from './plan';
 import { changesOf } from './summary';
 import { unifiedDiff } from './unified';

@@ -1,28 +1,35 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JoinkeyError } from '../errors';
+import { formatFinding, JoinkeyError } from '../errors';
+import { conflictFilesByRepo, hcl2jsonParser, type HclParser, type LiveFinding } from '../inventory';
 import { closeOpenPullRequest, ensurePullRequest, type EnsuredPullRequest, type GiteaClient } from '../gitea';
 import type { Model } from '../model/model';
 import { ownershipFileIn } from '../ownership';
-import { DOCS_REPO, type FileTree } from '../render/files';
+import { treeFromFiles, type FileTree, type RenderedFile } from '../render/files';
 import type { Redactor } from '../util/redact';
-import { BOT_IDENTITY, claimCacheRoot, RepoCache, type BotIdentity, type GitFactory } from './git';
-import { hasChanges, pathsToRead, planRepo, repoUrlProblem, withOwnershipFile, type Conflict, type RepoPlan } from './plan';
-import { commitMessage, pullRequestText, summarizePlan, type PlanSummary, type PromotedAfter } from './summary';
+import { BOT_IDENTITY, claimCacheRoot, RepoCache, type BotIdentity, type GitFactory, type RemoteHeads } from './git';
+import { renderConflicts, repoOfFile } from './diff';
+import { DESTRUCTIVE_LABEL, isDestructive, liveEffectsByRepo, type RepoLiveEffects } from './live';
+import { checkRepoUrls, DEFAULT_BOT_BRANCH, giteaRepoOf, publishOrder, type ProgressEvent } from './repos';
+import { hasChanges, pathsToRead, planRepo, withOwnershipFile, type BaseTree, type Conflict, type RepoPlan } from './plan';
+import { commitMessage, pullRequestText, readCentralEntries, summarizePlan, type PlanSummary, type PromotedAfter } from './summary';
 
 /**
- * publish, repo by repo: fetch into the cache clone, plan (pure), build base + one bot commit,
- * push the bot branch with a lease, ensure one PR. Never prints: it reports through `progress`
- * and returns an exact account of what happened per repo.
+ * publish: fetch every repo into its cache clone and read its whole base tree; find the live
+ * conflicts the render brings, across all repos at once (src/inventory); then repo by repo: plan
+ * (pure), refuse a repo with path or live conflicts, build base + one bot commit, push the bot
+ * branch with a lease, ensure one PR. Never prints: it reports through `progress` and returns an
+ * exact account of what happened per repo.
  */
 
-export const DEFAULT_BOT_BRANCH = 'joinkey/sync';
+export { checkRepoUrls, DEFAULT_BOT_BRANCH, giteaRepoOf, publishOrder, type ProgressEvent };
 export const DEFAULT_CACHE_DIR = '.joinkey-cache';
 
 export interface PublishOptions {
   readonly model: Model;
-  readonly tree: FileTree;
+  /** The render to publish, with its provenance (renderFiles): the PR text reads whose each file is. */
+  readonly files: readonly RenderedFile[];
   readonly git: GitFactory;
   /** Absolute; one clone per repo id below it. Ignored with dryRun (a temp dir is used and removed). */
   readonly cacheDir: string;
@@ -39,13 +46,8 @@ export interface PublishOptions {
   readonly promotedAfter?: PromotedAfter;
   readonly redact: Redactor;
   readonly progress?: (event: ProgressEvent) => void;
-}
-
-export interface ProgressEvent {
-  readonly repo: string;
-  readonly message: string;
-  /** True for a long step that is starting (a TTY may show it transiently). */
-  readonly step?: boolean;
+  /** One HCL parser per run (hcl2json is slow to start); a new one when absent. */
+  readonly parser?: HclParser;
 }
 
 export type RepoStatus =
@@ -57,7 +59,7 @@ export type RepoStatus =
   | 'no-changes'
   /** Dry run: would push. */
   | 'would-push'
-  /** A generated path is taken by a file joinkey does not own. */
+  /** A generated path is taken by a file joinkey does not own, or the render conflicts with a file of the repos (live conflicts). */
   | 'refused'
   /** Someone else pushed to the bot branch. */
   | 'stopped'
@@ -73,6 +75,10 @@ export interface RepoResult {
   readonly plan?: RepoPlan;
   readonly summary?: PlanSummary;
   readonly conflicts?: readonly Conflict[];
+  /** With 'refused': the live conflicts (errors) that name a file of this repo, at their generated side. */
+  readonly liveConflicts?: readonly LiveFinding[];
+  /** What merging does to live objects in this repo; with 'refused', `unacknowledged` may say why. */
+  readonly liveEffects?: RepoLiveEffects;
   readonly commit?: string;
   readonly reason?: string;
   readonly giteaRepo?: string;
@@ -91,47 +97,9 @@ export interface PublishReport {
   readonly ok: boolean;
 }
 
-/** Refuses repo urls with credentials in them, naming every such repo (before anything is fetched). */
-export function checkRepoUrls(model: Model, ids: readonly string[], redact: Redactor): void {
-  const problems = ids.flatMap((id) => {
-    const repo = model.repos.find((r) => r.id === id)!;
-    const problem = repoUrlProblem(repo.url);
-    return problem ? [`repos.${id}.url (${redact(repo.url)}) ${problem}`] : [];
-  });
-  if (problems.length) throw new JoinkeyError(problems.join('\n'));
-}
-
-/** The repos to publish, factory (the central postgres repo) first, the rest sorted. */
-export function publishOrder(model: Model, only?: readonly string[]): string[] {
-  const ids = model.repos.map((r) => r.id).filter((id) => id !== DOCS_REPO);
-  if (only) {
-    const unknown = only.filter((id) => !ids.includes(id));
-    if (unknown.length)
-      throw new JoinkeyError(`--repos names ${unknown.map((u) => `"${u}"`).join(', ')}, which apps.yaml does not declare; known repos: ${ids.join(', ')}`);
-  }
-  const factory = model.central.postgres.repo;
-  const chosen = ids.filter((id) => !only || only.includes(id)).sort();
-  return [...chosen.filter((id) => id === factory), ...chosen.filter((id) => id !== factory)];
-}
-
-/** owner/name of a repo on Gitea: `repos.<id>.gitea`, else the last two path segments of its URL. */
-export function giteaRepoOf(repo: { readonly id: string; readonly url: string; readonly gitea?: string }): { owner: string; name: string } {
-  const spec =
-    repo.gitea ??
-    repo.url
-      .replace(/[?#].*$/, '')
-      .replace(/\/+$/, '')
-      .replace(/\.git$/, '');
-  const parts = spec.split(/[/:]/).filter(Boolean);
-  const [owner, name] = parts.slice(-2);
-  if (!owner || !name || parts.length < 2) {
-    throw new JoinkeyError(`cannot tell the Gitea owner/name of repo "${repo.id}" from its url; set repos.${repo.id}.gitea: owner/name in apps.yaml`);
-  }
-  return { owner, name };
-}
-
 export async function publish(options: PublishOptions): Promise<PublishReport> {
-  const { model, tree } = options;
+  const { model } = options;
+  const tree = treeFromFiles(options.files);
   const bot = options.botBranch ?? DEFAULT_BOT_BRANCH;
   const identity = options.identity ?? BOT_IDENTITY;
   const order = publishOrder(model, options.repos);
@@ -140,30 +108,117 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
   const factoryId = model.central.postgres.repo;
   const workDir = options.dryRun ? await mkdtemp(join(tmpdir(), 'joinkey-dry-run-')) : options.cacheDir;
   const results: RepoResult[] = [];
+  const parser = options.parser ?? hcl2jsonParser();
+  const opened = new Map<string, OpenedRepo | RepoResult>();
   let factoryResult: RepoResult | undefined;
   try {
     await claimCacheRoot(workDir);
+    // Every repo first, so that the live conflicts are found across all of them before anything is pushed.
     for (const id of order) {
       const repo = model.repos.find((r) => r.id === id)!;
-      const rendered = withOwnershipFile(id, tree.get(id) ?? new Map<string, string>(), ownershipFileIn(repo.path));
-      const result = await publishRepo({ ...options, botBranch: bot, identity }, repo, rendered, join(workDir, id), factoryResult, progress);
+      opened.set(id, await openRepo({ ...options, botBranch: bot, identity, parser }, repo, rendered(tree, repo), join(workDir, id), progress));
+    }
+    const checkouts = new Map([...opened].flatMap(([id, o]) => ('cache' in o ? [[id, o.baseTree.contents] as const] : [])));
+    const conflicts = await renderConflicts(checkouts, tree, parser);
+    const liveEffects = await liveEffectsByRepo(model, checkouts, tree, parser);
+    const refusedFiles = conflictFilesByRepo(conflicts);
+    for (const id of order) {
+      const repo = model.repos.find((r) => r.id === id)!;
+      const o = opened.get(id)!;
+      const live = refusedFiles.has(id)
+        ? conflicts.filter((f) => f.severity === 'error' && [f.file, f.related.file].some((file) => repoOfFile(file) === id))
+        : [];
+      const warnings = conflicts.filter((f) => f.severity === 'warning' && repoOfFile(f.file) === id).map((f) => `live conflict: ${formatFinding(f)}`);
+      const result =
+        'cache' in o
+          ? await publishRepo(
+              { ...options, botBranch: bot, identity, parser },
+              repo,
+              rendered(tree, repo),
+              o,
+              { findings: live, files: refusedFiles.get(id) ?? [], warnings },
+              liveEffects.get(id)!,
+              factoryResult,
+              progress,
+            )
+          : o;
       if (id === factoryId) factoryResult = result;
       results.push(result);
     }
   } finally {
+    for (const o of opened.values()) if ('cache' in o) await o.cache.close();
     if (options.dryRun) await rm(workDir, { recursive: true, force: true });
   }
   const ok = results.every((r) => ['pushed', 'up-to-date', 'no-changes', 'would-push'].includes(r.status) && !r.prError);
   return { dryRun: !!options.dryRun, repos: results, ok };
 }
 
-type RepoOptions = PublishOptions & { readonly botBranch: string; readonly identity: BotIdentity };
+/** The rendered files of one repo, with its ownership file. */
+function rendered(tree: FileTree, repo: Model['repos'][number]): ReadonlyMap<string, string> {
+  return withOwnershipFile(repo.id, tree.get(repo.id) ?? new Map<string, string>(), ownershipFileIn(repo.path));
+}
+
+type RepoOptions = PublishOptions & { readonly botBranch: string; readonly identity: BotIdentity; readonly parser: HclParser };
+
+/** A repo fetched into its (locked) cache clone, with its whole base tree read. */
+interface OpenedRepo {
+  readonly cache: RepoCache;
+  readonly heads: RemoteHeads;
+  readonly baseTree: BaseTree;
+}
+
+/** The live conflicts that refuse one repo (errors naming its files), and the warnings about it. */
+interface LiveRefusal {
+  readonly findings: readonly LiveFinding[];
+  readonly files: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** Opens and fetches one repo and reads every text file of its base; a failed result when that fails (the clone is closed then). */
+async function openRepo(
+  options: RepoOptions,
+  repo: Model['repos'][number],
+  rendered: ReadonlyMap<string, string>,
+  dir: string,
+  progress: (e: ProgressEvent) => void,
+): Promise<OpenedRepo | RepoResult> {
+  const { redact, botBranch: bot } = options;
+  const say = (message: string, step = false) => progress({ repo: repo.id, message: redact(message), step });
+  let cache: RepoCache | undefined;
+  try {
+    say(`fetching ${repo.branch} and ${bot} from ${repo.url}`, true);
+    cache = await RepoCache.open(options.git, dir, repo.url, redact, (holder) => say(`waiting for another joinkey run using ${dir} (${holder})`));
+    const heads = await cache.fetch(repo.branch, bot);
+    const ownership = ownershipFileIn(repo.path);
+    const baseTree = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own, ownership), ownership, { everyFile: true });
+    return { cache, heads, baseTree };
+  } catch (e) {
+    await cache?.close();
+    const reason = redact(e instanceof JoinkeyError ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`);
+    say(`failed: ${reason}`);
+    return { repoId: repo.id, url: redact(repo.url), base: repo.branch, branch: bot, status: 'failed', reason, warnings: [] };
+  }
+}
+
+/** What to tell the user about a repo refused for live conflicts: the files and lines, and which side to remove. */
+export function liveRefusalReason(live: LiveRefusal): string {
+  const pairs = live.findings.map((f) => `${f.file}:${f.line}:${f.col} (${f.rule}) with ${f.related.file}:${f.related.line}:${f.related.col}`);
+  const n = live.findings.length;
+  return `${n} live conflict${n === 1 ? '' : 's'} between generated and hand-written files (${live.files.join(', ')}): ${pairs.join('; ')}; remove the hand-written side, or keep it and take that object out of apps.yaml`;
+}
+
+/** A live effect's object as the refusal line names it: `factory/postgres/iac postgresql_database.db["x"]`, `tools VaultAuth/ns/name`. */
+export function liveObjectName(e: RepoLiveEffects['unacknowledged'][number]): string {
+  return e.object === 'tofu' ? `${e.repo}/${e.module} ${e.address}` : `${e.repo} ${e.identity}`;
+}
 
 async function publishRepo(
   options: RepoOptions,
   repo: Model['repos'][number],
   rendered: ReadonlyMap<string, string>,
-  dir: string,
+  opened: OpenedRepo,
+  live: LiveRefusal,
+  liveEffects: RepoLiveEffects,
   factory: RepoResult | undefined,
   progress: (e: ProgressEvent) => void,
 ): Promise<RepoResult> {
@@ -171,30 +226,40 @@ async function publishRepo(
   const base = repo.branch;
   const say = (message: string, step = false) => progress({ repo: repo.id, message: redact(message), step });
   const common = { repoId: repo.id, url: redact(repo.url), base, branch: bot };
-  const warnings: string[] = [];
+  const warnings: string[] = [...live.warnings];
   let stage: 'git' | 'pr' = 'git';
   let partial: RepoResult | undefined;
-  let cache: RepoCache | undefined;
+  const { cache, heads, baseTree } = opened;
   try {
-    say(`fetching ${base} and ${bot} from ${repo.url}`, true);
-    cache = await RepoCache.open(options.git, dir, repo.url, redact, (holder) => say(`waiting for another joinkey run using ${dir} (${holder})`));
-    const heads = await cache.fetch(base, bot);
-    const ownership = ownershipFileIn(repo.path);
-    const baseTree = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own, ownership), ownership);
-    const plan = planRepo(repo.id, baseTree, rendered, ownership);
+    const plan = planRepo(repo.id, baseTree, rendered, ownershipFileIn(repo.path));
     warnings.push(...plan.warnings);
-    const summary = summarizePlan(model, plan);
-    if (plan.conflicts.length) {
-      say(
-        `refused: ${plan.conflicts.length} generated path${plan.conflicts.length === 1 ? '' : 's'} taken by files joinkey does not own or that were edited by hand`,
-      );
+    const summary = summarizePlan(model, plan, options.files, await readCentralEntries(plan, options.files, options.parser));
+    const unacknowledged = liveEffects.unacknowledged.length;
+    if (plan.conflicts.length || live.findings.length || unacknowledged) {
+      const reasons = [
+        ...(plan.conflicts.length ? [plan.conflicts.map((c) => `${c.path} ${c.reason}`).join('; ')] : []),
+        ...(live.findings.length ? [liveRefusalReason(live)] : []),
+        ...liveEffects.refusals,
+      ];
+      if (plan.conflicts.length)
+        say(
+          `refused: ${plan.conflicts.length} generated path${plan.conflicts.length === 1 ? '' : 's'} taken by files joinkey does not own or that were edited by hand`,
+        );
+      if (live.findings.length)
+        say(`refused: ${live.findings.length} live conflict${live.findings.length === 1 ? '' : 's'} with hand-written files (${live.files.join(', ')})`);
+      if (unacknowledged)
+        say(
+          `refused: ${unacknowledged} destroy${unacknowledged === 1 ? '' : 's'} or rotation${unacknowledged === 1 ? '' : 's'} of stateful data that apps.yaml does not acknowledge (${liveEffects.unacknowledged.map(liveObjectName).join(', ')})`,
+        );
       return {
         ...common,
         status: 'refused',
         plan,
         summary,
         conflicts: plan.conflicts,
-        reason: plan.conflicts.map((c) => `${c.path} ${c.reason}`).join('; '),
+        ...(live.findings.length ? { liveConflicts: live.findings } : {}),
+        liveEffects,
+        reason: reasons.join('; '),
         warnings,
       };
     }
@@ -202,7 +267,7 @@ async function publishRepo(
     if (botState.kind === 'foreign') {
       const reason = `branch ${bot} has commits not made by joinkey: ${botState.reason}. Joinkey will not overwrite them; merge or move that work, then delete the branch ${bot} and publish again`;
       say(`stopped: ${reason}`);
-      return { ...common, status: 'stopped', plan, summary, reason, warnings };
+      return { ...common, status: 'stopped', plan, summary, liveEffects, reason, warnings };
     }
     // Decided from the base tree alone: when it holds every rendered file and nothing is to be
     // deleted, there is nothing to publish, however the bot branch was merged (squash, merge
@@ -212,7 +277,7 @@ async function publishRepo(
       const stale = botState.kind === 'bot' && !(await cache.isMerged(botState.sha, heads.baseSha));
       if (stale && !options.dryRun) await cache.deleteBotBranch(bot, botState.sha);
       say(`${base} already holds every generated file; nothing to publish${stale ? `; ${options.dryRun ? 'would delete' : 'deleted'} the stale ${bot}` : ''}`);
-      partial = { ...common, status: 'no-changes', plan, summary, ...(stale ? { staleBranchDeleted: true } : {}), warnings };
+      partial = { ...common, status: 'no-changes', plan, summary, liveEffects, ...(stale ? { staleBranchDeleted: true } : {}), warnings };
       if (!options.gitea) return partial;
       stage = 'pr';
       const { owner, name } = giteaRepoOf(repo);
@@ -246,7 +311,7 @@ async function publishRepo(
       status = 'pushed';
       say(`pushed ${commit.slice(0, 12)} to ${bot}`);
     }
-    partial = { ...common, status, plan, summary, ...(commit ? { commit } : {}), warnings };
+    partial = { ...common, status, plan, summary, liveEffects, ...(commit ? { commit } : {}), warnings };
     if (!options.gitea) return partial;
 
     stage = 'pr';
@@ -263,7 +328,7 @@ async function publishRepo(
     const note = options.promotedAfter
       ? { roles: [], factoryRepo: model.central.postgres.repo, ...factoryNote, promotedAfter: options.promotedAfter }
       : factoryNote;
-    const text = pullRequestText(model, repo.id, base, bot, summary, note);
+    const text = pullRequestText(model, repo.id, base, bot, summary, liveEffects, options.files, note);
     say(`${options.dryRun ? 'checking' : 'ensuring'} the pull request ${bot} -> ${base} in ${owner}/${name}`, true);
     const pr = await ensurePullRequest(
       options.gitea.client,
@@ -275,7 +340,7 @@ async function publishRepo(
         title: redact(text.title),
         body: redact(text.body),
         hash: text.hash,
-        labels: options.gitea.labels ?? [],
+        labels: [...(options.gitea.labels ?? []), ...(isDestructive(liveEffects) ? [DESTRUCTIVE_LABEL] : [])],
       },
       { dryRun: !!options.dryRun },
     );
@@ -290,8 +355,6 @@ async function publishRepo(
     }
     say(`failed: ${reason}`);
     return { ...common, status: 'failed', reason, warnings };
-  } finally {
-    await cache?.close();
   }
 }
 

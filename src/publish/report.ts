@@ -1,6 +1,8 @@
+import { formatFinding } from '../errors';
 import type { Redactor } from '../util/redact';
 import type { ProgressEvent, PublishReport, RepoResult } from './index';
-import { prLine } from './index';
+import { liveObjectName, prLine } from './index';
+import type { RepoLiveEffects } from './live';
 
 /** Progress lines on stderr; on a TTY a long step's line is replaced by the next one. */
 export function progressWriter(stream: { write(s: string): unknown; readonly isTTY?: boolean }, redact: Redactor): (e: ProgressEvent) => void {
@@ -46,7 +48,13 @@ function statusWord(r: RepoResult, dryRun: boolean): string {
     case 'would-push':
       return `would push one commit to ${r.branch}`;
     case 'refused':
-      return 'REFUSED (files joinkey does not own, or edited by hand, at generated paths), nothing pushed';
+      return `REFUSED (${[
+        ...(r.conflicts?.length ? ['files joinkey does not own, or edited by hand, at generated paths'] : []),
+        ...(r.liveConflicts?.length
+          ? ['the render conflicts with hand-written files: remove the hand-written side, or keep it and take that object out of apps.yaml']
+          : []),
+        ...(r.liveEffects?.unacknowledged.length ? ['it destroys or rotates stateful data that apps.yaml does not acknowledge'] : []),
+      ].join('; ')}), nothing pushed`;
     case 'stopped':
       return `STOPPED (${r.branch} has commits not made by joinkey), nothing pushed`;
     case 'failed':
@@ -59,6 +67,10 @@ function repoSection(r: RepoResult, dryRun: boolean): string[] {
   lines.push(`  ${statusWord(r, dryRun)}`);
   if (r.reason && r.status !== 'refused') lines.push(`  ${r.reason}`);
   for (const c of r.conflicts ?? []) lines.push(`  conflict: ${c.path} ${c.reason}`);
+  for (const f of r.liveConflicts ?? []) lines.push(`  live conflict: ${formatFinding(f).replace(/\n/g, '\n  ')}`);
+  for (const line of r.liveEffects?.refusals ?? []) lines.push(`  unacknowledged: ${line}`);
+  if (r.liveEffects?.effects.length) lines.push(`  live effects: ${liveEffectCounts(r.liveEffects)}`);
+  for (const a of r.liveEffects?.acknowledged ?? []) lines.push(`    acknowledged by ${a.by}: ${a.effect.effect} ${liveObjectName(a.effect)}`);
   if (r.plan && (dryRun || r.status !== 'refused')) {
     const { adds, changes, deletes } = r.plan;
     if (dryRun || r.status === 'pushed') {
@@ -75,4 +87,11 @@ function repoSection(r: RepoResult, dryRun: boolean): string[] {
   if (r.prError) lines.push(`  PR failed: ${r.prError}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   return lines;
+}
+
+/** `1 destroy, 2 create` in the table's order of effects. */
+function liveEffectCounts(live: RepoLiveEffects): string {
+  const counts = new Map<string, number>();
+  for (const e of live.effects) counts.set(e.effect, (counts.get(e.effect) ?? 0) + 1);
+  return [...counts].map(([effect, n]) => `${n} ${effect}`).join(', ');
 }

@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
 import { explainApp, explanationRows } from '../explain';
 import { hashMarker } from '../gitea';
+import type { HclParser } from '../inventory';
+import { markdownCell as cell } from '../util/markdown';
 import type { Model } from '../model/model';
 import { BOT_TRAILER } from '../model/names';
-import { renderFiles } from '../render';
-import { appFileIndex } from '../render/provenance';
-import { isOwnershipList } from '../ownership';
+import { isOwnershipList, parseOwnership } from '../ownership';
+import { appFileIndex, fileKinds, type FileProvenance } from '../render/provenance';
+import { liveEffectsSection, type RepoLiveEffects } from './live';
 import type { FileChange, RepoPlan } from './plan';
 
 /**
- * Pure text for publish: which app and object kinds each changed file carries, the bot commit
- * message, and the PR title and body with its content hash.
+ * Pure text for publish: which app and object kinds each changed file carries (from the rendered
+ * files' provenance), the bot commit message, and the PR title and body with its content hash.
  */
 
 export const JOINKEY_ROW = '(joinkey)';
@@ -24,7 +26,7 @@ export interface ChangedFile {
   readonly change: ChangeKind;
   /** The app the file belongs to, or JOINKEY_ROW / CENTRAL_ROW / REMOVED_ROW. */
   readonly app: string;
-  /** Kubernetes kinds, OpenTofu resource types, variables, as found in the content. */
+  /** Kubernetes kinds, OpenTofu resource types, variables, as the rendered file declares them (fileKinds); by extension for a deleted file. */
   readonly kinds: readonly string[];
 }
 
@@ -47,119 +49,105 @@ export function changesOf(plan: RepoPlan): (FileChange & { change: ChangeKind })
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-export function summarizePlan(model: Model, plan: RepoPlan): PlanSummary {
+/**
+ * The entries of joinkey's central maps (tfvars files of the central repos keyed by app) that a
+ * plan changes, read on both sides with the real HCL parser: file -> app -> the entry's JSON.
+ * The files are the plan's changes whose rendered file (or, for a deleted one, whose base file)
+ * the provenance calls central.
+ */
+export type CentralEntries = ReadonlyMap<string, { readonly before: ReadonlyMap<string, string>; readonly after: ReadonlyMap<string, string> }>;
+
+export async function readCentralEntries(plan: RepoPlan, files: readonly FileProvenance[], parser: HclParser): Promise<CentralEntries> {
+  const central = new Set(files.filter((f) => f.repo === plan.repoId && f.owner?.kind === 'central' && f.path.endsWith('.tfvars')).map((f) => f.path));
+  const entries = async (path: string, content: string | undefined): Promise<Map<string, string>> => {
+    if (content === undefined) return new Map();
+    const body = await parser.parse(path, content).catch(() => ({}));
+    const out = new Map<string, string>();
+    for (const value of Object.values(body)) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+      for (const [app, entry] of Object.entries(value as Record<string, unknown>)) out.set(app, JSON.stringify(entry));
+    }
+    return out;
+  };
+  const out = new Map<string, { before: Map<string, string>; after: Map<string, string> }>();
+  for (const f of changesOf(plan)) {
+    if (!central.has(f.path)) continue;
+    out.set(f.path, { before: await entries(f.path, f.before), after: await entries(f.path, f.after) });
+  }
+  return out;
+}
+
+/**
+ * What the plan means in apps, from the provenance of the rendered files (`files`: this render,
+ * any repo), the app record of the base's ownership list (for files of apps no longer rendered)
+ * and the central map entries read on both sides (readCentralEntries).
+ */
+export function summarizePlan(model: Model, plan: RepoPlan, files: readonly FileProvenance[], centralEntries: CentralEntries = new Map()): PlanSummary {
   const changed = new Set<string>();
   const added = new Set<string>();
   const removed = new Set<string>();
   const newRoles = new Set<string>();
-  const central = new Set([model.central.vault.applicationsFile, model.central.postgres.databasesFile]);
-  const isCentralRepo = (path: string) =>
-    (path === model.central.vault.applicationsFile && plan.repoId === model.central.vault.repo) ||
-    (path === model.central.postgres.databasesFile && plan.repoId === model.central.postgres.repo) ||
-    (path === model.central.vault.consumersFile && plan.repoId === model.central.vault.repo);
-  const known = new Set(model.apps.map((a) => a.name));
+  const known = new Map(model.apps.map((a) => [a.name, a]));
+  const rendered = new Map(files.filter((f) => f.repo === plan.repoId).map((f) => [f.path, f]));
+  // The base's ownership list records each app's files; it changes whenever a file is deleted.
+  const recorded = parseOwnership([...plan.changes, ...plan.deletes].find((f) => isOwnershipList(f.path))?.before).apps;
 
-  const changes = changesOf(plan);
   /** Central map file -> the apps whose entries it adds, changes or removes. */
   const centralApps = new Map<string, Set<string>>();
-  // Central maps first, so removed apps are known when files are attributed.
-  for (const f of changes) {
-    if (!isCentralRepo(f.path) || !central.has(f.path)) continue;
-    const before = appBlocks(f.before ?? '');
-    const after = appBlocks(f.after ?? '');
+  for (const [path, { before, after }] of centralEntries) {
     const touched = new Set<string>();
-    centralApps.set(f.path, touched);
-    for (const [app, block] of after) if (before.get(app) !== block) touched.add(app);
-    const isApplications = f.path === model.central.vault.applicationsFile;
-    for (const [app, block] of after) {
-      if (!before.has(app)) {
+    centralApps.set(path, touched);
+    const keyedByDatabase = plan.repoId === model.central.postgres.repo && path === model.central.postgres.databasesFile;
+    for (const [app, entry] of after) {
+      if (before.get(app) === entry) continue;
+      touched.add(app);
+      if (before.has(app)) changed.add(app);
+      else if (keyedByDatabase) {
         // Every app has an entry in the applications map; the databases map only has apps with a database.
-        (isApplications ? added : changed).add(app);
-        if (!isApplications) {
-          const role = model.apps.find((a) => a.name === app)?.database?.role;
-          if (role) newRoles.add(role);
-        }
-      } else if (before.get(app) !== block) changed.add(app);
+        changed.add(app);
+        const role = known.get(app)?.database?.role;
+        if (role) newRoles.add(role);
+      } else added.add(app);
     }
     for (const app of before.keys()) {
       if (after.has(app)) continue;
-      (known.has(app) ? changed : removed).add(app);
       touched.add(app);
+      (known.has(app) ? changed : removed).add(app);
     }
   }
 
-  const files: ChangedFile[] = changes.map((f) => {
+  const summaryFiles: ChangedFile[] = changesOf(plan).map((f) => {
+    const provenance = rendered.get(f.path);
     const inMap = centralApps.get(f.path);
-    const app = inMap?.size ? [...inMap].sort().join(', ') : attribute(model, plan.repoId, f.path, removed, isCentralRepo(f.path));
+    let app: string;
+    if (isOwnershipList(f.path)) app = JOINKEY_ROW;
+    else if (inMap?.size) app = [...inMap].sort().join(', ');
+    else if (provenance?.owner?.kind === 'app') app = provenance.owner.app;
+    else if (provenance?.owner?.kind === 'central' || provenance?.owner?.kind === 'docs') app = CENTRAL_ROW;
+    else {
+      const was = recorded.get(f.path);
+      app = was ?? REMOVED_ROW;
+      if (was !== undefined && !known.has(was)) removed.add(was);
+    }
     for (const a of app.split(', ')) if (known.has(a)) changed.add(a);
-    const kinds = objectKinds(f.path, f.after ?? f.before ?? '');
+    const kinds = provenance ? fileKinds(provenance) : fileKinds({ repo: plan.repoId, path: f.path });
     return { path: f.path, change: f.change, app, kinds };
   });
-  // An app whose own files all appear in this plan is new here too (an app repo without central maps).
+  // An app whose own files all appear in this plan, none of them recorded before, is new here too (an app repo without central maps).
+  const recordedApps = new Set(recorded.values());
   for (const a of model.apps) {
-    const own = files.filter((f) => f.app === a.name);
-    if (own.length && own.every((f) => f.change === 'added') && !plan.previouslyOwned.some((p) => ownedBy(model, a.name, p))) added.add(a.name);
+    const own = summaryFiles.filter((f) => f.app === a.name);
+    if (own.length && own.every((f) => f.change === 'added') && !recordedApps.has(a.name) && !plan.previouslyOwned.some((p) => ownedBy(a, p)))
+      added.add(a.name);
   }
   for (const a of added) changed.add(a);
   for (const r of removed) changed.add(r);
   const sorted = (s: Set<string>) => [...s].sort();
-  return { files, changedApps: sorted(changed), addedApps: sorted(added), removedApps: sorted(removed), newRoles: sorted(newRoles) };
+  return { files: summaryFiles, changedApps: sorted(changed), addedApps: sorted(added), removedApps: sorted(removed), newRoles: sorted(newRoles) };
 }
 
-function ownedBy(model: Model, app: string, path: string): boolean {
-  const t = model.apps.find((a) => a.name === app)?.target;
-  return !!t && Object.values(t.files).includes(path);
-}
-
-function attribute(model: Model, repoId: string, path: string, removed: ReadonlySet<string>, central: boolean): string {
-  if (isOwnershipList(path)) return JOINKEY_ROW;
-  if (central) return CENTRAL_ROW;
-  for (const a of model.apps) {
-    const t = a.target;
-    if (!t || t.repo !== repoId) continue;
-    if (Object.values(t.files).includes(path) || path.startsWith(`${t.manifestsDir}/`) || path.startsWith(`${t.iacDir}/`)) return a.name;
-  }
-  const segs = path.split('/');
-  const byName = [...removed].find((r) => segs.includes(r));
-  return byName ?? REMOVED_ROW;
-}
-
-/** `"<app>" = { ... }` entries of a central map, keyed by app, with their text. */
-export function appBlocks(content: string): Map<string, string> {
-  const blocks = new Map<string, string>();
-  const lines = content.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^(\s*)"([a-z0-9]([-a-z0-9]*[a-z0-9])?)"\s*=\s*\{(\})?\s*$/.exec(lines[i]!);
-    if (!m) continue;
-    const indent = m[1]!;
-    if (m[4]) {
-      blocks.set(m[2]!, lines[i]!);
-      continue;
-    }
-    let j = i + 1;
-    while (j < lines.length && lines[j] !== `${indent}}`) j++;
-    blocks.set(m[2]!, lines.slice(i, j + 1).join('\n'));
-    i = j;
-  }
-  return blocks;
-}
-
-/** Object kinds in a generated file: Kubernetes `kind:`s, OpenTofu blocks, tfvars variables. */
-export function objectKinds(path: string, content: string): string[] {
-  if (isOwnershipList(path)) return ['ownership list'];
-  const kinds = new Set<string>();
-  if (/\.ya?ml$/.test(path)) {
-    for (const m of content.matchAll(/^kind:\s*["']?([A-Za-z0-9.]+)/gm)) kinds.add(m[1]!);
-  } else if (/\.tfvars$/.test(path)) {
-    for (const m of content.matchAll(/^([A-Za-z_][A-Za-z0-9_-]*)\s*=/gm)) kinds.add(`var.${m[1]}`);
-  } else if (/\.tf$/.test(path)) {
-    for (const m of content.matchAll(/^(resource|data|module|terraform|provider|variable|output|locals)\b\s*(?:"([^"]+)")?/gm)) {
-      const [, block, label] = m;
-      kinds.add(block === 'resource' ? label! : block === 'data' ? `data.${label}` : block === 'module' ? `module.${label}` : block!);
-    }
-  } else if (path.endsWith('.md')) kinds.add('doc');
-  if (!kinds.size) kinds.add(path.includes('.') ? path.slice(path.lastIndexOf('.') + 1) : 'file');
-  return [...kinds].sort();
+function ownedBy(app: Model['apps'][number], path: string): boolean {
+  return !!app.target && Object.values(app.target.files).includes(path);
 }
 
 export interface CommitInfo {
@@ -204,10 +192,23 @@ export interface PromotedAfter {
   readonly prs: readonly { readonly label: string; readonly url?: string }[];
 }
 
-export function pullRequestText(model: Model, repoId: string, base: string, bot: string, summary: PlanSummary, note?: OrderingNote): PullRequestText {
+/**
+ * The PR title and body: it opens with the "## Live effects" table, then the generated files.
+ * `files` is the render publish commits (provenance only), for the added apps' explanations.
+ */
+export function pullRequestText(
+  model: Model,
+  repoId: string,
+  base: string,
+  bot: string,
+  summary: PlanSummary,
+  live: RepoLiveEffects,
+  files: readonly FileProvenance[],
+  note?: OrderingNote,
+): PullRequestText {
   const apps = summary.changedApps;
   const title = `joinkey: sync generated files${apps.length ? ` (${apps.length <= 3 ? apps.join(', ') : `${apps.slice(0, 3).join(', ')} and ${apps.length - 3} more`})` : ''}`;
-  const out: string[] = [];
+  const out: string[] = [liveEffectsSection(live).trimEnd(), ''];
   out.push(`## Generated files for \`${repoId}\``);
   out.push('');
   out.push(
@@ -247,7 +248,7 @@ export function pullRequestText(model: Model, repoId: string, base: string, bot:
   for (const [k, n] of [...kindCounts].sort(([a], [b]) => (a < b ? -1 : 1))) out.push(`| ${cell(k)} | ${n} |`);
   const added = summary.addedApps.slice(0, 10);
   if (added.length) {
-    const rendered = appFileIndex(renderFiles(model));
+    const rendered = appFileIndex(files);
     out.push('');
     out.push('### Added apps');
     for (const name of added) {
@@ -275,8 +276,4 @@ export function pullRequestText(model: Model, repoId: string, base: string, bot:
 
 export function contentHash(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 16);
-}
-
-function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }

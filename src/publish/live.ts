@@ -1,0 +1,80 @@
+import type { RepoTrees } from '../inventory/types';
+import { publishedTrees, type HclParser } from '../inventory';
+import {
+  deployedNames,
+  guardFindings,
+  guardLiveChanges,
+  liveAppDirectory,
+  liveChangePlan,
+  renderLiveEffects,
+  type Acknowledged,
+  type LiveEffect,
+  type RefactorSuggestion,
+} from '../live';
+import { formatPath } from '../config/source';
+import type { Model } from '../model/model';
+import type { FileTree } from '../render/files';
+
+/**
+ * What publishing does to live objects, per target repo: the change plan from the base branches
+ * to the base branches with the render laid over them (src/live), and the guard's verdict on its
+ * stateful effects. A repo with an unacknowledged destroy or rotation of stateful data is refused;
+ * the others' PR bodies open with the "## Live effects" table, and a PR with any destroy carries
+ * DESTRUCTIVE_LABEL.
+ */
+
+/** The label of a PR whose merge destroys a live object. */
+export const DESTRUCTIVE_LABEL = 'joinkey:destructive';
+
+export interface RepoLiveEffects {
+  /** Every effect in this repo, in the table's order. */
+  readonly effects: readonly LiveEffect[];
+  /** Stateful effects apps.yaml acknowledges, with what acknowledges each. */
+  readonly acknowledged: readonly Acknowledged[];
+  /** Stateful effects apps.yaml does not acknowledge: publish refuses the repo. */
+  readonly unacknowledged: readonly LiveEffect[];
+  /** One line per unacknowledged effect: the apps.yaml key to change, the object, what it loses and how to acknowledge or avoid it. */
+  readonly refusals: readonly string[];
+  readonly suggestions: readonly RefactorSuggestion[];
+  /** What the plan could not read or classify in this repo. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * The live effects of publishing `tree` into `checkouts` (repo id -> every text file of its base
+ * branch), across those repos at once (an object can move between repos), split per repo.
+ */
+export async function liveEffectsByRepo(model: Model, checkouts: RepoTrees, tree: FileTree, parser: HclParser): Promise<Map<string, RepoLiveEffects>> {
+  const render = new Map([...tree].filter(([repo]) => checkouts.has(repo)));
+  const plan = await liveChangePlan(checkouts, publishedTrees(checkouts, render), {
+    parser,
+    apps: liveAppDirectory(model, checkouts),
+    deployedApps: deployedNames(model),
+  });
+  const verdict = guardLiveChanges(plan, model);
+  const out = new Map<string, RepoLiveEffects>();
+  for (const repo of checkouts.keys()) {
+    const unacknowledged = verdict.unacknowledged.filter((e) => e.repo === repo);
+    out.set(repo, {
+      effects: plan.effects.filter((e) => e.repo === repo),
+      acknowledged: verdict.acknowledged.filter((a) => a.effect.repo === repo),
+      unacknowledged,
+      refusals: guardFindings({ unacknowledged, acknowledged: [] }, model).map((f) => `${formatPath(f.path)}${f.message}`),
+      suggestions: plan.suggestions.filter((s) => (s.kind === 'moved' ? s.repo === repo : s.from.repo === repo || s.to.repo === repo)),
+      notes: plan.notes.filter((n) => new RegExp(`^(before|after): ${escapeRegExp(repo)}/`).test(n)),
+    });
+  }
+  return out;
+}
+
+/** Whether merging the PR destroys a live object: a destroy, or a replace or rotation (destroy, then create). */
+export function isDestructive(live: RepoLiveEffects): boolean {
+  return live.effects.some((e) => e.effect === 'destroy' || e.effect === 'replace' || e.effect === 'rotate');
+}
+
+/** The "## Live effects" section of a PR body. */
+export function liveEffectsSection(live: RepoLiveEffects): string {
+  return renderLiveEffects(live.effects, live.suggestions, live.acknowledged);
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
