@@ -52,7 +52,9 @@ describe('Gitea PR bot against a swagger-checked double', () => {
     expect(got.action).toBe('created');
     expect(got.pr?.number).toBe(1);
     expect(got.pr?.labels).toEqual(['joinkey']);
-    expect(got.warnings).toEqual([`label "nope" does not exist in ${OWNER}/tools; create it in Gitea or remove it from gitea.labels`]);
+    expect(got.warnings).toEqual([
+      `label "nope" does not exist in ${OWNER}/tools; create it in Gitea (joinkey adds labels by name and creates none); one listed in gitea.labels may instead be removed there`,
+    ]);
     const pulls = double.repos.get(`${OWNER}/tools`)!.pulls;
     expect(pulls).toHaveLength(1);
     expect(pulls[0]).toMatchObject({ head: 'joinkey/sync', base: 'main', title: 'title aaaaaaaaaaaaaaaa' });

@@ -99,7 +99,10 @@ async function labelIds(client: GiteaClient, owner: string, repo: string, names:
   }
   for (const n of names) {
     const id = byName.get(n);
-    if (id === undefined) warnings.push(`label "${n}" does not exist in ${owner}/${repo}; create it in Gitea or remove it from gitea.labels`);
+    if (id === undefined)
+      warnings.push(
+        `label "${n}" does not exist in ${owner}/${repo}; create it in Gitea (joinkey adds labels by name and creates none); one listed in gitea.labels may instead be removed there`,
+      );
     else ids.set(n, id);
   }
   return ids;
