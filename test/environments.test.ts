@@ -360,7 +360,9 @@ describe('docs of environments', () => {
 describe('the PR of a later environment', () => {
   const model = loadModel('apps.yaml', yaml(TWO_ENVS, PLAUSIBLE)).environments[0]!.model;
   const plan = planRepo('tools', { entries: new Map(), contents: new Map() }, new Map([['plausible/iac/backend.gen.tf', 'x']]));
-  const summary = summarizePlan(model, plan);
+  const files = [...renderFiles(model)];
+  const summary = summarizePlan(model, plan, files);
+  const noLiveEffects = { effects: [], acknowledged: [], unacknowledged: [], refusals: [], suggestions: [], notes: [] };
 
   it('links the PRs of the environment before it', () => {
     const note = {
@@ -368,14 +370,14 @@ describe('the PR of a later environment', () => {
       factoryRepo: 'factory',
       promotedAfter: { environment: 'sandbox', prs: [{ label: 'org/tools#3', url: 'https://g/org/tools/pulls/3' }, { label: 'org/factory#2' }] },
     };
-    const text = pullRequestText(model, 'tools', 'main', 'joinkey/sync-prod', summary, note);
+    const text = pullRequestText(model, 'tools', 'main', 'joinkey/sync-prod', summary, noLiveEffects, files, note);
     expect(text.body).toContain(
       "> **promoted after `sandbox`**: this environment comes after `sandbox` in apps.yaml's promotion order; merge and verify [org/tools#3](https://g/org/tools/pulls/3), org/factory#2 first.",
     );
-    const none = pullRequestText(model, 'tools', 'main', 'joinkey/sync-prod', summary, { ...note, promotedAfter: { environment: 'sandbox', prs: [] } });
+    const none = pullRequestText(model, 'tools', 'main', 'joinkey/sync-prod', summary, noLiveEffects, files, { ...note, promotedAfter: { environment: 'sandbox', prs: [] } });
     expect(none.body).toContain('`sandbox` had no pull request open for this apps.yaml');
     // without the note, the text is as before
-    expect(pullRequestText(model, 'tools', 'main', 'joinkey/sync-prod', summary).body).not.toContain('promoted after');
+    expect(pullRequestText(model, 'tools', 'main', 'joinkey/sync-prod', summary, noLiveEffects, files).body).not.toContain('promoted after');
   });
 });
 
