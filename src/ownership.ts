@@ -18,6 +18,25 @@ export const OWNERSHIP_FILE = '.joinkey/files.json';
 /** The ownership list of a repo whose generated files all go below a dir of it (an environment's repos.<id>.path). */
 export const ownershipFileIn = (repoPath: string | undefined): string => (repoPath === undefined ? OWNERSHIP_FILE : `${repoPath}/${OWNERSHIP_FILE}`);
 
+/**
+ * The files of a repo that belong to this environment's live targets: every file but those below
+ * a dir that holds another environment's ownership list (a dir-per-env layout). Such a dir is
+ * applied to another cluster and another Vault, so its objects neither conflict with this
+ * environment's nor take part in its change plan. A list at an ancestor of `repoPath` (the
+ * repo's own, from before environments) does not mark a foreign dir.
+ */
+export function ownEnvironmentFiles<T>(files: ReadonlyMap<string, T>, repoPath: string | undefined): ReadonlyMap<string, T> {
+  const own = repoPath ?? '';
+  const foreign: string[] = [];
+  for (const p of files.keys()) {
+    if (!isOwnershipList(p) || p === OWNERSHIP_FILE) continue;
+    const dir = p.slice(0, -(OWNERSHIP_FILE.length + 1));
+    if (dir !== own && !own.startsWith(`${dir}/`)) foreign.push(`${dir}/`);
+  }
+  if (foreign.length === 0) return files;
+  return new Map([...files].filter(([p]) => !foreign.some((d) => p.startsWith(d))));
+}
+
 /** True for the path of an ownership list: the repo's own, or one below a dir (ownershipFileIn). */
 export const isOwnershipList = (path: string): boolean => path === OWNERSHIP_FILE || path.endsWith(`/${OWNERSHIP_FILE}`);
 

@@ -374,7 +374,10 @@ describe('the PR of a later environment', () => {
     expect(text.body).toContain(
       "> **promoted after `sandbox`**: this environment comes after `sandbox` in apps.yaml's promotion order; merge and verify [org/tools#3](https://g/org/tools/pulls/3), org/factory#2 first.",
     );
-    const none = pullRequestText(model, 'tools', 'main', 'joinkey/sync-prod', summary, noLiveEffects, files, { ...note, promotedAfter: { environment: 'sandbox', prs: [] } });
+    const none = pullRequestText(model, 'tools', 'main', 'joinkey/sync-prod', summary, noLiveEffects, files, {
+      ...note,
+      promotedAfter: { environment: 'sandbox', prs: [] },
+    });
     expect(none.body).toContain('`sandbox` had no pull request open for this apps.yaml');
     // without the note, the text is as before
     expect(pullRequestText(model, 'tools', 'main', 'joinkey/sync-prod', summary, noLiveEffects, files).body).not.toContain('promoted after');

@@ -176,13 +176,17 @@ describe('joinkey publish with environments, on real git', () => {
     const production = await fx.ls('tools', 'refs/heads/joinkey/sync-production');
     expect(production).toEqual(expect.arrayContaining(staging));
     expect(production).toContain(`envs/production/${OWNERSHIP_FILE}`);
-    expect(again.out).toMatch(/tools: main -> joinkey\/sync-production[^\n]*\n[^\n]*\n {2}files: 7 added, 0 changed, 0 deleted/);
+    expect(again.out).toMatch(
+      /tools: main -> joinkey\/sync-production[^\n]*\n {2}pushed [^\n]*\n {2}live effects: \d+ create\n {2}files: 7 added, 0 changed, 0 deleted/,
+    );
     expect(again.out).toMatch(/tools\s+main already holds the generated files, nothing pushed/);
     // a change after the merge rewrites staging's own ownership list below its dir, which joinkey owns
     writeFileSync(join(cwd, 'apps.yaml'), dirPerEnv(fx).replace('apps:\n', `apps:\n  crowdsec: ${TEST_APPS.crowdsec}\n`));
     const changed = await publish();
     expect(changed.code, changed.out + changed.err).toBe(0);
-    expect(changed.out).toMatch(/tools: main -> joinkey\/sync-staging[^\n]*\n {2}pushed[^\n]*\n {2}files: \d+ added, 2 changed, 0 deleted/);
+    expect(changed.out).toMatch(
+      /tools: main -> joinkey\/sync-staging[^\n]*\n {2}pushed[^\n]*\n {2}live effects: \d+ create\n {2}files: \d+ added, 2 changed, 0 deleted/,
+    );
     expect(await fx.ls('tools', 'refs/heads/joinkey/sync-staging')).toContain('envs/staging/crowdsec/iac/backend.gen.tf');
   });
 });

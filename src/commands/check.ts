@@ -6,6 +6,7 @@ import { checkGuard, checkLive, checkModel, runChecks, underReposDir, type Findi
 import { compareDiagnostics, formatFinding, InputError, JoinkeyError, type Diagnostic } from '../errors';
 import { hcl2jsonParser } from '../inventory';
 import { readReposDir } from '../inventory/load';
+import { ownEnvironmentFiles } from '../ownership';
 import { renderTree } from '../render';
 import { HclThread } from '../validate/hcl-parse';
 import { readModel, selectEnvironments } from './common';
@@ -78,10 +79,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       // the live inventory parses on this thread while runChecks' HCL thread validates the render
       const live = async (): Promise<{ conflicts: Diagnostic[]; guard: Finding[] }> => {
         if (reposDir === undefined || tree === undefined) return { conflicts: [], guard: [] };
-        const checkouts = readReposDir(
+        const read = readReposDir(
           reposDir,
           model.repos.map((r) => r.id),
         );
+        // a dir that holds another environment's ownership list is another environment's target
+        const checkouts = new Map([...read].map(([id, files]) => [id, ownEnvironmentFiles(files, model.repos.find((r) => r.id === id)?.path)] as const));
         const parser = hcl2jsonParser();
         const found = await checkLive(tree, checkouts, parser);
         return { conflicts: found, guard: await checkGuard(model, tree, checkouts, parser) };

@@ -27,7 +27,7 @@ export async function synthGuard(out: string, model: Model, changes: SynthChange
   const put = (trees: Map<string, Map<string, string>>, repo: string, p: string, content: string | undefined) => {
     if (content === undefined) return;
     let files = trees.get(repo);
-    if (!files) trees.set(repo, (files = new Map()));
+    if (!files) trees.set(repo, (files = new Map<string, string>()));
     files.set(p, content);
   };
   const read = (file: string): string | undefined => {

@@ -4,10 +4,11 @@ import { accessReviewOfTrees, renderAccessReview, type AccessReviewOfTrees } fro
 import { formatFinding, JoinkeyError } from '../errors';
 import { conflictFilesByRepo, hcl2jsonParser, liveConflicts, publishedTrees, type HclParser, type LiveFinding } from '../inventory';
 import type { RepoTrees } from '../inventory/types';
-import { appDirectory, liveChangePlan, renderLiveEffects, type LiveChangePlan } from '../live';
+import { deployedNames, guardLiveChanges, liveAppDirectory, liveChangePlan, renderLiveEffects, type GuardVerdict, type LiveChangePlan } from '../live';
 import { readRepoDir } from '../inventory/load';
 import type { Model } from '../model/model';
 import { OWNERSHIP_FILE, type FileTree } from '../render/files';
+import { ownEnvironmentFiles } from '../ownership';
 import type { Redactor } from '../util/redact';
 import { claimCacheRoot, RepoCache, type GitFactory } from './git';
 import { checkRepoUrls, DEFAULT_BOT_BRANCH, publishOrder, type ProgressEvent } from './repos';
@@ -48,6 +49,8 @@ export interface DiffResult {
 
 export interface LiveEffectsOfRender {
   readonly plan: LiveChangePlan;
+  /** The guard's verdict: which stateful effects apps.yaml acknowledges (publish refuses the others). */
+  readonly verdict: GuardVerdict;
   readonly access: AccessReviewOfTrees;
 }
 
@@ -77,7 +80,7 @@ export async function diffRepos(options: DiffOptions): Promise<DiffResult> {
         source = join(options.reposDir, id);
         options.progress?.({ repo: id, message: `reading ${source}` });
         base = await checkoutTree(source, rendered);
-        checkouts.set(id, readRepoDir(source));
+        checkouts.set(id, ownEnvironmentFiles(readRepoDir(source), repo.path));
       } else {
         source = `${options.redact(repo.url)} ${repo.branch}`;
         options.progress?.({ repo: id, message: `fetching ${repo.branch} from ${options.redact(repo.url)}`, step: true });
@@ -85,7 +88,7 @@ export async function diffRepos(options: DiffOptions): Promise<DiffResult> {
         try {
           const heads = await cache.fetch(repo.branch, DEFAULT_BOT_BRANCH);
           base = await cache.baseTree(heads.baseSha, (own) => pathsToRead(rendered, own), OWNERSHIP_FILE, { everyFile: true });
-          checkouts.set(id, base.contents);
+          checkouts.set(id, ownEnvironmentFiles(base.contents, repo.path));
         } finally {
           await cache.close();
         }
@@ -113,9 +116,9 @@ export async function diffRepos(options: DiffOptions): Promise<DiffResult> {
 export async function liveEffectsOfRender(checkouts: RepoTrees, tree: FileTree, model: Model, parser: HclParser): Promise<LiveEffectsOfRender | undefined> {
   if (!checkouts.size) return undefined;
   const after = publishedTrees(checkouts, new Map([...tree].filter(([repo]) => checkouts.has(repo))));
-  const apps = appDirectory(model);
-  const plan = await liveChangePlan(checkouts, after, { parser, apps, deployedApps: model.apps.map((a) => a.name) });
-  return { plan, access: await accessReviewOfTrees(checkouts, after, { parser, apps }) };
+  const apps = liveAppDirectory(model, checkouts);
+  const plan = await liveChangePlan(checkouts, after, { parser, apps, deployedApps: deployedNames(model) });
+  return { plan, verdict: guardLiveChanges(plan, model), access: await accessReviewOfTrees(checkouts, after, { parser, apps }) };
 }
 
 /** The BaseTree of a working directory (its .git is skipped). */
@@ -171,7 +174,7 @@ export function formatDiff(diffs: readonly RepoDiff[], color: boolean, conflicts
     out.push('');
   }
   if (live) {
-    out.push(renderLiveEffects(live.plan.effects, live.plan.suggestions));
+    out.push(renderLiveEffects(live.plan.effects, live.plan.suggestions, live.verdict.acknowledged));
     if (live.plan.notes.length) out.push('Not planned:', '', ...live.plan.notes.map((n) => `- ${n}`), '');
     out.push(renderAccessReview(live.access.changes, live.access.notes));
   }

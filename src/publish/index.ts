@@ -5,7 +5,7 @@ import { formatFinding, JoinkeyError } from '../errors';
 import { conflictFilesByRepo, hcl2jsonParser, type HclParser, type LiveFinding } from '../inventory';
 import { closeOpenPullRequest, ensurePullRequest, type EnsuredPullRequest, type GiteaClient } from '../gitea';
 import type { Model } from '../model/model';
-import { ownershipFileIn } from '../ownership';
+import { ownEnvironmentFiles, ownershipFileIn } from '../ownership';
 import { treeFromFiles, type FileTree, type RenderedFile } from '../render/files';
 import type { Redactor } from '../util/redact';
 import { BOT_IDENTITY, claimCacheRoot, RepoCache, type BotIdentity, type GitFactory, type RemoteHeads } from './git';
@@ -118,7 +118,8 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
       const repo = model.repos.find((r) => r.id === id)!;
       opened.set(id, await openRepo({ ...options, botBranch: bot, identity, parser }, repo, rendered(tree, repo), join(workDir, id), progress));
     }
-    const checkouts = new Map([...opened].flatMap(([id, o]) => ('cache' in o ? [[id, o.baseTree.contents] as const] : [])));
+    const pathOf = (id: string) => model.repos.find((r) => r.id === id)?.path;
+    const checkouts = new Map([...opened].flatMap(([id, o]) => ('cache' in o ? [[id, ownEnvironmentFiles(o.baseTree.contents, pathOf(id))] as const] : [])));
     const conflicts = await renderConflicts(checkouts, tree, parser);
     const liveEffects = await liveEffectsByRepo(model, checkouts, tree, parser);
     const refusedFiles = conflictFilesByRepo(conflicts);
