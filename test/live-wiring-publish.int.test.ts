@@ -316,6 +316,13 @@ describe('publish guards live data: an app removed while its database exists', (
     expect(body.indexOf('destroy')).toBeLessThan(body.indexOf('## Generated files'));
     const labelNames = pulls[0]!.labels.map((id) => gitea.repos.get('org/factory')!.labels.find((l) => l.id === id)!.name).sort();
     expect(labelNames).toEqual(['joinkey', DESTRUCTIVE_LABEL].sort());
+    // the Vault repo's PR carries the access review (erp's identities are on one side only: see the closing note)
+    const tools = gitea.repos.get('org/tools')!.pulls.filter((p) => p.state === 'open');
+    const access = tools[0]!.body.slice(tools[0]!.body.indexOf('## Access changes'));
+    expect(tools[0]!.body.indexOf('## Access changes')).toBeGreaterThan(0);
+    expect(access.indexOf('## Access changes')).toBeLessThan(access.indexOf('## Generated files'));
+    expect(access).toMatch(/^## Access changes\n\n(No identity gains or loses access to a Vault path\.|\| Identity \|)/);
+    expect(gitea.repos.get('org/factory')!.pulls.find((p) => p.state === 'open')!.body).not.toContain('## Access changes');
   }, 180_000);
 });
 

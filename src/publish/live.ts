@@ -11,6 +11,7 @@ import {
   type LiveEffect,
   type RefactorSuggestion,
 } from '../live';
+import { accessReviewOfTrees, renderAccessReview } from '../access';
 import { formatPath } from '../config/source';
 import type { Model } from '../model/model';
 import type { FileTree } from '../render/files';
@@ -38,6 +39,11 @@ export interface RepoLiveEffects {
   readonly suggestions: readonly RefactorSuggestion[];
   /** What the plan could not read or classify in this repo. */
   readonly notes: readonly string[];
+  /**
+   * The "## Access changes" section (src/access): who gains or loses which Vault paths, across
+   * all repos of the run. Set on the repo of the central Vault IaC, whose PR carries it.
+   */
+  readonly access?: string;
 }
 
 /**
@@ -46,11 +52,11 @@ export interface RepoLiveEffects {
  */
 export async function liveEffectsByRepo(model: Model, checkouts: RepoTrees, tree: FileTree, parser: HclParser): Promise<Map<string, RepoLiveEffects>> {
   const render = new Map([...tree].filter(([repo]) => checkouts.has(repo)));
-  const plan = await liveChangePlan(checkouts, publishedTrees(checkouts, render), {
-    parser,
-    apps: liveAppDirectory(model, checkouts),
-    deployedApps: deployedNames(model),
-  });
+  const after = publishedTrees(checkouts, render);
+  const apps = liveAppDirectory(model, checkouts);
+  const plan = await liveChangePlan(checkouts, after, { parser, apps, deployedApps: deployedNames(model) });
+  const review = await accessReviewOfTrees(checkouts, after, { parser, apps });
+  const accessRepo = model.central.vault.repo;
   const verdict = guardLiveChanges(plan, model);
   const out = new Map<string, RepoLiveEffects>();
   for (const repo of checkouts.keys()) {
@@ -62,6 +68,7 @@ export async function liveEffectsByRepo(model: Model, checkouts: RepoTrees, tree
       refusals: guardFindings({ unacknowledged, acknowledged: [] }, model).map((f) => `${formatPath(f.path)}${f.message}`),
       suggestions: plan.suggestions.filter((s) => (s.kind === 'moved' ? s.repo === repo : s.from.repo === repo || s.to.repo === repo)),
       notes: plan.notes.filter((n) => new RegExp(`^(before|after): ${escapeRegExp(repo)}/`).test(n)),
+      ...(repo === accessRepo ? { access: renderAccessReview(review.changes, review.notes) } : {}),
     });
   }
   return out;
@@ -74,7 +81,8 @@ export function isDestructive(live: RepoLiveEffects): boolean {
 
 /** The "## Live effects" section of a PR body. */
 export function liveEffectsSection(live: RepoLiveEffects): string {
-  return renderLiveEffects(live.effects, live.suggestions, live.acknowledged);
+  const effects = renderLiveEffects(live.effects, live.suggestions, live.acknowledged);
+  return live.access === undefined ? effects : `${effects.trimEnd()}\n\n${live.access.trimEnd()}\n`;
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
