@@ -737,4 +737,24 @@ describe('property 7: no data lost, publish', () => {
     },
     PROPERTY_TIMEOUT_MS,
   );
+
+  // The acknowledged path on purpose: an app gets a repo and a generated secret, both merged, and
+  // is then retired; its passwords and kv data go, acknowledged, and the output lists each.
+  const retireAfterMerge = fc.tuple(editArb, editArb, editArb, fc.nat()).map(([a, b, c, pick]): Edit[] => [
+    { ...a, kind: 'move', pick, merge: true, handAfterMerge: undefined },
+    { ...b, kind: 'secrets', pick, merge: true, handAfterMerge: undefined, secrets: [{ name: 'tokens', kind: 'generate', keys: ['API_TOKEN'] }] },
+    { ...c, kind: 'retire', pick, merge: true, handAfterMerge: undefined },
+  ]);
+  it(
+    'a retired app whose generated secrets were merged is published with every destroy acknowledged and listed',
+    async () => {
+      const before = stats.acknowledgedPublished;
+      await fc.assert(
+        fc.asyncProperty(appsDoc({ maxApps: 2, allowEmpty: false }), fc.nat(), appsDoc({ maxApps: 2, allowEmpty: false }), retireAfterMerge, handArb, scenario),
+        { ...propertyParams(73, 0.1), ...SHRINK_BUDGET },
+      );
+      expect(stats.acknowledgedPublished).toBeGreaterThan(before);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
