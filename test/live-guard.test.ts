@@ -301,3 +301,17 @@ describe('retired: rules', () => {
     expect(d.every((x) => x.file === 'apps.yaml' && x.line > 0)).toBe(true);
   });
 });
+
+describe('liveAppDirectory in a dir-per-environment repo', () => {
+  test('GIVEN an environment whose ownership list sits below its dir THEN the files it records are attributed, apps.yaml or not', () => {
+    const text = readFileSync(join(__dirname, 'scenarios', 'environments-dirs.yaml'), 'utf8');
+    for (const env of loadModel('apps.yaml', text).environments) {
+      const before = renderTree(env.model);
+      // the apps are gone from the model: only the recorded list can say whose files they were
+      const places = liveAppDirectory({ ...env.model, apps: [] }, before).places;
+      const secrets = [...before.get('tools')!.keys()].filter((p) => p.endsWith('/iac/secrets.gen.tf'));
+      expect(secrets.length).toBeGreaterThan(0);
+      for (const p of secrets) expect(places).toContainEqual({ app: p.split('/').at(-3), repo: 'tools', path: p });
+    }
+  });
+});

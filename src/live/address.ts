@@ -11,6 +11,12 @@ export function instanceKey(address: string): string {
   return TRAILING_KEY.exec(address)?.[0] ?? '';
 }
 
+/** The first string instance key of an address (`module.app_policy["erp"].vault_policy.app` gives `erp`): what a central map keys its entries by. */
+export function firstStringKey(address: string): string | undefined {
+  const quoted = /\["((?:[^"\\]|\\.)*)"\]/.exec(address)?.[1];
+  return quoted === undefined ? undefined : (JSON.parse(`"${quoted}"`) as string);
+}
+
 /** The address without its instance key: the resource (or module call) it is an instance of. */
 export function withoutKey(address: string): string {
   return address.slice(0, address.length - instanceKey(address).length);

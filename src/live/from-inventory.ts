@@ -3,6 +3,7 @@ import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { evaluate, forEachKeys, UNKNOWN, type EvalScope, type HclParser, type Value } from '../inventory/hcl';
 import { moduleScope } from '../inventory/tofu';
 import { readEmitted } from '../validate/yaml-docs';
+import { firstStringKey } from './address';
 import type { Inventory, KubeObject as InventoryObject, RepoTrees, TofuModule, TofuResource } from '../inventory/types';
 import type { Model } from '../model/model';
 import type { Import, KubeObject, LiveResource, Moved, Removed } from './types';
@@ -290,7 +291,7 @@ export function appLocator(d: AppDirectory) {
     const placed = placedApp(repo, path);
     if (placed !== undefined) return placed;
     if (root && keyed.has(`${root.repo}\u0000${root.dir}`)) {
-      const key = /\["((?:[^"\\]|\\.)*)"\]/.exec(address)?.[1];
+      const key = firstStringKey(address);
       if (key !== undefined && known.has(key)) return key;
     }
     return undefined;

@@ -1,10 +1,11 @@
 import type { Path } from '../config/source';
 import type { RepoTrees } from '../inventory/types';
-import type { Model, RetiredModel } from '../model/model';
+import type { AppModel, Model, RetiredModel } from '../model/model';
 import { rotationAcknowledged, rotationOfKeepers } from '../model/generated';
 import { consumerResourceLabel, secretResourceLabel, tofuAddress } from '../model/names';
-import { OWNERSHIP_FILE, parseOwnership } from '../ownership';
+import { ownershipFileIn, parseOwnership } from '../ownership';
 import { finding, type Finding } from '../rules/finding';
+import { firstStringKey, modulePrefix } from './address';
 import type { LiveChangePlan } from './change-plan';
 import { appDirectory, type AppDirectory, type AppPlace } from './from-inventory';
 import type { LiveEffect, TofuLiveEffect } from './types';
@@ -42,7 +43,9 @@ export function liveAppDirectory(model: Model, before: RepoTrees): AppDirectory 
   const current = appDirectory(model);
   const recorded: AppPlace[] = [];
   for (const [repo, files] of before) {
-    for (const [path, app] of parseOwnership(files.get(OWNERSHIP_FILE)).apps) recorded.push({ app, repo, path });
+    // the list of this environment's dir in a dir-per-env repo, else the repo's own
+    const list = files.get(ownershipFileIn(model.repos.find((r) => r.id === repo)?.path));
+    for (const [path, app] of parseOwnership(list).apps) recorded.push({ app, repo, path });
   }
   const known = new Set([...current.apps, ...recorded.map((p) => p.app), ...model.retired.map((r) => r.name), ...model.consumers.map((c) => c.name)]);
   const seen = new Set(current.places.map((p) => `${p.repo}\u0000${p.path}`));
@@ -61,11 +64,12 @@ const DATABASE_TYPE = /^(postgresql_|vault_database_secret_backend_role$)/;
 
 const GENERATED_SECRET_TYPES = ['random_password', 'vault_kv_secret_v2'] as const;
 
-/** The address without a module prefix, as a root module or the app_roles module declares it. */
-const localAddress = (address: string): string => address.replace(/^(module\.[^.]+(\["[^"]*"\]|\[\d+\])?\.)+/, '');
+/** The address without its module path, as the module that declares it says it. */
+const localAddress = (e: TofuLiveEffect): string => e.address.slice(modulePrefix(e.address, e.type).length);
 
 export function guardLiveChanges(plan: LiveChangePlan, model: Model): GuardVerdict {
   const retired = new Map(model.retired.map((r) => [r.name, r]));
+  const apps = new Map(model.apps.map((a) => [a.name, a]));
   const central = model.central.vault;
   const acknowledgedRotations = new Map<string, string>();
   const verdicts = new Map<LiveEffect, string | undefined>();
@@ -75,14 +79,14 @@ export function guardLiveChanges(plan: LiveChangePlan, model: Model): GuardVerdi
     if (e.object !== 'tofu') return undefined;
     const entry = e.app === undefined ? undefined : retired.get(e.app);
     if (entry?.whole) return `retired.${entry.name}`;
-    const renamed = e.app === undefined ? undefined : renamedBy(model, e.app, e);
+    const renamed = e.app === undefined ? undefined : renamedBy(apps.get(e.app), e);
     if (renamed) return renamed;
     if (entry) return partOf(entry, e);
     if (e.repo === central.repo && e.module === central.dir) {
       for (const r of model.retired) {
         if (!r.whole) continue;
         const label = consumerResourceLabel(r.name);
-        if (localAddress(e.address) === tofuAddress(e.type, label)) return `retired.${r.name}`;
+        if (localAddress(e) === tofuAddress(e.type, label)) return `retired.${r.name}`;
       }
     }
     return undefined;
@@ -122,13 +126,12 @@ function counterRaised(e: TofuLiveEffect): boolean {
  * A kv secret that a secret's `renamedFrom` moves (its moved block) and so writes again at its new
  * path from the same passwords: the replacement that rename asks for.
  */
-function renamedBy(model: Model, appName: string, e: TofuLiveEffect): string | undefined {
-  if (e.movedFrom === undefined) return undefined;
-  const app = model.apps.find((a) => a.name === appName);
-  for (const s of app?.secrets ?? []) {
+function renamedBy(app: AppModel | undefined, e: TofuLiveEffect): string | undefined {
+  if (e.movedFrom === undefined || !app) return undefined;
+  for (const s of app.secrets) {
     if (s.renamedFrom === undefined) continue;
     if (e.movedFrom === tofuAddress(e.type, secretResourceLabel(s.renamedFrom)) && e.address === tofuAddress(e.type, secretResourceLabel(s.name)))
-      return `apps.${appName}.secrets.${s.name}.renamedFrom`;
+      return `apps.${app.name}.secrets.${s.name}.renamedFrom`;
   }
   return undefined;
 }
@@ -136,7 +139,7 @@ function renamedBy(model: Model, appName: string, e: TofuLiveEffect): string | u
 /** The part of a deployed app's `retired:` entry that covers the effect, as `retired.<app>.<part>`. */
 function partOf(entry: RetiredModel, e: TofuLiveEffect): string | undefined {
   if (entry.database && DATABASE_TYPE.test(e.type)) return `retired.${entry.name}.database`;
-  const local = localAddress(e.address);
+  const local = localAddress(e);
   for (const s of entry.secrets) {
     for (const type of GENERATED_SECRET_TYPES) {
       const whole = tofuAddress(type, secretResourceLabel(s.secret));
@@ -147,9 +150,6 @@ function partOf(entry: RetiredModel, e: TofuLiveEffect): string | undefined {
   }
   return undefined;
 }
-
-/** The first for_each key of an address (`module.app_policy["olderp"].vault_policy.app`): the name a central map keys its entries by. */
-const keyedName = (address: string): string | undefined => /\["((?:[^"\\]|\\.)*)"\]/.exec(address)?.[1];
 
 /** The consumer a central Vault resource was rendered for, by its label (consumerResourceLabel is the name, or `c_<name>`). */
 function consumerOf(e: TofuLiveEffect, model: Model): string | undefined {
@@ -185,7 +185,7 @@ export function guardFindings(verdict: GuardVerdict, model: Model): Finding[] {
       path = [...app.origin];
       how = `to let it go, list the part under retired: { ${app.name}: { reason: "...", database: true | secrets: [...] } }; otherwise undo the change`;
     } else {
-      const name = e.app ?? (e.object === 'tofu' ? (keyedName(e.address) ?? consumerOf(e, model)) : undefined);
+      const name = e.app ?? (e.object === 'tofu' ? (firstStringKey(e.address) ?? consumerOf(e, model)) : undefined);
       how =
         name !== undefined
           ? `${name} is no longer in apps.yaml: to let its data go, add retired: { ${name}: { reason: "..." } } (the name stays reserved); otherwise put it back`

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { hcl2jsonParser, type RepoTrees } from '../inventory';
 import { deployedNames, guardFindings, guardLiveChanges, liveAppDirectory, liveChangePlan } from '../live';
 import type { Model } from '../model/model';
-import { OWNERSHIP_FILE } from '../ownership';
+import { ownershipFileIn } from '../ownership';
 import type { Finding } from '../rules';
 import { isTofuFile, type SynthChanges } from './changes';
 
@@ -37,22 +37,29 @@ export async function synthGuard(out: string, model: Model, changes: SynthChange
       return undefined;
     }
   };
-  // A module whose changed files are all new only gains objects: nothing of it to guard. One
-  // whose changed files all set variables declares its resources in the target repo: planned by
-  // check --repos-dir, which reads them.
-  const changedIn = new Map<string, string[]>();
-  for (const [rel, previous] of changes.tofu) {
-    if (previous === undefined) continue;
+  // The changed OpenTofu files by root module. A module whose changed files are all new only
+  // gains objects: nothing of it to guard. One whose changed files all set variables declares its
+  // resources in the target repo: planned by check --repos-dir, which reads them.
+  const byModule = new Map<string, string[]>();
+  for (const rel of changes.tofu.keys()) {
     const dir = path.posix.dirname(rel);
-    changedIn.set(dir, [...(changedIn.get(dir) ?? []), rel]);
+    const rels = byModule.get(dir);
+    if (rels) rels.push(rel);
+    else byModule.set(dir, [rel]);
   }
-  const variablesOnly = [...changedIn].filter(([, rels]) => rels.every((rel) => rel.endsWith('.tfvars'))).map(([dir]) => dir);
-  const modules = new Set([...changedIn.keys()].filter((dir) => !variablesOnly.includes(dir)));
-  for (const dir of [...modules].sort()) {
+  const variablesOnly: string[] = [];
+  const modules: string[] = [];
+  for (const [dir, rels] of byModule) {
+    const replaced = rels.filter((rel) => changes.tofu.get(rel) !== undefined);
+    if (replaced.length === 0) continue;
+    if (replaced.every((rel) => rel.endsWith('.tfvars'))) variablesOnly.push(dir);
+    else modules.push(dir);
+  }
+  if (modules.length === 0) return { findings: [], variablesOnly };
+  for (const dir of modules.sort()) {
     const [repo, ...rest] = dir.split('/');
     const inRepo = rest.join('/');
-    const names = new Set<string>();
-    for (const rel of changes.tofu.keys()) if (path.posix.dirname(rel) === dir) names.add(path.posix.basename(rel));
+    const names = new Set(byModule.get(dir)!.map((rel) => path.posix.basename(rel)));
     let entries: string[] = [];
     try {
       entries = fs.readdirSync(path.join(out, ...dir.split('/')));
@@ -67,13 +74,14 @@ export async function synthGuard(out: string, model: Model, changes: SynthChange
       put(before, repo!, `${inRepo}/${name}`, changes.tofu.has(rel) ? changes.tofu.get(rel) : now);
     }
   }
+  // each repo's ownership list (below the environment's dir in a dir-per-env repo): whose files were whose
   for (const repo of new Set([...before.keys(), ...after.keys()])) {
-    const rel = `${repo}/${OWNERSHIP_FILE}`;
-    const now = read(path.join(out, repo, ...OWNERSHIP_FILE.split('/')));
-    put(after, repo, OWNERSHIP_FILE, now);
-    put(before, repo, OWNERSHIP_FILE, changes.lists.has(rel) ? changes.lists.get(rel) : now);
+    const list = ownershipFileIn(model.repos.find((r) => r.id === repo)?.path);
+    const rel = `${repo}/${list}`;
+    const now = read(path.join(out, repo, ...list.split('/')));
+    put(after, repo, list, now);
+    put(before, repo, list, changes.lists.has(rel) ? changes.lists.get(rel) : now);
   }
-  if (modules.size === 0) return { findings: [], variablesOnly };
   const beforeTrees: RepoTrees = before;
   const plan = await liveChangePlan(beforeTrees, after, {
     parser: hcl2jsonParser(),
