@@ -1,6 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parse } from '@cdktn/hcl2json';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -383,35 +380,3 @@ describe('escaping round trips through HCL', () => {
     expect((doc[0]!.rule as Json[]).map((r) => r.path)).toEqual([jsonForm(evil('path')), jsonForm(evil('path')), jsonForm(evil('path'))]);
   });
 });
-
-const shared = resolve(root, '..', 'shared', 'tofu', 'provider-schemas.json');
-
-const haveShared = existsSync(shared);
-describe.skipIf(!haveShared)(
-  `the committed provider schema extract${haveShared ? '' : ' (skipped: ../shared is absent, so there is nothing to compare with)'}`,
-  () => {
-    it('is exactly what scripts/extract-provider-schemas.mjs produces from ../shared/tofu/provider-schemas.json', async () => {
-      const script = (await import(pathToFileURL(join(root, 'scripts', 'extract-provider-schemas.mjs')).href)) as { render: (file: string) => string };
-      expect(readFileSync(join(root, 'schemas', 'tofu-providers.json'), 'utf8')).toBe(script.render(shared));
-    });
-
-    it('keeps every argument and block of the full schemas, with the same required flags', () => {
-      const full = JSON.parse(readFileSync(shared, 'utf8')) as { resources: Json; data_sources: Json; provider_blocks: Json };
-      type Node = { arguments?: Record<string, { required?: boolean }>; blocks?: Record<string, Node> };
-      const flat = (node: Node, at: string, out: string[]) => {
-        for (const [n, a] of Object.entries(node.arguments ?? {})) out.push(`${at}.${n}:${a.required === true}`);
-        for (const [n, b] of Object.entries(node.blocks ?? {})) flat(b, `${at}.${n}`, out);
-        return out.sort();
-      };
-      for (const [type, node] of Object.entries(full.resources)) expect(flat(schemas.resources[type] as Node, type, [])).toEqual(flat(node as Node, type, []));
-      for (const [type, node] of Object.entries(full.data_sources))
-        expect(flat(schemas.data_sources[type] as Node, type, [])).toEqual(flat(node as Node, type, []));
-      expect(flat(schemas.providers.vault as Node, 'vault', []).sort()).toEqual(
-        [
-          ...flat(full.provider_blocks.vault as Node, 'vault', []),
-          ...flat(full.provider_blocks['vault.auth_login_jwt'] as Node, 'vault.auth_login_jwt', []),
-        ].sort(),
-      );
-    });
-  },
-);

@@ -1,40 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { effectOfChange, keepersForceReplacement, loadReplacementTable, replacementTable } from '../src/live/replacement';
 
 const root = resolve(__dirname, '..');
-const sharedDir = resolve(root, '..', 'shared', 'tofu');
-const haveShared = existsSync(join(sharedDir, 'replacement.json')) && existsSync(join(sharedDir, 'provider-schemas.json'));
 const table = replacementTable();
-
-describe.skipIf(!haveShared)(
-  `the committed replacement extract${haveShared ? '' : ' (skipped: ../shared is absent, so there is nothing to compare with)'}`,
-  () => {
-    test('is exactly what scripts/extract-replacement.mjs produces from ../shared/tofu', async () => {
-      const script = (await import(pathToFileURL(join(root, 'scripts', 'extract-replacement.mjs')).href)) as { render: (dir: string) => string };
-      expect(readFileSync(join(root, 'schemas', 'tofu-replacement.json'), 'utf8')).toBe(script.render(sharedDir));
-    });
-
-    test('keeps every type, replace_on and in_place list, destroy effect and source of replacement.json', () => {
-      const full = JSON.parse(readFileSync(join(sharedDir, 'replacement.json'), 'utf8')) as Record<
-        string,
-        { replace_on: string[]; in_place: string[]; destroy_effect: string; source: string }
-      >;
-      expect(Object.keys(table.resources).sort()).toEqual(Object.keys(full).sort());
-      for (const [type, entry] of Object.entries(full)) {
-        const rules = table.resources[type]!;
-        expect([rules.replace_on, rules.in_place, rules.destroy_effect, rules.source]).toEqual([
-          entry.replace_on,
-          entry.in_place,
-          entry.destroy_effect,
-          entry.source,
-        ]);
-      }
-    });
-  },
-);
 
 describe('the replacement table loads from the package root', () => {
   test('GIVEN the committed file THEN it has the nine resource types joinkey knows', () => {
