@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from '@cdktn/hcl2json';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
