@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { planHandOver, type RepoHandOver } from '../src/adopt/hand-over';
+import { ADOPT_MOVES_FILE, planHandOver, type RepoHandOver } from '../src/adopt/hand-over';
 import { topLevelRanges } from '../src/adopt/hcl-ranges';
 import { findLiveConflicts, hcl2jsonParser, inventoryRepos, type RepoTrees } from '../src/inventory';
 import { readReposDir } from '../src/inventory/load';
@@ -131,5 +131,56 @@ describe('topLevelRanges: the byte ranges of top-level blocks and attributes (tr
       { start: 0, end: 6, line: 1 },
       { start: 6, end: 21, line: 2 },
     ]);
+  });
+});
+
+describe('planHandOver on YAML: a superseded object takes its whole document, leading comments included', () => {
+  const tree = (files: Record<string, string>): RepoTrees => new Map([['tools', new Map(Object.entries(files))]]);
+  const result = (path: string, lines: readonly number[]) => ({
+    text: '',
+    findings: [],
+    superseded: lines.map((line) => ({ at: { repo: 'tools', path, line, col: 1 }, what: `object at ${line}`, kind: 'kube-patch' as const, owner: 'x' })),
+  });
+  const comment = '# writes DATABASE_URL\n# into the shared volume\n';
+  const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n';
+  const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n';
+
+  test.each([
+    ['the comment above the only document', `${comment}${deployment}`, [1]],
+    ['the first key of the only document', `${comment}${deployment}`, [3]],
+    ['a document after a --- marker', `---\n${deployment}`, [2]],
+  ])('GIVEN a position at %s THEN the file is deleted', async (_at, text, lines) => {
+    const [plan] = await planHandOver(tree({ 'a/patch.yaml': text }), new Map(), result('a/patch.yaml', lines), parser);
+    expect(plan).toMatchObject({ repo: 'tools', deletes: ['a/patch.yaml'] });
+    expect(plan!.refused).toBeUndefined();
+  });
+
+  test.each([
+    ['the first of two', [1], `---\n${configMap}`],
+    ['the second of two', [9], `${comment}${deployment}`],
+    ['the marker line of the second', [7], `${comment}${deployment}`],
+  ])('GIVEN %s documents superseded THEN only that document goes (its marker and comments with it), the other keeps its bytes', async (_which, lines, kept) => {
+    const text = `${comment}${deployment}---\n${configMap}`;
+    const [plan] = await planHandOver(tree({ 'a/both.yaml': text }), new Map(), result('a/both.yaml', lines), parser);
+    expect(plan!.refused).toBeUndefined();
+    expect(plan!.deletes).toEqual([]);
+    expect(plan!.edits.get('a/both.yaml')).toBe(kept);
+  });
+
+  test('GIVEN a position in a part of the file without an object THEN the repo is refused, naming the line: nothing is cut by guess', async () => {
+    const text = `${deployment}---\n# only notes\n`;
+    const [plan] = await planHandOver(tree({ 'a/patch.yaml': text }), new Map(), result('a/patch.yaml', [6]), parser);
+    expect(plan!.refused?.reason).toBe('a/patch.yaml:6: the document of object at 6 could not be delimited');
+    expect([plan!.deletes, [...plan!.edits.keys()]]).toEqual([[], []]);
+  });
+
+  test('GIVEN a hand-written file where adopt writes its moved blocks THEN the repo is refused and that file is not written over', async () => {
+    const files = { 'iac/main.tf': 'resource "random_password" "p" {\n  length = 32\n}\n', [`iac/${ADOPT_MOVES_FILE}`]: '# mine\n' };
+    const superseded = [
+      { at: { repo: 'tools', path: 'iac/main.tf', line: 1, col: 1 }, what: 'random_password.p', kind: 'tofu-block' as const, owner: 'x', moves: [{ from: 'random_password.p', to: 'random_password.q' }] },
+    ];
+    const [plan] = await planHandOver(tree(files), new Map(), { text: '', findings: [], superseded }, parser);
+    expect(plan!.refused?.reason).toMatch(new RegExp(`^iac/${ADOPT_MOVES_FILE} exists, and adopt writes its moved blocks there`));
+    expect(plan!.adds.size).toBe(0);
   });
 });

@@ -4,7 +4,8 @@ import { parseAllDocuments } from 'yaml';
 import type { HclParser } from '../inventory/hcl';
 import type { RepoTrees } from '../inventory/types';
 import { movedBlock } from '../live/refactor';
-import type { AdoptResult, Superseded } from './types';
+import type { LiveEffect } from '../live/types';
+import { APPLIER_NAMESPACE_REVIEW, type AdoptFinding, type AdoptResult, type Superseded } from './types';
 
 /**
  * The plan of `publish --adopt` for each repo, pure but for the injected parser: the hand-written
@@ -12,8 +13,8 @@ import type { AdoptResult, Superseded } from './types';
  * blocks' byte ranges (proven by re-parsing: the same blocks minus the removed ones), `moved`
  * blocks that keep each object's state at its generated address, and kustomization references
  * to deleted files pointed at the generated ones. What cannot be proven refuses the repo, with
- * the blocks to remove by hand. Not wired into publish (src/publish/index.ts): the caller adds
- * `adds` and `edits`, deletes `deletes`, in the commit of the generated files.
+ * the blocks to remove by hand. publish --adopt (src/publish/hand-over.ts) puts `deletes`,
+ * `edits` and `adds` into the commit of the generated files.
  */
 
 export interface RepoHandOver {
@@ -63,8 +64,16 @@ export async function planHandOver(trees: RepoTrees, render: RepoTrees, result: 
         const dir = posix.dirname(s.at.path);
         moves.set(dir, [...(moves.get(dir) ?? []), movedBlock(m.from, m.to)]);
       }
-    for (const [dir, blocks] of moves)
-      adds.set(posix.join(dir, ADOPT_MOVES_FILE), `# moved by joinkey adopt: the hand-written addresses now generated\n\n${blocks.join('\n\n')}\n`);
+    for (const [dir, blocks] of moves) {
+      const file = posix.join(dir, ADOPT_MOVES_FILE);
+      if (files.has(file)) {
+        refuse(`${file} exists, and adopt writes its moved blocks there; rename that file, then publish --adopt again`, mine);
+        refused = true;
+        break;
+      }
+      adds.set(file, `# moved by joinkey adopt: the hand-written addresses now generated\n\n${blocks.join('\n\n')}\n`);
+    }
+    if (refused) continue;
     // kustomization references to deleted files
     const generated = render.get(repo) ?? new Map<string, string>();
     for (const [path, content] of files) {
@@ -80,6 +89,22 @@ export async function planHandOver(trees: RepoTrees, render: RepoTrees, result: 
     if (!refused) out.push({ repo, deletes: deletes.sort(), edits, adds });
   }
   return out;
+}
+
+/**
+ * The effects that stop a hand-over, which must change nothing live: every destroy, replace and
+ * rotation, and every update that breaks clients. Allowed: an object of the applier's namespace
+ * (Helm's release, kubectl -n: planned as '' before) that comes back under its name in the
+ * namespace adopt assumed and reported for review at that repo; the same object when that holds.
+ */
+export function handOverBlockers(effects: readonly LiveEffect[], findings: readonly AdoptFinding[]): LiveEffect[] {
+  const assumedNamespace = (e: LiveEffect) =>
+    e.object === 'kubernetes' &&
+    e.effect === 'destroy' &&
+    e.namespace === '' &&
+    effects.some((c) => c.object === 'kubernetes' && c.effect === 'create' && c.kind === e.kind && c.name === e.name && c.namespace !== '') &&
+    findings.some((f) => f.rule === 'adopt-review' && f.at.repo === e.repo && f.message.includes(APPLIER_NAMESPACE_REVIEW));
+  return effects.filter((e) => (e.effect === 'destroy' || e.effect === 'replace' || e.effect === 'rotate' || e.breaking !== undefined) && !assumedNamespace(e));
 }
 
 /**
@@ -153,25 +178,37 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
-/** The YAML file without the superseded documents: whole when every object of it is superseded; a plain file's documents by range; a templated file only whole. */
+/**
+ * The YAML file without the superseded documents: whole when every object of it is superseded; a
+ * plain file's documents as chunks of lines from one `---` marker to the next (a document's marker
+ * and leading comments go with it); a templated file only whole. A superseded position in a chunk
+ * without an object, or an edit that changes the other documents, refuses.
+ */
 function removeYamlDocuments(path: string, text: string, blocks: readonly Superseded[]): string | { problem: string } {
   const docs = parseAllDocuments(text.includes('{{') ? text.replace(/\{\{[\s\S]*?\}\}/g, (m) => m.replace(/[^\n]/g, ' ')) : text);
-  const lineOf = (offset: number) => text.slice(0, offset).split('\n').length;
-  const hit = (d: (typeof docs)[number]) => blocks.some((b) => lineOf(d.range[0]) <= b.at.line && b.at.line <= lineOf(d.range[2]));
-  const objects = docs.filter((d) => d.contents !== null);
-  if (objects.every(hit)) return '';
+  // a document of comments alone (after a `---`) parses to a null scalar: no object
+  const objects = docs.filter((d) => d.contents !== null && d.toJSON() != null);
+  const starts = [0, ...[...text.matchAll(/^---(?=[ \t]|\r?$)/gm)].map((m) => m.index).filter((i) => i > 0)];
+  const chunks = starts.map((start, i) => {
+    const end = starts[i + 1] ?? text.length;
+    const firstLine = text.slice(0, start).split('\n').length;
+    const lastLine = firstLine + text.slice(start, end).replace(/\n$/, '').split('\n').length - 1;
+    const inside = objects.filter((d) => start <= d.range[0] && d.range[0] < end);
+    const hit = blocks.filter((b) => firstLine <= b.at.line && b.at.line <= lastLine);
+    return { start, end, inside, hit };
+  });
+  const lost = chunks.find((c) => c.hit.length && !c.inside.length)?.hit[0] ?? blocks.find((b) => !chunks.some((c) => c.hit.includes(b)));
+  if (lost) return { problem: `${path}:${lost.at.line}: the document of ${lost.what} could not be delimited` };
+  if (chunks.every((c) => c.hit.length || !c.inside.length)) return '';
   if (text.includes('{{')) return { problem: `${path}: a Helm template that also holds other objects; remove ${blocks.map((b) => b.what).join(', ')} by hand` };
-  let edited = '';
-  let at = 0;
-  for (const d of objects.filter(hit)) {
-    edited += text.slice(at, d.range[0]);
-    at = d.range[2];
-  }
-  edited += text.slice(at);
+  const edited = chunks
+    .filter((c) => !c.hit.length)
+    .map((c) => text.slice(c.start, c.end))
+    .join('');
   const left = parseAllDocuments(edited)
-    .filter((d) => d.contents !== null)
+    .filter((d) => d.contents !== null && d.toJSON() != null)
     .map((d) => JSON.stringify(d.toJSON()));
-  const expected = objects.filter((d) => !hit(d)).map((d) => JSON.stringify(d.toJSON()));
+  const expected = chunks.filter((c) => !c.hit.length).flatMap((c) => c.inside.map((d) => JSON.stringify(d.toJSON())));
   if (JSON.stringify(left) !== JSON.stringify(expected)) return { problem: `${path}: removing the superseded documents changes the others` };
   return edited;
 }

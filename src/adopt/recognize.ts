@@ -9,7 +9,7 @@ import { DEFAULTS } from '../model/defaults';
 import * as names from '../model/names';
 import { PASSWORD_ARGUMENTS } from '../model/random-password';
 import { eachValueAttribute, objectTypeAttributes, passwordData, policyRules, referenceOf, type PasswordRef } from './hcl-text';
-import type { AdoptFinding, AdoptRule, Superseded } from './types';
+import { APPLIER_NAMESPACE_REVIEW, type AdoptFinding, type AdoptRule, type Superseded } from './types';
 
 /**
  * The join-key objects of hand-written repos, as drafts of apps.yaml entries: the central
@@ -156,7 +156,8 @@ export async function recognize(trees: RepoTrees, inventory: Inventory, parser: 
         continue;
       }
       central.vault = { repo: m.repo, dir: m.dir };
-      take(setting.at, 'tfvars-setting', forVar, '(central)');
+      // the generated map (a platform joinkey already took over) is read, never handed over again
+      if (!setting.generated) take(setting.at, 'tfvars-setting', forVar, '(central)');
       const declared = await variableAttributes(m, forVar, parseFile);
       /** each.value attribute -> the app_policy input it feeds */
       const feeds = new Map<string, string>();
@@ -799,14 +800,14 @@ function adoptKube(
       say(
         os[0]!.at,
         'adopt-review',
-        `app "${app.name}": its VSO objects take the namespace of whoever applies them ({{ .Release.Namespace }} or none); joinkey writes namespace ${assumed} (${why}): check it is the one they run in, or set apps.${app.name}.namespace`,
+        `app "${app.name}": ${APPLIER_NAMESPACE_REVIEW} ({{ .Release.Namespace }} or none); joinkey writes namespace ${assumed} (${why}): check it is the one they run in, or set apps.${app.name}.namespace`,
       );
     } else if (os.some((o) => o.namespace === undefined)) {
       app.notes.push(`namespace: some VSO objects take the applier's namespace; adopt takes ${appNs} from the others`);
       say(
         os.find((o) => o.namespace === undefined)!.at,
         'adopt-review',
-        `app "${app.name}": its VSO objects take the namespace of whoever applies them ({{ .Release.Namespace }} or none) where the others say ${appNs}; joinkey writes namespace ${appNs}: check they are applied there`,
+        `app "${app.name}": ${APPLIER_NAMESPACE_REVIEW} ({{ .Release.Namespace }} or none) where the others say ${appNs}; joinkey writes namespace ${appNs}: check they are applied there`,
       );
     }
     if (appNs !== app.name) app.namespace = appNs;

@@ -15,6 +15,9 @@ export type AdoptRule =
   /** the repos contradict themselves: no apps.yaml can reproduce them */
   | 'adopt-conflict';
 
+/** The words of the adopt-review finding at an app whose VSO objects have no namespace of their own. */
+export const APPLIER_NAMESPACE_REVIEW = 'its VSO objects take the namespace of whoever applies them';
+
 export interface AdoptFinding {
   readonly at: Location;
   readonly rule: AdoptRule;

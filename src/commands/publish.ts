@@ -12,8 +12,8 @@ import { makeRedactor } from '../util/redact';
 import { renderFiles } from '../render';
 import { environmentHeading, readCheckedModel, selectEnvironments, type SelectedEnvironment } from './common';
 
-const HELP = `Usage: joinkey publish [--config apps.yaml] [--env NAME] [--dry-run] [--no-pr] [--branch joinkey/sync]
-                       [--repos id,id] [--gitea-url URL] [--cache-dir DIR]
+const HELP = `Usage: joinkey publish [--config apps.yaml] [--env NAME] [--adopt] [--dry-run] [--no-pr]
+                       [--branch joinkey/sync] [--repos id,id] [--gitea-url URL] [--cache-dir DIR]
 
 Commits the rendered files of each target repo (repos.<id>.url, .branch in apps.yaml) as the
 bot branch: the base branch plus exactly one commit, pushed with --force-with-lease. Then opens
@@ -30,6 +30,12 @@ a commit on top). It writes only to a cache dir it created (marked by a .joinkey
                     in promotion order (promote:, else the order of environments:), each on its own
                     base branches with its own bot branch <branch>-<env>; it stops at the first
                     environment that fails, and each PR body links the previous environment's PRs
+  --adopt           hand the hand-written platform over (see joinkey adopt): the same commit adds
+                    the generated files and deletes the hand-written ones they supersede, cuts
+                    superseded blocks out of mixed files (proven by re-parsing), adds moved blocks
+                    that keep each password's and role's state, and updates kustomization
+                    references. Only the declarations of apps in apps.yaml are handed over; a repo
+                    whose hand-over would destroy, replace or rotate anything live is refused
   --dry-run         print the plan per repo; write, push and open nothing
   --no-pr           push the bot branches but do not call the Gitea API
   --branch NAME     the bot branch (default ${DEFAULT_BOT_BRANCH})
@@ -48,6 +54,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     options: {
       config: { type: 'string' },
       env: { type: 'string' },
+      adopt: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       'no-pr': { type: 'boolean' },
       branch: { type: 'string' },
@@ -119,6 +126,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       botBranch: botOf(env),
       ...(repos ? { repos } : {}),
       dryRun,
+      ...(values.adopt ? { adopt: true } : {}),
       configCommit: commitOfConfig,
       ...(gitea ? { gitea } : {}),
       ...(promotedAfter ? { promotedAfter } : {}),

@@ -410,7 +410,8 @@ export class RepoCache {
   /** Builds base + the plan as a tree object in the cache clone and returns its id. */
   async buildTree(baseSha: string, plan: RepoPlan): Promise<string> {
     await this.run('read-tree', ['read-tree', baseSha]);
-    const writes = [...plan.adds, ...plan.changes];
+    const { handOver } = plan;
+    const writes = [...plan.adds, ...plan.changes, ...handOver.filter((h) => h.after !== undefined)];
     if (writes.length) {
       const tmp = await this.scratchDir();
       try {
@@ -434,7 +435,7 @@ export class RepoCache {
         await rm(tmp, { recursive: true, force: true });
       }
     }
-    const deletes = plan.deletes.map((d) => d.path);
+    const deletes = [...plan.deletes, ...handOver.filter((h) => h.after === undefined)].map((d) => d.path);
     for (let i = 0; i < deletes.length; i += 200) {
       await this.run('update-index', ['update-index', '--force-remove', '--', ...deletes.slice(i, i + 200)]);
     }

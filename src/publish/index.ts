@@ -12,6 +12,7 @@ import { BOT_IDENTITY, claimCacheRoot, RepoCache, type BotIdentity, type GitFact
 import { renderConflicts, repoOfFile } from './diff';
 import { DESTRUCTIVE_LABEL, isDestructive, liveEffectsByRepo, type RepoLiveEffects } from './live';
 import { checkRepoUrls, DEFAULT_BOT_BRANCH, giteaRepoOf, publishOrder, type ProgressEvent } from './repos';
+import { handOverRefusal, planAdoption, type Adoption, type RepoAdoption } from './hand-over';
 import { hasChanges, pathsToRead, planRepo, withOwnershipFile, type BaseTree, type Conflict, type RepoPlan } from './plan';
 import { commitMessage, pullRequestText, readCentralEntries, summarizePlan, type PlanSummary, type PromotedAfter } from './summary';
 
@@ -48,6 +49,11 @@ export interface PublishOptions {
   readonly progress?: (event: ProgressEvent) => void;
   /** One HCL parser per run (hcl2json is slow to start); a new one when absent. */
   readonly parser?: HclParser;
+  /**
+   * publish --adopt: hand the hand-written declarations the render supersedes over in the same
+   * commit (src/publish/hand-over.ts); a repo whose hand-over changes anything live is refused.
+   */
+  readonly adopt?: boolean;
 }
 
 export type RepoStatus =
@@ -79,6 +85,10 @@ export interface RepoResult {
   readonly liveConflicts?: readonly LiveFinding[];
   /** What merging does to live objects in this repo; with 'refused', `unacknowledged` may say why. */
   readonly liveEffects?: RepoLiveEffects;
+  /** With --adopt: the hand-written declarations handed over, and what stays hand-written. */
+  readonly adoption?: RepoAdoption;
+  /** With --adopt and 'refused': why the hand-over may not be published. */
+  readonly handOverRefusals?: readonly string[];
   readonly commit?: string;
   readonly reason?: string;
   readonly giteaRepo?: string;
@@ -120,8 +130,10 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
     }
     const pathOf = (id: string) => model.repos.find((r) => r.id === id)?.path;
     const checkouts = new Map([...opened].flatMap(([id, o]) => ('cache' in o ? [[id, ownEnvironmentFiles(o.baseTree.contents, pathOf(id))] as const] : [])));
-    const conflicts = await renderConflicts(checkouts, tree, parser);
-    const liveEffects = await liveEffectsByRepo(model, checkouts, tree, parser);
+    const adoption = options.adopt ? await planAdoption(model, checkouts, tree, parser) : undefined;
+    const handedOver = adoption?.handedOver ?? checkouts;
+    const conflicts = await renderConflicts(handedOver, tree, parser);
+    const liveEffects = await liveEffectsByRepo(model, checkouts, tree, parser, handedOver);
     const refusedFiles = conflictFilesByRepo(conflicts);
     for (const id of order) {
       const repo = model.repos.find((r) => r.id === id)!;
@@ -139,6 +151,7 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
               o,
               { findings: live, files: refusedFiles.get(id) ?? [], warnings },
               liveEffects.get(id)!,
+              adoption,
               factoryResult,
               progress,
             )
@@ -220,6 +233,7 @@ async function publishRepo(
   opened: OpenedRepo,
   live: LiveRefusal,
   liveEffects: RepoLiveEffects,
+  adoption: Adoption | undefined,
   factory: RepoResult | undefined,
   progress: (e: ProgressEvent) => void,
 ): Promise<RepoResult> {
@@ -232,15 +246,21 @@ async function publishRepo(
   let partial: RepoResult | undefined;
   const { cache, heads, baseTree } = opened;
   try {
-    const plan = planRepo(repo.id, baseTree, rendered, ownershipFileIn(repo.path));
+    const repoAdoption = adoption?.byRepo.get(repo.id);
+    const plan = planRepo(repo.id, baseTree, rendered, ownershipFileIn(repo.path), repoAdoption?.handOver);
     warnings.push(...plan.warnings);
     const summary = summarizePlan(model, plan, options.files, await readCentralEntries(plan, options.files, options.parser));
     const unacknowledged = liveEffects.unacknowledged.length;
-    if (plan.conflicts.length || live.findings.length || unacknowledged) {
+    const handOverRefusals = adoption
+      ? [...(repoAdoption?.refused ? [repoAdoption.refused] : []), ...handOverRefusal(liveEffects.effects, adoption)]
+      : [];
+    const adopted = repoAdoption ? { adoption: repoAdoption } : {};
+    if (plan.conflicts.length || live.findings.length || unacknowledged || handOverRefusals.length) {
       const reasons = [
         ...(plan.conflicts.length ? [plan.conflicts.map((c) => `${c.path} ${c.reason}`).join('; ')] : []),
         ...(live.findings.length ? [liveRefusalReason(live)] : []),
         ...liveEffects.refusals,
+        ...handOverRefusals,
       ];
       if (plan.conflicts.length)
         say(
@@ -252,6 +272,7 @@ async function publishRepo(
         say(
           `refused: ${unacknowledged} destroy${unacknowledged === 1 ? '' : 's'} or rotation${unacknowledged === 1 ? '' : 's'} of stateful data that apps.yaml does not acknowledge (${liveEffects.unacknowledged.map(liveObjectName).join(', ')})`,
         );
+      if (handOverRefusals.length) say(`refused: the hand-over (--adopt) would change live objects or cannot be proven`);
       return {
         ...common,
         status: 'refused',
@@ -260,6 +281,8 @@ async function publishRepo(
         conflicts: plan.conflicts,
         ...(live.findings.length ? { liveConflicts: live.findings } : {}),
         liveEffects,
+        ...adopted,
+        ...(handOverRefusals.length ? { handOverRefusals } : {}),
         reason: reasons.join('; '),
         warnings,
       };
@@ -268,7 +291,7 @@ async function publishRepo(
     if (botState.kind === 'foreign') {
       const reason = `branch ${bot} has commits not made by joinkey: ${botState.reason}. Joinkey will not overwrite them; merge or move that work, then delete the branch ${bot} and publish again`;
       say(`stopped: ${reason}`);
-      return { ...common, status: 'stopped', plan, summary, liveEffects, reason, warnings };
+      return { ...common, status: 'stopped', plan, summary, liveEffects, ...adopted, reason, warnings };
     }
     // Decided from the base tree alone: when it holds every rendered file and nothing is to be
     // deleted, there is nothing to publish, however the bot branch was merged (squash, merge
@@ -278,7 +301,7 @@ async function publishRepo(
       const stale = botState.kind === 'bot' && !(await cache.isMerged(botState.sha, heads.baseSha));
       if (stale && !options.dryRun) await cache.deleteBotBranch(bot, botState.sha);
       say(`${base} already holds every generated file; nothing to publish${stale ? `; ${options.dryRun ? 'would delete' : 'deleted'} the stale ${bot}` : ''}`);
-      partial = { ...common, status: 'no-changes', plan, summary, liveEffects, ...(stale ? { staleBranchDeleted: true } : {}), warnings };
+      partial = { ...common, status: 'no-changes', plan, summary, liveEffects, ...adopted, ...(stale ? { staleBranchDeleted: true } : {}), warnings };
       if (!options.gitea) return partial;
       stage = 'pr';
       const { owner, name } = giteaRepoOf(repo);
@@ -312,7 +335,7 @@ async function publishRepo(
       status = 'pushed';
       say(`pushed ${commit.slice(0, 12)} to ${bot}`);
     }
-    partial = { ...common, status, plan, summary, liveEffects, ...(commit ? { commit } : {}), warnings };
+    partial = { ...common, status, plan, summary, liveEffects, ...adopted, ...(commit ? { commit } : {}), warnings };
     if (!options.gitea) return partial;
 
     stage = 'pr';
@@ -329,7 +352,7 @@ async function publishRepo(
     const note = options.promotedAfter
       ? { roles: [], factoryRepo: model.central.postgres.repo, ...factoryNote, promotedAfter: options.promotedAfter }
       : factoryNote;
-    const text = pullRequestText(model, repo.id, base, bot, summary, liveEffects, options.files, note);
+    const text = pullRequestText(model, repo.id, base, bot, summary, liveEffects, options.files, note, repoAdoption && plan.handOver.length ? { changes: plan.handOver, adoption: repoAdoption } : undefined);
     say(`${options.dryRun ? 'checking' : 'ensuring'} the pull request ${bot} -> ${base} in ${owner}/${name}`, true);
     const pr = await ensurePullRequest(
       options.gitea.client,

@@ -48,11 +48,18 @@ export interface RepoLiveEffects {
 
 /**
  * The live effects of publishing `tree` into `checkouts` (repo id -> every text file of its base
- * branch), across those repos at once (an object can move between repos), split per repo.
+ * branch), across those repos at once (an object can move between repos), split per repo. With
+ * publish --adopt, the render is laid over `handedOver`: the checkouts as the hand-over leaves them.
  */
-export async function liveEffectsByRepo(model: Model, checkouts: RepoTrees, tree: FileTree, parser: HclParser): Promise<Map<string, RepoLiveEffects>> {
+export async function liveEffectsByRepo(
+  model: Model,
+  checkouts: RepoTrees,
+  tree: FileTree,
+  parser: HclParser,
+  handedOver: RepoTrees = checkouts,
+): Promise<Map<string, RepoLiveEffects>> {
   const render = new Map([...tree].filter(([repo]) => checkouts.has(repo)));
-  const after = publishedTrees(checkouts, render);
+  const after = publishedTrees(handedOver, render);
   const apps = liveAppDirectory(model, checkouts);
   const plan = await liveChangePlan(checkouts, after, { parser, apps, deployedApps: deployedNames(model) });
   const review = await accessReviewOfTrees(checkouts, after, { parser, apps });

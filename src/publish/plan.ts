@@ -45,6 +45,24 @@ export interface RepoPlan {
   readonly warnings: readonly string[];
   /** The ownership list read from the base branch. */
   readonly previouslyOwned: readonly string[];
+  /**
+   * With publish --adopt: the hand-written files the same commit deletes, edits (superseded blocks
+   * cut out, references updated) or adds (moved blocks). They stay hand-written: never listed as owned.
+   */
+  readonly handOver: readonly HandOverChange[];
+}
+
+/** What publish --adopt does to hand-written files of one repo (src/adopt/hand-over.ts decides it). */
+export interface HandOver {
+  readonly deletes: readonly string[];
+  /** path -> new content. */
+  readonly edits: ReadonlyMap<string, string>;
+  /** path -> content of a new hand-written file. */
+  readonly adds: ReadonlyMap<string, string>;
+}
+
+export interface HandOverChange extends FileChange {
+  readonly change: 'deleted' | 'edited' | 'added';
 }
 
 export function isRefused(plan: RepoPlan): boolean {
@@ -52,7 +70,32 @@ export function isRefused(plan: RepoPlan): boolean {
 }
 
 export function hasChanges(plan: RepoPlan): boolean {
-  return plan.adds.length + plan.changes.length + plan.deletes.length > 0;
+  return plan.adds.length + plan.changes.length + plan.deletes.length + plan.handOver.length > 0;
+}
+
+/** The base as the hand-over leaves it: what planRepo plans the generated files against. */
+export function handedOverBase(base: BaseTree, handOver: HandOver): BaseTree {
+  const entries = new Map(base.entries);
+  const contents = new Map(base.contents);
+  for (const path of handOver.deletes) {
+    entries.delete(path);
+    contents.delete(path);
+  }
+  for (const [path, content] of [...handOver.edits, ...handOver.adds]) {
+    entries.set(path, base.entries.get(path) ?? '100644');
+    contents.set(path, content);
+  }
+  return { entries, contents };
+}
+
+/** The hand-written file changes of a hand-over, against the real base (a deleted path the render writes again is the render's change, not the hand-over's). */
+function handOverChanges(base: BaseTree, handOver: HandOver, rendered: ReadonlyMap<string, string>): HandOverChange[] {
+  const out: HandOverChange[] = [];
+  for (const path of handOver.deletes)
+    if (!rendered.has(path)) out.push({ path, change: 'deleted', ...(base.contents.has(path) ? { before: base.contents.get(path)! } : {}) });
+  for (const [path, after] of handOver.edits) out.push({ path, change: 'edited', before: base.contents.get(path)!, after, mode: base.entries.get(path) ?? '100644' });
+  for (const [path, after] of handOver.adds) out.push({ path, change: 'added', after, mode: '100644' });
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /**
@@ -86,10 +129,19 @@ const REGULAR = new Set(['100644', '100755']);
  *   is a rendered path that is a directory, a symlink or submodule, or lies below a file, in base.
  * - A listed path that is no longer rendered is deleted when owned; an edited one is kept, with a
  *   warning.
- * - Nothing else in the repo is touched.
+ * - Nothing else in the repo is touched, but for a hand-over (publish --adopt): its hand-written
+ *   deletes, edits and adds go into the same commit, and the generated files are planned against
+ *   the base as the hand-over leaves it.
  */
-export function planRepo(repoId: string, base: BaseTree, renderedFiles: ReadonlyMap<string, string>, ownership: string = OWNERSHIP_FILE): RepoPlan {
+export function planRepo(
+  repoId: string,
+  realBase: BaseTree,
+  renderedFiles: ReadonlyMap<string, string>,
+  ownership: string = OWNERSHIP_FILE,
+  handOver?: HandOver,
+): RepoPlan {
   const rendered = withOwnershipFile(repoId, renderedFiles, ownership);
+  const base = handOver ? handedOverBase(realBase, handOver) : realBase;
   const owned = parseOwnership(base.contents.get(ownership));
   const warnings = owned.warnings.map((w) => w.replace(OWNERSHIP_FILE, `${OWNERSHIP_FILE} in the base branch`));
   const adds: FileChange[] = [];
@@ -115,7 +167,11 @@ export function planRepo(repoId: string, base: BaseTree, renderedFiles: Readonly
     }
     const mode = base.entries.get(path);
     if (mode === undefined) {
-      adds.push({ path, after, mode: '100644' });
+      // a hand-written file the hand-over deletes, at a path the render writes: changed in place
+      const handWritten = realBase.contents.get(path);
+      if (handWritten === after) unchanged.push(path);
+      else if (handWritten !== undefined && REGULAR.has(realBase.entries.get(path) ?? '')) changes.push({ path, before: handWritten, after, mode: realBase.entries.get(path)! });
+      else adds.push({ path, after, mode: '100644' });
       continue;
     }
     const before = base.contents.get(path);
@@ -160,7 +216,17 @@ export function planRepo(repoId: string, base: BaseTree, renderedFiles: Readonly
     }
   }
 
-  return { repoId, adds, changes, deletes, unchanged, conflicts, warnings, previouslyOwned: [...owned.files.keys()].sort() };
+  return {
+    repoId,
+    adds,
+    changes,
+    deletes,
+    unchanged,
+    conflicts,
+    warnings,
+    previouslyOwned: [...owned.files.keys()].sort(),
+    handOver: handOver ? handOverChanges(realBase, handOver, rendered) : [],
+  };
 }
 
 /** The paths whose base content planRepo reads: rendered ones, owned ones and OWNERSHIP_FILE. */

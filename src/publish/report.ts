@@ -3,6 +3,7 @@ import type { Redactor } from '../util/redact';
 import type { ProgressEvent, PublishReport, RepoResult } from './index';
 import { liveObjectName, prLine } from './index';
 import type { RepoLiveEffects } from './live';
+import { handOverCounts } from './summary';
 
 /** Progress lines on stderr; on a TTY a long step's line is replaced by the next one. */
 export function progressWriter(stream: { write(s: string): unknown; readonly isTTY?: boolean }, redact: Redactor): (e: ProgressEvent) => void {
@@ -54,6 +55,7 @@ function statusWord(r: RepoResult, dryRun: boolean): string {
           ? ['the render conflicts with hand-written files: remove the hand-written side, or keep it and take that object out of apps.yaml']
           : []),
         ...(r.liveEffects?.unacknowledged.length ? ['it destroys or rotates stateful data that apps.yaml does not acknowledge'] : []),
+        ...(r.handOverRefusals?.length ? ['the hand-over (--adopt) would change live objects or cannot be proven'] : []),
       ].join('; ')}), nothing pushed`;
     case 'stopped':
       return `STOPPED (${r.branch} has commits not made by joinkey), nothing pushed`;
@@ -69,6 +71,7 @@ function repoSection(r: RepoResult, dryRun: boolean): string[] {
   for (const c of r.conflicts ?? []) lines.push(`  conflict: ${c.path} ${c.reason}`);
   for (const f of r.liveConflicts ?? []) lines.push(`  live conflict: ${formatFinding(f).replace(/\n/g, '\n  ')}`);
   for (const line of r.liveEffects?.refusals ?? []) lines.push(`  unacknowledged: ${line}`);
+  for (const line of r.handOverRefusals ?? []) lines.push(`  hand-over: ${line}`);
   if (r.liveEffects?.effects.length) lines.push(`  live effects: ${liveEffectCounts(r.liveEffects)}`);
   for (const a of r.liveEffects?.acknowledged ?? []) lines.push(`    acknowledged by ${a.by}: ${a.effect.effect} ${liveObjectName(a.effect)}`);
   if (r.plan && (dryRun || r.status !== 'refused')) {
@@ -78,6 +81,8 @@ function repoSection(r: RepoResult, dryRun: boolean): string[] {
       for (const f of adds) lines.push(`    add     ${f.path}`);
       for (const f of changes) lines.push(`    change  ${f.path}`);
       for (const f of deletes) lines.push(`    delete  ${f.path}`);
+      if (r.plan.handOver.length) lines.push(`  hand-over: ${handOverCounts(r.plan.handOver)}`);
+      for (const f of r.plan.handOver) lines.push(`    ${f.change === 'deleted' ? 'delete' : f.change === 'edited' ? 'edit  ' : 'add   '}  ${f.path}`);
     }
   }
   if (r.summary && r.summary.changedApps.length && r.status !== 'refused') lines.push(`  apps: ${r.summary.changedApps.join(', ')}`);

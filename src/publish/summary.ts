@@ -7,8 +7,9 @@ import type { Model } from '../model/model';
 import { BOT_TRAILER } from '../model/names';
 import { isOwnershipList, parseOwnership } from '../ownership';
 import { appFileIndex, fileKinds, type FileProvenance } from '../render/provenance';
+import { handOverSection, type RepoAdoption } from './hand-over';
 import { liveEffectsSection, type RepoLiveEffects } from './live';
-import type { FileChange, RepoPlan } from './plan';
+import type { FileChange, HandOverChange, RepoPlan } from './plan';
 
 /**
  * Pure text for publish: which app and object kinds each changed file carries (from the rendered
@@ -166,9 +167,16 @@ export function commitMessage(info: CommitInfo, plan: RepoPlan, summary: PlanSum
     ...(summary.addedApps.length ? [`Apps added: ${summary.addedApps.join(', ')}`] : []),
     ...(summary.removedApps.length ? [`Apps removed: ${summary.removedApps.join(', ')}`] : []),
     `Files: ${plan.adds.length} added, ${plan.changes.length} changed, ${plan.deletes.length} deleted`,
+    ...(plan.handOver.length ? [`Hand-over (--adopt): ${handOverCounts(plan.handOver)}`] : []),
     '',
     BOT_TRAILER,
   ].join('\n');
+}
+
+/** `2 hand-written files deleted, 1 edited, 1 added`. */
+export function handOverCounts(changes: readonly HandOverChange[]): string {
+  const n = (c: HandOverChange['change']) => changes.filter((h) => h.change === c).length;
+  return `${n('deleted')} hand-written file${n('deleted') === 1 ? '' : 's'} deleted, ${n('edited')} edited, ${n('added')} added`;
 }
 
 export interface PullRequestText {
@@ -193,7 +201,8 @@ export interface PromotedAfter {
 }
 
 /**
- * The PR title and body: it opens with the "## Live effects" table, then the generated files.
+ * The PR title and body: it opens with the "## Live effects" table, then (publish --adopt) the
+ * hand-over, then the generated files.
  * `files` is the render publish commits (provenance only), for the added apps' explanations.
  */
 export function pullRequestText(
@@ -205,10 +214,12 @@ export function pullRequestText(
   live: RepoLiveEffects,
   files: readonly FileProvenance[],
   note?: OrderingNote,
+  handOver?: { readonly changes: readonly HandOverChange[]; readonly adoption: RepoAdoption },
 ): PullRequestText {
   const apps = summary.changedApps;
   const title = `joinkey: sync generated files${apps.length ? ` (${apps.length <= 3 ? apps.join(', ') : `${apps.slice(0, 3).join(', ')} and ${apps.length - 3} more`})` : ''}`;
   const out: string[] = [liveEffectsSection(live).trimEnd(), ''];
+  if (handOver) out.push(handOverSection(handOver.changes, handOver.adoption).trimEnd(), '');
   out.push(`## Generated files for \`${repoId}\``);
   out.push('');
   out.push(

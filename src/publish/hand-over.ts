@@ -1,0 +1,109 @@
+import { adopt, type AdoptFinding, type Superseded } from '../adopt';
+import { handOverBlockers, planHandOver } from '../adopt/hand-over';
+import type { HclParser } from '../inventory';
+import type { RepoTrees } from '../inventory/types';
+import { deployedNames } from '../live';
+import type { LiveEffect } from '../live/types';
+import type { Model } from '../model/model';
+import type { FileTree } from '../render/files';
+import { ownershipFileIn, parseOwnership } from '../ownership';
+import { markdownCell as cell } from '../util/markdown';
+import type { HandOver, HandOverChange } from './plan';
+
+/**
+ * publish --adopt: the hand-written declarations of the base branches that the render takes
+ * over (src/adopt), decided for every repo at once before anything is pushed. Only what belongs
+ * to a name apps.yaml still deploys (or to the central maps) is handed over: an app taken out of
+ * the adopted apps.yaml stays hand-written. The change plan of the hand-over (publish's live
+ * effects, computed on `handedOver`) must change nothing live: handOverRefusal says what stops it.
+ */
+
+/** The hand-over of one repo, and what the PR body says about it. */
+export interface RepoAdoption {
+  /** Absent when the repo is refused. */
+  readonly handOver?: HandOver;
+  /** Why nothing of this repo may be handed over, with the blocks to remove by hand. */
+  readonly refused?: string;
+  /** The declarations of this repo the render takes over. */
+  readonly superseded: readonly Superseded[];
+  /** What adopt leaves hand-written in this repo, and why (adopt-unmapped, adopt-kept, adopt-review). */
+  readonly findings: readonly AdoptFinding[];
+}
+
+export interface Adoption {
+  readonly byRepo: ReadonlyMap<string, RepoAdoption>;
+  /** The base trees as the hand-overs leave them (a refused repo's as it is): what the render is laid over. */
+  readonly handedOver: RepoTrees;
+  /** Every adopt finding, for the blockers' rule. */
+  readonly findings: readonly AdoptFinding[];
+}
+
+/** The central maps' settings belong to every app (src/adopt/recognize.ts). */
+const CENTRAL_OWNER = '(central)';
+
+export async function planAdoption(model: Model, checkouts: RepoTrees, tree: FileTree, parser: HclParser): Promise<Adoption> {
+  const result = await adopt(checkouts, { parser });
+  const deployed = new Set([...deployedNames(model), CENTRAL_OWNER]);
+  // a file joinkey wrote is the render's to change, never the hand-over's
+  const listed = new Map(
+    [...checkouts].map(([repo, files]) => [repo, parseOwnership(files.get(ownershipFileIn(model.repos.find((r) => r.id === repo)?.path))).files] as const),
+  );
+  const superseded = result.superseded.filter((s) => deployed.has(s.owner) && !listed.get(s.at.repo)?.has(s.at.path));
+  const plans = await planHandOver(checkouts, tree, { ...result, superseded }, parser);
+  const byRepo = new Map<string, RepoAdoption>();
+  const handedOver = new Map<string, ReadonlyMap<string, string>>();
+  for (const [repo, files] of checkouts) {
+    const plan = plans.find((p) => p.repo === repo);
+    const mine = superseded.filter((s) => s.at.repo === repo);
+    const findings = result.findings.filter((f) => f.at.repo === repo && f.rule !== 'adopt-conflict');
+    if (!plan || plan.refused) {
+      const refused = plan?.refused
+        ? `the hand-over cannot be proven: ${plan.refused.reason}; remove by hand: ${plan.refused.blocks.map((b) => `${b.at.path}:${b.at.line} ${b.what}`).join(', ')}`
+        : undefined;
+      byRepo.set(repo, { superseded: mine, findings, ...(refused ? { refused } : {}) });
+      handedOver.set(repo, files);
+      continue;
+    }
+    const handOver: HandOver = { deletes: plan.deletes, edits: plan.edits, adds: plan.adds };
+    byRepo.set(repo, { handOver, superseded: mine, findings });
+    const next = new Map(files);
+    for (const path of handOver.deletes) next.delete(path);
+    for (const [path, content] of [...handOver.edits, ...handOver.adds]) next.set(path, content);
+    handedOver.set(repo, next);
+  }
+  return { byRepo, handedOver, findings: result.findings };
+}
+
+/** Why the hand-over of a repo may not be published: the effects that change something live, one line each; [] when none does. */
+export function handOverRefusal(effects: readonly LiveEffect[], adoption: Adoption): string[] {
+  return handOverBlockers(effects, adoption.findings).map(
+    (e) =>
+      `publish --adopt hands over with no live change, but this would ${e.effect === 'update' ? `break ${e.breaking}` : e.effect} ${e.object === 'tofu' ? `${e.module} ${e.address}` : e.identity}${e.causes.length ? ` (${e.causes.join(', ')})` : ''}: make apps.yaml declare it exactly as the hand-written file does (joinkey adopt writes such an apps.yaml), or publish that change after the hand-over`,
+  );
+}
+
+const LISTED = 40;
+
+/** The "## Hand-over" section of a PR body: what became generated, what stays hand-written, and why. */
+export function handOverSection(changes: readonly HandOverChange[], adoption: RepoAdoption): string {
+  const out = ['## Hand-over', ''];
+  out.push(
+    'This PR hands the hand-written declarations below over to joinkey (`publish --adopt`): the same commit adds their generated twins and removes them here, keeping every name, so no live object is destroyed, replaced or rotated (see Live effects). Merge it whole.',
+  );
+  out.push('', '| file | change | now generated |', '|---|---|---|');
+  const byPath = new Map<string, string[]>();
+  for (const s of adoption.superseded) byPath.set(s.at.path, [...(byPath.get(s.at.path) ?? []), s.what]);
+  for (const c of changes) {
+    const what =
+      c.change === 'added'
+        ? 'moved blocks: the state of each hand-written address is kept at its generated one'
+        : (byPath.get(c.path)?.join(', ') ?? 'references to deleted files pointed at the generated ones');
+    out.push(`| \`${cell(c.path)}\` | ${c.change === 'edited' ? 'edited (only the blocks named here cut out)' : c.change} | ${cell(what)} |`);
+  }
+  if (adoption.findings.length) {
+    out.push('', '### Stays hand-written', '');
+    for (const f of adoption.findings.slice(0, LISTED)) out.push(`- \`${cell(`${f.at.path}:${f.at.line}`)}\` (${f.rule}): ${cell(f.message)}`);
+    if (adoption.findings.length > LISTED) out.push(`- …and ${adoption.findings.length - LISTED} more: run \`joinkey adopt\` to see them all.`);
+  }
+  return `${out.join('\n')}\n`;
+}
