@@ -13,7 +13,7 @@ const TIERS = [
   // What consumes the rendered file set: publish (git), check, output (the writer).
   { publish: '^src/publish/', check: '^src/check/', output: '^src/output/' },
   // Adapters and views they use: the Gitea PR client, the Vault access review.
-  { gitea: '^src/gitea/', access: '^src/access/' },
+  { gitea: '^src/gitea/', access: '^src/access/', adopt: '^src/adopt/' },
   // The live change plan (what an apply would do), built on the inventory.
   { live: '^src/live/' },
   // The objects a repo's files declare, generated and hand-written alike.

@@ -9,7 +9,7 @@ import { adoptAndRender } from './support/adopt';
 import { PLATFORM_FIXTURE, PLATFORM_MESSY_FIXTURE, PLATFORM_REPOS } from './support/platform';
 
 /**
- * The hand-over plan of publish --adopt (pure; not wired into publish yet): GIVEN a fixture
+ * The hand-over plan of publish --adopt (pure; test/adopt-publish.int.test.ts runs it through publish): GIVEN a fixture
  * adopted WHEN its plan is applied and the render laid on top THEN no object, backend, provider,
  * module call or resource is declared twice, no kustomization names a missing file, every
  * hand-written file not superseded keeps its bytes, and the change plan has no destroy, replace
@@ -177,7 +177,13 @@ describe('planHandOver on YAML: a superseded object takes its whole document, le
   test('GIVEN a hand-written file where adopt writes its moved blocks THEN the repo is refused and that file is not written over', async () => {
     const files = { 'iac/main.tf': 'resource "random_password" "p" {\n  length = 32\n}\n', [`iac/${ADOPT_MOVES_FILE}`]: '# mine\n' };
     const superseded = [
-      { at: { repo: 'tools', path: 'iac/main.tf', line: 1, col: 1 }, what: 'random_password.p', kind: 'tofu-block' as const, owner: 'x', moves: [{ from: 'random_password.p', to: 'random_password.q' }] },
+      {
+        at: { repo: 'tools', path: 'iac/main.tf', line: 1, col: 1 },
+        what: 'random_password.p',
+        kind: 'tofu-block' as const,
+        owner: 'x',
+        moves: [{ from: 'random_password.p', to: 'random_password.q' }],
+      },
     ];
     const [plan] = await planHandOver(tree(files), new Map(), { text: '', findings: [], superseded }, parser);
     expect(plan!.refused?.reason).toMatch(new RegExp(`^iac/${ADOPT_MOVES_FILE} exists, and adopt writes its moved blocks there`));

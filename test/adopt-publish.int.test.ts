@@ -1,16 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { adopt, type AdoptResult } from '../src/adopt';
 import { ADOPT_MOVES_FILE } from '../src/adopt/hand-over';
 import { run as adoptCommand } from '../src/commands/adopt';
 import { run as publish } from '../src/commands/publish';
-import { findLiveConflicts, hcl2jsonParser, inventoryRepos, type RepoTrees } from '../src/inventory';
+import { findLiveConflicts, hcl2jsonParser, inventoryRepos } from '../src/inventory';
 import { liveChangePlan } from '../src/live';
+import { DESTRUCTIVE_LABEL } from '../src/publish/live';
 import { OWNERSHIP_FILE } from '../src/render/files';
 import { captureIo, freshFixtures, type Fixture } from './support/git-fixture';
+import { GiteaDouble } from './support/gitea-double';
+import { SwaggerChecker } from './support/swagger';
 import { PLATFORM_FIXTURE, PLATFORM_MESSY_FIXTURE, PLATFORM_REPOS } from './support/platform';
 
 /**
@@ -101,7 +105,9 @@ async function danglingReferences(files: ReadonlyMap<string, string>): Promise<s
         .replace(/#[^\n]*|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '')
         .replace(/"(?:[^"\\]|\\.)*"/g, (s) => s.replace(/[^$]*\$\{([^}]*)\}[^$]*/g, ' $1 ').replace(/^"[^$]*"$/, '""'))
         .replace(/^\s*from\s*=.*$/gm, '');
-      for (const m of code.matchAll(/\b(data\.[a-z0-9_]+\.[A-Za-z0-9_-]+|(?:vault|random|postgresql|kubernetes)_[a-z0-9_]+\.[A-Za-z_][A-Za-z0-9_-]*|module\.[A-Za-z_][\w-]*|var\.[A-Za-z_][\w-]*|local\.[A-Za-z_][\w-]*)/g)) {
+      for (const m of code.matchAll(
+        /\b(data\.[a-z0-9_]+\.[A-Za-z0-9_-]+|(?:vault|random|postgresql|kubernetes)_[a-z0-9_]+\.[A-Za-z_][A-Za-z0-9_-]*|module\.[A-Za-z_][\w-]*|var\.[A-Za-z_][\w-]*|local\.[A-Za-z_][\w-]*)/g,
+      )) {
         const ref = m[1]!;
         // a block header (resource "vault_policy" "x") is no reference; attribute access past the name is cut by the pattern
         if (!names.has(ref)) out.push(`${path}: ${ref}`);
@@ -147,7 +153,14 @@ describe.each([
           const targets = ((kustomization.patches ?? []) as { path?: string }[]).flatMap((p) =>
             p.path === undefined ? [] : parseAllDocuments(files.get(posix.join(posix.dirname(k), p.path)) ?? '').map((d) => d.toJSON() as Record<string, any>),
           );
-          const standIn = targets.map((t) => stringify({ apiVersion: t.apiVersion, kind: t.kind, metadata: { name: t.metadata?.name, ...(t.metadata?.namespace ? { namespace: t.metadata.namespace } : {}) }, spec: { template: { spec: { containers: [{ name: 'app', image: 'chart' }] } } } }));
+          const standIn = targets.map((t) =>
+            stringify({
+              apiVersion: t.apiVersion,
+              kind: t.kind,
+              metadata: { name: t.metadata?.name, ...(t.metadata?.namespace ? { namespace: t.metadata.namespace } : {}) },
+              spec: { template: { spec: { containers: [{ name: 'app', image: 'chart' }] } } },
+            }),
+          );
           writeFileSync(join(dir, posix.dirname(k), 'chart-stand-in.yaml'), standIn.join('---\n'));
           kustomization.resources = [...((kustomization.resources ?? []) as string[]), 'chart-stand-in.yaml'];
         }
@@ -169,7 +182,8 @@ describe.each([
         expect(superseded.has(`${id}/${path}`) || /(^|\/)kustomization\.ya?ml$/.test(path) || generated.has(path), `${id}/${path} changed`).toBe(true);
       }
       for (const path of after.keys())
-        if (!before.has(path)) expect(generated.has(path) || path === OWNERSHIP_FILE || posix.basename(path) === ADOPT_MOVES_FILE, `${id}/${path} added`).toBe(true);
+        if (!before.has(path))
+          expect(generated.has(path) || path === OWNERSHIP_FILE || posix.basename(path) === ADOPT_MOVES_FILE, `${id}/${path} added`).toBe(true);
       // a superseded file that is also kept was cut at its blocks: what stays of it is byte-identical text of the original
       for (const [path, content] of after)
         if (superseded.has(`${id}/${path}`) && before.has(path) && !generated.has(path))
@@ -187,7 +201,10 @@ describe.each([
     const creates = plan.effects.filter((e) => e.effect === 'create');
     for (const c of creates)
       expect(
-        plan.effects.some((d) => d.effect === 'destroy' && d.object === 'kubernetes' && c.object === 'kubernetes' && d.kind === c.kind && d.name === c.name && d.namespace === ''),
+        plan.effects.some(
+          (d) =>
+            d.effect === 'destroy' && d.object === 'kubernetes' && c.object === 'kubernetes' && d.kind === c.kind && d.name === c.name && d.namespace === '',
+        ),
         `create ${c.object === 'tofu' ? c.address : c.identity}`,
       ).toBe(true);
     expect(plan.effects.filter((e) => e.object === 'tofu' && e.movedFrom !== undefined).length).toBeGreaterThanOrEqual(3);
@@ -203,4 +220,122 @@ describe.each([
       for (const id of PLATFORM_REPOS) expect(merged.out, args.join(' ')).toMatch(new RegExp(`\\n  ${id}\\s+main already holds the generated files`));
     }
   }, 300_000);
+});
+
+describe('publish --adopt refuses what it cannot hand over unchanged, repo by repo', () => {
+  /** The adopted apps.yaml, edited. */
+  const editAppsYaml = (cwd: string, edit: (doc: ReturnType<typeof parseDocument>) => void) => {
+    const doc = parseDocument(readFileSync(join(cwd, 'apps.yaml'), 'utf8'));
+    edit(doc);
+    writeFileSync(join(cwd, 'apps.yaml'), doc.toString());
+  };
+
+  it('GIVEN plausible taken out of the adopted apps.yaml THEN its files stay hand-written, and tools and factory are refused: the central maps without it would destroy its roles and database', async () => {
+    const { fx, cwd, cli } = await adoptedPlatform(PLATFORM_FIXTURE);
+    editAppsYaml(cwd, (doc) => doc.deleteIn(['apps', 'plausible']));
+    const before = await Promise.all(PLATFORM_REPOS.map((id) => fx.heads(id)));
+    const r = await cli(publish, '--adopt', '--no-pr');
+    expect(r.code, r.out + r.err).toBe(1);
+    for (const id of ['tools', 'factory']) {
+      expect(r.out).toMatch(
+        new RegExp(`\\n  ${id}\\s+REFUSED \\([^)]*the hand-over \\(--adopt\\) would change live objects or cannot be proven\\), nothing pushed`),
+      );
+      expect(await fx.heads(id)).toEqual(before[PLATFORM_REPOS.indexOf(id as (typeof PLATFORM_REPOS)[number])]);
+    }
+    expect(r.out).toMatch(
+      /hand-over: publish --adopt hands over with no live change, but this would destroy tools\/hashicorp-vault\/iac module\.app_policy\["plausible"\]\./,
+    );
+    expect(r.out).toMatch(
+      /hand-over: publish --adopt hands over with no live change, but this would destroy factory\/postgres\/iac postgresql_database\.\w+\["plausible"\]/,
+    );
+    // cms has nothing of plausible: handed over
+    expect(r.out).toMatch(/\n {2}cms\s+pushed joinkey\/sync/);
+    // plausible's own files were never going to be deleted
+    expect(r.out).not.toMatch(/delete {2}plausible\//);
+  }, 300_000);
+
+  it('GIVEN a hand-written adopt-moves.tf where the moved blocks go THEN tools is refused naming it, nothing is written over, and the other repos are handed over', async () => {
+    const { fx, cli } = await adoptedPlatform(PLATFORM_FIXTURE, (_fx, dir) => {
+      if (dir.includes('tools')) writeFileSync(join(dir, 'plausible', 'iac', ADOPT_MOVES_FILE), '# my own notes\n');
+    });
+    const toolsBefore = await fx.heads('tools');
+    const r = await cli(publish, '--adopt', '--no-pr');
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.out).toContain(
+      `hand-over: the hand-over cannot be proven: plausible/iac/${ADOPT_MOVES_FILE} exists, and adopt writes its moved blocks there; rename that file, then publish --adopt again; remove by hand: crowdsec/iac/main.tf:2 terraform.backend "gcs", `,
+    );
+    expect(r.out).toMatch(/remove by hand: [^\n]*, plausible\/iac\/main\.tf:\d+ random_password\.secret_key_base/);
+    expect(await fx.heads('tools')).toEqual(toolsBefore);
+    expect(await fx.show('tools', 'main', `plausible/iac/${ADOPT_MOVES_FILE}`)).toBe('# my own notes\n');
+    for (const id of ['factory', 'cms']) expect(r.out).toMatch(new RegExp(`\\n  ${id}\\s+pushed joinkey/sync`));
+  }, 300_000);
+});
+
+describe('publish --adopt with pull requests', () => {
+  const TOKEN = 'jk-test-token-adopt-7Hw2';
+  let double: GiteaDouble | undefined;
+  afterEach(async () => {
+    await double?.stop();
+    double = undefined;
+  });
+
+  it('GIVEN the guidebook platform adopted THEN each PR body explains the hand-over after Live effects: the files deleted or cut with what they declared, the moved blocks, and what stays hand-written and why', async () => {
+    const { fx, cwd } = await adoptedPlatform(PLATFORM_FIXTURE);
+    double = new GiteaDouble(new SwaggerChecker(join(__dirname, '..', 'schemas', 'gitea-pulls.json')), TOKEN);
+    for (const id of PLATFORM_REPOS) double.addRepo(`org/${id}`, ['joinkey', DESTRUCTIVE_LABEL]);
+    await double.start();
+    const doc = parseDocument(readFileSync(join(cwd, 'apps.yaml'), 'utf8'));
+    doc.set('gitea', { url: double.url, labels: ['joinkey'] });
+    for (const id of PLATFORM_REPOS) doc.setIn(['repos', id, 'gitea'], `org/${id}`);
+    writeFileSync(join(cwd, 'apps.yaml'), doc.toString());
+    const io = captureIo(cwd, { ...fx.env, GITEA_TOKEN: TOKEN });
+    const code = await publish(['--adopt'], io);
+    expect(code, io.out() + io.err()).toBe(0);
+    const body = (id: string) => double!.repos.get(`org/${id}`)!.pulls[0]!.body;
+    for (const id of PLATFORM_REPOS) {
+      expect(body(id).startsWith('## Live effects\n'), id).toBe(true);
+      expect(body(id).indexOf('## Hand-over')).toBeGreaterThan(0);
+      expect(body(id).indexOf('## Hand-over')).toBeLessThan(body(id).indexOf('## Generated files'));
+    }
+    const tools = body('tools');
+    expect(tools).toContain('| `plausible/iac/main.tf` | deleted | ');
+    expect(tools).toMatch(/\| `plausible\/iac\/main\.tf` \| deleted \| [^|\n]*random_password\.secret_key_base/);
+    expect(tools).toContain('| `plausible/iac/adopt-moves.tf` | added | moved blocks: each hand-written address keeps its state at the generated one |');
+    expect(tools).toContain('| `plausible/kustomization.yaml` | edited: references to deleted files pointed at the generated ones |  |');
+    expect(tools).toContain('| `hashicorp-vault/iac/terraform.tfvars` | deleted | applications |');
+    expect(body('cms')).toContain('| `iac/main.tf` | edited: only these blocks cut out | module.app_roles |');
+    // what stays hand-written says why; what adopt changed on purpose (the ops_policies fix) is there to review
+    expect(body('cms')).toMatch(
+      /### To review, and what stays hand-written\n\n(- .*\n)*- `iac\/main\.tf:\d+` \(adopt-kept\): cloudflare_turnstile_widget\.cms is not a join-key object: it stays hand-written/,
+    );
+    expect(tools).toMatch(/- `hashicorp-vault\/iac\/terraform\.tfvars:\d+` \(adopt-review\): applications\["cms"\] sets "ops_policies"/);
+    // the objects of the applier's namespace: planned as destroyed and created, named for review
+    expect(body('cms')).toContain('**Review:** these objects had no namespace of their own');
+    expect(body('cms')).toContain('- VaultAuth `cloudflared`\n- VaultStaticSecret `cloudflared-token`');
+    expect(body('factory')).not.toContain('**Review:**');
+    // the hand-over's planned destroys (objects of the applier's namespace, back in the one adopt reported) are flagged for review
+    const labels = (id: string) =>
+      double!.repos.get(`org/${id}`)!.pulls[0]!.labels.map((l) => double!.repos.get(`org/${id}`)!.labels.find((x) => x.id === l)!.name);
+    expect(labels('cms').sort()).toEqual([DESTRUCTIVE_LABEL, 'joinkey'].sort());
+    expect(labels('factory')).toEqual(['joinkey']);
+  }, 300_000);
+});
+
+describe('the acceptance checks themselves fail on what they look for', () => {
+  it('GIVEN a reference to a removed block, a variable never declared, and a moved block THEN exactly the first two are dangling', async () => {
+    const files = new Map([
+      [
+        'iac/main.tf',
+        'resource "vault_kv_secret_v2" "config" {\n  mount = var.mount\n  data_json = jsonencode({ K = random_password.gone.result })\n}\n# random_password.in_a_comment\n',
+      ],
+      ['iac/adopt-moves.tf', 'moved {\n  from = random_password.old\n  to   = vault_kv_secret_v2.config\n}\n'],
+    ]);
+    expect(await danglingReferences(files)).toEqual(['iac/main.tf: random_password.gone', 'iac/main.tf: var.mount']);
+  });
+
+  it('GIVEN a kustomization naming a file that is not there THEN kubectl kustomize fails', () => {
+    const dir = checkout(join(mkdtempSync(join(tmpdir(), 'jk-kustomize-')), 'repo'), new Map([['k/kustomization.yaml', 'resources:\n  - gone.yaml\n']]));
+    expect(() => execFileSync('kubectl', ['kustomize', join(dir, 'k')], { stdio: 'pipe' })).toThrow();
+    rmSync(dirname(dir), { recursive: true, force: true });
+  });
 });

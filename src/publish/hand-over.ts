@@ -8,6 +8,7 @@ import type { Model } from '../model/model';
 import type { FileTree } from '../render/files';
 import { ownershipFileIn, parseOwnership } from '../ownership';
 import { markdownCell as cell } from '../util/markdown';
+import { liveObjectName } from './live';
 import type { HandOver, HandOverChange } from './plan';
 
 /**
@@ -78,30 +79,48 @@ export async function planAdoption(model: Model, checkouts: RepoTrees, tree: Fil
 export function handOverRefusal(effects: readonly LiveEffect[], adoption: Adoption): string[] {
   return handOverBlockers(effects, adoption.findings).map(
     (e) =>
-      `publish --adopt hands over with no live change, but this would ${e.effect === 'update' ? `break ${e.breaking}` : e.effect} ${e.object === 'tofu' ? `${e.module} ${e.address}` : e.identity}${e.causes.length ? ` (${e.causes.join(', ')})` : ''}: make apps.yaml declare it exactly as the hand-written file does (joinkey adopt writes such an apps.yaml), or publish that change after the hand-over`,
+      `publish --adopt hands over with no live change, but this would ${e.effect === 'update' ? `break ${e.breaking}` : e.effect} ${liveObjectName(e)}${e.causes.length ? ` (${e.causes.join(', ')})` : ''}: make apps.yaml declare it exactly as the hand-written file does (joinkey adopt writes such an apps.yaml), or publish that change after the hand-over`,
   );
 }
 
 const LISTED = 40;
 
-/** The "## Hand-over" section of a PR body: what became generated, what stays hand-written, and why. */
-export function handOverSection(changes: readonly HandOverChange[], adoption: RepoAdoption): string {
+/**
+ * The "## Hand-over" section of a PR body: what became generated, the objects of the applier's
+ * namespace planned as destroyed and created (the same objects where adopt's namespace holds),
+ * and adopt's findings: what to review and what stays hand-written, and why.
+ */
+export function handOverSection(changes: readonly HandOverChange[], adoption: RepoAdoption, effects: readonly LiveEffect[]): string {
   const out = ['## Hand-over', ''];
   out.push(
-    'This PR hands the hand-written declarations below over to joinkey (`publish --adopt`): the same commit adds their generated twins and removes them here, keeping every name, so no live object is destroyed, replaced or rotated (see Live effects). Merge it whole.',
+    'This PR hands the hand-written declarations below over to joinkey (`publish --adopt`): the same commit adds their generated twins and removes them here, under the same names and with moved blocks for the state, so nothing is destroyed, replaced or rotated. Merge it whole.',
   );
   out.push('', '| file | change | now generated |', '|---|---|---|');
   const byPath = new Map<string, string[]>();
   for (const s of adoption.superseded) byPath.set(s.at.path, [...(byPath.get(s.at.path) ?? []), s.what]);
   for (const c of changes) {
-    const what =
+    const blocks = byPath.get(c.path);
+    const [change, what] =
       c.change === 'added'
-        ? 'moved blocks: the state of each hand-written address is kept at its generated one'
-        : (byPath.get(c.path)?.join(', ') ?? 'references to deleted files pointed at the generated ones');
-    out.push(`| \`${cell(c.path)}\` | ${c.change === 'edited' ? 'edited (only the blocks named here cut out)' : c.change} | ${cell(what)} |`);
+        ? ['added', 'moved blocks: each hand-written address keeps its state at the generated one']
+        : c.change === 'deleted'
+          ? ['deleted', blocks?.join(', ') ?? '']
+          : blocks
+            ? ['edited: only these blocks cut out', blocks.join(', ')]
+            : ['edited: references to deleted files pointed at the generated ones', ''];
+    out.push(`| \`${cell(c.path)}\` | ${change} | ${cell(what)} |`);
+  }
+  const applier = effects.flatMap((e) => (e.object === 'kubernetes' && e.effect === 'destroy' && e.namespace === '' ? [e] : []));
+  if (applier.length) {
+    out.push(
+      '',
+      "**Review:** these objects had no namespace of their own (Helm's release namespace, `kubectl -n`), so Live effects plans them as destroyed and created in the namespace adopt wrote. They are the same objects, and nothing is deleted, only when they run in that namespace today:",
+      '',
+    );
+    for (const e of applier) out.push(`- ${e.kind} \`${cell(e.name)}\``);
   }
   if (adoption.findings.length) {
-    out.push('', '### Stays hand-written', '');
+    out.push('', '### To review, and what stays hand-written', '');
     for (const f of adoption.findings.slice(0, LISTED)) out.push(`- \`${cell(`${f.at.path}:${f.at.line}`)}\` (${f.rule}): ${cell(f.message)}`);
     if (adoption.findings.length > LISTED) out.push(`- …and ${adoption.findings.length - LISTED} more: run \`joinkey adopt\` to see them all.`);
   }

@@ -10,7 +10,9 @@ import { treeFromFiles, type FileTree, type RenderedFile } from '../render/files
 import type { Redactor } from '../util/redact';
 import { BOT_IDENTITY, claimCacheRoot, RepoCache, type BotIdentity, type GitFactory, type RemoteHeads } from './git';
 import { renderConflicts, repoOfFile } from './diff';
-import { DESTRUCTIVE_LABEL, isDestructive, liveEffectsByRepo, type RepoLiveEffects } from './live';
+import { DESTRUCTIVE_LABEL, isDestructive, liveEffectsByRepo, liveObjectName, type RepoLiveEffects } from './live';
+
+export { liveObjectName };
 import { checkRepoUrls, DEFAULT_BOT_BRANCH, giteaRepoOf, publishOrder, type ProgressEvent } from './repos';
 import { handOverRefusal, planAdoption, type Adoption, type RepoAdoption } from './hand-over';
 import { hasChanges, pathsToRead, planRepo, withOwnershipFile, type BaseTree, type Conflict, type RepoPlan } from './plan';
@@ -221,11 +223,6 @@ export function liveRefusalReason(live: LiveRefusal): string {
   return `${n} live conflict${n === 1 ? '' : 's'} between generated and hand-written files (${live.files.join(', ')}): ${pairs.join('; ')}; remove the hand-written side, or keep it and take that object out of apps.yaml`;
 }
 
-/** A live effect's object as the refusal line names it: `factory/postgres/iac postgresql_database.db["x"]`, `tools VaultAuth/ns/name`. */
-export function liveObjectName(e: RepoLiveEffects['unacknowledged'][number]): string {
-  return e.object === 'tofu' ? `${e.repo}/${e.module} ${e.address}` : `${e.repo} ${e.identity}`;
-}
-
 async function publishRepo(
   options: RepoOptions,
   repo: Model['repos'][number],
@@ -251,9 +248,7 @@ async function publishRepo(
     warnings.push(...plan.warnings);
     const summary = summarizePlan(model, plan, options.files, await readCentralEntries(plan, options.files, options.parser));
     const unacknowledged = liveEffects.unacknowledged.length;
-    const handOverRefusals = adoption
-      ? [...(repoAdoption?.refused ? [repoAdoption.refused] : []), ...handOverRefusal(liveEffects.effects, adoption)]
-      : [];
+    const handOverRefusals = adoption ? [...(repoAdoption?.refused ? [repoAdoption.refused] : []), ...handOverRefusal(liveEffects.effects, adoption)] : [];
     const adopted = repoAdoption ? { adoption: repoAdoption } : {};
     if (plan.conflicts.length || live.findings.length || unacknowledged || handOverRefusals.length) {
       const reasons = [
@@ -352,7 +347,17 @@ async function publishRepo(
     const note = options.promotedAfter
       ? { roles: [], factoryRepo: model.central.postgres.repo, ...factoryNote, promotedAfter: options.promotedAfter }
       : factoryNote;
-    const text = pullRequestText(model, repo.id, base, bot, summary, liveEffects, options.files, note, repoAdoption && plan.handOver.length ? { changes: plan.handOver, adoption: repoAdoption } : undefined);
+    const text = pullRequestText(
+      model,
+      repo.id,
+      base,
+      bot,
+      summary,
+      liveEffects,
+      options.files,
+      note,
+      repoAdoption && plan.handOver.length ? { changes: plan.handOver, adoption: repoAdoption } : undefined,
+    );
     say(`${options.dryRun ? 'checking' : 'ensuring'} the pull request ${bot} -> ${base} in ${owner}/${name}`, true);
     const pr = await ensurePullRequest(
       options.gitea.client,

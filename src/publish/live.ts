@@ -81,6 +81,11 @@ export async function liveEffectsByRepo(
   return out;
 }
 
+/** A live effect's object as a refusal line names it: `factory/postgres/iac postgresql_database.db["x"]`, `tools VaultAuth/ns/name`. */
+export function liveObjectName(e: LiveEffect): string {
+  return e.object === 'tofu' ? `${e.repo}/${e.module} ${e.address}` : `${e.repo} ${e.identity}`;
+}
+
 /** Whether merging the PR destroys a live object: a destroy, or a replace or rotation (destroy, then create). */
 export function isDestructive(live: RepoLiveEffects): boolean {
   return live.effects.some((e) => e.effect === 'destroy' || e.effect === 'replace' || e.effect === 'rotate');

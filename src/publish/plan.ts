@@ -93,7 +93,8 @@ function handOverChanges(base: BaseTree, handOver: HandOver, rendered: ReadonlyM
   const out: HandOverChange[] = [];
   for (const path of handOver.deletes)
     if (!rendered.has(path)) out.push({ path, change: 'deleted', ...(base.contents.has(path) ? { before: base.contents.get(path)! } : {}) });
-  for (const [path, after] of handOver.edits) out.push({ path, change: 'edited', before: base.contents.get(path)!, after, mode: base.entries.get(path) ?? '100644' });
+  for (const [path, after] of handOver.edits)
+    out.push({ path, change: 'edited', before: base.contents.get(path)!, after, mode: base.entries.get(path) ?? '100644' });
   for (const [path, after] of handOver.adds) out.push({ path, change: 'added', after, mode: '100644' });
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
@@ -170,7 +171,8 @@ export function planRepo(
       // a hand-written file the hand-over deletes, at a path the render writes: changed in place
       const handWritten = realBase.contents.get(path);
       if (handWritten === after) unchanged.push(path);
-      else if (handWritten !== undefined && REGULAR.has(realBase.entries.get(path) ?? '')) changes.push({ path, before: handWritten, after, mode: realBase.entries.get(path)! });
+      else if (handWritten !== undefined && REGULAR.has(realBase.entries.get(path) ?? ''))
+        changes.push({ path, before: handWritten, after, mode: realBase.entries.get(path)! });
       else adds.push({ path, after, mode: '100644' });
       continue;
     }

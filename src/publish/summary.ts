@@ -219,7 +219,7 @@ export function pullRequestText(
   const apps = summary.changedApps;
   const title = `joinkey: sync generated files${apps.length ? ` (${apps.length <= 3 ? apps.join(', ') : `${apps.slice(0, 3).join(', ')} and ${apps.length - 3} more`})` : ''}`;
   const out: string[] = [liveEffectsSection(live).trimEnd(), ''];
-  if (handOver) out.push(handOverSection(handOver.changes, handOver.adoption).trimEnd(), '');
+  if (handOver) out.push(handOverSection(handOver.changes, handOver.adoption, live.effects).trimEnd(), '');
   out.push(`## Generated files for \`${repoId}\``);
   out.push('');
   out.push(
