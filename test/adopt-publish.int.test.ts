@@ -254,6 +254,19 @@ describe('publish --adopt refuses what it cannot hand over unchanged, repo by re
     expect(r.out).not.toMatch(/delete {2}plausible\//);
   }, 300_000);
 
+  it('GIVEN the adopted apps.yaml giving plausible another state prefix THEN tools is refused: the state of its project would move to an empty one', async () => {
+    const { fx, cwd, cli } = await adoptedPlatform(PLATFORM_FIXTURE);
+    editAppsYaml(cwd, (doc) => doc.setIn(['apps', 'plausible', 'statePrefix'], 'tools/plausible/elsewhere'));
+    const toolsBefore = await fx.heads('tools');
+    const r = await cli(publish, '--adopt', '--no-pr');
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.out).toMatch(
+      /\n {2}hand-over: the state of tools\/plausible\/iac would move from backend \{"gcs":\[\{"bucket":"arcodange-tf","prefix":"tools\/plausible\/main"\}\]\} to \{"gcs":\[\{"bucket":"arcodange-tf","prefix":"tools\/plausible\/elsewhere"\}\]\}: tofu would create every object of it again/,
+    );
+    expect(await fx.heads('tools')).toEqual(toolsBefore);
+    for (const id of ['factory', 'cms']) expect(r.out).toMatch(new RegExp(`\\n  ${id}\\s+pushed joinkey/sync`));
+  }, 300_000);
+
   it('GIVEN a hand-written adopt-moves.tf where the moved blocks go THEN tools is refused naming it, nothing is written over, and the other repos are handed over', async () => {
     const { fx, cli } = await adoptedPlatform(PLATFORM_FIXTURE, (_fx, dir) => {
       if (dir.includes('tools')) writeFileSync(join(dir, 'plausible', 'iac', ADOPT_MOVES_FILE), '# my own notes\n');

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { adopt, type AdoptFinding, type Superseded } from '../adopt';
 import { handOverBlockers, planHandOver } from '../adopt/hand-over';
 import type { HclParser } from '../inventory';
@@ -81,6 +82,37 @@ export function handOverRefusal(effects: readonly LiveEffect[], adoption: Adopti
     (e) =>
       `publish --adopt hands over with no live change, but this would ${e.effect === 'update' ? `break ${e.breaking}` : e.effect} ${liveObjectName(e)}${e.causes.length ? ` (${e.causes.join(', ')})` : ''}: make apps.yaml declare it exactly as the hand-written file does (joinkey adopt writes such an apps.yaml), or publish that change after the hand-over`,
   );
+}
+
+/**
+ * Root modules whose state would move: a backend in the base and another (type or settings) once
+ * published. The new state starts empty, so tofu would create every object again there (the
+ * passwords regenerated) while the old state still holds them; the change plan, which follows
+ * objects by module dir, does not see it. One line per module, at its repo.
+ */
+export async function stateMoves(before: RepoTrees, after: RepoTrees, parser: HclParser): Promise<{ repo: string; line: string }[]> {
+  const backends = async (trees: RepoTrees) => {
+    const out = new Map<string, { repo: string; dir: string; backend: string }>();
+    for (const [repo, files] of trees)
+      for (const [path, content] of files) {
+        if (!path.endsWith('.tf') || /(^|\/)modules\//.test(path)) continue;
+        const body = await parser.parse(posix.basename(path), content).catch(() => undefined);
+        for (const t of (body?.terraform ?? []) as Record<string, unknown>[])
+          if (t.backend !== undefined) out.set(`${repo}\u0000${posix.dirname(path)}`, { repo, dir: posix.dirname(path), backend: JSON.stringify(t.backend) });
+      }
+    return out;
+  };
+  const [was, will] = await Promise.all([backends(before), backends(after)]);
+  const out: { repo: string; line: string }[] = [];
+  for (const [key, b] of was) {
+    const next = will.get(key);
+    if (next && next.backend !== b.backend)
+      out.push({
+        repo: b.repo,
+        line: `the state of ${b.repo}/${b.dir} would move from backend ${b.backend} to ${next.backend}: tofu would create every object of it again in the new, empty state (passwords regenerated); keep it with apps.<app>.statePrefix and state.bucket (joinkey adopt writes them), or handWrittenBackend: true`,
+      });
+  }
+  return out.sort((a, b) => (a.line < b.line ? -1 : 1));
 }
 
 const LISTED = 40;
