@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { giteaRepoOf, publishOrder } from '../src/publish';
 import { checkoutTree, formatDiff } from '../src/publish/diff';
-import { parseOwnership, planRepo, type BaseTree } from '../src/publish/plan';
+import { hasChanges, parseOwnership, planRepo, type BaseTree } from '../src/publish/plan';
 import { pullRequestText, readCentralEntries, summarizePlan } from '../src/publish/summary';
 import { hcl2jsonParser } from '../src/inventory';
 import { renderFiles } from '../src/render';
@@ -154,6 +154,72 @@ describe('planRepo', () => {
     // A listed path outside the repo is never deleted.
     const plan = planRepo('tools', base({ [OWNERSHIP_FILE]: ownedV1('../../etc/passwd') }), rendered({}));
     expect(plan.deletes).toEqual([]);
+  });
+});
+
+describe('planRepo with a hand-over (publish --adopt)', () => {
+  const handOver = (deletes: string[], edits: Record<string, string> = {}, adds: Record<string, string> = {}) => ({
+    deletes,
+    edits: new Map(Object.entries(edits)),
+    adds: new Map(Object.entries(adds)),
+  });
+  const x = gen('a/x.gen.tf', 'x');
+
+  it('GIVEN hand-written files deleted, edited and added THEN they are the hand-over, the generated files are added, and none is listed as owned', () => {
+    const b = base({ 'a/main.tf': 'resource "r" "a" {}\n', 'a/mixed.tf': 'locals {}\nresource "r" "b" {}\n', 'README.md': 'hi' });
+    const plan = planRepo(
+      'tools',
+      b,
+      rendered({ 'a/x.gen.tf': x }),
+      OWNERSHIP_FILE,
+      handOver(['a/main.tf'], { 'a/mixed.tf': 'locals {}\n' }, { 'a/adopt-moves.tf': 'moved {}\n' }),
+    );
+    expect(plan.handOver.map((h) => [h.change, h.path])).toEqual([
+      ['added', 'a/adopt-moves.tf'],
+      ['deleted', 'a/main.tf'],
+      ['edited', 'a/mixed.tf'],
+    ]);
+    expect(plan.handOver.find((h) => h.path === 'a/mixed.tf')).toMatchObject({
+      before: 'locals {}\nresource "r" "b" {}\n',
+      after: 'locals {}\n',
+      mode: '100644',
+    });
+    expect(plan.adds.map((f) => f.path)).toEqual([OWNERSHIP_FILE, 'a/x.gen.tf']);
+    expect(plan.conflicts).toEqual([]);
+    const list = parseOwnership(plan.adds.find((f) => f.path === OWNERSHIP_FILE)!.after);
+    expect([...list.files.keys()]).toEqual(['a/x.gen.tf']);
+  });
+
+  it('GIVEN a deleted hand-written file at a path the render writes THEN it is changed in place, once; identical bytes are unchanged', () => {
+    const b = base({ 'a/x.gen.tf': 'hand-written\n', 'a/y.gen.tf': gen('a/y.gen.tf', 'y') });
+    const plan = planRepo(
+      'tools',
+      b,
+      rendered({ 'a/x.gen.tf': x, 'a/y.gen.tf': gen('a/y.gen.tf', 'y') }),
+      OWNERSHIP_FILE,
+      handOver(['a/x.gen.tf', 'a/y.gen.tf']),
+    );
+    expect(plan.changes).toEqual([{ path: 'a/x.gen.tf', before: 'hand-written\n', after: x, mode: '100644' }]);
+    expect(plan.unchanged).toEqual(['a/y.gen.tf']);
+    expect(plan.handOver).toEqual([]);
+  });
+
+  it('GIVEN an edited hand-written file at a rendered path THEN it is a conflict: the render never writes over a hand-written file', () => {
+    const plan = planRepo(
+      'tools',
+      base({ 'a/x.gen.tf': 'mine\nyours\n' }),
+      rendered({ 'a/x.gen.tf': x }),
+      OWNERSHIP_FILE,
+      handOver([], { 'a/x.gen.tf': 'mine\n' }),
+    );
+    expect(plan.conflicts.map((c) => c.path)).toEqual(['a/x.gen.tf']);
+  });
+
+  it('GIVEN only a hand-over THEN the plan has changes (a bot commit is made)', () => {
+    const b = base({ [OWNERSHIP_FILE]: owned({}), 'a/old.yaml': 'kind: X\n' });
+    const none = planRepo('tools', b, rendered({}), OWNERSHIP_FILE);
+    expect(hasChanges(none)).toBe(false);
+    expect(hasChanges(planRepo('tools', b, rendered({}), OWNERSHIP_FILE, handOver(['a/old.yaml'])))).toBe(true);
   });
 });
 

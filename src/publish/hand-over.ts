@@ -10,7 +10,7 @@ import type { FileTree } from '../render/files';
 import { ownershipFileIn, parseOwnership } from '../ownership';
 import { markdownCell as cell } from '../util/markdown';
 import { liveObjectName } from './live';
-import type { HandOver, HandOverChange } from './plan';
+import { handedOverFiles, type HandOver, type HandOverChange } from './plan';
 
 /**
  * publish --adopt: the hand-written declarations of the base branches that the render takes
@@ -68,10 +68,7 @@ export async function planAdoption(model: Model, checkouts: RepoTrees, tree: Fil
     }
     const handOver: HandOver = { deletes: plan.deletes, edits: plan.edits, adds: plan.adds };
     byRepo.set(repo, { handOver, superseded: mine, findings });
-    const next = new Map(files);
-    for (const path of handOver.deletes) next.delete(path);
-    for (const [path, content] of [...handOver.edits, ...handOver.adds]) next.set(path, content);
-    handedOver.set(repo, next);
+    handedOver.set(repo, handedOverFiles(files, handOver));
   }
   return { byRepo, handedOver, findings: result.findings };
 }

@@ -73,19 +73,20 @@ export function hasChanges(plan: RepoPlan): boolean {
   return plan.adds.length + plan.changes.length + plan.deletes.length + plan.handOver.length > 0;
 }
 
+/** Files (path -> content) as the hand-over leaves them. */
+export function handedOverFiles(files: ReadonlyMap<string, string>, handOver: HandOver): Map<string, string> {
+  const out = new Map(files);
+  for (const path of handOver.deletes) out.delete(path);
+  for (const [path, content] of [...handOver.edits, ...handOver.adds]) out.set(path, content);
+  return out;
+}
+
 /** The base as the hand-over leaves it: what planRepo plans the generated files against. */
 export function handedOverBase(base: BaseTree, handOver: HandOver): BaseTree {
   const entries = new Map(base.entries);
-  const contents = new Map(base.contents);
-  for (const path of handOver.deletes) {
-    entries.delete(path);
-    contents.delete(path);
-  }
-  for (const [path, content] of [...handOver.edits, ...handOver.adds]) {
-    entries.set(path, base.entries.get(path) ?? '100644');
-    contents.set(path, content);
-  }
-  return { entries, contents };
+  for (const path of handOver.deletes) entries.delete(path);
+  for (const path of [...handOver.edits.keys(), ...handOver.adds.keys()]) entries.set(path, base.entries.get(path) ?? '100644');
+  return { entries, contents: handedOverFiles(base.contents, handOver) };
 }
 
 /** The hand-written file changes of a hand-over, against the real base (a deleted path the render writes again is the render's change, not the hand-over's). */
