@@ -192,7 +192,7 @@ describe('one definition of each marker', () => {
     const git = await import('../src/publish/git');
     const summary = await import('../src/publish/summary');
     expect(git.BOT_TRAILER).toBe(names.BOT_TRAILER);
-    const plan = { repoId: 'tools', adds: [], changes: [], deletes: [] } as unknown as Parameters<typeof summary.commitMessage>[1];
+    const plan = { repoId: 'tools', adds: [], changes: [], deletes: [], handOver: [] } as unknown as Parameters<typeof summary.commitMessage>[1];
     const message = summary.commitMessage({ repoId: 'tools', configCommit: 'abc' }, plan, {
       files: [],
       changedApps: [],
