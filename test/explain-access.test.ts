@@ -88,11 +88,11 @@ describe('explainAccess against the repos', () => {
       'tools/hashicorp-vault/iac module.app_policy["plausible"].vault_policy.ops: policy plausible-ops: its text is not known from the files (only literal text and data.vault_policy_document are read): the access it grants is not reviewed',
     );
     expect(a.notes.some((n) => n.includes('["crowdsec"]'))).toBe(false);
-    // its CI role exists, but its token_policies read an attribute the applications map leaves to the type's default
-    expect(a.subjects).toContainEqual({ id: 'jwt gitea_jwt gitea_cicd_plausible', policies: [], unreviewable: true });
+    // its CI role's token_policies read an attribute the applications map leaves to the type's optional() default (policies = [])
+    expect(a.subjects).toContainEqual({ id: 'jwt gitea_jwt gitea_cicd_plausible', policies: ['default', 'plausible-ops'] });
     expect(a.notes.some((n) => n.includes('cannot log in'))).toBe(false);
     const text = formatAppAccess(a);
-    expect(text).toMatch(/\njwt gitea_jwt gitea_cicd_plausible +\(not known from the files\)\n/);
+    expect(text).toMatch(/\njwt gitea_jwt gitea_cicd_plausible +default, plausible-ops\n/);
     expect(text).toContain('Change against repos:\nIDENTITY                                      VAULT PATH                 GAINS       LOSES\n');
     expect(text).toContain('kubernetes kubernetes monitoring/geoipupdate  kvv2/data/plausible/geoip  read, list  -\n');
   });

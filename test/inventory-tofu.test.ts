@@ -116,6 +116,7 @@ describe('one module directory', () => {
     expect(m.variables.get('dbs')).toEqual({
       at: { repo: 'r', path: 'iac/main.tf', line: line('variable "dbs" {'), col: 1 },
       default: { x: { role: 'x_role' } },
+      type: '${map(object({ role = string }))}',
     });
     expect(unreadable).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { startsWithMarker } from '../ownership';
 import { evaluate, forEachKeys, hclErrorPosition, type EvalScope, type HclParser } from './hcl';
 import { lineColAt } from './text';
+import { withTypeDefaults } from './type-defaults';
 import type {
   Location,
   TofuBackend,
@@ -131,7 +132,7 @@ function inventoryModuleFiles(
   const calls: TofuModuleCall[] = [];
   const resources: TofuResource[] = [];
   const refactors: TofuRefactor[] = [];
-  const variables = new Map<string, { at: Location; default?: unknown }>();
+  const variables = new Map<string, { at: Location; default?: unknown; type?: string }>();
 
   for (const f of parsed) {
     /** Positions for the n bodies of one header, in source order. */
@@ -216,7 +217,11 @@ function inventoryModuleFiles(
       for (const name of Object.keys(f.doc.variable)) {
         const [b] = bodies(f.doc.variable[name]);
         const [spot] = place('variable', [name], 1);
-        variables.set(name, { at: spot!.at, ...(b && Object.hasOwn(b, 'default') ? { default: b.default } : {}) });
+        variables.set(name, {
+          at: spot!.at,
+          ...(b && Object.hasOwn(b, 'default') ? { default: b.default } : {}),
+          ...(typeof b?.type === 'string' ? { type: b.type } : {}),
+        });
       }
     }
   }
@@ -288,10 +293,11 @@ export function moduleScope(m: Pick<TofuModule, 'variables' | 'settings' | 'reso
   return { vars: effectiveValues(m.variables, m.settings), resources };
 }
 
-/** Each variable's value as tofu would take it from files: the last setting, else the default. */
+/** Each variable's value as tofu would take it from files: the last setting, else the default, converted to its type's optional() defaults. */
 export function effectiveValues(variables: TofuModule['variables'], settings: TofuModule['settings']): Map<string, unknown> {
   const vars = new Map<string, unknown>();
   for (const [name, v] of variables) if (Object.hasOwn(v, 'default')) vars.set(name, v.default);
   for (const [name, list] of settings) vars.set(name, list[list.length - 1]!.value);
+  for (const [name, value] of vars) vars.set(name, withTypeDefaults(value, variables.get(name)?.type));
   return vars;
 }

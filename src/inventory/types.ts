@@ -157,7 +157,8 @@ export interface TofuModule {
   readonly resources: readonly TofuResource[];
   readonly refactors: readonly TofuRefactor[];
   /** Declared variables with their default, when they have one. */
-  readonly variables: ReadonlyMap<string, { readonly at: Location; readonly default?: unknown }>;
+  /** `type`: the type constraint's expression text as hcl2json gives it (`${map(object({...}))}`), for optional() defaults. */
+  readonly variables: ReadonlyMap<string, { readonly at: Location; readonly default?: unknown; readonly type?: string }>;
   /** Per variable, every tfvars file that sets it, in tofu's load order (the last one wins). */
   readonly settings: ReadonlyMap<string, readonly VariableSetting[]>;
 }

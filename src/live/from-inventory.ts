@@ -7,6 +7,7 @@ import { firstStringKey } from './address';
 import type { Inventory, KubeObject as InventoryObject, RepoTrees, TofuModule, TofuResource } from '../inventory/types';
 import type { Model } from '../model/model';
 import type { Import, KubeObject, LiveResource, Moved, Removed } from './types';
+import { withTypeDefaults } from '../inventory/type-defaults';
 
 /**
  * The change plan's inputs from an inventory: every managed resource instance of every root
@@ -149,10 +150,10 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
       }
       for (const instance of await instancesOf(parser, call.args, scope, callAddress, where, notes)) {
         const inputs = new Map<string, unknown>();
-        for (const [name, v] of child.variables) if (Object.hasOwn(v, 'default')) inputs.set(name, v.default);
+        for (const [name, v] of child.variables) if (Object.hasOwn(v, 'default')) inputs.set(name, withTypeDefaults(v.default, v.type));
         for (const [name, expr] of Object.entries(call.args)) {
           if (name === 'for_each' || name === 'count' || name === 'depends_on' || name === 'providers') continue;
-          inputs.set(name, await evaluate(parser, expr, instance.scope));
+          inputs.set(name, withTypeDefaults(await evaluate(parser, expr, instance.scope), child.variables.get(name)?.type));
         }
         await expand(root, child, `${callAddress}${instance.key}.`, inputs, depth + 1, site ?? call.at.path, unexpanded || instance.unexpanded === true);
       }
