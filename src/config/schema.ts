@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from './zod';
 import {
   DNS1123_LABEL,
   DNS1123_LABEL_MAX,

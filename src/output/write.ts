@@ -4,6 +4,7 @@ import { JoinkeyError } from '../errors';
 import { contentHash, isSafeRepoPath, OWNERSHIP_FILE, ownershipOf, parseOwnership, type OwnershipList } from '../ownership';
 import type { RenderedFile } from '../render/files';
 import { describeFsError, isFsError } from '../util/errno';
+import { PlaceThread } from './fs-thread';
 
 /**
  * The output writer, the projen way: it writes only the files whose bytes changed, each through a
@@ -56,6 +57,8 @@ export interface WriteResult {
 export const WRITER_DIR = '.joinkey-tmp';
 const JOURNAL = 'journal';
 const TEMP_FILE = /^\d+-\d+\.tmp$/;
+/** Files a run places itself before it hands the rest to the file system thread (below that, starting the thread costs more than it saves). */
+const THREAD_AFTER = 200;
 
 /** What OUT holds, every file verified as joinkey's. */
 interface OutState {
@@ -118,6 +121,10 @@ class WriteRun {
   private journalOpened = false;
   /** Directories this run made or found in place (a synth puts several files in one); forgotten when one is removed. */
   private readonly madeDirs = new Set<string>();
+  /** The file system thread, once THREAD_AFTER files were placed here (real file system only), and the files queued on it. */
+  private thread: PlaceThread | undefined;
+  private readonly threadJobs: { rel: string; temp: string }[] = [];
+  private placedHere = 0;
 
   constructor(
     private readonly out: string,
@@ -147,10 +154,14 @@ class WriteRun {
       const hash = contentHash(f.content);
       if (this.state.owned.get(rel) === hash) continue;
       this.announce(rel, this.state.owned.has(rel));
-      const temp = this.writeTemp(f.content);
-      this.journal(hash, rel);
-      if (!this.placeTemp(temp, rel)) deferred.push({ rel, temp });
+      if (this.onThread()) this.queue(f.content, hash, rel);
+      else {
+        const temp = this.writeTemp(f.content);
+        this.journal(hash, rel);
+        if (!this.placeTemp(temp, rel)) deferred.push({ rel, temp });
+      }
     }
+    deferred.push(...this.finishThread());
     // Owned files no longer generated, then files that waited for them to go (a file where a
     // stale directory was, or the other way round).
     for (const rel of [...this.state.owned.keys()].sort()) {
@@ -178,6 +189,11 @@ class WriteRun {
 
   /** After a failure: temp files go; the journal stays when a file was replaced, for the next run. */
   abandon(): void {
+    try {
+      this.finishThread();
+    } catch {
+      /* the failure being handled is the one to report */
+    }
     for (const temp of this.pendingTemps) tryUnlink(temp);
     this.pendingTemps.clear();
     this.closeJournal();
@@ -191,10 +207,60 @@ class WriteRun {
     for (const name of this.state.leftovers) this.step(path.join(WRITER_DIR, name), () => (this.io.unlinkSync ?? fs.unlinkSync)(path.join(this.tmpDir, name)));
   }
 
-  private writeTemp(content: string): string {
+  /** True when this file goes to the file system thread (started here after THREAD_AFTER files). */
+  private onThread(): boolean {
+    if (this.thread) return true;
+    if (this.io !== fs || this.placedHere++ < THREAD_AFTER) return false;
+    if (this.journalFd === undefined) this.openJournal();
+    this.thread = new PlaceThread(this.journalFd!);
+    return true;
+  }
+
+  /** Hands one file's temp write, journal line and rename to the thread. */
+  private queue(content: string, hash: string, rel: string): void {
+    const temp = this.nextTemp();
+    const target = this.target(rel);
+    this.threadJobs.push({ rel, temp });
+    this.thread!.add({ temp, content, line: journalLine(hash, rel), dir: path.dirname(target), target });
+  }
+
+  /**
+   * Waits for the thread's jobs and takes over their outcome, as if this thread had run them:
+   * the files placed, the temp files left, the failure (a WriteFailure naming the same path).
+   * Returns the files to place once the stale ones are gone.
+   */
+  private finishThread(): { rel: string; temp: string }[] {
+    const thread = this.thread;
+    if (!thread) return [];
+    this.thread = undefined;
+    const result = thread.finish();
+    this.changed += result.placed;
+    if (result.journaled > 0) this.journaled = true;
+    const deferred = new Set(result.deferred);
+    const end = result.failure?.index ?? this.threadJobs.length;
+    this.threadJobs.forEach((job, i) => {
+      if (i < end && !deferred.has(i)) this.pendingTemps.delete(job.temp);
+    });
+    if (result.failure) {
+      const { index, step, error } = result.failure;
+      const job = this.threadJobs[index]!;
+      if (step === 'place') throw new WriteFailure(path.join(this.shown, job.rel), error);
+      this.step(path.join(WRITER_DIR, step === 'temp' ? path.basename(job.temp) : JOURNAL), () => {
+        throw error;
+      });
+    }
+    return result.deferred.map((i) => this.threadJobs[i]!);
+  }
+
+  private nextTemp(): string {
     if (this.journalFd === undefined) this.openJournal();
     const temp = path.join(this.tmpDir, `${process.pid}-${this.seq++}.tmp`);
     this.pendingTemps.add(temp);
+    return temp;
+  }
+
+  private writeTemp(content: string): string {
+    const temp = this.nextTemp();
     this.step(path.join(WRITER_DIR, path.basename(temp)), () => this.io.writeFileSync(temp, content));
     return temp;
   }
@@ -207,7 +273,7 @@ class WriteRun {
 
   private journal(hash: string, rel: string): void {
     // One write per line: a kill cannot leave half a line followed by another.
-    this.step(path.join(WRITER_DIR, JOURNAL), () => fs.writeSync(this.journalFd!, `${hash} ${JSON.stringify(rel)}\n`));
+    this.step(path.join(WRITER_DIR, JOURNAL), () => fs.writeSync(this.journalFd!, journalLine(hash, rel)));
     this.journaled = true;
   }
 
@@ -289,6 +355,11 @@ class WriteRun {
       throw new WriteFailure(shownPath.startsWith(WRITER_DIR) ? path.join(this.shown, shownPath) : shownPath, e);
     }
   }
+}
+
+/** A file's line in the journal, written before the file is renamed into place. */
+function journalLine(hash: string, rel: string): string {
+  return `${hash} ${JSON.stringify(rel)}\n`;
 }
 
 function relPath(f: RenderedFile): string {

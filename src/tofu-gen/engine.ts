@@ -66,20 +66,37 @@ export function readTemplates(dir: string = templatesDir()): TemplateSources {
   return sources;
 }
 
+/** The two compiler stages of a Handlebars instance, which its typings leave out. */
+interface HandlebarsCompilers {
+  readonly Compiler: new () => { compile(ast: hbs.AST.Program, options: CompileOptions): unknown };
+  readonly JavaScriptCompiler: new () => {
+    compile(environment: unknown, options: CompileOptions, context: undefined, asObject: true): TemplateSpecification;
+  };
+}
+
 /**
- * A new engine with its own Handlebars instance over the given sources, all parsed and compiled
- * here, before anything renders: a syntax error or an unknown helper fails now, and render()
- * never reads anything.
+ * The template function of `source`, compiled now. `hb.compile` defers the work to the first
+ * render, so checking a template up front took a second, slower compile (`precompile`); these
+ * are the steps `hb.compile` runs on first use (handlebars/dist/cjs/handlebars/compiler/compiler.js
+ * `compileInput`), with its option defaults, run once.
+ */
+function compileNow(hb: typeof Handlebars, source: string): HandlebarsTemplateDelegate {
+  const options: CompileOptions = { ...COMPILE_OPTIONS, data: true };
+  const compilers = hb as unknown as HandlebarsCompilers;
+  const environment = new compilers.Compiler().compile(hb.parse(source, options), options);
+  return hb.template(new compilers.JavaScriptCompiler().compile(environment, options, undefined, true));
+}
+
+/**
+ * A new engine with its own Handlebars instance over the given sources, each parsed and compiled
+ * once, here, before anything renders: a syntax error or an unknown helper fails now, and
+ * render() neither reads nor compiles anything.
  */
 export function createEngine(sources: TemplateSources): TemplateEngine {
   const hb = Handlebars.create();
   for (const [name, fn] of Object.entries(HCL_HELPERS)) hb.registerHelper(name, fn);
   const compiled = new Map<string, HandlebarsTemplateDelegate>();
-  for (const [name, source] of Object.entries(sources)) {
-    // precompile checks the whole template (syntax, knownHelpersOnly); compile builds the function.
-    hb.precompile(source, COMPILE_OPTIONS);
-    compiled.set(name, hb.compile(source, COMPILE_OPTIONS));
-  }
+  for (const [name, source] of Object.entries(sources)) compiled.set(name, compileNow(hb, source));
   return {
     render(name, context) {
       const template = compiled.get(name);
