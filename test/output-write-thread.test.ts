@@ -3,26 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeTree, WRITER_DIR } from '../src/output/write';
-import { contentHash } from '../src/ownership';
-import { markerLine, ownershipFile, type RenderedFile } from '../src/render/files';
-import { readTree } from './support/tree';
+import type { RenderedFile } from '../src/render/files';
+import { gen, readTree, withLists } from './support/tree';
 
 // writeTree places the first 200 files itself and hands the rest to its file system thread
 // (src/output/fs-thread.ts); these renders are large enough for both.
 
-const gen = (repo: string, p: string, body: string): RenderedFile => ({ repo, path: p, content: `${markerLine(p)}\n${body}\n` });
-const withLists = (files: RenderedFile[]): RenderedFile[] => {
-  const repos = [...new Set(files.map((f) => f.repo))].sort();
-  return [
-    ...files,
-    ...repos.map((r) =>
-      ownershipFile(
-        r,
-        files.filter((f) => f.repo === r).map((f) => ({ path: f.path, hash: contentHash(f.content) })),
-      ),
-    ),
-  ];
-};
 /** n apps of three files each over two repos, nested like a synth's tree; `tag` changes every third app. */
 const render = (n: number, tag = 'v1'): RenderedFile[] =>
   withLists(

@@ -5,23 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JoinkeyError } from '../src/errors';
 import { diffTree, MAX_EXTRA, writeTree, WRITER_DIR, type WriterFs } from '../src/output/write';
 import { contentHash, MARKER } from '../src/ownership';
-import { markerLine, ownershipFile, type RenderedFile } from '../src/render/files';
-import { readTree, walk } from './support/tree';
+import { markerLine, type RenderedFile } from '../src/render/files';
+import { gen, readTree, walk, withLists } from './support/tree';
 
-const gen = (repo: string, p: string, body: string): RenderedFile => ({ repo, path: p, content: `${markerLine(p)}\n${body}\n` });
-/** A render: the files plus one ownership list per repo, as renderFiles yields them. */
-const withLists = (files: RenderedFile[]): RenderedFile[] => {
-  const repos = [...new Set(files.map((f) => f.repo))].sort();
-  return [
-    ...files,
-    ...repos.map((r) =>
-      ownershipFile(
-        r,
-        files.filter((f) => f.repo === r).map((f) => ({ path: f.path, hash: contentHash(f.content) })),
-      ),
-    ),
-  ];
-};
 const files = (tag: string): RenderedFile[] =>
   withLists([
     gen('tools', 'a/vso.gen.yaml', `kind: A ${tag}`),

@@ -1,3 +1,5 @@
+import { contentHash } from '../../src/ownership';
+import { markerLine, ownershipFile, type RenderedFile } from '../../src/render/files';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -15,3 +17,20 @@ export function walk(dir: string, prefix = ''): string[] {
 /** Every file under dir with its content, keyed by relative path. */
 export const readTree = (dir: string): Record<string, string> =>
   Object.fromEntries(walk(dir).map((rel) => [rel, fs.readFileSync(path.join(dir, rel), 'utf8')]));
+
+/** A generated file of `repo` at `p`: its marker line, then `body`. */
+export const gen = (repo: string, p: string, body: string): RenderedFile => ({ repo, path: p, content: `${markerLine(p)}\n${body}\n` });
+
+/** A render: the files plus one ownership list per repo, as renderFiles yields them. */
+export const withLists = (files: RenderedFile[]): RenderedFile[] => {
+  const repos = [...new Set(files.map((f) => f.repo))].sort();
+  return [
+    ...files,
+    ...repos.map((r) =>
+      ownershipFile(
+        r,
+        files.filter((f) => f.repo === r).map((f) => ({ path: f.path, hash: contentHash(f.content) })),
+      ),
+    ),
+  ];
+};
