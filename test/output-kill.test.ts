@@ -75,32 +75,52 @@ function synthKilledAfter(out: string, ms: number): Promise<void> {
 describe('writer under SIGKILL', () => {
   it('GIVEN a synth killed at a random point THEN every file is whole, the mode is kept, and the next synth converges', async () => {
     const out = path.join(work, 'dist');
-    // How long a whole run takes here, so the kills spread over all of it.
-    const started = Date.now();
+    /** Synth of OLD, then NEW killed after `ms`: checks every file is whole, then that the next synth converges; says where the kill landed. */
+    const killedAt = async (ms: number): Promise<'before' | 'midway' | 'after'> => {
+      synth('old.yaml', out);
+      fs.chmodSync(out, 0o750);
+      await synthKilledAfter(out, ms);
+      const mixed = readTree(out);
+      for (const [rel, content] of Object.entries(mixed)) {
+        if (rel.startsWith(`${WRITER_DIR}/`)) continue;
+        expect(content === oldFiles.get(rel) || content === newFiles.get(rel), `${rel} is whole`).toBe(true);
+      }
+      const paths = Object.keys(mixed).filter((p) => !p.startsWith(`${WRITER_DIR}/`));
+      const landed = !paths.some((p) => mixed[p] !== oldFiles.get(p)) ? 'before' : !paths.some((p) => mixed[p] !== newFiles.get(p)) ? 'after' : 'midway';
+      synth('new.yaml', out);
+      expect(readTree(out)).toEqual(Object.fromEntries([...newFiles].sort(([a], [b]) => (a < b ? -1 : 1))));
+      expect(fs.statSync(out).mode & 0o777).toBe(0o750);
+      return landed;
+    };
+    // How long a whole run takes here (into an empty dir: the write, without the guard that follows
+    // it over an old OUT), so the random kills spread over the write; and one over the old OUT.
+    let started = Date.now();
     synth('new.yaml', path.join(work, 'timing'));
     const full = Date.now() - started;
+    synth('old.yaml', out);
+    started = Date.now();
+    synth('new.yaml', out);
+    const overOld = Date.now() - started;
     let killedMidway = 0;
     await fc.assert(
       fc.asyncProperty(fc.double({ min: 0.1, max: 1.1, noNaN: true }), async (fraction) => {
-        synth('old.yaml', out);
-        fs.chmodSync(out, 0o750);
-        await synthKilledAfter(out, Math.round(full * fraction));
-        const mixed = readTree(out);
-        for (const [rel, content] of Object.entries(mixed)) {
-          if (rel.startsWith(`${WRITER_DIR}/`)) continue;
-          expect(content === oldFiles.get(rel) || content === newFiles.get(rel), `${rel} is whole`).toBe(true);
-        }
-        const paths = Object.keys(mixed).filter((p) => !p.startsWith(`${WRITER_DIR}/`));
-        if (paths.some((p) => mixed[p] !== oldFiles.get(p)) && paths.some((p) => mixed[p] !== newFiles.get(p))) killedMidway++;
-        synth('new.yaml', out);
-        expect(readTree(out)).toEqual(Object.fromEntries([...newFiles].sort(([a], [b]) => (a < b ? -1 : 1))));
-        expect(fs.statSync(out).mode & 0o777).toBe(0o750);
+        if ((await killedAt(Math.round(full * fraction))) === 'midway') killedMidway++;
       }),
       propertyParams(81, 0.2),
     );
-    // The property is only worth something when some kills landed inside the write.
+    // The property is only worth something when some kill landed inside the write: when none of
+    // the random ones did (the write is a short part of the run on a fast disk), one is searched
+    // for by bisection between a kill that came before the write and one that came after it.
+    let [early, late] = [0, overOld];
+    for (let i = 0; killedMidway === 0 && i < 10; i++) {
+      const at = Math.round((early + late) / 2);
+      const landed = await killedAt(at);
+      if (landed === 'midway') killedMidway++;
+      else if (landed === 'before') early = at;
+      else late = at;
+    }
     expect(killedMidway).toBeGreaterThan(0);
     // three real synth processes per run, and the two that replace files over a previous OUT run
     // synth's live guard over every changed IaC project (all 150 of them here)
-  }, 240_000);
+  }, 300_000);
 });
