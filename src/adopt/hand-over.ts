@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import type { HclParser } from '../inventory/hcl';
 import type { RepoTrees } from '../inventory/types';
 import { movedBlock } from '../live/refactor';
-import type { LiveEffect } from '../live/types';
+import type { KubeLiveEffect, LiveEffect } from '../live/types';
 import { APPLIER_NAMESPACE_REVIEW, type AdoptFinding, type AdoptResult, type Superseded } from './types';
 
 /**
@@ -98,13 +98,21 @@ export async function planHandOver(trees: RepoTrees, render: RepoTrees, result: 
  * namespace adopt assumed and reported for review at that repo; the same object when that holds.
  */
 export function handOverBlockers(effects: readonly LiveEffect[], findings: readonly AdoptFinding[]): LiveEffect[] {
-  const assumedNamespace = (e: LiveEffect) =>
+  const assumed = new Set<LiveEffect>(assumedNamespaceObjects(effects, findings));
+  return effects.filter((e) => (e.effect === 'destroy' || e.effect === 'replace' || e.effect === 'rotate' || e.breaking !== undefined) && !assumed.has(e));
+}
+
+/** The destroys handOverBlockers lets through: objects of the applier's namespace that come back under their name in the namespace adopt reported. */
+export function assumedNamespaceObjects(effects: readonly LiveEffect[], findings: readonly AdoptFinding[]): KubeLiveEffect[] {
+  return effects.flatMap((e) =>
     e.object === 'kubernetes' &&
     e.effect === 'destroy' &&
     e.namespace === '' &&
     effects.some((c) => c.object === 'kubernetes' && c.effect === 'create' && c.kind === e.kind && c.name === e.name && c.namespace !== '') &&
-    findings.some((f) => f.rule === 'adopt-review' && f.at.repo === e.repo && f.message.includes(APPLIER_NAMESPACE_REVIEW));
-  return effects.filter((e) => (e.effect === 'destroy' || e.effect === 'replace' || e.effect === 'rotate' || e.breaking !== undefined) && !assumedNamespace(e));
+    findings.some((f) => f.rule === 'adopt-review' && f.at.repo === e.repo && f.message.includes(APPLIER_NAMESPACE_REVIEW))
+      ? [e]
+      : [],
+  );
 }
 
 /**

@@ -288,9 +288,14 @@ async function withForEachKeys(m: TofuModule, parser: HclParser): Promise<TofuMo
 
 /** What expressions of a module can refer to: its variables' values and its resources' bodies (the first of a duplicate address). */
 export function moduleScope(m: Pick<TofuModule, 'variables' | 'settings' | 'resources'>): EvalScope {
+  return { vars: effectiveValues(m.variables, m.settings), resources: moduleResources(m) };
+}
+
+/** A module's resources' bodies by `type.name` (the first of a duplicate address): moduleScope without the variables. */
+export function moduleResources(m: Pick<TofuModule, 'resources'>): ReadonlyMap<string, Readonly<Record<string, unknown>>> {
   const resources = new Map<string, Readonly<Record<string, unknown>>>();
   for (const r of m.resources) if (r.mode === 'managed' && !resources.has(`${r.type}.${r.name}`)) resources.set(`${r.type}.${r.name}`, r.body);
-  return { vars: effectiveValues(m.variables, m.settings), resources };
+  return resources;
 }
 
 /** Each variable's value as tofu would take it from files: the last setting, else the default, converted to its type's optional() defaults. */

@@ -22,10 +22,16 @@ interface Attribute {
 /** `value` converted to the type `typeText` declares, as far as optional defaults go. */
 export function withTypeDefaults(value: unknown, typeText: unknown): unknown {
   if (typeof typeText !== 'string' || !typeText.includes('optional(')) return value;
-  const m = /^\$\{([\s\S]*)\}$/.exec(typeText.trim());
-  const type = m ? parseType(m[1]!) : undefined;
+  if (!parsed.has(typeText)) {
+    const m = /^\$\{([\s\S]*)\}$/.exec(typeText.trim());
+    parsed.set(typeText, m ? parseType(m[1]!) : undefined);
+  }
+  const type = parsed.get(typeText);
   return type ? convert(value, type) : value;
 }
+
+/** Type text -> its reading: a module called once per for_each key converts the same types again and again. */
+const parsed = new Map<string, TypeNode | undefined>();
 
 function convert(value: unknown, type: TypeNode): unknown {
   if (type.kind === 'collection') {

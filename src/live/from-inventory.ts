@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { evaluate, forEachKeys, UNKNOWN, type EvalScope, type HclParser, type Value } from '../inventory/hcl';
-import { moduleScope } from '../inventory/tofu';
+import { moduleResources, moduleScope } from '../inventory/tofu';
 import { readEmitted } from '../validate/yaml-docs';
 import { firstStringKey } from './address';
 import type { Inventory, KubeObject as InventoryObject, RepoTrees, TofuModule, TofuResource } from '../inventory/types';
@@ -107,7 +107,7 @@ export async function liveInputs(inventory: Inventory, trees: RepoTrees, options
     unexpanded = false,
   ): Promise<void> => {
     const where = `${root.repo}/${root.dir}`;
-    const scope: EvalScope = { vars, resources: moduleScope(m).resources };
+    const scope: EvalScope = { vars, resources: moduleResources(m) };
     const at = { repo: root.repo, module: root.dir };
     const managed = m.resources.filter((r) => r.mode === 'managed');
     const instances = new Map<TofuResource, Instance[]>();

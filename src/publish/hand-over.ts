@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { adopt, type AdoptFinding, type Superseded } from '../adopt';
-import { handOverBlockers, planHandOver } from '../adopt/hand-over';
-import type { HclParser } from '../inventory';
+import { assumedNamespaceObjects, handOverBlockers, planHandOver } from '../adopt/hand-over';
+import { publishedTrees, type HclParser } from '../inventory';
 import type { RepoTrees } from '../inventory/types';
 import { deployedNames } from '../live';
 import type { LiveEffect } from '../live/types';
@@ -17,7 +17,7 @@ import { handedOverFiles, type HandOver, type HandOverChange } from './plan';
  * over (src/adopt), decided for every repo at once before anything is pushed. Only what belongs
  * to a name apps.yaml still deploys (or to the central maps) is handed over: an app taken out of
  * the adopted apps.yaml stays hand-written. The change plan of the hand-over (publish's live
- * effects, computed on `handedOver`) must change nothing live: handOverRefusal says what stops it.
+ * effects, computed on `handedOver`) must change nothing live: whyNotHandedOver says what stops it.
  */
 
 /** The hand-over of one repo, and what the PR body says about it. */
@@ -30,6 +30,8 @@ export interface RepoAdoption {
   readonly superseded: readonly Superseded[];
   /** What adopt leaves hand-written in this repo, and why (adopt-unmapped, adopt-kept, adopt-review). */
   readonly findings: readonly AdoptFinding[];
+  /** The root modules of this repo whose state the hand-over would move (stateMoves), one line each. */
+  readonly stateMoves: readonly string[];
 }
 
 export interface Adoption {
@@ -52,33 +54,45 @@ export async function planAdoption(model: Model, checkouts: RepoTrees, tree: Fil
   );
   const superseded = result.superseded.filter((s) => deployed.has(s.owner) && !listed.get(s.at.repo)?.has(s.at.path));
   const plans = await planHandOver(checkouts, tree, { ...result, superseded }, parser);
-  const byRepo = new Map<string, RepoAdoption>();
   const handedOver = new Map<string, ReadonlyMap<string, string>>();
   for (const [repo, files] of checkouts) {
     const plan = plans.find((p) => p.repo === repo);
-    const mine = superseded.filter((s) => s.at.repo === repo);
-    const findings = result.findings.filter((f) => f.at.repo === repo && f.rule !== 'adopt-conflict');
-    if (!plan || plan.refused) {
-      const refused = plan?.refused
-        ? `the hand-over cannot be proven: ${plan.refused.reason}; remove by hand: ${plan.refused.blocks.map((b) => `${b.at.path}:${b.at.line} ${b.what}`).join(', ')}`
-        : undefined;
-      byRepo.set(repo, { superseded: mine, findings, ...(refused ? { refused } : {}) });
-      handedOver.set(repo, files);
-      continue;
-    }
-    const handOver: HandOver = { deletes: plan.deletes, edits: plan.edits, adds: plan.adds };
-    byRepo.set(repo, { handOver, superseded: mine, findings });
-    handedOver.set(repo, handedOverFiles(files, handOver));
+    handedOver.set(repo, plan && !plan.refused ? handedOverFiles(files, plan) : files);
+  }
+  const moves = await stateMoves(checkouts, publishedTrees(handedOver, new Map([...tree].filter(([repo]) => checkouts.has(repo)))), parser);
+  const byRepo = new Map<string, RepoAdoption>();
+  for (const repo of checkouts.keys()) {
+    const plan = plans.find((p) => p.repo === repo);
+    const common = {
+      superseded: superseded.filter((s) => s.at.repo === repo),
+      findings: result.findings.filter((f) => f.at.repo === repo && f.rule !== 'adopt-conflict'),
+      stateMoves: moves.filter((m) => m.repo === repo).map((m) => m.line),
+    };
+    if (plan && !plan.refused) byRepo.set(repo, { ...common, handOver: { deletes: plan.deletes, edits: plan.edits, adds: plan.adds } });
+    else
+      byRepo.set(repo, {
+        ...common,
+        ...(plan?.refused
+          ? {
+              refused: `the hand-over cannot be proven: ${plan.refused.reason}; remove by hand: ${plan.refused.blocks.map((b) => `${b.at.path}:${b.at.line} ${b.what}`).join(', ')}`,
+            }
+          : {}),
+      });
   }
   return { byRepo, handedOver, findings: result.findings };
 }
 
-/** Why the hand-over of a repo may not be published: the effects that change something live, one line each; [] when none does. */
-export function handOverRefusal(effects: readonly LiveEffect[], adoption: Adoption): string[] {
-  return handOverBlockers(effects, adoption.findings).map(
-    (e) =>
-      `publish --adopt hands over with no live change, but this would ${e.effect === 'update' ? `break ${e.breaking}` : e.effect} ${liveObjectName(e)}${e.causes.length ? ` (${e.causes.join(', ')})` : ''}: make apps.yaml declare it exactly as the hand-written file does (joinkey adopt writes such an apps.yaml), or publish that change after the hand-over`,
-  );
+/** Why the hand-over of a repo may not be published, one line each ([] when nothing stops it): an edit that cannot be proven, an effect that changes something live, a state that would move. */
+export function whyNotHandedOver(repo: string, effects: readonly LiveEffect[], adoption: Adoption): string[] {
+  const mine = adoption.byRepo.get(repo);
+  return [
+    ...(mine?.refused ? [mine.refused] : []),
+    ...handOverBlockers(effects, adoption.findings).map(
+      (e) =>
+        `publish --adopt hands over with no live change, but this would ${e.effect === 'update' ? `break ${e.breaking}` : e.effect} ${liveObjectName(e)}${e.causes.length ? ` (${e.causes.join(', ')})` : ''}: make apps.yaml declare it exactly as the hand-written file does (joinkey adopt writes such an apps.yaml), or publish that change after the hand-over`,
+    ),
+    ...(mine?.stateMoves ?? []),
+  ];
 }
 
 /**
@@ -87,19 +101,25 @@ export function handOverRefusal(effects: readonly LiveEffect[], adoption: Adopti
  * passwords regenerated) while the old state still holds them; the change plan, which follows
  * objects by module dir, does not see it. One line per module, at its repo.
  */
-export async function stateMoves(before: RepoTrees, after: RepoTrees, parser: HclParser): Promise<{ repo: string; line: string }[]> {
+async function stateMoves(before: RepoTrees, after: RepoTrees, parser: HclParser): Promise<{ repo: string; line: string }[]> {
+  // parsed as the inventory parses them (parseAll, by file name and content): adopt's inventory has read the base files already
   const backends = async (trees: RepoTrees) => {
+    const tf = [...trees].flatMap(([repo, files]) =>
+      [...files].filter(([path]) => path.endsWith('.tf') && !/(^|\/)modules\//.test(path)).map(([path, content]) => ({ repo, path, content })),
+    );
+    const parsed = await parser.parseAll(tf.map((f) => ({ file: posix.basename(f.path), content: f.content })));
     const out = new Map<string, { repo: string; dir: string; backend: string }>();
-    for (const [repo, files] of trees)
-      for (const [path, content] of files) {
-        if (!path.endsWith('.tf') || /(^|\/)modules\//.test(path)) continue;
-        const body = await parser.parse(posix.basename(path), content).catch(() => undefined);
-        for (const t of (body?.terraform ?? []) as Record<string, unknown>[])
-          if (t.backend !== undefined) out.set(`${repo}\u0000${posix.dirname(path)}`, { repo, dir: posix.dirname(path), backend: JSON.stringify(t.backend) });
-      }
+    tf.forEach((f, i) => {
+      const body = parsed[i]!;
+      if (body instanceof Error) return;
+      for (const t of (body.terraform ?? []) as Record<string, unknown>[])
+        if (t.backend !== undefined)
+          out.set(`${f.repo}\u0000${posix.dirname(f.path)}`, { repo: f.repo, dir: posix.dirname(f.path), backend: JSON.stringify(t.backend) });
+    });
     return out;
   };
-  const [was, will] = await Promise.all([backends(before), backends(after)]);
+  const was = await backends(before);
+  const will = await backends(after);
   const out: { repo: string; line: string }[] = [];
   for (const [key, b] of was) {
     const next = will.get(key);
@@ -139,7 +159,7 @@ export function handOverSection(changes: readonly HandOverChange[], adoption: Re
             : ['edited: references to deleted files pointed at the generated ones', ''];
     out.push(`| \`${cell(c.path)}\` | ${change} | ${cell(what)} |`);
   }
-  const applier = effects.flatMap((e) => (e.object === 'kubernetes' && e.effect === 'destroy' && e.namespace === '' ? [e] : []));
+  const applier = assumedNamespaceObjects(effects, adoption.findings);
   if (applier.length) {
     out.push(
       '',

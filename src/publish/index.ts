@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatFinding, JoinkeyError } from '../errors';
-import { conflictFilesByRepo, hcl2jsonParser, publishedTrees, type HclParser, type LiveFinding } from '../inventory';
+import { conflictFilesByRepo, hcl2jsonParser, type HclParser, type LiveFinding } from '../inventory';
 import { closeOpenPullRequest, ensurePullRequest, type EnsuredPullRequest, type GiteaClient } from '../gitea';
 import type { Model } from '../model/model';
 import { ownEnvironmentFiles, ownershipFileIn } from '../ownership';
@@ -11,10 +11,8 @@ import type { Redactor } from '../util/redact';
 import { BOT_IDENTITY, claimCacheRoot, RepoCache, type BotIdentity, type GitFactory, type RemoteHeads } from './git';
 import { renderConflicts, repoOfFile } from './diff';
 import { DESTRUCTIVE_LABEL, isDestructive, liveEffectsByRepo, liveObjectName, type RepoLiveEffects } from './live';
-
-export { liveObjectName };
 import { checkRepoUrls, DEFAULT_BOT_BRANCH, giteaRepoOf, publishOrder, type ProgressEvent } from './repos';
-import { handOverRefusal, planAdoption, stateMoves, type Adoption, type RepoAdoption } from './hand-over';
+import { planAdoption, whyNotHandedOver, type Adoption, type RepoAdoption } from './hand-over';
 import { hasChanges, pathsToRead, planRepo, withOwnershipFile, type BaseTree, type Conflict, type RepoPlan } from './plan';
 import { commitMessage, pullRequestText, readCentralEntries, summarizePlan, type PlanSummary, type PromotedAfter } from './summary';
 
@@ -136,9 +134,6 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
     const handedOver = adoption?.handedOver ?? checkouts;
     const conflicts = await renderConflicts(handedOver, tree, parser);
     const liveEffects = await liveEffectsByRepo(model, checkouts, tree, parser, handedOver);
-    const movedStates = adoption
-      ? await stateMoves(checkouts, publishedTrees(handedOver, new Map([...tree].filter(([repo]) => checkouts.has(repo)))), parser)
-      : [];
     const refusedFiles = conflictFilesByRepo(conflicts);
     for (const id of order) {
       const repo = model.repos.find((r) => r.id === id)!;
@@ -156,7 +151,7 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
               o,
               { findings: live, files: refusedFiles.get(id) ?? [], warnings },
               liveEffects.get(id)!,
-              adoption && { ...adoption, stateMoves: movedStates.filter((m) => m.repo === id).map((m) => m.line) },
+              adoption,
               factoryResult,
               progress,
             )
@@ -233,7 +228,7 @@ async function publishRepo(
   opened: OpenedRepo,
   live: LiveRefusal,
   liveEffects: RepoLiveEffects,
-  adoption: (Adoption & { readonly stateMoves: readonly string[] }) | undefined,
+  adoption: Adoption | undefined,
   factory: RepoResult | undefined,
   progress: (e: ProgressEvent) => void,
 ): Promise<RepoResult> {
@@ -251,9 +246,7 @@ async function publishRepo(
     warnings.push(...plan.warnings);
     const summary = summarizePlan(model, plan, options.files, await readCentralEntries(plan, options.files, options.parser));
     const unacknowledged = liveEffects.unacknowledged.length;
-    const handOverRefusals = adoption
-      ? [...(repoAdoption?.refused ? [repoAdoption.refused] : []), ...handOverRefusal(liveEffects.effects, adoption), ...adoption.stateMoves]
-      : [];
+    const handOverRefusals = adoption ? whyNotHandedOver(repo.id, liveEffects.effects, adoption) : [];
     const adopted = repoAdoption ? { adoption: repoAdoption } : {};
     if (plan.conflicts.length || live.findings.length || unacknowledged || handOverRefusals.length) {
       const reasons = [

@@ -1,8 +1,8 @@
 import { formatFinding } from '../errors';
 import type { Redactor } from '../util/redact';
 import type { ProgressEvent, PublishReport, RepoResult } from './index';
-import { liveObjectName, prLine } from './index';
-import type { RepoLiveEffects } from './live';
+import { prLine } from './index';
+import { liveObjectName, type RepoLiveEffects } from './live';
 import { handOverCounts } from './summary';
 
 /** Progress lines on stderr; on a TTY a long step's line is replaced by the next one. */
